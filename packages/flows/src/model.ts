@@ -1,0 +1,57 @@
+// The Goldmane flow model (reference calico-observability §2.2, §3.3), in plain TypeScript.
+import type { PolicyHit } from '@verdict/engine';
+
+export type EndpointType = 'WorkloadEndpoint' | 'HostEndpoint' | 'NetworkSet' | 'Network';
+export type Reporter = 'Src' | 'Dst';
+export type FlowAction = 'Allow' | 'Deny' | 'Pass';
+
+export interface PolicyTrace {
+  enforced: readonly PolicyHit[];
+  pending: readonly PolicyHit[];
+}
+
+/** Every field is part of the identity, including the whole trace. */
+export interface FlowKey {
+  sourceName: string;
+  /** "-" when not namespaced. */
+  sourceNamespace: string;
+  sourceType: EndpointType;
+  destName: string;
+  destNamespace: string;
+  destType: EndpointType;
+  destPort: number;
+  /** "-" when none. */
+  destServiceName: string;
+  destServiceNamespace: string;
+  destServicePortName: string;
+  /** 0 when none. */
+  destServicePort: number;
+  /** `tcp`, `udp`, `icmp`, `icmp6`, `sctp`, … or the protocol number as a string. */
+  proto: string;
+  reporter: Reporter;
+  action: FlowAction;
+  policies: PolicyTrace;
+}
+
+export interface Flow {
+  key: FlowKey;
+  /** Unix seconds. */
+  startTime: number;
+  endTime: number;
+  /** Sorted `k=v` strings. */
+  sourceLabels: readonly string[];
+  destLabels: readonly string[];
+  packetsIn: number;
+  packetsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  numConnectionsStarted: number;
+  numConnectionsCompleted: number;
+  numConnectionsLive: number;
+}
+
+/** A stored, aggregated flow with its opaque id (1:1 with the key). */
+export interface FlowResult {
+  id: number;
+  flow: Flow;
+}

@@ -1,0 +1,113 @@
+// The store interface every back-end (memory, SQLite, ClickHouse) implements.
+import type { HitKind } from '@verdict/engine';
+import type { Flow, FlowAction, FlowResult, Reporter } from './model.ts';
+
+export type MatchType = 'Exact' | 'Fuzzy';
+export interface StringMatch {
+  value: string;
+  type: MatchType;
+}
+
+export interface PolicyMatch {
+  kind?: HitKind;
+  tier?: StringMatch;
+  namespace?: StringMatch;
+  name?: StringMatch;
+  action?: FlowAction;
+}
+
+/**
+ * Goldmane's Filter (calico-observability §3.5): each list is OR within itself, fields are AND-ed,
+ * an absent or empty list means "any". The `verdict*` fields are Verdict's richer filters.
+ */
+export interface FlowFilter {
+  sourceNames?: readonly StringMatch[];
+  sourceNamespaces?: readonly StringMatch[];
+  destNames?: readonly StringMatch[];
+  destNamespaces?: readonly StringMatch[];
+  protocols?: readonly StringMatch[];
+  destPorts?: readonly number[];
+  actions?: readonly FlowAction[];
+  /** Goldmane semantics: any pending hit has one of these actions. */
+  pendingActions?: readonly FlowAction[];
+  reporter?: Reporter;
+  policies?: readonly PolicyMatch[];
+  /** Calico selector over source / destination labels. */
+  sourceSelector?: string;
+  destSelector?: string;
+  /** Port ranges, inclusive. */
+  destPortRanges?: readonly { min: number; max: number }[];
+  /** Only flows whose pending verdict differs from the enforced action. */
+  pendingDiffers?: boolean;
+}
+
+export type SortBy = 'Time' | 'DestName' | 'DestNamespace' | 'SourceName' | 'SourceNamespace';
+
+/** Absolute Unix seconds, already normalised from Goldmane's relative/zero conventions. */
+export interface TimeRange {
+  gte: number;
+  lt: number;
+}
+
+export interface ListQuery {
+  range: TimeRange;
+  filter?: FlowFilter;
+  sortBy?: SortBy;
+  /** 0-based. */
+  page?: number;
+  /** 0 = everything. */
+  pageSize?: number;
+}
+
+export interface ListResult {
+  totalPages: number;
+  totalResults: number;
+  flows: readonly FlowResult[];
+}
+
+export type HintType =
+  | 'SourceName'
+  | 'DestName'
+  | 'SourceNamespace'
+  | 'DestNamespace'
+  | 'PolicyTier'
+  | 'PolicyName'
+  | 'PolicyKind'
+  | 'PolicyNamespace';
+
+export interface HintsQuery {
+  type: HintType;
+  range: TimeRange;
+  filter?: FlowFilter;
+  page?: number;
+  pageSize?: number;
+}
+
+export interface HintsResult {
+  totalPages: number;
+  totalResults: number;
+  values: readonly string[];
+}
+
+export interface Subscription {
+  close(): void;
+}
+
+/**
+ * A flow store. `ingest` aggregates flows into 15 s buckets by key (Goldmane §3.3); once its
+ * promise resolves the flows are durable as far as the back-end promises durability.
+ */
+export interface FlowStore {
+  readonly kind: 'memory' | 'sqlite' | 'clickhouse';
+  ingest(flows: readonly Flow[]): Promise<void>;
+  list(query: ListQuery): Promise<ListResult>;
+  hints(query: HintsQuery): Promise<HintsResult>;
+  /**
+   * Calls `onFlow` once per key per completed bucket (each result covers exactly one bucket),
+   * first for the backfill from `fromTime` (0 = no backfill), oldest first, then live.
+   */
+  subscribe(fromTime: number, filter: FlowFilter | undefined, onFlow: (flow: FlowResult) => void): Subscription;
+  /** Approximate count of stored aggregated rows and bytes used, for metrics. */
+  stats(): Promise<{ rows: number; bytes: number }>;
+  close(): Promise<void>;
+}
