@@ -55,3 +55,31 @@ export interface FlowResult {
   id: number;
   flow: Flow;
 }
+
+/** One end of a raw flow: a pod by name, or a bare IP resolved against the cluster state. */
+export type EndpointRef = { namespace: string; name: string } | { ip: string };
+
+/**
+ * A flow observation without traces, as the demo generator, NDJSON files and other
+ * non-Calico sources produce it. Enrichment resolves endpoints and evaluates policy.
+ */
+export interface RawFlow {
+  source: EndpointRef;
+  destination: EndpointRef;
+  /** Post-DNAT destination port. */
+  destPort: number;
+  sourcePort?: number;
+  /** Name (`TCP`, `udp`) or number. */
+  protocol: string | number;
+  /** Unix seconds. */
+  startTime: number;
+  /** The service the client addressed, when known. */
+  destService?: { namespace: string; name: string; portName: string; port: number };
+  packetsIn?: number;
+  packetsOut?: number;
+  bytesIn?: number;
+  bytesOut?: number;
+  connectionsStarted?: number;
+  connectionsCompleted?: number;
+  connectionsLive?: number;
+}
