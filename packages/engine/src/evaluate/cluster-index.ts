@@ -1,0 +1,223 @@
+// The indexes evaluation needs: entities by id, IP → owner, CIDR → network sets, service
+// endpoints, and a memo of "does selector S match entity E" shared by every rule and policy.
+import type { ClusterState, Namespace, Pod, Service, ServiceAccount } from '../model.ts';
+import { type Cidr, type Ip, parseIp } from '../net/ip.ts';
+import type { Selector } from '../selector/index.ts';
+import { type Entity, type EntityContext, hostEndpointEntity, networkSetEntity, podEntity } from './entities.ts';
+
+/** What an IP is, as far as rule selectors are concerned (reference §6.2 "belongs to"). */
+export interface IpIdentity {
+  readonly ip: Ip;
+  /** The pod or host endpoint that owns the IP. */
+  readonly owner: Entity | undefined;
+  /** Network sets whose CIDRs contain the IP. */
+  readonly networkSets: readonly Entity[];
+}
+
+/** A selector compiled once, with a per-entity memo: 0 unknown, 1 no, 2 yes. */
+export interface MemoSelector {
+  readonly selector: Selector;
+  memo: Uint8Array;
+}
+
+const IDENTITY_CACHE_LIMIT = 200_000;
+
+export class ClusterIndex {
+  readonly entities: (Entity | undefined)[] = [];
+  readonly podsByName = new Map<string, Entity>();
+  readonly hostEndpointsByName = new Map<string, Entity>();
+  private readonly owners = new Map<string, Entity>();
+  private readonly v4Sets = new Map<number, Map<number, Entity[]>>();
+  private readonly v6Sets = new Map<number, Map<bigint, Entity[]>>();
+  private readonly identities = new Map<string, IpIdentity>();
+  private readonly selectors = new Map<string, MemoSelector>();
+  /** `namespace/name` → (ip|protocol|port) tuples of the service's endpoints. */
+  private serviceTuples = new Map<string, Set<string>>();
+  private serviceIps = new Map<string, Set<string>>();
+  private readonly context: EntityContext;
+
+  constructor(private state: ClusterState) {
+    this.context = {
+      namespaces: new Map(state.namespaces.map((ns): [string, Namespace] => [ns.name, ns])),
+      serviceAccounts: new Map(
+        state.serviceAccounts.map((sa): [string, ServiceAccount] => [`${sa.namespace}/${sa.name}`, sa]),
+      ),
+    };
+    for (const pod of state.pods) if (!pod.hostNetwork) this.addEntity((id) => podEntity(id, pod, this.context));
+    for (const hep of state.hostEndpoints) this.addEntity((id) => hostEndpointEntity(id, hep));
+    for (const set of state.networkSets) this.addEntity((id) => networkSetEntity(id, set, this.context));
+    this.indexServices();
+  }
+
+  get namespaces(): ReadonlyMap<string, Namespace> {
+    return this.context.namespaces;
+  }
+
+  /** Interns a selector by its canonical form so its memo is shared. */
+  memoSelector(selector: Selector): MemoSelector {
+    let entry = this.selectors.get(selector.canonical);
+    if (!entry) {
+      entry = { selector, memo: new Uint8Array(this.entities.length + 64) };
+      this.selectors.set(selector.canonical, entry);
+    }
+    return entry;
+  }
+
+  matches(entry: MemoSelector, entity: Entity): boolean {
+    let memo = entry.memo;
+    if (entity.id >= memo.length) {
+      const grown = new Uint8Array(Math.max(entity.id + 64, memo.length * 2));
+      grown.set(memo);
+      entry.memo = memo = grown;
+    }
+    const known = memo[entity.id];
+    if (known) return known === 2;
+    const result = entry.selector.matches(entity.labels);
+    memo[entity.id] = result ? 2 : 1;
+    return result;
+  }
+
+  /** True when the IP belongs to something the selector matches: its owner or a containing network set. */
+  ipMatches(entry: MemoSelector, identity: IpIdentity): boolean {
+    if (identity.owner && this.matches(entry, identity.owner)) return true;
+    for (const set of identity.networkSets) if (this.matches(entry, set)) return true;
+    return false;
+  }
+
+  identify(ipText: string): IpIdentity | undefined {
+    let identity = this.identities.get(ipText);
+    if (identity) return identity;
+    const ip = parseIp(ipText);
+    if (!ip) return undefined;
+    identity = { ip, owner: this.owners.get(ipText), networkSets: this.containingSets(ip) };
+    if (this.identities.size >= IDENTITY_CACHE_LIMIT) this.identities.clear();
+    this.identities.set(ipText, identity);
+    return identity;
+  }
+
+  serviceHasTuple(serviceKey: string, ip: string, protocol: number, port: number): boolean {
+    return this.serviceTuples.get(serviceKey)?.has(`${ip}|${protocol}|${port}`) ?? false;
+  }
+
+  serviceHasIp(serviceKey: string, ip: string): boolean {
+    return this.serviceIps.get(serviceKey)?.has(ip) ?? false;
+  }
+
+  /** Replaces or adds a pod without rebuilding the other indexes. */
+  upsertPod(pod: Pod): Entity | undefined {
+    this.removePod(pod.namespace, pod.name);
+    this.state = { ...this.state, pods: [...this.state.pods.filter((p) => !samePod(p, pod)), pod] };
+    const entity = pod.hostNetwork ? undefined : this.addEntity((id) => podEntity(id, pod, this.context));
+    this.indexServices();
+    return entity;
+  }
+
+  removePod(namespace: string, name: string): void {
+    const old = this.podsByName.get(`${namespace}/${name}`);
+    if (!old) return;
+    this.entities[old.id] = undefined;
+    this.podsByName.delete(`${namespace}/${name}`);
+    for (const ip of old.pod?.ips ?? []) if (this.owners.get(ip) === old) this.owners.delete(ip);
+    this.identities.clear();
+    this.state = {
+      ...this.state,
+      pods: this.state.pods.filter((p) => !(p.namespace === namespace && p.name === name)),
+    };
+    this.indexServices();
+  }
+
+  private addEntity(make: (id: number) => Entity): Entity {
+    const entity = make(this.entities.length);
+    this.entities.push(entity);
+    if (entity.kind === 'pod') this.podsByName.set(`${entity.namespace}/${entity.name}`, entity);
+    if (entity.kind === 'hostEndpoint') this.hostEndpointsByName.set(entity.name, entity);
+    for (const ip of entity.pod?.ips ?? entity.hostEndpoint?.expectedIPs ?? []) this.owners.set(ip, entity);
+    for (const cidr of entity.nets) this.addCidr(cidr, entity);
+    this.identities.clear();
+    return entity;
+  }
+
+  private addCidr(cidr: Cidr, set: Entity): void {
+    if (cidr.family === 4) {
+      const byNetwork = this.v4Sets.get(cidr.prefix) ?? new Map<number, Entity[]>();
+      this.v4Sets.set(cidr.prefix, byNetwork);
+      byNetwork.set(cidr.network, [...(byNetwork.get(cidr.network) ?? []), set]);
+    } else {
+      const byNetwork = this.v6Sets.get(cidr.prefix) ?? new Map<bigint, Entity[]>();
+      this.v6Sets.set(cidr.prefix, byNetwork);
+      byNetwork.set(cidr.network, [...(byNetwork.get(cidr.network) ?? []), set]);
+    }
+  }
+
+  private containingSets(ip: Ip): Entity[] {
+    const found = new Set<Entity>();
+    if (ip.family === 4) {
+      for (const [prefix, byNetwork] of this.v4Sets) {
+        const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+        for (const set of byNetwork.get((ip.value & mask) >>> 0) ?? []) found.add(set);
+      }
+    } else {
+      for (const [prefix, byNetwork] of this.v6Sets) {
+        const shift = BigInt(128 - prefix);
+        for (const set of byNetwork.get((ip.value >> shift) << shift) ?? []) found.add(set);
+      }
+    }
+    return [...found];
+  }
+
+  /** Service endpoints from EndpointSlices, or from the selector's pods when a service has no slice. */
+  private indexServices(): void {
+    this.serviceTuples = new Map();
+    this.serviceIps = new Map();
+    const sliced = new Set<string>();
+    for (const slice of this.state.endpointSlices) {
+      const key = `${slice.namespace}/${slice.serviceName}`;
+      sliced.add(key);
+      for (const ip of slice.addresses) {
+        this.addServiceIp(key, ip);
+        for (const port of slice.ports)
+          if (port.port !== undefined) this.addServiceTuple(key, ip, port.protocol, port.port);
+      }
+    }
+    for (const service of this.state.services) {
+      const key = `${service.namespace}/${service.name}`;
+      if (sliced.has(key) || !service.selector) continue;
+      for (const entity of this.podsByName.values()) {
+        const pod = entity.pod;
+        if (!pod || pod.namespace !== service.namespace || !selects(service, pod)) continue;
+        for (const ip of pod.ips) {
+          this.addServiceIp(key, ip);
+          for (const port of service.ports) {
+            const target = resolveTargetPort(port.targetPort, port.protocol, pod);
+            if (target !== undefined) this.addServiceTuple(key, ip, port.protocol, target);
+          }
+        }
+      }
+    }
+  }
+
+  private addServiceIp(key: string, ip: string): void {
+    const ips = this.serviceIps.get(key) ?? new Set();
+    ips.add(ip);
+    this.serviceIps.set(key, ips);
+  }
+
+  private addServiceTuple(key: string, ip: string, protocol: number, port: number): void {
+    const tuples = this.serviceTuples.get(key) ?? new Set();
+    tuples.add(`${ip}|${protocol}|${port}`);
+    this.serviceTuples.set(key, tuples);
+  }
+}
+
+const samePod = (a: Pod, b: Pod) => a.namespace === b.namespace && a.name === b.name;
+
+function selects(service: Service, pod: Pod): boolean {
+  const selector = service.selector ?? {};
+  const keys = Object.keys(selector);
+  return keys.length > 0 && keys.every((key) => pod.labels[key] === selector[key]);
+}
+
+export function resolveTargetPort(target: number | string, protocol: number, pod: Pod): number | undefined {
+  if (typeof target === 'number') return target;
+  return pod.ports.find((port) => port.name === target && port.protocol === protocol)?.port;
+}

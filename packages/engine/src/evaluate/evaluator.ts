@@ -1,0 +1,645 @@
+// The evaluator: which policies apply to which endpoint, in tier and policy order, and the
+// per-tier walk of reference §4 for both directions of a flow (§5), in every scope (§9).
+import type {
+  ClusterState,
+  Direction,
+  HitAction,
+  IcmpMatch,
+  Pod,
+  PolicyHit,
+  PolicyHitRef,
+  PolicyKind,
+  PolicySpec,
+  SourceRef,
+  Tier,
+} from '../model.ts';
+import { cidrContains, isPrivateIpv4 } from '../net/ip.ts';
+import { protocolNumber } from '../net/protocol.ts';
+import { err, ok, type Result } from '../result.ts';
+import { ClusterIndex, type IpIdentity } from './cluster-index.ts';
+import type { Entity } from './entities.ts';
+import {
+  assignScopes,
+  type CompiledPolicy,
+  type CompiledTier,
+  compareTiers,
+  compilePolicy,
+  compileTier,
+  ENFORCED,
+  missingTier,
+  PENDING,
+  policyId,
+  type ScopeBit,
+  specId,
+  WHAT_IF,
+} from './policies.ts';
+import { type CompiledRule, describeEntity, explainRule, type FlowFacts, ruleMatches } from './rules.ts';
+
+export type EndpointRef = { namespace: string; name: string } | { ip: string } | { hostEndpoint: string };
+
+export interface FlowQuery {
+  source: EndpointRef;
+  destination: EndpointRef;
+  /** Name (`TCP`, `udp`) or number. */
+  protocol: string | number;
+  /** Post-DNAT destination port (0 for protocols without ports). */
+  destPort: number;
+  sourcePort?: number;
+  icmp?: IcmpMatch;
+}
+
+export type EndpointType = 'WorkloadEndpoint' | 'HostEndpoint' | 'NetworkSet' | 'Network';
+
+/** How a flow endpoint looks in flow logs (calico-observability §7). */
+export interface EndpointInfo {
+  type: EndpointType;
+  /** Pod, host endpoint or network set name; `pub` / `pvt` for other IPs. */
+  name: string;
+  /** Goldmane's aggregated name: `<owner>-*` for pods with an owner. */
+  aggregatedName: string;
+  /** "-" when not namespaced. */
+  namespace: string;
+  ip: string;
+  /** Sorted `k=v`, without Calico's own labels. */
+  labels: readonly string[];
+}
+
+export type Verdict = 'Allow' | 'Deny';
+export type Scope = 'enforced' | 'pending' | 'whatIf';
+
+export interface SideVerdict {
+  action: Verdict;
+  hits: readonly PolicyHit[];
+}
+
+export interface ScopeVerdict {
+  action: Verdict;
+  /** Present when the source is a policy-enforced endpoint. */
+  egress?: SideVerdict;
+  /** Present when the destination is a policy-enforced endpoint. */
+  ingress?: SideVerdict;
+}
+
+export interface FlowVerdict {
+  source: EndpointInfo;
+  destination: EndpointInfo;
+  protocol: number;
+  enforced: ScopeVerdict;
+  pending: ScopeVerdict;
+  /** Only when asked for: staged Set replaces and staged Delete removes the same-named policy. */
+  whatIf?: ScopeVerdict;
+}
+
+export interface EvaluateError {
+  code: 'unknown-endpoint' | 'invalid-ip' | 'invalid-protocol' | 'invalid-port' | 'mixed-families';
+  message: string;
+  /** Which part of the query: `source`, `destination`, `protocol`, `destPort`. */
+  path: string;
+}
+
+export type StepOutcome = 'matched' | 'no-match' | 'end-of-tier' | 'profile' | 'skipped-tier' | 'pass';
+
+export interface ExplainStep {
+  tier: string;
+  policy: PolicyHitRef | null;
+  outcome: StepOutcome;
+  action?: HitAction;
+  ruleIndex?: number;
+  /** Sentences, one per rule clause or decision. */
+  because: string[];
+  /** Field path of the deciding rule in the resource as written. */
+  rulePath?: string;
+  policySource?: SourceRef;
+}
+
+export interface SideExplanation {
+  direction: Direction;
+  endpoint: string;
+  action: Verdict;
+  hits: readonly PolicyHit[];
+  steps: ExplainStep[];
+}
+
+export interface FlowExplanation {
+  scope: Scope;
+  action: Verdict;
+  sides: SideExplanation[];
+}
+
+export interface TierView {
+  tier: Tier;
+  /** In evaluation order. */
+  policies: readonly PolicySpec[];
+}
+
+/** A compiled cluster: evaluate flows, explain them, and apply single changes without recompiling. */
+export interface Evaluator {
+  evaluate(query: FlowQuery, options?: { whatIf?: boolean }): Result<FlowVerdict, EvaluateError>;
+  explain(query: FlowQuery, scope: Scope): Result<FlowExplanation, EvaluateError>;
+  /** Looks up an endpoint as flow logs would show it. */
+  endpoint(ref: EndpointRef): EndpointInfo | undefined;
+  upsertPolicy(spec: PolicySpec): void;
+  removePolicy(kind: PolicyKind, namespace: string | undefined, name: string): boolean;
+  upsertPod(pod: Pod): void;
+  removePod(namespace: string, name: string): void;
+  /** Tiers in evaluation order with their policies in order. */
+  tiers(): TierView[];
+  policy(kind: PolicyKind, namespace: string | undefined, name: string): PolicySpec | undefined;
+  readonly state: ClusterState;
+}
+
+interface TierGroup {
+  readonly tier: CompiledTier;
+  readonly policies: readonly CompiledPolicy[];
+}
+
+interface EndpointPolicies {
+  readonly Ingress: readonly TierGroup[];
+  readonly Egress: readonly TierGroup[];
+  /** True when every policy takes part in all scopes alike, so one walk serves all of them. */
+  readonly uniform: boolean;
+}
+
+const SCOPE_BITS: Readonly<Record<Scope, ScopeBit>> = { enforced: ENFORCED, pending: PENDING, whatIf: WHAT_IF };
+const GLOBAL = '';
+
+interface Walk {
+  action: Verdict;
+  hits: PolicyHit[];
+}
+
+export function createEvaluator(initial: ClusterState): Evaluator {
+  let state = initial;
+  const index = new ClusterIndex(state);
+  const policies = new Map<string, CompiledPolicy>();
+  const tiers = new Map<string, CompiledTier>();
+  for (const tier of state.tiers) tiers.set(tier.name, compileTier(tier));
+  for (const spec of state.policies) policies.set(specId(spec), compilePolicy(spec, index));
+  assignScopes(policies.values());
+
+  let sorted: CompiledPolicy[] = [];
+  let tierRank = new Map<string, number>();
+  const byNamespace = new Map<string, CompiledPolicy[]>();
+  const perEndpoint = new Map<number, EndpointPolicies>();
+
+  function resort(): void {
+    for (const policy of policies.values())
+      if (!tiers.has(policy.spec.tier)) tiers.set(policy.spec.tier, missingTier(policy.spec.tier));
+    const tierList = [...tiers.values()].sort(compareTiers);
+    tierRank = new Map(tierList.map((tier, i) => [tier.name, i]));
+    sorted = [...policies.values()].sort(
+      (a, b) => (tierRank.get(a.spec.tier) ?? 0) - (tierRank.get(b.spec.tier) ?? 0) || comparePolicySort(a, b),
+    );
+    byNamespace.clear();
+    perEndpoint.clear();
+  }
+  resort();
+
+  function candidates(namespace: string | undefined): CompiledPolicy[] {
+    const key = namespace ?? GLOBAL;
+    let list = byNamespace.get(key);
+    if (!list) {
+      list = sorted.filter((p) => p.spec.namespace === undefined || p.spec.namespace === namespace);
+      byNamespace.set(key, list);
+    }
+    return list;
+  }
+
+  function policiesFor(entity: Entity): EndpointPolicies {
+    let found = perEndpoint.get(entity.id);
+    if (found) return found;
+    const groups = { Ingress: [] as TierGroup[], Egress: [] as TierGroup[] };
+    let uniform = true;
+    for (const direction of ['Ingress', 'Egress'] as const) {
+      let current: { tier: CompiledTier; policies: CompiledPolicy[] } | undefined;
+      for (const policy of candidates(entity.namespace)) {
+        if (policy.scopes === 0 || policy.spec.skipForWorkloads) continue;
+        if (!(direction === 'Ingress' ? policy.ingress : policy.egress)) continue;
+        if (!index.matches(policy.selector, entity)) continue;
+        if (policy.scopes !== (ENFORCED | PENDING | WHAT_IF)) uniform = false;
+        if (current?.tier.name !== policy.spec.tier) {
+          current = { tier: tiers.get(policy.spec.tier) ?? missingTier(policy.spec.tier), policies: [] };
+          groups[direction].push(current);
+        }
+        current.policies.push(policy);
+      }
+    }
+    found = { ...groups, uniform };
+    perEndpoint.set(entity.id, found);
+    return found;
+  }
+
+  /** Reference §4.2–4.4 for one endpoint and direction. `steps` is filled only when explaining. */
+  function walk(entity: Entity, direction: Direction, flow: FlowFacts, scope: ScopeBit, steps?: ExplainStep[]): Walk {
+    const hits: PolicyHit[] = [];
+    const hit = (fields: Omit<PolicyHit, 'policyIndex'>): PolicyHit => {
+      const made = { ...fields, policyIndex: hits.length };
+      hits.push(made);
+      return made;
+    };
+    for (const group of policiesFor(entity)[direction]) {
+      let first: CompiledPolicy | undefined;
+      let passed = false;
+      let allStaged = true;
+      tierWalk: for (const policy of group.policies) {
+        if (!(policy.scopes & scope)) continue;
+        first ??= policy;
+        if (!policy.spec.staged) allStaged = false;
+        const rules = (direction === 'Ingress' ? policy.ingress : policy.egress) ?? [];
+        const noMatch: string[] = [];
+        for (const rule of rules) {
+          const matched = steps ? recordRule(rule, flow, noMatch) : ruleMatches(rule, flow);
+          if (!matched || rule.spec.action === 'Log') continue;
+          const action = rule.spec.action;
+          hit({ ...ref(policy), action, ruleIndex: rule.index });
+          steps?.push({
+            tier: group.tier.name,
+            policy: ref(policy),
+            outcome: action === 'Pass' ? 'pass' : 'matched',
+            action,
+            ruleIndex: rule.index,
+            because: explainRule(rule, flow).because,
+            rulePath: rule.spec.path,
+            ...sourceOf(policy),
+          });
+          if (action === 'Pass') {
+            passed = true;
+            break tierWalk;
+          }
+          return { action, hits };
+        }
+        steps?.push({
+          tier: group.tier.name,
+          policy: ref(policy),
+          outcome: 'no-match',
+          because: rules.length === 0 ? ['the policy has no rules for this direction'] : noMatch,
+          ...sourceOf(policy),
+        });
+      }
+      if (!first) {
+        steps?.push({
+          tier: group.tier.name,
+          policy: null,
+          outcome: 'skipped-tier',
+          because: ['no policy in this scope selects the endpoint'],
+        });
+        continue;
+      }
+      if (passed) continue;
+      const action = group.tier.defaultAction;
+      const because = [`no rule in tier ${group.tier.name} matched; its default action is ${action}`];
+      if (action === 'Deny') {
+        hit({
+          kind: 'EndOfTier',
+          namespace: '',
+          name: '',
+          tier: group.tier.name,
+          action,
+          ruleIndex: -1,
+          trigger: ref(first),
+        });
+        steps?.push({
+          tier: group.tier.name,
+          policy: ref(first),
+          outcome: 'end-of-tier',
+          action,
+          ruleIndex: -1,
+          because,
+        });
+        return { action: 'Deny', hits };
+      }
+      // End-of-tier Pass is reported only when the tier holds nothing but staged policies (§6.3).
+      if (allStaged)
+        hit({
+          kind: 'EndOfTier',
+          namespace: '',
+          name: '',
+          tier: group.tier.name,
+          action,
+          ruleIndex: -1,
+          trigger: ref(first),
+        });
+      steps?.push({
+        tier: group.tier.name,
+        policy: ref(first),
+        outcome: 'end-of-tier',
+        action,
+        ruleIndex: -1,
+        because,
+      });
+    }
+    return { action: profiles(entity, direction, hit, steps), hits };
+  }
+
+  return {
+    evaluate(query, options) {
+      const resolved = resolveFlow(query);
+      if (!resolved.ok) return resolved;
+      const { facts, source, destination } = resolved.value;
+      const sideOf = (entity: Entity | undefined, direction: Direction, scope: ScopeBit, reuse?: SideVerdict) => {
+        if (!entity?.isEndpoint) return undefined;
+        if (reuse && policiesFor(entity).uniform) return reuse;
+        return walk(entity, direction, facts, scope);
+      };
+      const scopeVerdict = (scope: ScopeBit, reuse?: ScopeVerdict): ScopeVerdict => {
+        const egress = sideOf(facts.src.owner, 'Egress', scope, reuse?.egress);
+        const ingress = sideOf(facts.dst.owner, 'Ingress', scope, reuse?.ingress);
+        return combine(egress, ingress);
+      };
+      const enforced = scopeVerdict(ENFORCED);
+      const verdict: FlowVerdict = {
+        source,
+        destination,
+        protocol: facts.protocol,
+        enforced,
+        pending: scopeVerdict(PENDING, enforced),
+      };
+      if (options?.whatIf) verdict.whatIf = scopeVerdict(WHAT_IF, enforced);
+      return ok(verdict);
+    },
+
+    explain(query, scope) {
+      const resolved = resolveFlow(query);
+      if (!resolved.ok) return resolved;
+      const { facts } = resolved.value;
+      const sides: SideExplanation[] = [];
+      for (const [entity, direction] of [
+        [facts.src.owner, 'Egress'],
+        [facts.dst.owner, 'Ingress'],
+      ] as const) {
+        if (!entity?.isEndpoint) continue;
+        const steps: ExplainStep[] = [];
+        const result = walk(entity, direction, facts, SCOPE_BITS[scope], steps);
+        sides.push({ direction, endpoint: describeEntity(entity), action: result.action, hits: result.hits, steps });
+      }
+      const action = sides.every((side) => side.action === 'Allow') ? 'Allow' : 'Deny';
+      return ok({ scope, action, sides });
+    },
+
+    endpoint(ref) {
+      const resolved = resolveEndpoint(ref, 'source', undefined);
+      return resolved.ok ? endpointInfo(resolved.value.identity, resolved.value.ip) : undefined;
+    },
+
+    upsertPolicy(spec) {
+      policies.set(specId(spec), compilePolicy(spec, index));
+      state = { ...state, policies: [...state.policies.filter((p) => specId(p) !== specId(spec)), spec] };
+      assignScopes(policies.values());
+      resort();
+    },
+
+    removePolicy(kind, namespace, name) {
+      const id = policyId(kind, namespace, name);
+      if (!policies.delete(id)) return false;
+      state = { ...state, policies: state.policies.filter((p) => specId(p) !== id) };
+      assignScopes(policies.values());
+      resort();
+      return true;
+    },
+
+    upsertPod(pod) {
+      const old = index.podsByName.get(`${pod.namespace}/${pod.name}`);
+      if (old) perEndpoint.delete(old.id);
+      index.upsertPod(pod);
+      state = {
+        ...state,
+        pods: [...state.pods.filter((p) => p.namespace !== pod.namespace || p.name !== pod.name), pod],
+      };
+    },
+
+    removePod(namespace, name) {
+      const old = index.podsByName.get(`${namespace}/${name}`);
+      if (old) perEndpoint.delete(old.id);
+      index.removePod(namespace, name);
+      state = { ...state, pods: state.pods.filter((p) => p.namespace !== namespace || p.name !== name) };
+    },
+
+    tiers() {
+      const views = new Map<string, PolicySpec[]>();
+      for (const policy of sorted) views.set(policy.spec.tier, [...(views.get(policy.spec.tier) ?? []), policy.spec]);
+      return [...tiers.values()].sort(compareTiers).map((tier) => ({
+        tier: state.tiers.find((t) => t.name === tier.name) ?? { name: tier.name, defaultAction: tier.defaultAction },
+        policies: views.get(tier.name) ?? [],
+      }));
+    },
+
+    policy(kind, namespace, name) {
+      return policies.get(policyId(kind, namespace, name))?.spec;
+    },
+
+    get state() {
+      return state;
+    },
+  };
+
+  function resolveEndpoint(
+    endpoint: EndpointRef,
+    path: string,
+    family: 4 | 6 | undefined,
+  ): Result<{ identity: IpIdentity; ip: string }, EvaluateError> {
+    if ('ip' in endpoint) {
+      const identity = index.identify(endpoint.ip);
+      if (!identity)
+        return err({ code: 'invalid-ip', message: `${endpoint.ip} is not an IP address`, path: `${path}.ip` });
+      return ok({ identity, ip: endpoint.ip });
+    }
+    const entity =
+      'hostEndpoint' in endpoint
+        ? index.hostEndpointsByName.get(endpoint.hostEndpoint)
+        : index.podsByName.get(`${endpoint.namespace}/${endpoint.name}`);
+    const label =
+      'hostEndpoint' in endpoint
+        ? `host endpoint ${endpoint.hostEndpoint}`
+        : `pod ${endpoint.namespace}/${endpoint.name}`;
+    if (!entity) return err({ code: 'unknown-endpoint', message: `${label} is not in the cluster state`, path });
+    const texts = entity.pod?.ips ?? entity.hostEndpoint?.expectedIPs ?? [];
+    const text = texts.find((candidate) => family === undefined || familyOf(candidate) === family) ?? texts[0];
+    const identity = text === undefined ? undefined : index.identify(text);
+    if (!text || !identity) return err({ code: 'unknown-endpoint', message: `${label} has no IP address`, path });
+    return ok({ identity: { ...identity, owner: entity }, ip: text });
+  }
+
+  function resolveFlow(
+    query: FlowQuery,
+  ): Result<{ facts: FlowFacts; source: EndpointInfo; destination: EndpointInfo }, EvaluateError> {
+    const protocol = protocolNumber(query.protocol);
+    if (protocol === undefined) {
+      return err({
+        code: 'invalid-protocol',
+        message: `protocol ${String(query.protocol)} is not a protocol name or number 0-255`,
+        path: 'protocol',
+      });
+    }
+    if (!Number.isInteger(query.destPort) || query.destPort < 0 || query.destPort > 65535) {
+      return err({
+        code: 'invalid-port',
+        message: `port ${String(query.destPort)} is not a number 0-65535`,
+        path: 'destPort',
+      });
+    }
+    const family =
+      'ip' in query.source
+        ? familyOf(query.source.ip)
+        : 'ip' in query.destination
+          ? familyOf(query.destination.ip)
+          : undefined;
+    const src = resolveEndpoint(query.source, 'source', family);
+    if (!src.ok) return src;
+    const dst = resolveEndpoint(query.destination, 'destination', src.value.identity.ip.family);
+    if (!dst.ok) return dst;
+    if (src.value.identity.ip.family !== dst.value.identity.ip.family) {
+      return err({
+        code: 'mixed-families',
+        message: 'source and destination are of different IP families',
+        path: 'destination',
+      });
+    }
+    const facts: FlowFacts = {
+      family: src.value.identity.ip.family,
+      protocol,
+      srcIp: src.value.ip,
+      dstIp: dst.value.ip,
+      src: src.value.identity,
+      dst: dst.value.identity,
+      srcPort: query.sourcePort,
+      dstPort: query.destPort,
+      icmp: query.icmp,
+    };
+    return ok({
+      facts,
+      source: endpointInfo(src.value.identity, src.value.ip),
+      destination: endpointInfo(dst.value.identity, dst.value.ip),
+    });
+  }
+}
+
+function familyOf(ip: string): 4 | 6 | undefined {
+  return ip.includes(':') ? 6 : ip.includes('.') ? 4 : undefined;
+}
+
+function comparePolicySort(a: CompiledPolicy, b: CompiledPolicy): number {
+  const ao = a.spec.order;
+  const bo = b.spec.order;
+  if (ao !== bo) {
+    if (ao === undefined) return 1;
+    if (bo === undefined) return -1;
+    return ao - bo;
+  }
+  return a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0;
+}
+
+function ref(policy: CompiledPolicy): PolicyHitRef {
+  return {
+    kind: policy.hitKind,
+    namespace: policy.spec.namespace ?? '',
+    name: policy.spec.name,
+    tier: policy.spec.tier,
+  };
+}
+
+function sourceOf(policy: CompiledPolicy): { policySource?: SourceRef } {
+  return policy.spec.source ? { policySource: policy.spec.source } : {};
+}
+
+function recordRule(rule: CompiledRule, flow: FlowFacts, noMatch: string[]): boolean {
+  const { matched, because } = explainRule(rule, flow);
+  if (!matched) noMatch.push(`rule ${rule.index} (${rule.spec.path}): ${because[because.length - 1] ?? 'no match'}`);
+  return matched;
+}
+
+/** Reference §4.3: profiles after the last tier; `kns.` allows everything, no decision denies. */
+function profiles(
+  entity: Entity,
+  direction: Direction,
+  hit: (fields: Omit<PolicyHit, 'policyIndex'>) => PolicyHit,
+  steps: ExplainStep[] | undefined,
+): Verdict {
+  for (const name of entity.profiles) {
+    if (name.startsWith('kns.') || name === 'projectcalico-default-allow') {
+      hit({ kind: 'Profile', namespace: '', name, tier: '', action: 'Allow', ruleIndex: 0 });
+      steps?.push({
+        tier: '',
+        policy: { kind: 'Profile', namespace: '', name, tier: '' },
+        outcome: 'profile',
+        action: 'Allow',
+        ruleIndex: 0,
+        because: [`no policy decided, so the ${direction.toLowerCase()} default of profile ${name} applies: allow`],
+      });
+      return 'Allow';
+    }
+  }
+  hit({ kind: 'Profile', namespace: '', name: '__PROFILE__', tier: '', action: 'Deny', ruleIndex: -1 });
+  steps?.push({
+    tier: '',
+    policy: null,
+    outcome: 'profile',
+    action: 'Deny',
+    ruleIndex: -1,
+    because: [`no policy decided and ${describeEntity(entity)} has no profile that allows, so the flow is denied`],
+  });
+  return 'Deny';
+}
+
+function combine(egress: Walk | SideVerdict | undefined, ingress: Walk | SideVerdict | undefined): ScopeVerdict {
+  const verdict: ScopeVerdict = {
+    action: egress?.action === 'Deny' || ingress?.action === 'Deny' ? 'Deny' : 'Allow',
+  };
+  if (egress) verdict.egress = egress;
+  if (ingress) verdict.ingress = ingress;
+  return verdict;
+}
+
+function endpointInfo(identity: IpIdentity, ip: string): EndpointInfo {
+  const owner = identity.owner;
+  if (owner) {
+    const type: EndpointType = owner.kind === 'pod' ? 'WorkloadEndpoint' : 'HostEndpoint';
+    const pod = owner.pod;
+    return {
+      type,
+      name: owner.name,
+      aggregatedName: pod?.owner
+        ? `${pod.owner}-*`
+        : type === 'HostEndpoint'
+          ? (owner.hostEndpoint?.node ?? owner.name)
+          : owner.name,
+      namespace: owner.namespace ?? '-',
+      ip,
+      labels: visibleLabels(pod?.labels ?? owner.hostEndpoint?.labels ?? {}),
+    };
+  }
+  const set = mostSpecificSet(identity);
+  if (set) {
+    return {
+      type: 'NetworkSet',
+      name: set.name,
+      aggregatedName: set.name,
+      namespace: set.namespace ?? '-',
+      ip,
+      labels: visibleLabels(set.networkSet?.labels ?? {}),
+    };
+  }
+  const name = identity.ip.family === 4 && isPrivateIpv4(identity.ip.value) ? 'pvt' : 'pub';
+  return { type: 'Network', name, aggregatedName: name, namespace: '-', ip, labels: [] };
+}
+
+/** Flow logs name the network set with the longest prefix containing the IP. */
+function mostSpecificSet(identity: IpIdentity): Entity | undefined {
+  let best: Entity | undefined;
+  let bestPrefix = -1;
+  for (const set of identity.networkSets) {
+    for (const cidr of set.nets) {
+      if (cidr.prefix > bestPrefix && cidrContains(cidr, identity.ip)) {
+        best = set;
+        bestPrefix = cidr.prefix;
+      }
+    }
+  }
+  return best;
+}
+
+function visibleLabels(labels: Readonly<Record<string, string>>): string[] {
+  return Object.entries(labels)
+    .filter(([key]) => !key.startsWith('projectcalico.org/'))
+    .map(([key, value]) => `${key}=${value}`)
+    .sort();
+}

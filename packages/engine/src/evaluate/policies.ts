@@ -1,0 +1,163 @@
+// Policies compiled for evaluation: the effective endpoint selector (reference §3), compiled
+// rules per direction, sort position and the scopes in which the policy is active.
+import type { Direction, HitKind, PolicyKind, PolicySpec, Tier } from '../model.ts';
+import {
+  and,
+  equals,
+  has,
+  not,
+  parseSelector,
+  prefixLabels,
+  replaceAll,
+  type SelectorNode,
+  selectorFromAst,
+} from '../selector/index.ts';
+import type { ClusterIndex, MemoSelector } from './cluster-index.ts';
+import { NAMESPACE_LABEL, SERVICE_ACCOUNT_LABEL } from './entities.ts';
+import { type CompiledRule, compileRule } from './rules.ts';
+
+/** Evaluation scopes as bits: what the dataplane does, staged-as-enforced, and Verdict's what-if. */
+export const ENFORCED = 1;
+export const PENDING = 2;
+export const WHAT_IF = 4;
+export type ScopeBit = typeof ENFORCED | typeof PENDING | typeof WHAT_IF;
+
+export interface CompiledPolicy {
+  readonly spec: PolicySpec;
+  readonly id: string;
+  readonly hitKind: HitKind;
+  readonly selector: MemoSelector;
+  /** undefined when the policy's types leave that direction out. */
+  readonly ingress: readonly CompiledRule[] | undefined;
+  readonly egress: readonly CompiledRule[] | undefined;
+  /** Bitmask of the scopes in which the policy takes part. */
+  scopes: number;
+  readonly sortKey: string;
+}
+
+export interface CompiledTier {
+  readonly name: string;
+  /** Named by a policy but not defined: sorts after every tier. */
+  readonly missing: boolean;
+  readonly order: number | undefined;
+  readonly defaultAction: 'Deny' | 'Pass';
+}
+
+const HIT_KINDS: Readonly<Record<PolicyKind, HitKind>> = {
+  NetworkPolicy: 'CalicoNetworkPolicy',
+  GlobalNetworkPolicy: 'GlobalNetworkPolicy',
+  StagedNetworkPolicy: 'StagedNetworkPolicy',
+  StagedGlobalNetworkPolicy: 'StagedGlobalNetworkPolicy',
+  StagedKubernetesNetworkPolicy: 'StagedKubernetesNetworkPolicy',
+  KubernetesNetworkPolicy: 'NetworkPolicy',
+  AdminNetworkPolicy: 'AdminNetworkPolicy',
+  BaselineAdminNetworkPolicy: 'BaselineAdminNetworkPolicy',
+};
+
+/** The enforced kind a staged kind stands in for. */
+const ENFORCED_COUNTERPART: Partial<Readonly<Record<PolicyKind, PolicyKind>>> = {
+  StagedNetworkPolicy: 'NetworkPolicy',
+  StagedGlobalNetworkPolicy: 'GlobalNetworkPolicy',
+  StagedKubernetesNetworkPolicy: 'KubernetesNetworkPolicy',
+};
+
+export const policyId = (kind: PolicyKind, namespace: string | undefined, name: string): string =>
+  `${kind}:${namespace ? `${namespace}/` : ''}${name}`;
+
+export const specId = (spec: PolicySpec): string => policyId(spec.kind, spec.namespace, spec.name);
+
+export function compilePolicy(spec: PolicySpec, index: ClusterIndex): CompiledPolicy {
+  const context = { index, namespace: spec.namespace };
+  const rules = (direction: Direction) =>
+    spec.types.includes(direction)
+      ? (direction === 'Ingress' ? spec.ingress : spec.egress).map((rule, i) => compileRule(rule, i, context))
+      : undefined;
+  return {
+    spec,
+    id: specId(spec),
+    hitKind: HIT_KINDS[spec.kind],
+    selector: index.memoSelector(selectorFromAst(effectiveSelector(spec))),
+    ingress: rules('Ingress'),
+    egress: rules('Egress'),
+    scopes: 0,
+    sortKey: `${spec.name}/${spec.namespace ?? ''}/${spec.kind}`,
+  };
+}
+
+function parse(text: string): SelectorNode {
+  const parsed = parseSelector(text);
+  // The loader validated every selector; an invalid one here selects nothing.
+  return parsed.ok ? parsed.value.ast : not(and());
+}
+
+/** Reference §3: namespaced kinds are scoped to their namespace; GNP selectors are rewritten textually. */
+export function effectiveSelector(spec: PolicySpec): SelectorNode {
+  const accounts = spec.serviceAccountSelector?.trim()
+    ? prefixLabels(parse(spec.serviceAccountSelector), 'pcsa.')
+    : undefined;
+  if (spec.namespace !== undefined) {
+    const parts = [parse(spec.selector), equals(NAMESPACE_LABEL, spec.namespace)];
+    if (accounts) parts.push(accounts);
+    return and(...parts);
+  }
+  let selector: SelectorNode | undefined = spec.selector.trim() ? parse(spec.selector) : undefined;
+  // Every all() of the combined text is rewritten, so rewrite each operand before and() folds all() away.
+  const combine = (extra: SelectorNode, label: string) => {
+    const rewrite = (node: SelectorNode) => replaceAll(node, has(label));
+    return selector ? and(rewrite(selector), rewrite(extra)) : rewrite(extra);
+  };
+  if (spec.namespaceSelector?.trim())
+    selector = combine(prefixLabels(parse(spec.namespaceSelector), 'pcns.'), NAMESPACE_LABEL);
+  if (accounts) selector = combine(accounts, SERVICE_ACCOUNT_LABEL);
+  return selector ?? and();
+}
+
+/**
+ * Sets each policy's scopes (reference §9): enforced kinds everywhere, staged Set/Learn/Ignore in
+ * pending and what-if, staged Delete nowhere; in what-if a staged policy replaces (Set) or removes
+ * (Delete) the enforced policy of the same name.
+ */
+export function assignScopes(policies: Iterable<CompiledPolicy>): void {
+  const all = [...policies];
+  const shadowed = new Set<string>();
+  for (const policy of all) {
+    const counterpart = ENFORCED_COUNTERPART[policy.spec.kind];
+    if (counterpart) shadowed.add(policyId(counterpart, policy.spec.namespace, policy.spec.name));
+  }
+  for (const policy of all) {
+    const { spec } = policy;
+    if (!spec.staged) policy.scopes = ENFORCED | PENDING | (shadowed.has(policy.id) ? 0 : WHAT_IF);
+    else policy.scopes = spec.stagedAction === 'Delete' ? 0 : PENDING | WHAT_IF;
+  }
+}
+
+/** Policies inside a tier: order ascending (absent last), then `name/namespace/kind` byte-wise. */
+export function comparePolicies(a: CompiledPolicy, b: CompiledPolicy): number {
+  const byOrder = compareOrder(a.spec.order, b.spec.order);
+  if (byOrder !== 0) return byOrder;
+  return a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0;
+}
+
+/** Tiers: order ascending (absent last), then name byte-wise. */
+export function compareTiers(a: CompiledTier, b: CompiledTier): number {
+  if (a.missing !== b.missing) return a.missing ? 1 : -1;
+  const byOrder = compareOrder(a.order, b.order);
+  if (byOrder !== 0) return byOrder;
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+function compareOrder(a: number | undefined, b: number | undefined): number {
+  if (a === b) return 0;
+  if (a === undefined) return 1;
+  if (b === undefined) return -1;
+  return a - b;
+}
+
+export function compileTier(tier: Tier): CompiledTier {
+  return { name: tier.name, missing: false, order: tier.order, defaultAction: tier.defaultAction };
+}
+
+/** A tier that policies name but nobody defined: after every tier, default Deny (reference §4.1). */
+export function missingTier(name: string): CompiledTier {
+  return { name, missing: true, order: undefined, defaultAction: 'Deny' };
+}

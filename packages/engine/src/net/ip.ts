@@ -1,0 +1,110 @@
+// IPv4/IPv6 addresses and CIDRs. IPv4 values are unsigned 32-bit numbers; IPv6 values are bigints.
+
+export type IpFamily = 4 | 6;
+
+export type Ip = { family: 4; value: number } | { family: 6; value: bigint };
+
+export type Cidr = { family: 4; network: number; prefix: number } | { family: 6; network: bigint; prefix: number };
+
+const V4_PART = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
+export function parseIpv4(text: string): number | undefined {
+  const parts = text.split('.');
+  if (parts.length !== 4) return undefined;
+  let value = 0;
+  for (const part of parts) {
+    if (!V4_PART.test(part)) return undefined;
+    value = value * 256 + Number(part);
+  }
+  return value;
+}
+
+export function parseIpv6(text: string): bigint | undefined {
+  if (!text.includes(':')) return undefined;
+  let head = text;
+  let tail = '';
+  let v4Tail: number | undefined;
+  const lastColon = text.lastIndexOf(':');
+  if (text.slice(lastColon + 1).includes('.')) {
+    v4Tail = parseIpv4(text.slice(lastColon + 1));
+    if (v4Tail === undefined) return undefined;
+    head = `${text.slice(0, lastColon + 1)}0:0`;
+  }
+  const double = head.indexOf('::');
+  if (double !== -1) {
+    if (head.indexOf('::', double + 1) !== -1) return undefined;
+    tail = head.slice(double + 2);
+    head = head.slice(0, double);
+  }
+  const headGroups = head === '' ? [] : head.split(':');
+  const tailGroups = tail === '' ? [] : tail.split(':');
+  const missing = 8 - headGroups.length - tailGroups.length;
+  if (double === -1 ? missing !== 0 : missing < 1) return undefined;
+  const groups = [...headGroups, ...Array<string>(double === -1 ? 0 : missing).fill('0'), ...tailGroups];
+  let value = 0n;
+  for (const group of groups) {
+    if (!/^[0-9a-fA-F]{1,4}$/.test(group)) return undefined;
+    value = (value << 16n) | BigInt(Number.parseInt(group, 16));
+  }
+  if (v4Tail !== undefined) value = (value & ~0xffffffffn) | BigInt(v4Tail);
+  return value;
+}
+
+export function parseIp(text: string): Ip | undefined {
+  const v4 = parseIpv4(text);
+  if (v4 !== undefined) return { family: 4, value: v4 };
+  const v6 = parseIpv6(text);
+  return v6 === undefined ? undefined : { family: 6, value: v6 };
+}
+
+/** Parses `a.b.c.d/n` or an IPv6 CIDR; a bare IP is a /32 or /128. Host bits are cleared. */
+export function parseCidr(text: string): Cidr | undefined {
+  const slash = text.indexOf('/');
+  const address = slash === -1 ? text : text.slice(0, slash);
+  const ip = parseIp(address);
+  if (!ip) return undefined;
+  const max = ip.family === 4 ? 32 : 128;
+  let prefix = max;
+  if (slash !== -1) {
+    const bits = text.slice(slash + 1);
+    if (!/^\d{1,3}$/.test(bits)) return undefined;
+    prefix = Number(bits);
+    if (prefix > max) return undefined;
+  }
+  if (ip.family === 4) {
+    const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+    return { family: 4, network: (ip.value & mask) >>> 0, prefix };
+  }
+  const mask = prefix === 0 ? 0n : ((1n << BigInt(prefix)) - 1n) << BigInt(128 - prefix);
+  return { family: 6, network: ip.value & mask, prefix };
+}
+
+export function cidrContains(cidr: Cidr, ip: Ip): boolean {
+  if (cidr.family === 4) {
+    if (ip.family !== 4) return false;
+    const mask = cidr.prefix === 0 ? 0 : (0xffffffff << (32 - cidr.prefix)) >>> 0;
+    return (ip.value & mask) >>> 0 === cidr.network;
+  }
+  if (ip.family !== 6) return false;
+  const shift = BigInt(128 - cidr.prefix);
+  return ip.value >> shift === cidr.network >> shift;
+}
+
+export function formatCidr(cidr: Cidr): string {
+  return `${formatIp(cidr.family === 4 ? { family: 4, value: cidr.network } : { family: 6, value: cidr.network })}/${cidr.prefix}`;
+}
+
+export function formatIp(ip: Ip): string {
+  if (ip.family === 4) {
+    const v = ip.value;
+    return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+  }
+  const groups: string[] = [];
+  for (let i = 7; i >= 0; i--) groups.push(((ip.value >> BigInt(i * 16)) & 0xffffn).toString(16));
+  return groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
+}
+
+/** RFC 1918 private ranges, which Goldmane names `pvt`; everything else external is `pub`. */
+export function isPrivateIpv4(value: number): boolean {
+  return value >>> 24 === 10 || value >>> 20 === (172 << 4) + 1 || value >>> 16 === (192 << 8) + 168;
+}
