@@ -1,1 +1,3 @@
-export {};
+// @verdict/cli: the `verdict` command.
+export type { Io } from './run.ts';
+export { COMMANDS, helpText, run } from './run.ts';

@@ -24,12 +24,15 @@ const IDENTITY_CACHE_LIMIT = 200_000;
 
 export class ClusterIndex {
   readonly entities: (Entity | undefined)[] = [];
-  readonly podsByName = new Map<string, Entity>();
+  /** namespace → pod name → pod; two levels so lookups need no string building. */
+  private readonly podsByNamespace = new Map<string, Map<string, Entity>>();
   readonly hostEndpointsByName = new Map<string, Entity>();
   private readonly owners = new Map<string, Entity>();
   private readonly v4Sets = new Map<number, Map<number, Entity[]>>();
   private readonly v6Sets = new Map<number, Map<bigint, Entity[]>>();
   private readonly identities = new Map<string, IpIdentity>();
+  /** Per entity id: the identity of its first IP. Cleared with `identities`. */
+  private primaries: (IpIdentity | undefined)[] = [];
   private readonly selectors = new Map<string, MemoSelector>();
   /** `namespace/name` → (ip|protocol|port) tuples of the service's endpoints. */
   private serviceTuples = new Map<string, Set<string>>();
@@ -47,6 +50,10 @@ export class ClusterIndex {
     for (const hep of state.hostEndpoints) this.addEntity((id) => hostEndpointEntity(id, hep));
     for (const set of state.networkSets) this.addEntity((id) => networkSetEntity(id, set, this.context));
     this.indexServices();
+  }
+
+  pod(namespace: string, name: string): Entity | undefined {
+    return this.podsByNamespace.get(namespace)?.get(name);
   }
 
   get namespaces(): ReadonlyMap<string, Namespace> {
@@ -84,13 +91,25 @@ export class ClusterIndex {
     return false;
   }
 
+  /** The identity of an endpoint's first IP, with the endpoint as owner. */
+  primaryIdentity(entity: Entity): IpIdentity | undefined {
+    let identity = this.primaries[entity.id];
+    if (identity) return identity;
+    const text = entity.pod?.ips[0] ?? entity.hostEndpoint?.expectedIPs[0];
+    const found = text === undefined ? undefined : this.identify(text);
+    if (!found) return undefined;
+    identity = found.owner === entity ? found : { ...found, owner: entity };
+    this.primaries[entity.id] = identity;
+    return identity;
+  }
+
   identify(ipText: string): IpIdentity | undefined {
     let identity = this.identities.get(ipText);
     if (identity) return identity;
     const ip = parseIp(ipText);
     if (!ip) return undefined;
     identity = { ip, owner: this.owners.get(ipText), networkSets: this.containingSets(ip) };
-    if (this.identities.size >= IDENTITY_CACHE_LIMIT) this.identities.clear();
+    if (this.identities.size >= IDENTITY_CACHE_LIMIT) this.forgetIdentities();
     this.identities.set(ipText, identity);
     return identity;
   }
@@ -113,12 +132,12 @@ export class ClusterIndex {
   }
 
   removePod(namespace: string, name: string): void {
-    const old = this.podsByName.get(`${namespace}/${name}`);
+    const old = this.pod(namespace, name);
     if (!old) return;
     this.entities[old.id] = undefined;
-    this.podsByName.delete(`${namespace}/${name}`);
+    this.podsByNamespace.get(namespace)?.delete(name);
     for (const ip of old.pod?.ips ?? []) if (this.owners.get(ip) === old) this.owners.delete(ip);
-    this.identities.clear();
+    this.forgetIdentities();
     this.state = {
       ...this.state,
       pods: this.state.pods.filter((p) => !(p.namespace === namespace && p.name === name)),
@@ -126,14 +145,24 @@ export class ClusterIndex {
     this.indexServices();
   }
 
+  private forgetIdentities(): void {
+    this.identities.clear();
+    this.primaries = [];
+  }
+
   private addEntity(make: (id: number) => Entity): Entity {
     const entity = make(this.entities.length);
     this.entities.push(entity);
-    if (entity.kind === 'pod') this.podsByName.set(`${entity.namespace}/${entity.name}`, entity);
+    if (entity.kind === 'pod') {
+      const namespace = entity.namespace ?? '';
+      const pods = this.podsByNamespace.get(namespace) ?? new Map<string, Entity>();
+      this.podsByNamespace.set(namespace, pods);
+      pods.set(entity.name, entity);
+    }
     if (entity.kind === 'hostEndpoint') this.hostEndpointsByName.set(entity.name, entity);
     for (const ip of entity.pod?.ips ?? entity.hostEndpoint?.expectedIPs ?? []) this.owners.set(ip, entity);
     for (const cidr of entity.nets) this.addCidr(cidr, entity);
-    this.identities.clear();
+    this.forgetIdentities();
     return entity;
   }
 
@@ -182,7 +211,7 @@ export class ClusterIndex {
     for (const service of this.state.services) {
       const key = `${service.namespace}/${service.name}`;
       if (sliced.has(key) || !service.selector) continue;
-      for (const entity of this.podsByName.values()) {
+      for (const entity of this.podsByNamespace.get(service.namespace)?.values() ?? []) {
         const pod = entity.pod;
         if (!pod || pod.namespace !== service.namespace || !selects(service, pod)) continue;
         for (const ip of pod.ips) {

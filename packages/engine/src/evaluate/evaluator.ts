@@ -156,12 +156,13 @@ interface TierGroup {
 interface EndpointPolicies {
   readonly Ingress: readonly TierGroup[];
   readonly Egress: readonly TierGroup[];
-  /** True when every policy takes part in all scopes alike, so one walk serves all of them. */
-  readonly uniform: boolean;
+  /** Per direction: every policy takes part in all scopes alike, so one walk serves all of them. */
+  readonly uniform: Readonly<Record<Direction, boolean>>;
 }
 
 const SCOPE_BITS: Readonly<Record<Scope, ScopeBit>> = { enforced: ENFORCED, pending: PENDING, whatIf: WHAT_IF };
 const GLOBAL = '';
+const VERDICT_CACHE_LIMIT = 1_000_000;
 
 interface Walk {
   action: Verdict;
@@ -180,7 +181,23 @@ export function createEvaluator(initial: ClusterState): Evaluator {
   let sorted: CompiledPolicy[] = [];
   let tierRank = new Map<string, number>();
   const byNamespace = new Map<string, CompiledPolicy[]>();
-  const perEndpoint = new Map<number, EndpointPolicies>();
+  const perEndpoint: (EndpointPolicies | undefined)[] = [];
+
+  /** Verdicts by source identity, destination identity and protocol/port; dropped on every change. */
+  let verdicts = new WeakMap<IpIdentity, Map<IpIdentity, Map<number, { ok: true; value: FlowVerdict }>>>();
+  let cachedVerdicts = 0;
+  const forgetVerdicts = () => {
+    verdicts = new WeakMap();
+    cachedVerdicts = 0;
+  };
+  function rememberVerdict(facts: FlowFacts, key: number, result: { ok: true; value: FlowVerdict }): void {
+    if (++cachedVerdicts > VERDICT_CACHE_LIMIT) forgetVerdicts();
+    let byDestination = verdicts.get(facts.src);
+    if (!byDestination) verdicts.set(facts.src, (byDestination = new Map()));
+    let byPort = byDestination.get(facts.dst);
+    if (!byPort) byDestination.set(facts.dst, (byPort = new Map()));
+    byPort.set(key, result);
+  }
 
   function resort(): void {
     for (const policy of policies.values())
@@ -191,7 +208,8 @@ export function createEvaluator(initial: ClusterState): Evaluator {
       (a, b) => (tierRank.get(a.spec.tier) ?? 0) - (tierRank.get(b.spec.tier) ?? 0) || comparePolicySort(a, b),
     );
     byNamespace.clear();
-    perEndpoint.clear();
+    perEndpoint.length = 0;
+    forgetVerdicts();
   }
   resort();
 
@@ -206,17 +224,17 @@ export function createEvaluator(initial: ClusterState): Evaluator {
   }
 
   function policiesFor(entity: Entity): EndpointPolicies {
-    let found = perEndpoint.get(entity.id);
+    let found = perEndpoint[entity.id];
     if (found) return found;
     const groups = { Ingress: [] as TierGroup[], Egress: [] as TierGroup[] };
-    let uniform = true;
+    const uniform = { Ingress: true, Egress: true };
     for (const direction of ['Ingress', 'Egress'] as const) {
       let current: { tier: CompiledTier; policies: CompiledPolicy[] } | undefined;
       for (const policy of candidates(entity.namespace)) {
         if (policy.scopes === 0 || policy.spec.skipForWorkloads) continue;
         if (!(direction === 'Ingress' ? policy.ingress : policy.egress)) continue;
         if (!index.matches(policy.selector, entity)) continue;
-        if (policy.scopes !== (ENFORCED | PENDING | WHAT_IF)) uniform = false;
+        if (policy.scopes !== (ENFORCED | PENDING | WHAT_IF)) uniform[direction] = false;
         if (current?.tier.name !== policy.spec.tier) {
           current = { tier: tiers.get(policy.spec.tier) ?? missingTier(policy.spec.tier), policies: [] };
           groups[direction].push(current);
@@ -225,18 +243,13 @@ export function createEvaluator(initial: ClusterState): Evaluator {
       }
     }
     found = { ...groups, uniform };
-    perEndpoint.set(entity.id, found);
+    perEndpoint[entity.id] = found;
     return found;
   }
 
   /** Reference §4.2–4.4 for one endpoint and direction. `steps` is filled only when explaining. */
   function walk(entity: Entity, direction: Direction, flow: FlowFacts, scope: ScopeBit, steps?: ExplainStep[]): Walk {
     const hits: PolicyHit[] = [];
-    const hit = (fields: Omit<PolicyHit, 'policyIndex'>): PolicyHit => {
-      const made = { ...fields, policyIndex: hits.length };
-      hits.push(made);
-      return made;
-    };
     for (const group of policiesFor(entity)[direction]) {
       let first: CompiledPolicy | undefined;
       let passed = false;
@@ -251,7 +264,7 @@ export function createEvaluator(initial: ClusterState): Evaluator {
           const matched = steps ? recordRule(rule, flow, noMatch) : ruleMatches(rule, flow);
           if (!matched || rule.spec.action === 'Log') continue;
           const action = rule.spec.action;
-          hit({ ...ref(policy), action, ruleIndex: rule.index });
+          pushHit(hits, ref(policy), action, rule.index);
           steps?.push({
             tier: group.tier.name,
             policy: ref(policy),
@@ -289,15 +302,7 @@ export function createEvaluator(initial: ClusterState): Evaluator {
       const action = group.tier.defaultAction;
       const because = [`no rule in tier ${group.tier.name} matched; its default action is ${action}`];
       if (action === 'Deny') {
-        hit({
-          kind: 'EndOfTier',
-          namespace: '',
-          name: '',
-          tier: group.tier.name,
-          action,
-          ruleIndex: -1,
-          trigger: ref(first),
-        });
+        pushEndOfTier(hits, group.tier.name, action, ref(first));
         steps?.push({
           tier: group.tier.name,
           policy: ref(first),
@@ -310,15 +315,7 @@ export function createEvaluator(initial: ClusterState): Evaluator {
       }
       // End-of-tier Pass is reported only when the tier holds nothing but staged policies (§6.3).
       if (allStaged)
-        hit({
-          kind: 'EndOfTier',
-          namespace: '',
-          name: '',
-          tier: group.tier.name,
-          action,
-          ruleIndex: -1,
-          trigger: ref(first),
-        });
+        pushEndOfTier(hits, group.tier.name, action, ref(first));
       steps?.push({
         tier: group.tier.name,
         policy: ref(first),
@@ -328,40 +325,54 @@ export function createEvaluator(initial: ClusterState): Evaluator {
         because,
       });
     }
-    return { action: profiles(entity, direction, hit, steps), hits };
+    return { action: profiles(entity, direction, hits, steps), hits };
+  }
+
+  function evaluateFacts(facts: FlowFacts, whatIf: boolean): FlowVerdict {
+    const src = facts.src.owner?.isEndpoint ? facts.src.owner : undefined;
+    const dst = facts.dst.owner?.isEndpoint ? facts.dst.owner : undefined;
+    const srcUniform = !src || policiesFor(src).uniform.Egress;
+    const dstUniform = !dst || policiesFor(dst).uniform.Ingress;
+    const egress = src && walk(src, 'Egress', facts, ENFORCED);
+    const ingress = dst && walk(dst, 'Ingress', facts, ENFORCED);
+    const enforced = combine(egress, ingress);
+    const inScope = (scope: ScopeBit): ScopeVerdict =>
+      srcUniform && dstUniform
+        ? enforced
+        : combine(
+            src && (srcUniform ? egress : walk(src, 'Egress', facts, scope)),
+            dst && (dstUniform ? ingress : walk(dst, 'Ingress', facts, scope)),
+          );
+    const verdict: FlowVerdict = {
+      source: endpointInfo(facts.src, facts.srcIp),
+      destination: endpointInfo(facts.dst, facts.dstIp),
+      protocol: facts.protocol,
+      enforced,
+      pending: inScope(PENDING),
+    };
+    if (whatIf) verdict.whatIf = inScope(WHAT_IF);
+    return verdict;
   }
 
   return {
     evaluate(query, options) {
       const resolved = resolveFlow(query);
       if (!resolved.ok) return resolved;
-      const { facts, source, destination } = resolved.value;
-      const sideOf = (entity: Entity | undefined, direction: Direction, scope: ScopeBit, reuse?: SideVerdict) => {
-        if (!entity?.isEndpoint) return undefined;
-        if (reuse && policiesFor(entity).uniform) return reuse;
-        return walk(entity, direction, facts, scope);
-      };
-      const scopeVerdict = (scope: ScopeBit, reuse?: ScopeVerdict): ScopeVerdict => {
-        const egress = sideOf(facts.src.owner, 'Egress', scope, reuse?.egress);
-        const ingress = sideOf(facts.dst.owner, 'Ingress', scope, reuse?.ingress);
-        return combine(egress, ingress);
-      };
-      const enforced = scopeVerdict(ENFORCED);
-      const verdict: FlowVerdict = {
-        source,
-        destination,
-        protocol: facts.protocol,
-        enforced,
-        pending: scopeVerdict(PENDING, enforced),
-      };
-      if (options?.whatIf) verdict.whatIf = scopeVerdict(WHAT_IF, enforced);
-      return ok(verdict);
+      const facts = resolved.value;
+      // Without a source port or ICMP fields a verdict depends only on the two IPs, protocol and port.
+      const cacheable = query.sourcePort === undefined && query.icmp === undefined;
+      const key = (facts.protocol * 65536 + facts.dstPort) * 2 + (options?.whatIf ? 1 : 0);
+      const cached = cacheable ? verdicts.get(facts.src)?.get(facts.dst)?.get(key) : undefined;
+      if (cached) return cached;
+      const result = ok(evaluateFacts(facts, options?.whatIf === true));
+      if (cacheable) rememberVerdict(facts, key, result);
+      return result;
     },
 
     explain(query, scope) {
       const resolved = resolveFlow(query);
       if (!resolved.ok) return resolved;
-      const { facts } = resolved.value;
+      const facts = resolved.value;
       const sides: SideExplanation[] = [];
       for (const [entity, direction] of [
         [facts.src.owner, 'Egress'],
@@ -398,9 +409,10 @@ export function createEvaluator(initial: ClusterState): Evaluator {
     },
 
     upsertPod(pod) {
-      const old = index.podsByName.get(`${pod.namespace}/${pod.name}`);
-      if (old) perEndpoint.delete(old.id);
+      const old = index.pod(pod.namespace, pod.name);
+      if (old) perEndpoint[old.id] = undefined;
       index.upsertPod(pod);
+      forgetVerdicts();
       state = {
         ...state,
         pods: [...state.pods.filter((p) => p.namespace !== pod.namespace || p.name !== pod.name), pod],
@@ -408,9 +420,10 @@ export function createEvaluator(initial: ClusterState): Evaluator {
     },
 
     removePod(namespace, name) {
-      const old = index.podsByName.get(`${namespace}/${name}`);
-      if (old) perEndpoint.delete(old.id);
+      const old = index.pod(namespace, name);
+      if (old) perEndpoint[old.id] = undefined;
       index.removePod(namespace, name);
+      forgetVerdicts();
       state = { ...state, pods: state.pods.filter((p) => p.namespace !== namespace || p.name !== name) };
     },
 
@@ -446,22 +459,25 @@ export function createEvaluator(initial: ClusterState): Evaluator {
     const entity =
       'hostEndpoint' in endpoint
         ? index.hostEndpointsByName.get(endpoint.hostEndpoint)
-        : index.podsByName.get(`${endpoint.namespace}/${endpoint.name}`);
-    const label =
-      'hostEndpoint' in endpoint
-        ? `host endpoint ${endpoint.hostEndpoint}`
-        : `pod ${endpoint.namespace}/${endpoint.name}`;
-    if (!entity) return err({ code: 'unknown-endpoint', message: `${label} is not in the cluster state`, path });
-    const texts = entity.pod?.ips ?? entity.hostEndpoint?.expectedIPs ?? [];
-    const text = texts.find((candidate) => family === undefined || familyOf(candidate) === family) ?? texts[0];
+        : index.pod(endpoint.namespace, endpoint.name);
+    if (!entity) {
+      const label = 'hostEndpoint' in endpoint ? `host endpoint ${endpoint.hostEndpoint}` : `pod ${endpoint.namespace}/${endpoint.name}`;
+      return err({ code: 'unknown-endpoint', message: `${label} is not in the cluster state`, path });
+    }
+    const primary = index.primaryIdentity(entity);
+    if (!primary) return err({ code: 'unknown-endpoint', message: `${describeEntity(entity)} has no IP address`, path });
+    if (family === undefined || primary.ip.family === family) return ok({ identity: primary, ip: primaryIp(entity) });
+    // A dual-stack endpoint: use its address of the other end's family.
+    const text = (entity.pod?.ips ?? entity.hostEndpoint?.expectedIPs ?? []).find((candidate) => familyOf(candidate) === family);
     const identity = text === undefined ? undefined : index.identify(text);
-    if (!text || !identity) return err({ code: 'unknown-endpoint', message: `${label} has no IP address`, path });
-    return ok({ identity: { ...identity, owner: entity }, ip: text });
+    if (!text || !identity) return ok({ identity: primary, ip: primaryIp(entity) });
+    // An IP shared by several endpoints belongs to the one named in the query.
+    return ok({ identity: identity.owner === entity ? identity : { ...identity, owner: entity }, ip: text });
   }
 
   function resolveFlow(
     query: FlowQuery,
-  ): Result<{ facts: FlowFacts; source: EndpointInfo; destination: EndpointInfo }, EvaluateError> {
+  ): Result<FlowFacts, EvaluateError> {
     const protocol = protocolNumber(query.protocol);
     if (protocol === undefined) {
       return err({
@@ -494,7 +510,7 @@ export function createEvaluator(initial: ClusterState): Evaluator {
         path: 'destination',
       });
     }
-    const facts: FlowFacts = {
+    return ok({
       family: src.value.identity.ip.family,
       protocol,
       srcIp: src.value.ip,
@@ -504,14 +520,11 @@ export function createEvaluator(initial: ClusterState): Evaluator {
       srcPort: query.sourcePort,
       dstPort: query.destPort,
       icmp: query.icmp,
-    };
-    return ok({
-      facts,
-      source: endpointInfo(src.value.identity, src.value.ip),
-      destination: endpointInfo(dst.value.identity, dst.value.ip),
     });
   }
 }
+
+const primaryIp = (entity: Entity): string => entity.pod?.ips[0] ?? entity.hostEndpoint?.expectedIPs[0] ?? '';
 
 function familyOf(ip: string): 4 | 6 | undefined {
   return ip.includes(':') ? 6 : ip.includes('.') ? 4 : undefined;
@@ -526,6 +539,14 @@ function comparePolicySort(a: CompiledPolicy, b: CompiledPolicy): number {
     return ao - bo;
   }
   return a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0;
+}
+
+function pushHit(hits: PolicyHit[], policy: PolicyHitRef, action: HitAction, ruleIndex: number): void {
+  hits.push({ kind: policy.kind, namespace: policy.namespace, name: policy.name, tier: policy.tier, action, policyIndex: hits.length, ruleIndex });
+}
+
+function pushEndOfTier(hits: PolicyHit[], tier: string, action: HitAction, trigger: PolicyHitRef): void {
+  hits.push({ kind: 'EndOfTier', namespace: '', name: '', tier, action, policyIndex: hits.length, ruleIndex: -1, trigger });
 }
 
 function ref(policy: CompiledPolicy): PolicyHitRef {
@@ -551,12 +572,12 @@ function recordRule(rule: CompiledRule, flow: FlowFacts, noMatch: string[]): boo
 function profiles(
   entity: Entity,
   direction: Direction,
-  hit: (fields: Omit<PolicyHit, 'policyIndex'>) => PolicyHit,
+  hits: PolicyHit[],
   steps: ExplainStep[] | undefined,
 ): Verdict {
   for (const name of entity.profiles) {
     if (name.startsWith('kns.') || name === 'projectcalico-default-allow') {
-      hit({ kind: 'Profile', namespace: '', name, tier: '', action: 'Allow', ruleIndex: 0 });
+      pushHit(hits, { kind: 'Profile', namespace: '', name, tier: '' }, 'Allow', 0);
       steps?.push({
         tier: '',
         policy: { kind: 'Profile', namespace: '', name, tier: '' },
@@ -568,7 +589,7 @@ function profiles(
       return 'Allow';
     }
   }
-  hit({ kind: 'Profile', namespace: '', name: '__PROFILE__', tier: '', action: 'Deny', ruleIndex: -1 });
+  pushHit(hits, { kind: 'Profile', namespace: '', name: '__PROFILE__', tier: '' }, 'Deny', -1);
   steps?.push({
     tier: '',
     policy: null,
@@ -589,7 +610,19 @@ function combine(egress: Walk | SideVerdict | undefined, ingress: Walk | SideVer
   return verdict;
 }
 
+const endpointInfos = new WeakMap<IpIdentity, EndpointInfo>();
+
+/** How flow logs show the endpoint; computed once per IP identity. */
 function endpointInfo(identity: IpIdentity, ip: string): EndpointInfo {
+  let info = endpointInfos.get(identity);
+  if (!info || info.ip !== ip) {
+    info = describeEndpoint(identity, ip);
+    endpointInfos.set(identity, info);
+  }
+  return info;
+}
+
+function describeEndpoint(identity: IpIdentity, ip: string): EndpointInfo {
   const owner = identity.owner;
   if (owner) {
     const type: EndpointType = owner.kind === 'pod' ? 'WorkloadEndpoint' : 'HostEndpoint';
