@@ -29,9 +29,14 @@ function readFlowLine(value: unknown): FlowLine | string {
 }
 
 /** All evaluated sides' hits, egress (source side) first. */
-const hitsOf = (verdict: ScopeVerdict) => [...(verdict.egress?.hits ?? []), ...(verdict.ingress?.hits ?? [])].map(hitToWhiskerJson);
+const hitsOf = (verdict: ScopeVerdict) =>
+  [...(verdict.egress?.hits ?? []), ...(verdict.ingress?.hits ?? [])].map(hitToWhiskerJson);
 
-export async function evaluateStream(evaluator: Evaluator, input: Readable, write: (line: string) => void): Promise<number> {
+export async function evaluateStream(
+  evaluator: Evaluator,
+  input: Readable,
+  write: (line: string) => void,
+): Promise<number> {
   let lineNumber = 0;
   let failures = 0;
   for await (const text of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {

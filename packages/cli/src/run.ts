@@ -1,6 +1,6 @@
 // The `verdict` command: parses arguments and dispatches; every failure becomes a message and an exit code here.
 import type { Readable } from 'node:stream';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { createEvaluator } from '@verdict/engine';
 import { loadCluster, parseEndpoint } from './cluster.ts';
 import { evaluateStream } from './evaluate.ts';
@@ -79,14 +79,17 @@ function required(values: Record<string, unknown>, name: string): string {
 function portOf(value: unknown): number {
   const port = Number(value);
   if (typeof value !== 'string' || !/^\d+$/.test(value) || port > 65535) {
-    throw new UsageError(`--port: expected a number 0-65535, got ${value === undefined ? 'nothing' : `"${String(value)}"`}`);
+    throw new UsageError(
+      `--port: expected a number 0-65535, got ${value === undefined ? 'nothing' : `"${String(value)}"`}`,
+    );
   }
   return port;
 }
 
 function outputFormat(values: Record<string, unknown>): 'text' | 'json' {
   const output = values.output;
-  if (output !== 'text' && output !== 'json') throw new UsageError(`-o: expected text or json, got "${String(output)}"`);
+  if (output !== 'text' && output !== 'json')
+    throw new UsageError(`-o: expected text or json, got "${String(output)}"`);
   return output;
 }
 
@@ -121,7 +124,12 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     return 0;
   }
   try {
-    const { values, positionals } = parseArgs({ args: [...rest], options: command.options, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args: [...rest],
+      options: command.options,
+      allowPositionals: true,
+      strict: true,
+    });
     return await command.run(values, positionals, io);
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

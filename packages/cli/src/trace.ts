@@ -31,7 +31,12 @@ export function traceFlow(evaluator: Evaluator, query: FlowQuery, whatIf: boolea
   const enforced = explain('enforced');
   const pending = explain('pending');
   const report: TraceReport = {
-    flow: { source: verdict.value.source, destination: verdict.value.destination, protocol: query.protocol, port: query.destPort },
+    flow: {
+      source: verdict.value.source,
+      destination: verdict.value.destination,
+      protocol: query.protocol,
+      port: query.destPort,
+    },
     enforced,
     pending,
     changes: differences(enforced, pending),
@@ -41,7 +46,13 @@ export function traceFlow(evaluator: Evaluator, query: FlowQuery, whatIf: boolea
 }
 
 function optionOf(path: string): string {
-  return path.startsWith('source') ? '--from' : path.startsWith('destination') ? '--to' : path === 'protocol' ? '--protocol' : '--port';
+  return path.startsWith('source')
+    ? '--from'
+    : path.startsWith('destination')
+      ? '--to'
+      : path === 'protocol'
+        ? '--protocol'
+        : '--port';
 }
 
 function decider(side: SideExplanation): string {
@@ -79,7 +90,10 @@ function stepLines(step: ExplainStep): string[] {
   switch (step.outcome) {
     case 'matched':
     case 'pass':
-      return [`      ✓ ${policyName(step.policy)}: rule ${step.ruleIndex} (${step.rulePath}) → ${step.action}`, ...because];
+      return [
+        `      ✓ ${policyName(step.policy)}: rule ${step.ruleIndex} (${step.rulePath}) → ${step.action}`,
+        ...because,
+      ];
     case 'no-match':
       return [`      · ${policyName(step.policy)}: no rule matched`, ...because];
     case 'end-of-tier':
@@ -87,7 +101,10 @@ function stepLines(step: ExplainStep): string[] {
     case 'skipped-tier':
       return [`      – skipped: ${step.because.join('; ')}`];
     case 'profile':
-      return [`    profile ${step.policy?.name ?? '(none)'} → ${step.action}`, ...step.because.map((line) => `        ${line}`)];
+      return [
+        `    profile ${step.policy?.name ?? '(none)'} → ${step.action}`,
+        ...step.because.map((line) => `        ${line}`),
+      ];
   }
 }
 
@@ -106,10 +123,14 @@ function sideLines(side: SideExplanation): string[] {
 
 function scopeLines(title: string, explanation: FlowExplanation, note = ''): string[] {
   const lines = [`${title}: ${explanation.action.toUpperCase()}${note}`];
-  if (explanation.sides.length === 0) lines.push('  neither end is a policy-enforced endpoint: nothing to evaluate, allowed');
+  if (explanation.sides.length === 0)
+    lines.push('  neither end is a policy-enforced endpoint: nothing to evaluate, allowed');
   for (const side of explanation.sides) lines.push(...sideLines(side));
   return lines;
 }
+
+const sameTrace = (a: FlowExplanation, b: FlowExplanation) =>
+  JSON.stringify(a.sides.map((side) => side.hits)) === JSON.stringify(b.sides.map((side) => side.hits));
 
 /** The report as a person reads it. */
 export function formatTrace(report: TraceReport): string {
@@ -119,14 +140,27 @@ export function formatTrace(report: TraceReport): string {
     '',
     ...scopeLines('Enforced', report.enforced),
     '',
-    ...scopeLines(
-      'Pending (staged policies enforced)',
-      report.pending,
-      report.pending.action === report.enforced.action ? '' : `  ← differs from enforced ${report.enforced.action}`,
-    ),
+    ...(sameTrace(report.enforced, report.pending)
+      ? [
+          `Pending (staged policies enforced): ${report.pending.action.toUpperCase()}, the same trace: no staged policy applies`,
+        ]
+      : scopeLines(
+          'Pending (staged policies enforced)',
+          report.pending,
+          report.pending.action === report.enforced.action ? '' : `  ← differs from enforced ${report.enforced.action}`,
+        )),
   ];
-  if (report.whatIf) lines.push('', ...scopeLines('What-if (staged Set replaces, staged Delete removes; a Verdict extension)', report.whatIf));
-  lines.push('', report.changes.length ? 'What changes when staged policies are enforced:' : 'Staged policies change nothing for this flow.');
+  if (report.whatIf)
+    lines.push(
+      '',
+      ...scopeLines('What-if (staged Set replaces, staged Delete removes; a Verdict extension)', report.whatIf),
+    );
+  lines.push(
+    '',
+    report.changes.length
+      ? 'What changes when staged policies are enforced:'
+      : 'Staged policies change nothing for this flow.',
+  );
   for (const change of report.changes) lines.push(`  ${change}`);
   return lines.join('\n');
 }

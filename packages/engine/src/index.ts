@@ -1,4 +1,13 @@
-// @verdict/engine: selectors, policy resources, compile and evaluate.
+// @verdict/engine: Calico selectors, policy resources, compile and evaluate. No I/O.
+export type * from './evaluate/index.ts';
+export { createEvaluator, effectiveSelector, policyId, specId } from './evaluate/index.ts';
 export type * from './model.ts';
+export { goldmaneProtocol, protocolName, protocolNumber } from './net/protocol.ts';
+export type { LoadResult, SourceText } from './resources/index.ts';
+export { BUILTIN_TIERS, emptyClusterState, loadObjects, loadResources, mergeStates } from './resources/index.ts';
 export type { Result } from './result.ts';
 export { err, ok } from './result.ts';
+export type { LabelMap, Selector, SelectorError } from './selector/index.ts';
+export { parseSelector } from './selector/index.ts';
+export type { WhiskerPolicyHit } from './hits/json.ts';
+export { hitToWhiskerJson } from './hits/json.ts';

@@ -414,7 +414,7 @@ describe('explain', () => {
     const decisive = ingress?.steps.find((step) => step.outcome === 'matched');
     expect(decisive?.rulePath).toBe('spec.ingress[0]');
     expect(decisive?.because.join('\n')).toMatch(
-      /pod shop\/web \(10\.0\.1\.1\) has labels app=web, matching .*app == "web"/,
+      /pod shop\/web \(10\.0\.1\.1\) has labels app=web, matching selector app == .web. in namespace shop/,
     );
     expect(decisive?.because.join('\n')).toMatch(/port 5432 is in \[5432\]/);
   });

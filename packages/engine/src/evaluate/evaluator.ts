@@ -314,8 +314,7 @@ export function createEvaluator(initial: ClusterState): Evaluator {
         return { action: 'Deny', hits };
       }
       // End-of-tier Pass is reported only when the tier holds nothing but staged policies (§6.3).
-      if (allStaged)
-        pushEndOfTier(hits, group.tier.name, action, ref(first));
+      if (allStaged) pushEndOfTier(hits, group.tier.name, action, ref(first));
       steps?.push({
         tier: group.tier.name,
         policy: ref(first),
@@ -461,23 +460,27 @@ export function createEvaluator(initial: ClusterState): Evaluator {
         ? index.hostEndpointsByName.get(endpoint.hostEndpoint)
         : index.pod(endpoint.namespace, endpoint.name);
     if (!entity) {
-      const label = 'hostEndpoint' in endpoint ? `host endpoint ${endpoint.hostEndpoint}` : `pod ${endpoint.namespace}/${endpoint.name}`;
+      const label =
+        'hostEndpoint' in endpoint
+          ? `host endpoint ${endpoint.hostEndpoint}`
+          : `pod ${endpoint.namespace}/${endpoint.name}`;
       return err({ code: 'unknown-endpoint', message: `${label} is not in the cluster state`, path });
     }
     const primary = index.primaryIdentity(entity);
-    if (!primary) return err({ code: 'unknown-endpoint', message: `${describeEntity(entity)} has no IP address`, path });
+    if (!primary)
+      return err({ code: 'unknown-endpoint', message: `${describeEntity(entity)} has no IP address`, path });
     if (family === undefined || primary.ip.family === family) return ok({ identity: primary, ip: primaryIp(entity) });
     // A dual-stack endpoint: use its address of the other end's family.
-    const text = (entity.pod?.ips ?? entity.hostEndpoint?.expectedIPs ?? []).find((candidate) => familyOf(candidate) === family);
+    const text = (entity.pod?.ips ?? entity.hostEndpoint?.expectedIPs ?? []).find(
+      (candidate) => familyOf(candidate) === family,
+    );
     const identity = text === undefined ? undefined : index.identify(text);
     if (!text || !identity) return ok({ identity: primary, ip: primaryIp(entity) });
     // An IP shared by several endpoints belongs to the one named in the query.
     return ok({ identity: identity.owner === entity ? identity : { ...identity, owner: entity }, ip: text });
   }
 
-  function resolveFlow(
-    query: FlowQuery,
-  ): Result<FlowFacts, EvaluateError> {
+  function resolveFlow(query: FlowQuery): Result<FlowFacts, EvaluateError> {
     const protocol = protocolNumber(query.protocol);
     if (protocol === undefined) {
       return err({
@@ -542,11 +545,28 @@ function comparePolicySort(a: CompiledPolicy, b: CompiledPolicy): number {
 }
 
 function pushHit(hits: PolicyHit[], policy: PolicyHitRef, action: HitAction, ruleIndex: number): void {
-  hits.push({ kind: policy.kind, namespace: policy.namespace, name: policy.name, tier: policy.tier, action, policyIndex: hits.length, ruleIndex });
+  hits.push({
+    kind: policy.kind,
+    namespace: policy.namespace,
+    name: policy.name,
+    tier: policy.tier,
+    action,
+    policyIndex: hits.length,
+    ruleIndex,
+  });
 }
 
 function pushEndOfTier(hits: PolicyHit[], tier: string, action: HitAction, trigger: PolicyHitRef): void {
-  hits.push({ kind: 'EndOfTier', namespace: '', name: '', tier, action, policyIndex: hits.length, ruleIndex: -1, trigger });
+  hits.push({
+    kind: 'EndOfTier',
+    namespace: '',
+    name: '',
+    tier,
+    action,
+    policyIndex: hits.length,
+    ruleIndex: -1,
+    trigger,
+  });
 }
 
 function ref(policy: CompiledPolicy): PolicyHitRef {
@@ -569,12 +589,7 @@ function recordRule(rule: CompiledRule, flow: FlowFacts, noMatch: string[]): boo
 }
 
 /** Reference §4.3: profiles after the last tier; `kns.` allows everything, no decision denies. */
-function profiles(
-  entity: Entity,
-  direction: Direction,
-  hits: PolicyHit[],
-  steps: ExplainStep[] | undefined,
-): Verdict {
+function profiles(entity: Entity, direction: Direction, hits: PolicyHit[], steps: ExplainStep[] | undefined): Verdict {
   for (const name of entity.profiles) {
     if (name.startsWith('kns.') || name === 'projectcalico-default-allow') {
       pushHit(hits, { kind: 'Profile', namespace: '', name, tier: '' }, 'Allow', 0);

@@ -180,18 +180,20 @@ function addEntityClauses(
   const { positive, negative } = scopedSelectors(entity, context);
   const positiveMemo = positive && context.index.memoSelector(selectorFromAst(positive));
   const negativeMemo = negative && context.index.memoSelector(selectorFromAst(negative));
+  const written = describeEntityRule(entity, context.namespace);
   if (positiveMemo) {
     clauses.push({
       field: `${side}.selector`,
       test: (flow) => context.index.ipMatches(positiveMemo, identityOf(flow)),
-      explain: (flow, held) => describeMembership(context.index, positiveMemo, identityOf(flow), ipOf(flow), held),
+      explain: (flow, held) =>
+        describeMembership(context.index, positiveMemo, written, identityOf(flow), ipOf(flow), held),
     });
   } else if (negativeMemo) {
     clauses.push({
       field: `${side}.notSelector`,
       test: (flow) => !context.index.ipMatches(negativeMemo, identityOf(flow)),
       explain: (flow, held) =>
-        `${describeMembership(context.index, negativeMemo, identityOf(flow), ipOf(flow), !held)}, and the rule excludes that`,
+        `${describeMembership(context.index, negativeMemo, written, identityOf(flow), ipOf(flow), !held)}, and the rule excludes that`,
     });
   }
 
@@ -307,24 +309,37 @@ function formatPorts(ports: readonly PortMatch[]): string {
   return `[${ports.map((p) => ('name' in p ? `"${p.name}"` : p.min === p.max ? `${p.min}` : `${p.min}:${p.max}`)).join(', ')}]`;
 }
 
+/** The rule's selector fields as written, with the scope they get (reference §6.2). */
+function describeEntityRule(entity: EntitySpec, namespace: string | undefined): string {
+  const parts: string[] = [];
+  if (entity.selector !== undefined) parts.push(`selector ${entity.selector}`);
+  if (entity.notSelector !== undefined) parts.push(`notSelector ${entity.notSelector}`);
+  if (entity.serviceAccounts?.names?.length) parts.push(`service accounts ${entity.serviceAccounts.names.join(', ')}`);
+  if (entity.serviceAccounts?.selector !== undefined)
+    parts.push(`service account selector ${entity.serviceAccounts.selector}`);
+  if (entity.namespaceSelector !== undefined) parts.push(`in namespaces matching ${entity.namespaceSelector}`);
+  else if (namespace !== undefined) parts.push(`in namespace ${namespace}`);
+  return parts.join(' ');
+}
+
 function describeMembership(
   index: ClusterIndex,
   memo: MemoSelector,
+  written: string,
   identity: IpIdentity,
   ip: string,
   held: boolean,
 ): string {
-  const selector = memo.selector.canonical;
   const owner = identity.owner;
   if (owner && index.matches(memo, owner)) {
-    return `${describeEntity(owner)} (${ip}) has labels ${formatLabels(owner.labels) || '(none)'}, matching ${selector}`;
+    return `${describeEntity(owner)} (${ip}) has labels ${formatLabels(owner.labels) || '(none)'}, matching ${written}`;
   }
   const set = identity.networkSets.find((s) => index.matches(memo, s));
-  if (set) return `${ip} is in network set ${describeEntity(set)}, which matches ${selector}`;
+  if (set) return `${ip} is in network set ${describeEntity(set)}, which matches ${written}`;
   const what = owner
     ? `${describeEntity(owner)} (${ip}, labels ${formatLabels(owner.labels) || 'none'})`
-    : `${ip} (no known endpoint)`;
-  return `${what} does ${held ? '' : 'not '}match ${selector}`;
+    : `${ip} (no known endpoint or network set)`;
+  return `${what} does ${held ? '' : 'not '}match ${written}`;
 }
 
 export function describeEntity(entity: Entity): string {
