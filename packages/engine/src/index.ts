@@ -1,6 +1,10 @@
 // @verdict/engine: Calico selectors, policy resources, compile and evaluate. No I/O.
 export type * from './evaluate/index.ts';
 export { createEvaluator, effectiveSelector, policyId, specId } from './evaluate/index.ts';
+export type { WhiskerPolicyHit } from './hits/json.ts';
+export { hitToWhiskerJson } from './hits/json.ts';
+export type { PolicyStringError } from './hits/strings.ts';
+export { formatPolicyHit, parsePolicyHitString } from './hits/strings.ts';
 export type * from './model.ts';
 export { goldmaneProtocol, protocolName, protocolNumber } from './net/protocol.ts';
 export type { LoadResult, SourceText } from './resources/index.ts';
@@ -9,5 +13,3 @@ export type { Result } from './result.ts';
 export { err, ok } from './result.ts';
 export type { LabelMap, Selector, SelectorError } from './selector/index.ts';
 export { parseSelector } from './selector/index.ts';
-export type { WhiskerPolicyHit } from './hits/json.ts';
-export { hitToWhiskerJson } from './hits/json.ts';

@@ -1,0 +1,52 @@
+// Goldmane-compatible gRPC API: services, the proto codec and Felix's policy-hit strings.
+export type {
+  CodecIssue,
+  PbFilter,
+  PbFilterHintsRequest,
+  PbFilterHintsResult,
+  PbFlow,
+  PbFlowKey,
+  PbFlowListRequest,
+  PbFlowListResult,
+  PbFlowResult,
+  PbFlowStreamRequest,
+  PbFlowUpdate,
+  PbPolicyHit,
+  PbPolicyMatch,
+  PbRuleDirection,
+  PbStatisticsGroupBy,
+  PbStatisticsRequest,
+  PbStatisticsResult,
+  PbStatisticType,
+  PbStringMatch,
+  StreamQuery,
+} from './codec.ts';
+export {
+  describeIssue,
+  filterFromProto,
+  filterToProto,
+  flowFromProto,
+  flowResultFromProto,
+  flowResultToProto,
+  flowToProto,
+  hintsQueryFromProto,
+  hintsResultToProto,
+  listQueryFromProto,
+  listResultToProto,
+  policyHitFromProto,
+  policyHitToProto,
+  rangeFromProto,
+  statisticsQueryFromProto,
+  statisticsResultToProto,
+  streamQueryFromProto,
+  streamStart,
+} from './codec.ts';
+export type { GoldmaneGrpc } from './proto.ts';
+export { GOLDMANE_PROTO_PATH, loadGoldmaneGrpc, PROTO_LOADER_OPTIONS } from './proto.ts';
+export type {
+  GoldmaneLog,
+  GoldmaneService,
+  GoldmaneServiceEntry,
+  GoldmaneServiceOptions,
+} from './server.ts';
+export { createGoldmaneService } from './server.ts';
