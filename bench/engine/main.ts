@@ -3,7 +3,14 @@
 // throughput with both traces, and the cost of one policy change.
 //   npx tsx bench/engine/main.ts [--pods 15000] [--flows 1000000]
 import { parseArgs } from 'node:util';
-import { type ClusterState, createEvaluator, type FlowQuery, type PolicySpec, type Pod, type RuleSpec } from '@verdict/engine';
+import {
+  type ClusterState,
+  createEvaluator,
+  type FlowQuery,
+  type Pod,
+  type PolicySpec,
+  type RuleSpec,
+} from '@verdict/engine';
 
 const { values } = parseArgs({
   options: {
@@ -65,8 +72,16 @@ function buildCluster(): ClusterState {
     const namespace = `ns-${Math.floor(random() * NAMESPACE_COUNT)}`;
     const app = pick(APPS);
     const ingress = [
-      rule('Allow', { protocol: 6, source: { selector: `app == '${pick(APPS)}'` }, destination: { ports: [{ min: 8080, max: 8080 }] } }),
-      rule('Allow', { protocol: 6, source: { namespaceSelector: `team == 'team-${i % 40}'` }, destination: { ports: [{ name: 'http' }] } }),
+      rule('Allow', {
+        protocol: 6,
+        source: { selector: `app == '${pick(APPS)}'` },
+        destination: { ports: [{ min: 8080, max: 8080 }] },
+      }),
+      rule('Allow', {
+        protocol: 6,
+        source: { namespaceSelector: `team == 'team-${i % 40}'` },
+        destination: { ports: [{ name: 'http' }] },
+      }),
       rule(tier === 'security' ? 'Pass' : 'Deny', { source: { nets: ['192.168.0.0/16'] } }),
     ];
     const egress = [
@@ -75,7 +90,13 @@ function buildCluster(): ClusterState {
       rule(tier === 'security' ? 'Pass' : 'Allow', { destination: { selector: `app in {'db', 'cache'}` } }),
     ];
     const spec: PolicySpec = {
-      kind: global ? (staged ? 'StagedGlobalNetworkPolicy' : 'GlobalNetworkPolicy') : staged ? 'StagedNetworkPolicy' : 'NetworkPolicy',
+      kind: global
+        ? staged
+          ? 'StagedGlobalNetworkPolicy'
+          : 'GlobalNetworkPolicy'
+        : staged
+          ? 'StagedNetworkPolicy'
+          : 'NetworkPolicy',
       name: `policy-${i}`,
       tier,
       order: (i % 50) * 10,
@@ -142,7 +163,13 @@ const evaluator = createEvaluator(state);
 const compileMs = performance.now() - started;
 
 started = performance.now();
-for (const pod of state.pods) evaluator.evaluate({ source: { namespace: pod.namespace, name: pod.name }, destination: { ip: '8.8.8.8' }, protocol: 'UDP', destPort: 53 });
+for (const pod of state.pods)
+  evaluator.evaluate({
+    source: { namespace: pod.namespace, name: pod.name },
+    destination: { ip: '8.8.8.8' },
+    protocol: 'UDP',
+    destPort: 53,
+  });
 const warmMs = performance.now() - started;
 gc?.();
 const heapAfter = process.memoryUsage().heapUsed;
@@ -178,10 +205,22 @@ const rows: [string, string][] = [
   ['cluster', `${POD_COUNT} pods, ${NAMESPACE_COUNT} namespaces, ${POLICY_COUNT} policies (10% staged), 5,000 CIDRs`],
   ['compile (createEvaluator)', `${compileMs.toFixed(0)} ms`],
   ['first evaluation of every pod (lazy per-endpoint policy lists)', `${warmMs.toFixed(0)} ms`],
-  ['heap used by the compiled cluster', `${mb(heapAfter - heapBefore)}${gc ? '' : ' (run with --expose-gc for a steadier figure)'}`],
-  [`evaluation of ${flows.length.toLocaleString('en-US')} distinct flows, both traces, 1 thread`, `${Math.round(coldRate).toLocaleString('en-US')} flows/s`],
-  [`evaluation of ${FLOW_COUNT.toLocaleString('en-US')} repeated flows (verdict cache)`, `${Math.round(warmRate).toLocaleString('en-US')} flows/s`],
-  ['  allowed / pending differs', `${((allowed / evaluated) * 100).toFixed(1)}% / ${((differing / evaluated) * 100).toFixed(1)}%`],
+  [
+    'heap used by the compiled cluster',
+    `${mb(heapAfter - heapBefore)}${gc ? '' : ' (run with --expose-gc for a steadier figure)'}`,
+  ],
+  [
+    `evaluation of ${flows.length.toLocaleString('en-US')} distinct flows, both traces, 1 thread`,
+    `${Math.round(coldRate).toLocaleString('en-US')} flows/s`,
+  ],
+  [
+    `evaluation of ${FLOW_COUNT.toLocaleString('en-US')} repeated flows (verdict cache)`,
+    `${Math.round(warmRate).toLocaleString('en-US')} flows/s`,
+  ],
+  [
+    '  allowed / pending differs',
+    `${((allowed / evaluated) * 100).toFixed(1)}% / ${((differing / evaluated) * 100).toFixed(1)}%`,
+  ],
   ['apply one policy change (upsertPolicy)', `${changeMs.toFixed(1)} ms`],
   ['next 10,000 evaluations after the change', `${afterChangeMs.toFixed(0)} ms`],
 ];

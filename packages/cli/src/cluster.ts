@@ -1,29 +1,16 @@
 // Reads cluster manifests from files and folders and loads them with the engine.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { extname, join, relative } from 'node:path';
 import { type ClusterState, type EndpointRef, type Issue, loadResources, type SourceText } from '@verdict/engine';
+import { MissingPath, readManifestFiles } from '@verdict/server';
 import { UsageError } from './usage.ts';
 
-const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
-
-/** Every manifest file under the given paths, folders walked recursively in name order. */
+/** Every manifest file under the given paths. */
 export function readSources(paths: readonly string[]): SourceText[] {
-  const sources: SourceText[] = [];
-  const visit = (path: string, explicit: boolean) => {
-    let stats: ReturnType<typeof statSync>;
-    try {
-      stats = statSync(path);
-    } catch {
-      throw new UsageError(`--cluster: ${path} does not exist`);
-    }
-    if (stats.isDirectory()) {
-      for (const entry of readdirSync(path).sort()) visit(join(path, entry), false);
-    } else if (explicit || MANIFEST_EXTENSIONS.has(extname(path))) {
-      sources.push({ file: relative(process.cwd(), path) || path, text: readFileSync(path, 'utf8') });
-    }
-  };
-  for (const path of paths) visit(path, true);
-  return sources;
+  try {
+    return readManifestFiles(paths);
+  } catch (error) {
+    if (error instanceof MissingPath) throw new UsageError(`--cluster: ${error.message}`);
+    throw error;
+  }
 }
 
 export function formatIssue(issue: Issue): string {

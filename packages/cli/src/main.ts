@@ -1,12 +1,16 @@
 #!/usr/bin/env node
 // Entry point of the `verdict` command.
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { run } from './run.ts';
+import { UsageError } from './usage.ts';
 
 const code = await run(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(`${text}\n`),
   stderr: (text) => process.stderr.write(`${text}\n`),
   stdin: process.stdin,
-  openFile: (path) => createReadStream(path),
+  openFile: (path) => {
+    if (!existsSync(path)) throw new UsageError(`${path} does not exist`);
+    return createReadStream(path);
+  },
 });
 process.exitCode = code;

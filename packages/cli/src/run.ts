@@ -2,8 +2,10 @@
 import type { Readable } from 'node:stream';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { createEvaluator } from '@verdict/engine';
+import { SERVE_FLAGS } from '@verdict/server';
 import { loadCluster, parseEndpoint } from './cluster.ts';
 import { evaluateStream } from './evaluate.ts';
+import { ingestCommand, serveCommand } from './serve.ts';
 import { formatTrace, traceFlow } from './trace.ts';
 import { UsageError } from './usage.ts';
 
@@ -24,6 +26,26 @@ interface Command {
 const clusterOption = { cluster: { type: 'string', multiple: true, short: 'c' } } as const;
 
 export const COMMANDS: Record<string, Command> = {
+  serve: {
+    summary: 'run Verdict: ingest, store and serve flows, the UI and the APIs (no --cluster: the embedded demo)',
+    usage:
+      'verdict serve [--cluster <files|dirs>] [--store sqlite|memory] [--data-dir .verdict] [--db file] [--retention-days 7] [--http-host 127.0.0.1] [--http-port 8080] [--grpc-host 127.0.0.1] [--grpc-port 7443] [--demo-traffic] [--cors <origin>] [--log-level info] [--config verdict.yaml]\n  Every flag can also be set as VERDICT_<FLAG> (e.g. VERDICT_HTTP_PORT) or in the config file (e.g. httpPort: 8080).',
+    options: { ...SERVE_FLAGS, config: { type: 'string' }, open: { type: 'boolean', default: false } },
+    run: (values, positionals, io) =>
+      serveCommand(
+        positionals.length ? { ...values, cluster: [...((values.cluster as string[]) ?? []), ...positionals] } : values,
+        io,
+      ),
+  },
+  ingest: {
+    summary: 'send NDJSON flows (Goldmane Flow JSON or raw flows) to a running server',
+    usage: 'verdict ingest [--server http://127.0.0.1:8080] [file.ndjson|-]',
+    options: { server: { type: 'string', default: 'http://127.0.0.1:8080' } },
+    run: (values, positionals, io) => {
+      const path = positionals[0] ?? '-';
+      return ingestCommand(values.server as string, path === '-' ? io.stdin : io.openFile(path), io);
+    },
+  },
   trace: {
     summary: 'explain one flow tier by tier, enforced and pending',
     usage:

@@ -1,3 +1,36 @@
 // @verdict/flows: the flow model, aggregation, stores, filters and streams.
+
+export type { EnrichError, Enriched } from './enrich.ts';
+export { enrichRawFlow } from './enrich.ts';
+export type { StoreConfig } from './factory.ts';
+export { createStore } from './factory.ts';
+export type { CompiledFilter, FilterError } from './filter.ts';
+export { compileFilter, compileFilterParts, hitMatches, matchesFilter } from './filter.ts';
+export {
+  canonicalKey,
+  flowKeyString,
+  intersectLabels,
+  mergeFlow,
+  mergeLabels,
+  parseFlowKey,
+  pendingVerdict,
+  sortHits,
+} from './key.ts';
+export { createMemoryStore } from './memory.ts';
 export type * from './model.ts';
+export type { FlowStoreError, FlowStoreErrorCode } from './query.ts';
+export { isFlowStoreError } from './query.ts';
+export type { SqliteStoreOptions } from './sqlite.ts';
+export { createSqliteStore, SQLITE_SCHEMA_VERSION } from './sqlite.ts';
+export type {
+  RuleDirection,
+  StatisticsGroupBy,
+  StatisticsQuery,
+  StatisticsResult,
+  StatisticType,
+} from './stats.ts';
+export { computeStatistics } from './stats.ts';
 export type * from './store.ts';
+export type { TimeRangeError } from './time.ts';
+export { BUCKET_SECONDS, bucketStart, NUM_BUCKETS, normalizeRange } from './time.ts';
+export type { MemoryFlowStore, SqliteFlowStore, StoreOptions, VerdictFlowStore } from './types.ts';

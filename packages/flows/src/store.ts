@@ -41,7 +41,15 @@ export interface FlowFilter {
   pendingDiffers?: boolean;
 }
 
-export type SortBy = 'Time' | 'DestName' | 'DestNamespace' | 'SourceName' | 'SourceNamespace';
+/** `DestType` and `SourceType` exist on the wire but are rejected with `unsupported sort order`. */
+export type SortBy =
+  | 'Time'
+  | 'DestName'
+  | 'DestNamespace'
+  | 'SourceName'
+  | 'SourceNamespace'
+  | 'DestType'
+  | 'SourceType';
 
 /** Absolute Unix seconds, already normalised from Goldmane's relative/zero conventions. */
 export interface TimeRange {

@@ -1,0 +1,189 @@
+// Flow identity and merging (calico-observability §3.3).
+import type { HitKind, PolicyHit } from '@verdict/engine';
+import type { EndpointType, Flow, FlowAction, FlowKey, Reporter } from './model.ts';
+
+type HitTuple = [HitKind, string, string, string, PolicyHit['action'], number, number, TriggerTuple?];
+type TriggerTuple = [HitKind, string, string, string];
+type KeyTuple = [
+  string,
+  string,
+  EndpointType,
+  string,
+  string,
+  EndpointType,
+  number,
+  string,
+  string,
+  string,
+  number,
+  string,
+  Reporter,
+  FlowAction,
+  HitTuple[],
+  HitTuple[],
+];
+
+function hitTuple(h: PolicyHit): HitTuple {
+  const t = h.trigger;
+  return t
+    ? [h.kind, h.namespace, h.name, h.tier, h.action, h.policyIndex, h.ruleIndex, [t.kind, t.namespace, t.name, t.tier]]
+    : [h.kind, h.namespace, h.name, h.tier, h.action, h.policyIndex, h.ruleIndex];
+}
+
+function hitFromTuple(t: HitTuple): PolicyHit {
+  const hit: PolicyHit = {
+    kind: t[0],
+    namespace: t[1],
+    name: t[2],
+    tier: t[3],
+    action: t[4],
+    policyIndex: t[5],
+    ruleIndex: t[6],
+  };
+  const trig = t[7];
+  if (trig) hit.trigger = { kind: trig[0], namespace: trig[1], name: trig[2], tier: trig[3] };
+  return hit;
+}
+
+/** The hits in canonical order: ascending `policyIndex`, ties by their serialized form. */
+export function sortHits(hits: readonly PolicyHit[]): readonly PolicyHit[] {
+  for (let i = 1; i < hits.length; i++) {
+    if (hits[i - 1]!.policyIndex >= hits[i]!.policyIndex) {
+      return [...hits].sort(
+        (a, b) => a.policyIndex - b.policyIndex || cmp(JSON.stringify(hitTuple(a)), JSON.stringify(hitTuple(b))),
+      );
+    }
+  }
+  return hits;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The canonical identity of a key: every FlowKey field plus both traces sorted by `policyIndex`.
+ * It is a JSON array, so `parseFlowKey` reads it back.
+ */
+export function flowKeyString(k: FlowKey): string {
+  const tuple: KeyTuple = [
+    k.sourceName,
+    k.sourceNamespace,
+    k.sourceType,
+    k.destName,
+    k.destNamespace,
+    k.destType,
+    k.destPort,
+    k.destServiceName,
+    k.destServiceNamespace,
+    k.destServicePortName,
+    k.destServicePort,
+    k.proto,
+    k.reporter,
+    k.action,
+    sortHits(k.policies.enforced).map(hitTuple),
+    sortHits(k.policies.pending).map(hitTuple),
+  ];
+  return JSON.stringify(tuple);
+}
+
+/** Reads back a `flowKeyString`; the traces come out sorted. */
+export function parseFlowKey(s: string): FlowKey {
+  const t = JSON.parse(s) as KeyTuple;
+  return {
+    sourceName: t[0],
+    sourceNamespace: t[1],
+    sourceType: t[2],
+    destName: t[3],
+    destNamespace: t[4],
+    destType: t[5],
+    destPort: t[6],
+    destServiceName: t[7],
+    destServiceNamespace: t[8],
+    destServicePortName: t[9],
+    destServicePort: t[10],
+    proto: t[11],
+    reporter: t[12],
+    action: t[13],
+    policies: { enforced: t[14].map(hitFromTuple), pending: t[15].map(hitFromTuple) },
+  };
+}
+
+/** Labels present in both sorted `k=v` lists (Goldmane's within-window merge). */
+export function intersectLabels(a: readonly string[], b: readonly string[]): readonly string[] {
+  if (a === b) return a;
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i]!;
+    const y = b[j]!;
+    if (x === y) {
+      out.push(x);
+      i++;
+      j++;
+    } else if (x < y) i++;
+    else j++;
+  }
+  return out.length === a.length ? a : out;
+}
+
+/** The across-window merge: an empty list on one side means "not yet set". */
+export function mergeLabels(a: readonly string[], b: readonly string[]): readonly string[] {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  return intersectLabels(a, b);
+}
+
+/**
+ * Merges two flows of the same key across windows: counters summed, labels intersected (empty =
+ * not yet set), `startTime` the minimum and `endTime` the maximum. The key is taken from `a`.
+ */
+export function mergeFlow(a: Flow, b: Flow): Flow {
+  return {
+    key: a.key,
+    startTime: Math.min(a.startTime, b.startTime),
+    endTime: Math.max(a.endTime, b.endTime),
+    sourceLabels: mergeLabels(a.sourceLabels, b.sourceLabels),
+    destLabels: mergeLabels(a.destLabels, b.destLabels),
+    packetsIn: a.packetsIn + b.packetsIn,
+    packetsOut: a.packetsOut + b.packetsOut,
+    bytesIn: a.bytesIn + b.bytesIn,
+    bytesOut: a.bytesOut + b.bytesOut,
+    numConnectionsStarted: a.numConnectionsStarted + b.numConnectionsStarted,
+    numConnectionsCompleted: a.numConnectionsCompleted + b.numConnectionsCompleted,
+    numConnectionsLive: a.numConnectionsLive + b.numConnectionsLive,
+  };
+}
+
+/** A flow's key with both traces in canonical order, as stores return it. */
+export function canonicalKey(k: FlowKey): FlowKey {
+  const enforced = sortHits(k.policies.enforced);
+  const pending = sortHits(k.policies.pending);
+  if (enforced === k.policies.enforced && pending === k.policies.pending) return k;
+  return { ...k, policies: { enforced, pending } };
+}
+
+/** Pending verdict: the action of the last pending hit that is Allow or Deny; undefined without one. */
+export function pendingVerdict(k: FlowKey): FlowAction | undefined {
+  const p = k.policies.pending;
+  for (let i = p.length - 1; i >= 0; i--) {
+    const a = p[i]!.action;
+    if (a === 'Allow' || a === 'Deny') return a;
+  }
+  return undefined;
+}
+
+/** 53-bit string hash (cyrb53), used as a compact index for key strings. */
+export function hashString(s: string): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}

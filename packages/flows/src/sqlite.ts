@@ -1,0 +1,574 @@
+// The embedded default store: SQLite (better-sqlite3 12), one row per (flow key, 15 s bucket).
+import Database from 'better-sqlite3';
+import { compileFilterParts } from './filter.ts';
+import { flowKeyString, hashString, intersectLabels, mergeLabels, parseFlowKey, pendingVerdict } from './key.ts';
+import type { Flow, FlowKey, FlowResult } from './model.ts';
+import { checkHintType, checkRange, collectHints, flowStoreError, hintPage, paginate, sortResults } from './query.ts';
+import { computeStatistics } from './stats.ts';
+import type { FlowFilter, StringMatch, TimeRange } from './store.ts';
+import { createStreamHub, startTicker, wallClock } from './stream.ts';
+import { BUCKET_SECONDS, bucketStart } from './time.ts';
+import type { SqliteFlowStore, StoreOptions } from './types.ts';
+
+export interface SqliteStoreOptions extends StoreOptions {
+  /** Database file; `:memory:` works for throwaway stores. */
+  path: string;
+  /** Buckets older than this are deleted; default 7. */
+  retentionDays?: number;
+}
+
+/** Schema migrations, applied in order; `PRAGMA user_version` holds how many have run. */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE keys (
+     id INTEGER PRIMARY KEY,
+     hash INTEGER NOT NULL,
+     key TEXT NOT NULL,
+     source_name TEXT NOT NULL,
+     source_namespace TEXT NOT NULL,
+     dest_name TEXT NOT NULL,
+     dest_namespace TEXT NOT NULL,
+     dest_port INTEGER NOT NULL,
+     proto TEXT NOT NULL,
+     reporter TEXT NOT NULL,
+     action TEXT NOT NULL,
+     pending_verdict TEXT NOT NULL,
+     last_bucket INTEGER NOT NULL
+   );
+   CREATE INDEX keys_hash ON keys (hash);
+   CREATE INDEX keys_source_namespace ON keys (source_namespace, action);
+   CREATE INDEX keys_dest_namespace ON keys (dest_namespace, action);
+   CREATE INDEX keys_source_name ON keys (source_name);
+   CREATE INDEX keys_dest_name ON keys (dest_name);
+   CREATE INDEX keys_last_bucket ON keys (last_bucket);
+   CREATE TABLE label_sets (id INTEGER PRIMARY KEY, labels TEXT NOT NULL);
+   CREATE TABLE windows (
+     bucket INTEGER NOT NULL,
+     key_id INTEGER NOT NULL,
+     source_labels INTEGER NOT NULL,
+     dest_labels INTEGER NOT NULL,
+     packets_in INTEGER NOT NULL,
+     packets_out INTEGER NOT NULL,
+     bytes_in INTEGER NOT NULL,
+     bytes_out INTEGER NOT NULL,
+     connections_started INTEGER NOT NULL,
+     connections_completed INTEGER NOT NULL,
+     connections_live INTEGER NOT NULL,
+     PRIMARY KEY (bucket, key_id)
+   ) WITHOUT ROWID;
+   CREATE INDEX windows_key ON windows (key_id);`,
+];
+
+export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;
+
+type Db = Database.Database;
+
+/** Runs the migrations the database has not seen; refuses a database from a newer Verdict. */
+export function migrate(db: Db): number {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > MIGRATIONS.length) {
+    throw new Error(
+      `flow database schema version ${version} is newer than this Verdict supports (${MIGRATIONS.length})`,
+    );
+  }
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+  return MIGRATIONS.length;
+}
+
+interface Pending {
+  keyString: string;
+  key: FlowKey;
+  bucket: number;
+  sourceLabels: readonly string[];
+  destLabels: readonly string[];
+  packetsIn: number;
+  packetsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  started: number;
+  completed: number;
+  live: number;
+}
+
+interface WindowRow {
+  id: number;
+  key: string;
+  bucket: number;
+  last: number;
+  src: number | string;
+  dst: number | string;
+  packets_in: number;
+  packets_out: number;
+  bytes_in: number;
+  bytes_out: number;
+  connections_started: number;
+  connections_completed: number;
+  connections_live: number;
+}
+
+const KEY_CACHE_LIMIT = 500_000;
+const UPSERT_ROWS = 64;
+/** Seconds `keys.last_bucket` may lag behind the key's newest window. */
+const LAST_BUCKET_SLACK = 3600;
+const PARSED_CACHE_LIMIT = 100_000;
+
+/** Label sets interned by id (0 = empty); small, so all of them live in memory. */
+function createLabelIntern(db: Db) {
+  const texts: string[] = [''];
+  const arrays: (readonly string[])[] = [[]];
+  const ids = new Map<string, number>([['', 0]]);
+  let unsaved: number[] = [];
+  const insert = db.prepare('INSERT INTO label_sets (id, labels) VALUES (?, ?)');
+  const load = () => {
+    texts.length = 1;
+    arrays.length = 1;
+    ids.clear();
+    ids.set('', 0);
+    unsaved = [];
+    for (const r of db.prepare('SELECT id, labels FROM label_sets').iterate() as IterableIterator<{
+      id: number;
+      labels: string;
+    }>) {
+      texts[r.id] = r.labels;
+      arrays[r.id] = r.labels.split(',');
+      ids.set(r.labels, r.id);
+    }
+  };
+  const idOf = (labels: readonly string[]): number => {
+    const text = labels.join(',');
+    let id = ids.get(text);
+    if (id === undefined) {
+      id = texts.length;
+      texts.push(text);
+      arrays.push(text === '' ? [] : labels);
+      ids.set(text, id);
+      unsaved.push(id);
+    }
+    return id;
+  };
+  load();
+  return {
+    idOf,
+    labels: (id: number): readonly string[] => arrays[id] ?? [],
+    /** Within-window merge (plain intersection), for the upsert. */
+    intersect: (a: number, b: number): number =>
+      a === b ? a : idOf(intersectLabels(arrays[a] ?? [], arrays[b] ?? [])),
+    /** Writes the sets created since the last flush; call inside the ingest transaction. */
+    flush() {
+      for (const id of unsaved) insert.run(id, texts[id]);
+      unsaved = [];
+    },
+    /** After a rolled-back transaction: forget ids that never reached the database. */
+    reload: load,
+  };
+}
+
+/** SQL that narrows keys to a superset of a filter's key part; the compiled filter then decides exactly. */
+function narrowKeys(filter: FlowFilter | undefined, params: unknown[]): string[] {
+  if (!filter) return [];
+  const where: string[] = [];
+  const strings = (col: string, list: readonly StringMatch[] | undefined, aliases: Record<string, string[]>) => {
+    if (!list || list.length === 0) return;
+    const ors: string[] = [];
+    for (const m of list) {
+      if (m.type === 'Fuzzy') {
+        ors.push(`instr(k.${col}, ?) > 0`);
+        params.push(m.value);
+        const all = Object.values(aliases).flat();
+        if (all.length > 0) {
+          ors.push(`k.${col} IN (${all.map(() => '?').join(',')})`);
+          params.push(...all);
+        }
+      } else {
+        const values = [m.value, ...(aliases[m.value] ?? [])];
+        ors.push(`k.${col} IN (${values.map(() => '?').join(',')})`);
+        params.push(...values);
+      }
+    }
+    where.push(`(${ors.join(' OR ')})`);
+  };
+  const nameAliases = { 'PUBLIC NETWORK': ['pub'], 'PRIVATE NETWORK': ['pvt'] };
+  const nsAliases = { Global: ['-', ''] };
+  strings('source_name', filter.sourceNames, nameAliases);
+  strings('dest_name', filter.destNames, nameAliases);
+  strings('source_namespace', filter.sourceNamespaces, nsAliases);
+  strings('dest_namespace', filter.destNamespaces, nsAliases);
+  strings('proto', filter.protocols, {});
+  const list = (col: string, values: readonly (string | number)[] | undefined) => {
+    if (!values || values.length === 0) return;
+    where.push(`k.${col} IN (${values.map(() => '?').join(',')})`);
+    params.push(...values);
+  };
+  list('dest_port', filter.destPorts);
+  list('action', filter.actions);
+  if (filter.reporter !== undefined) list('reporter', [filter.reporter]);
+  if (filter.destPortRanges && filter.destPortRanges.length > 0) {
+    where.push(`(${filter.destPortRanges.map(() => 'k.dest_port BETWEEN ? AND ?').join(' OR ')})`);
+    for (const r of filter.destPortRanges) params.push(r.min, r.max);
+  }
+  if (filter.pendingDiffers) where.push(`k.pending_verdict <> '' AND k.pending_verdict <> k.action`);
+  return where;
+}
+
+/**
+ * Opens (creating or migrating) a SQLite flow store. Ingest batches are one transaction in WAL mode
+ * with `synchronous = FULL`: once `ingest` resolves, the batch survives a crash or power loss.
+ */
+export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore {
+  const now = options.now ?? wallClock;
+  const retentionSeconds = (options.retentionDays ?? 7) * 86_400;
+  const db = new Database(options.path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('cache_size = -65536');
+  db.pragma('temp_store = MEMORY');
+  migrate(db);
+  const labels = createLabelIntern(db);
+  db.function('labels_intersect', { deterministic: true }, (a: number, b: number) => labels.intersect(a, b));
+  type LabelsAcc = { value: readonly string[] };
+  const mergeStep = (acc: LabelsAcc, id: number): LabelsAcc => {
+    acc.value = mergeLabels(acc.value, labels.labels(id));
+    return acc;
+  };
+  db.aggregate<LabelsAcc>('labels_merge', {
+    start: () => ({ value: [] }),
+    // The typings want the step's second argument to be the accumulator type; SQLite passes the column.
+    step: mergeStep as unknown as (acc: LabelsAcc, next: LabelsAcc) => LabelsAcc,
+    result: (acc) => acc.value.join(','),
+  });
+
+  const selectKey = db.prepare<[number], { id: number; key: string; last_bucket: number }>(
+    'SELECT id, key, last_bucket FROM keys WHERE hash = ?',
+  );
+  const insertKey = db.prepare(
+    `INSERT INTO keys (hash, key, source_name, source_namespace, dest_name, dest_namespace, dest_port, proto,
+       reporter, action, pending_verdict, last_bucket) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const touchKey = db.prepare('UPDATE keys SET last_bucket = ? WHERE id = ? AND last_bucket < ?');
+  const upsertSql = (rows: number) =>
+    `INSERT INTO windows (bucket, key_id, source_labels, dest_labels, packets_in, packets_out, bytes_in, bytes_out,
+       connections_started, connections_completed, connections_live)
+     VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+     ON CONFLICT (bucket, key_id) DO UPDATE SET
+       source_labels = labels_intersect(source_labels, excluded.source_labels),
+       dest_labels = labels_intersect(dest_labels, excluded.dest_labels),
+       packets_in = packets_in + excluded.packets_in,
+       packets_out = packets_out + excluded.packets_out,
+       bytes_in = bytes_in + excluded.bytes_in,
+       bytes_out = bytes_out + excluded.bytes_out,
+       connections_started = connections_started + excluded.connections_started,
+       connections_completed = connections_completed + excluded.connections_completed,
+       connections_live = connections_live + excluded.connections_live`;
+  /** Multi-row upserts cut the per-statement cost; rows of one batch never collide (pre-aggregated). */
+  const upsertMany = db.prepare(upsertSql(UPSERT_ROWS));
+  const upsertOne = db.prepare(upsertSql(1));
+  const deleteWindows = db.prepare('DELETE FROM windows WHERE bucket < ?');
+  const deleteKeys = db.prepare(
+    'DELETE FROM keys WHERE last_bucket < ? AND NOT EXISTS (SELECT 1 FROM windows w WHERE w.key_id = keys.id)',
+  );
+  const readBuckets = db.prepare<[number, number], WindowRow>(
+    `SELECT w.key_id AS id, k.key AS key, w.bucket AS bucket, w.bucket AS last, w.source_labels AS src,
+       w.dest_labels AS dst, w.packets_in, w.packets_out, w.bytes_in, w.bytes_out, w.connections_started,
+       w.connections_completed, w.connections_live
+     FROM windows w JOIN keys k ON k.id = w.key_id WHERE w.bucket >= ? AND w.bucket < ? ORDER BY w.bucket, w.key_id`,
+  );
+
+  /** Hashes of every stored key, so a new key costs no lookup. */
+  const knownHashes = new Set<number>(db.prepare('SELECT hash FROM keys').pluck().all() as number[]);
+  /** key string → id and the newest bucket recorded for it */
+  const keyCache = new Map<string, { id: number; last: number }>();
+  const parsed = new Map<number, FlowKey>();
+  const statements = new Map<string, Database.Statement>();
+  const prepared = (sql: string) => {
+    let s = statements.get(sql);
+    if (!s) {
+      if (statements.size > 200) statements.clear();
+      statements.set(sql, (s = db.prepare(sql)));
+    }
+    return s;
+  };
+  const keyOf = (id: number, text: string): FlowKey => {
+    let k = parsed.get(id);
+    if (!k) {
+      if (parsed.size >= PARSED_CACHE_LIMIT) parsed.clear();
+      parsed.set(id, (k = parseFlowKey(text)));
+    }
+    return k;
+  };
+
+  let dropped = 0;
+  let closed = false;
+  let filling = bucketStart(now());
+  const beginningOfHistory = () => bucketStart(now() - retentionSeconds);
+  const headEnd = () => filling + 2 * BUCKET_SECONDS;
+
+  function resolveKey(ks: string, key: FlowKey, bucket: number): number {
+    let c = keyCache.get(ks);
+    if (!c) {
+      const hash = hashString(ks);
+      if (knownHashes.has(hash)) {
+        for (const r of selectKey.all(hash)) {
+          if (r.key === ks) {
+            c = { id: r.id, last: r.last_bucket };
+            break;
+          }
+        }
+      }
+      if (!c) {
+        const id = Number(
+          insertKey.run(
+            hash,
+            ks,
+            key.sourceName,
+            key.sourceNamespace,
+            key.destName,
+            key.destNamespace,
+            key.destPort,
+            key.proto,
+            key.reporter,
+            key.action,
+            pendingVerdict(key) ?? '',
+            bucket,
+          ).lastInsertRowid,
+        );
+        c = { id, last: bucket };
+        knownHashes.add(hash);
+      }
+      if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.clear();
+      keyCache.set(ks, c);
+    }
+    // `last_bucket` is a lower bound kept within LAST_BUCKET_SLACK, so steady traffic costs no key update.
+    if (bucket > c.last + LAST_BUCKET_SLACK) {
+      touchKey.run(bucket, c.id, bucket);
+      c.last = bucket;
+    }
+    return c.id;
+  }
+
+  const writeBatch = db.transaction((rows: readonly Pending[]) => {
+    const params: number[] = [];
+    const full = rows.length - (rows.length % UPSERT_ROWS);
+    for (let i = 0; i < rows.length; i++) {
+      const p = rows[i]!;
+      params.push(
+        p.bucket,
+        resolveKey(p.keyString, p.key, p.bucket),
+        labels.idOf(p.sourceLabels),
+        labels.idOf(p.destLabels),
+        p.packetsIn,
+        p.packetsOut,
+        p.bytesIn,
+        p.bytesOut,
+        p.started,
+        p.completed,
+        p.live,
+      );
+      if (i < full ? params.length === 11 * UPSERT_ROWS : true) {
+        (i < full ? upsertMany : upsertOne).run(params);
+        params.length = 0;
+      }
+    }
+    labels.flush();
+  });
+
+  function ingestSync(flows: readonly Flow[]): void {
+    const begin = beginningOfHistory();
+    const end = headEnd();
+    // Pre-aggregate the batch per (bucket, key) so each window is written once.
+    const perBucket = new Map<number, Map<string, Pending>>();
+    /** In arrival order, so key ids follow first sight as in Goldmane. */
+    const order: Pending[] = [];
+    for (const f of flows) {
+      const bucket = bucketStart(f.startTime);
+      if (bucket < begin || bucket >= end) {
+        dropped++;
+        continue;
+      }
+      const ks = flowKeyString(f.key);
+      let batch = perBucket.get(bucket);
+      if (!batch) perBucket.set(bucket, (batch = new Map()));
+      const p = batch.get(ks);
+      if (!p) {
+        const fresh: Pending = {
+          keyString: ks,
+          key: f.key,
+          bucket,
+          sourceLabels: f.sourceLabels,
+          destLabels: f.destLabels,
+          packetsIn: f.packetsIn,
+          packetsOut: f.packetsOut,
+          bytesIn: f.bytesIn,
+          bytesOut: f.bytesOut,
+          started: f.numConnectionsStarted,
+          completed: f.numConnectionsCompleted,
+          live: f.numConnectionsLive,
+        };
+        batch.set(ks, fresh);
+        order.push(fresh);
+        continue;
+      }
+      p.sourceLabels = intersectLabels(p.sourceLabels, f.sourceLabels);
+      p.destLabels = intersectLabels(p.destLabels, f.destLabels);
+      p.packetsIn += f.packetsIn;
+      p.packetsOut += f.packetsOut;
+      p.bytesIn += f.bytesIn;
+      p.bytesOut += f.bytesOut;
+      p.started += f.numConnectionsStarted;
+      p.completed += f.numConnectionsCompleted;
+      p.live += f.numConnectionsLive;
+    }
+    if (order.length === 0) return;
+    try {
+      writeBatch(order);
+    } catch (e) {
+      labels.reload();
+      keyCache.clear();
+      throw e;
+    }
+  }
+
+  function compile(filter: FlowFilter | undefined) {
+    const c = compileFilterParts(filter);
+    if (!c.ok) throw flowStoreError('invalid-filter', c.error.message, `filter.${c.error.path}`);
+    return c.value;
+  }
+
+  function toFlow(key: FlowKey, r: WindowRow): Flow {
+    return {
+      key,
+      startTime: r.bucket,
+      endTime: r.last + BUCKET_SECONDS,
+      sourceLabels: typeof r.src === 'string' ? (r.src === '' ? [] : r.src.split(',')) : labels.labels(r.src),
+      destLabels: typeof r.dst === 'string' ? (r.dst === '' ? [] : r.dst.split(',')) : labels.labels(r.dst),
+      packetsIn: r.packets_in,
+      packetsOut: r.packets_out,
+      bytesIn: r.bytes_in,
+      bytesOut: r.bytes_out,
+      numConnectionsStarted: r.connections_started,
+      numConnectionsCompleted: r.connections_completed,
+      numConnectionsLive: r.connections_live,
+    };
+  }
+
+  /** Aggregated flows of the keys matching `filter` with a window starting in the range (§3.4). */
+  function matching(range: TimeRange, filter: FlowFilter | undefined): FlowResult[] {
+    checkRange(range);
+    const c = compile(filter);
+    const params: unknown[] = [range.lt, range.lt, range.lt, range.lt, range.lt, range.lt, range.lt];
+    const narrowParams: unknown[] = [];
+    const where = ['w.bucket >= ?', 'w.bucket < ?', ...narrowKeys(filter, narrowParams)];
+    params.push(range.gte, range.lt, ...narrowParams);
+    const counted = (col: string) =>
+      `sum(CASE WHEN w.bucket + ${BUCKET_SECONDS} <= ? THEN w.${col} ELSE 0 END) AS ${col}`;
+    const sql = `SELECT w.key_id AS id, k.key AS key, min(w.bucket) AS bucket, max(w.bucket) AS last,
+        labels_merge(w.source_labels) AS src, labels_merge(w.dest_labels) AS dst,
+        ${counted('packets_in')}, ${counted('packets_out')}, ${counted('bytes_in')}, ${counted('bytes_out')},
+        ${counted('connections_started')}, ${counted('connections_completed')}, ${counted('connections_live')}
+      FROM keys k JOIN windows w ON w.key_id = k.id
+      WHERE ${where.join(' AND ')}
+      GROUP BY w.key_id`;
+    const out: FlowResult[] = [];
+    for (const r of prepared(sql).iterate(...params) as IterableIterator<WindowRow>) {
+      const key = keyOf(r.id, r.key);
+      if (!c.key(key)) continue;
+      const flow = toFlow(key, r);
+      if (c.labels && !c.labels(flow.sourceLabels, flow.destLabels)) continue;
+      out.push({ id: r.id, flow });
+    }
+    return out;
+  }
+
+  function prune(): number {
+    const cutoff = beginningOfHistory();
+    const n = deleteWindows.run(cutoff).changes;
+    if (n > 0 && deleteKeys.run(cutoff).changes > 0) {
+      keyCache.clear();
+      parsed.clear();
+      knownHashes.clear();
+      for (const h of db.prepare('SELECT hash FROM keys').pluck().iterate() as IterableIterator<number>)
+        knownHashes.add(h);
+    }
+    return n;
+  }
+
+  const hub = createStreamHub(
+    (from, to, emit) => {
+      for (const r of readBuckets.iterate(from, to)) emit({ id: r.id, flow: toFlow(keyOf(r.id, r.key), r) });
+    },
+    () => filling - BUCKET_SECONDS,
+    beginningOfHistory,
+  );
+
+  const ensureOpen = () => {
+    if (closed) throw flowStoreError('closed', 'store is closed');
+  };
+
+  prune();
+  const ticker =
+    (options.autoRollover ?? options.now === undefined) ? startTicker(now, (t) => store.tick(t)) : undefined;
+
+  const store: SqliteFlowStore = {
+    kind: 'sqlite',
+    get dropped() {
+      return dropped;
+    },
+    async ingest(flows) {
+      ensureOpen();
+      ingestSync(flows);
+    },
+    async list(q) {
+      ensureOpen();
+      const results = sortResults(matching(q.range, q.filter), q.sortBy);
+      const p = paginate(results, q.page, q.pageSize);
+      return { totalPages: p.totalPages, totalResults: p.totalResults, flows: p.items };
+    },
+    async hints(q) {
+      ensureOpen();
+      checkHintType(q.type);
+      const values = new Set<string>();
+      for (const r of matching(q.range, q.filter)) collectHints(r.flow.key, q.type, values);
+      const p = hintPage(values, q.page, q.pageSize);
+      return { totalPages: p.totalPages, totalResults: p.totalResults, values: p.items };
+    },
+    subscribe(fromTime, filter, onFlow) {
+      ensureOpen();
+      return hub.subscribe(fromTime, compile(filter), onFlow);
+    },
+    async statistics(q) {
+      ensureOpen();
+      checkRange(q.range);
+      const windows: Flow[] = [];
+      for (const r of readBuckets.iterate(bucketStart(q.range.gte), q.range.lt)) {
+        windows.push(toFlow(keyOf(r.id, r.key), r));
+      }
+      return computeStatistics(windows, q);
+    },
+    tick(t = now()) {
+      const b = bucketStart(t);
+      if (b <= filling || closed) return;
+      filling = b;
+      hub.advance();
+      prune();
+    },
+    prune,
+    async stats() {
+      ensureOpen();
+      const rows = (db.prepare('SELECT count(*) FROM windows').pluck().get() as number) ?? 0;
+      const pages = db.pragma('page_count', { simple: true }) as number;
+      const size = db.pragma('page_size', { simple: true }) as number;
+      return { rows, bytes: pages * size };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      ticker?.stop();
+      hub.closeAll();
+      db.close();
+    },
+  };
+  return store;
+}

@@ -1,0 +1,324 @@
+// The behaviour every store must share (calico-observability §3.3–3.7), run by each back-end's tests.
+import { afterEach, describe, expect, it } from 'vitest';
+import { endOfTier, flowBetween, hit, T0, testClock } from './fixtures.ts';
+import type { FlowResult } from './model.ts';
+import { isFlowStoreError } from './query.ts';
+import type { VerdictFlowStore } from './types.ts';
+
+export type MakeStore = (now: () => number) => VerdictFlowStore;
+
+const exact = (value: string) => ({ value, type: 'Exact' as const });
+/** Lets the stream backfill microtask run. */
+const settle = () => new Promise<void>((r) => setTimeout(r, 0));
+
+export function describeStoreContract(name: string, make: MakeStore): void {
+  describe(`${name} store contract`, () => {
+    let store: VerdictFlowStore | undefined;
+    const clock = testClock();
+    const open = () => {
+      clock.set(T0 + 1);
+      store = make(clock.now);
+      return store;
+    };
+    const all = { gte: T0 - 3600, lt: T0 + 30 };
+    afterEach(async () => {
+      await store?.close();
+      store = undefined;
+    });
+
+    it('aggregates flows with the same key into one result with ids from 1', async () => {
+      const s = open();
+      await s.ingest([
+        flowBetween('shop/web', 'shop/api', { startTime: T0 - 30, packetsIn: 2 }),
+        flowBetween('shop/web', 'shop/api', { startTime: T0 - 25, packetsIn: 3 }),
+        flowBetween('shop/web', 'shop/db', { startTime: T0 - 30 }),
+      ]);
+      await s.ingest([flowBetween('shop/web', 'shop/api', { startTime: T0 - 60, packetsIn: 5 })]);
+      const r = await s.list({ range: all, sortBy: 'DestName' });
+      expect(r.flows.map((f) => [f.id, f.flow.key.destName, f.flow.packetsIn])).toEqual([
+        [1, 'api', 10],
+        [2, 'db', 1],
+      ]);
+      const api = r.flows[0]!.flow;
+      expect([api.startTime, api.endTime]).toEqual([T0 - 60, T0 - 15]);
+      expect(r.totalResults).toBe(2);
+    });
+
+    it('intersects labels within a window and treats empty as unset across windows', async () => {
+      const s = open();
+      await s.ingest([
+        flowBetween('shop/web', 'shop/api', { startTime: T0 - 30, sourceLabels: ['app=web', 'pod=a'] }),
+        flowBetween('shop/web', 'shop/api', { startTime: T0 - 30, sourceLabels: ['app=web', 'pod=b'] }),
+        flowBetween('shop/web', 'shop/api', { startTime: T0 - 60, sourceLabels: [] }),
+      ]);
+      const r = await s.list({ range: all });
+      expect(r.flows[0]!.flow.sourceLabels).toEqual(['app=web']);
+    });
+
+    it('counts only windows that end by lt, while a window starting before lt still qualifies the key', async () => {
+      const s = open();
+      await s.ingest([
+        flowBetween('shop/web', 'shop/api', { startTime: T0 - 15, packetsIn: 4 }),
+        flowBetween('shop/web', 'shop/api', { startTime: T0 + 2, packetsIn: 7 }),
+        flowBetween('shop/web', 'shop/db', { startTime: T0 + 3, packetsIn: 9 }),
+      ]);
+      const r = await s.list({ range: { gte: T0 - 3600, lt: T0 + 1 }, sortBy: 'DestName' });
+      expect(r.flows.map((f) => [f.flow.key.destName, f.flow.packetsIn])).toEqual([
+        ['api', 4],
+        ['db', 0],
+      ]);
+      const later = await s.list({ range: { gte: T0, lt: T0 + 15 } });
+      expect(later.flows.map((f) => f.flow.packetsIn).sort()).toEqual([7, 9]);
+    });
+
+    it('rejects gte >= lt with Goldmane’s message', async () => {
+      const s = open();
+      await expect(s.list({ range: { gte: T0, lt: T0 } })).rejects.toThrow(
+        `startTimeGt (${T0}) must be less than startTimeLt (${T0})`,
+      );
+    });
+
+    it('drops and counts flows outside [beginningOfHistory, headEnd)', async () => {
+      const s = open();
+      await s.ingest([
+        flowBetween('a/x', 'b/y', { startTime: T0 + 30 }),
+        flowBetween('a/x', 'b/y', { startTime: T0 + 29 }),
+        flowBetween('a/x', 'b/y', { startTime: T0 - 10 * 86_400 }),
+      ]);
+      expect(s.dropped).toBe(2);
+      expect((await s.list({ range: all })).totalResults).toBe(1);
+    });
+
+    describe('sorting and paging', () => {
+      const five = async (s: VerdictFlowStore) => {
+        await s.ingest([
+          flowBetween('ns-c/web', 'ns-b/api', { startTime: T0 - 60 }),
+          flowBetween('ns-a/web', 'ns-b/api', { startTime: T0 - 15, destPort: 1 }),
+          flowBetween('ns-b/job', 'ns-a/db', { startTime: T0 - 45 }),
+          flowBetween('ns-a/cron', 'ns-c/cache', { startTime: T0 - 30 }),
+          flowBetween('ns-b/web', 'ns-a/db', { startTime: T0 - 75 }),
+        ]);
+      };
+
+      it('Time sorts newest start first', async () => {
+        const s = open();
+        await five(s);
+        const r = await s.list({ range: all, sortBy: 'Time' });
+        expect(r.flows.map((f) => f.flow.startTime)).toEqual([T0 - 15, T0 - 30, T0 - 45, T0 - 60, T0 - 75]);
+        const byDefault = await s.list({ range: all });
+        expect(byDefault.flows.map((f) => f.id)).toEqual(r.flows.map((f) => f.id));
+      });
+
+      it('name sorts are ascending with ties broken by id', async () => {
+        const s = open();
+        await five(s);
+        const dest = await s.list({ range: all, sortBy: 'DestName' });
+        expect(dest.flows.map((f) => [f.flow.key.destName, f.id])).toEqual([
+          ['api', 1],
+          ['api', 2],
+          ['cache', 4],
+          ['db', 3],
+          ['db', 5],
+        ]);
+        const srcNs = await s.list({ range: all, sortBy: 'SourceNamespace' });
+        expect(srcNs.flows.map((f) => f.flow.key.sourceNamespace)).toEqual(['ns-a', 'ns-a', 'ns-b', 'ns-b', 'ns-c']);
+        const srcName = await s.list({ range: all, sortBy: 'SourceName' });
+        expect(srcName.flows.map((f) => f.flow.key.sourceName)).toEqual(['cron', 'job', 'web', 'web', 'web']);
+        const dstNs = await s.list({ range: all, sortBy: 'DestNamespace' });
+        expect(dstNs.flows.map((f) => f.flow.key.destNamespace)).toEqual(['ns-a', 'ns-a', 'ns-b', 'ns-b', 'ns-c']);
+      });
+
+      it('DestType and SourceType are an unsupported sort order', async () => {
+        const s = open();
+        await five(s);
+        for (const sortBy of ['DestType', 'SourceType'] as const) {
+          const e = await s.list({ range: all, sortBy }).catch((x: unknown) => x);
+          expect(isFlowStoreError(e) && e.code).toBe('unsupported-sort');
+          expect((e as Error).message).toBe('unsupported sort order');
+        }
+      });
+
+      it('pages are 0-based with totals; a page past the end is empty with empty meta', async () => {
+        const s = open();
+        await five(s);
+        const p0 = await s.list({ range: all, page: 0, pageSize: 2 });
+        expect([p0.totalPages, p0.totalResults, p0.flows.length]).toEqual([3, 5, 2]);
+        const p2 = await s.list({ range: all, page: 2, pageSize: 2 });
+        expect([p2.totalPages, p2.totalResults, p2.flows.length]).toEqual([3, 5, 1]);
+        expect(p2.flows[0]!.flow.startTime).toBe(T0 - 75);
+        expect(await s.list({ range: all, page: 3, pageSize: 2 })).toEqual({
+          totalPages: 0,
+          totalResults: 0,
+          flows: [],
+        });
+        const everything = await s.list({ range: all, page: 0, pageSize: 0 });
+        expect([everything.totalPages, everything.flows.length]).toEqual([1, 5]);
+        const none = await s.list({ range: all, filter: { destPorts: [9] } });
+        expect([none.totalPages, none.totalResults]).toEqual([0, 0]);
+      });
+    });
+
+    it('filters with Goldmane semantics, pushing nothing past the compiled filter', async () => {
+      const s = open();
+      await s.ingest([
+        flowBetween('pub', 'shop/web', { startTime: T0 - 30, action: 'Deny' }),
+        flowBetween('shop/web', 'shop/api', { startTime: T0 - 30 }),
+        flowBetween('shop/web', 'pvt', { startTime: T0 - 30, reporter: 'Src' }),
+      ]);
+      const pub = await s.list({ range: all, filter: { sourceNames: [exact('PUBLIC NETWORK')], actions: ['Deny'] } });
+      expect(pub.flows.map((f) => f.flow.key.sourceName)).toEqual(['pub']);
+      const global = await s.list({ range: all, filter: { destNamespaces: [exact('Global')] } });
+      expect(global.flows.map((f) => f.flow.key.destName)).toEqual(['pvt']);
+      const fuzzy = await s.list({ range: all, filter: { sourceNames: [{ value: 'PUB', type: 'Fuzzy' }] } });
+      expect(fuzzy.flows.map((f) => f.flow.key.sourceName)).toEqual(['pub']);
+      const sel = await s.list({ range: all, filter: { destSelector: "app == 'api'" } });
+      expect(sel.flows.map((f) => f.flow.key.destName)).toEqual(['api']);
+    });
+
+    it('a filter with a bad selector rejects with an invalid-filter error, not a crash', async () => {
+      const s = open();
+      await s.ingest([flowBetween('shop/web', 'shop/api', { startTime: T0 - 30 })]);
+      const e = await s.list({ range: all, filter: { sourceSelector: 'app ==' } }).catch((x: unknown) => x);
+      expect(isFlowStoreError(e) && e.code).toBe('invalid-filter');
+      expect(isFlowStoreError(e) && e.path).toBe('filter.sourceSelector');
+      expect(() => s.subscribe(0, { sourceSelector: '(' }, () => {})).toThrow(/invalid selector/);
+    });
+
+    describe('hints', () => {
+      const seed = async (s: VerdictFlowStore) => {
+        const staged = hit('StagedNetworkPolicy', 'security/shop/lockdown', 'Deny');
+        await s.ingest([
+          flowBetween('pub', 'shop/web', {
+            startTime: T0 - 30,
+            enforced: [hit('NetworkPolicy', 'default/shop/allow-web', 'Allow', { ruleIndex: 2 })],
+          }),
+          flowBetween('shop/web', 'shop/api', { startTime: T0 - 30, pending: [endOfTier(staged, 'Deny')] }),
+          flowBetween('shop/web', 'pvt', {
+            startTime: T0 - 30,
+            enforced: [hit('GlobalNetworkPolicy', 'platform/egress', 'Allow')],
+          }),
+          flowBetween('kube-system/dns', 'shop/api', { startTime: T0 - 30 }),
+        ]);
+      };
+
+      it('name and namespace hints are the raw distinct values, sorted and paged', async () => {
+        const s = open();
+        await seed(s);
+        expect((await s.hints({ type: 'SourceName', range: all })).values).toEqual(['dns', 'pub', 'web']);
+        expect((await s.hints({ type: 'DestNamespace', range: all })).values).toEqual(['-', 'shop']);
+        const page = await s.hints({ type: 'DestName', range: all, page: 1, pageSize: 2 });
+        expect(page).toEqual({ totalPages: 2, totalResults: 3, values: ['web'] });
+      });
+
+      it('hints honour the filter, including display aliases', async () => {
+        const s = open();
+        await seed(s);
+        const r = await s.hints({ type: 'DestName', range: all, filter: { sourceNames: [exact('PUBLIC NETWORK')] } });
+        expect(r.values).toEqual(['web']);
+        const g = await s.hints({ type: 'DestName', range: all, filter: { destNamespaces: [exact('Global')] } });
+        expect(g.values).toEqual(['pvt']);
+      });
+
+      it('policy hints skip profiles and use the trigger of end-of-tier hits', async () => {
+        const s = open();
+        await seed(s);
+        expect((await s.hints({ type: 'PolicyName', range: all })).values).toEqual(['allow-web', 'egress', 'lockdown']);
+        expect((await s.hints({ type: 'PolicyTier', range: all })).values).toEqual(['default', 'platform', 'security']);
+        expect((await s.hints({ type: 'PolicyKind', range: all })).values).toEqual([
+          'GlobalNetworkPolicy',
+          'NetworkPolicy',
+          'StagedNetworkPolicy',
+        ]);
+        expect((await s.hints({ type: 'PolicyNamespace', range: all })).values).toEqual(['', 'shop']);
+      });
+
+      it('an unknown hint type is an error', async () => {
+        const s = open();
+        const e = await s.hints({ type: 'Nope' as 'DestName', range: all }).catch((x: unknown) => x);
+        expect(isFlowStoreError(e) && e.message).toBe('unsupported filter type');
+      });
+    });
+
+    describe('subscribe', () => {
+      it('backfills oldest bucket first, then sends each completed bucket at rollover, one message per key', async () => {
+        const s = open();
+        await s.ingest([
+          flowBetween('shop/web', 'shop/api', { startTime: T0 - 45, packetsIn: 1 }),
+          flowBetween('shop/web', 'shop/db', { startTime: T0 - 60, packetsIn: 2 }),
+          flowBetween('shop/web', 'shop/api', { startTime: T0 - 60, packetsIn: 3 }),
+          flowBetween('shop/web', 'shop/api', { startTime: T0 - 75, packetsIn: 99 }),
+          flowBetween('shop/web', 'shop/api', { startTime: T0 - 15, packetsIn: 4 }),
+          flowBetween('shop/web', 'shop/api', { startTime: T0 + 5, packetsIn: 5 }),
+        ]);
+        const got: FlowResult[] = [];
+        const sub = s.subscribe(T0 - 50, undefined, (r) => got.push(r));
+        expect(got).toEqual([]);
+        await settle();
+        const seen = () => got.map((r) => [r.flow.key.destName, r.flow.startTime, r.flow.endTime, r.flow.packetsIn]);
+        expect(seen()).toEqual([
+          ['api', T0 - 60, T0 - 45, 3],
+          ['db', T0 - 60, T0 - 45, 2],
+          ['api', T0 - 45, T0 - 30, 1],
+        ]);
+        got.length = 0;
+        s.tick(T0 + 15);
+        expect(seen()).toEqual([['api', T0 - 15, T0, 4]]);
+        await s.ingest([flowBetween('shop/web', 'shop/db', { startTime: T0 + 6, packetsIn: 6 })]);
+        got.length = 0;
+        s.tick(T0 + 30);
+        expect(seen()).toEqual([
+          ['api', T0, T0 + 15, 5],
+          ['db', T0, T0 + 15, 6],
+        ]);
+        expect(new Set(got.map((r) => r.id)).size).toBe(2);
+        sub.close();
+        got.length = 0;
+        s.tick(T0 + 45);
+        expect(got).toEqual([]);
+      });
+
+      it('fromTime 0 means live only, a filter applies per message, and a start before history sends no backfill', async () => {
+        const s = open();
+        await s.ingest([
+          flowBetween('shop/web', 'shop/api', { startTime: T0 - 60 }),
+          flowBetween('shop/web', 'shop/db', { startTime: T0 - 15, action: 'Deny' }),
+          flowBetween('shop/web', 'shop/api', { startTime: T0 - 15 }),
+        ]);
+        const live: string[] = [];
+        const old: string[] = [];
+        s.subscribe(0, { actions: ['Deny'] }, (r) => live.push(r.flow.key.destName));
+        s.subscribe(T0 - 30 * 86_400, undefined, (r) => old.push(r.flow.key.destName));
+        await settle();
+        expect([live, old]).toEqual([[], []]);
+        s.tick(T0 + 15);
+        expect(live).toEqual(['db']);
+        expect(old.sort()).toEqual(['api', 'db']);
+      });
+    });
+
+    it('computes policy statistics over stored windows', async () => {
+      const s = open();
+      await s.ingest([
+        flowBetween('shop/web', 'shop/api', {
+          startTime: T0 - 30,
+          packetsIn: 5,
+          packetsOut: 1,
+          enforced: [hit('NetworkPolicy', 'default/shop/allow-web', 'Allow', { ruleIndex: 2 })],
+        }),
+      ]);
+      const r = await s.statistics({ range: all, type: 'PacketCount', groupBy: 'PolicyRule' });
+      expect(r.map((x) => [x.policy.name, x.policy.ruleIndex, x.direction, x.allowedIn, x.allowedOut])).toEqual([
+        ['allow-web', 2, 'Ingress', [5], [1]],
+      ]);
+    });
+
+    it('reports rows in stats()', async () => {
+      const s = open();
+      await s.ingest([
+        flowBetween('shop/web', 'shop/api', { startTime: T0 - 30 }),
+        flowBetween('shop/web', 'shop/api', { startTime: T0 - 15 }),
+      ]);
+      expect((await s.stats()).rows).toBe(2);
+    });
+  });
+}

@@ -1,0 +1,31 @@
+// The store surface Verdict's back-ends offer beyond the agreed FlowStore contract.
+import type { StatisticsQuery, StatisticsResult } from './stats.ts';
+import type { FlowStore } from './store.ts';
+
+export interface VerdictFlowStore extends FlowStore {
+  /** Policy / rule statistics over the stored windows (§3.9); `[]` when there is no data. */
+  statistics(query: StatisticsQuery): Promise<StatisticsResult[]>;
+  /** Rolls over once for every 15 s boundary passed up to `now` (default: the store's clock). */
+  tick(now?: number): void;
+  /** Flows dropped on ingest because their start time fell outside the kept history. */
+  readonly dropped: number;
+}
+
+export interface MemoryFlowStore extends VerdictFlowStore {
+  readonly kind: 'memory';
+  /** Advances exactly one bucket, whatever the clock says. */
+  rollover(): void;
+}
+
+export interface SqliteFlowStore extends VerdictFlowStore {
+  readonly kind: 'sqlite';
+  /** Deletes buckets older than the retention now; returns the number of rows removed. */
+  prune(): number;
+}
+
+export interface StoreOptions {
+  /** Clock in Unix seconds; defaults to the wall clock. */
+  now?: () => number;
+  /** Roll over on a timer aligned to 15 s boundaries; default true unless `now` is given. */
+  autoRollover?: boolean;
+}

@@ -1,0 +1,58 @@
+// FlowResult → ApiFlow.
+import type { PolicyHit } from '@verdict/engine';
+import type { FlowAction, FlowResult } from '@verdict/flows';
+import { pendingVerdict } from '@verdict/flows';
+import type { Action, ApiFlow, ApiPolicyHit } from './types.ts';
+
+export function apiHit(h: PolicyHit): ApiPolicyHit {
+  return {
+    kind: h.kind,
+    name: h.name,
+    namespace: h.namespace,
+    tier: h.tier,
+    action: h.action,
+    policyIndex: h.policyIndex,
+    ruleIndex: h.ruleIndex,
+    trigger: h.trigger
+      ? { kind: h.trigger.kind, name: h.trigger.name, namespace: h.trigger.namespace, tier: h.trigger.tier }
+      : null,
+  };
+}
+
+/** A flow's final action is never Pass; should a source report one, it shows as Allow (Pass hands on, it does not deny). */
+const verdict = (a: FlowAction): Action => (a === 'Deny' ? 'Deny' : 'Allow');
+
+/** The stored flow as the UI shows it; `pendingAction` falls back to `action` when the pending trace decides nothing. */
+export function apiFlow({ id, flow }: FlowResult): ApiFlow {
+  const k = flow.key;
+  return {
+    id,
+    startTime: flow.startTime,
+    endTime: flow.endTime,
+    sourceName: k.sourceName,
+    sourceNamespace: k.sourceNamespace,
+    sourceType: k.sourceType,
+    destName: k.destName,
+    destNamespace: k.destNamespace,
+    destType: k.destType,
+    destPort: k.destPort,
+    destServiceName: k.destServiceName,
+    destServiceNamespace: k.destServiceNamespace,
+    destServicePortName: k.destServicePortName,
+    destServicePort: k.destServicePort,
+    proto: k.proto,
+    reporter: k.reporter,
+    action: verdict(k.action),
+    pendingAction: verdict(pendingVerdict(k) ?? k.action),
+    sourceLabels: [...flow.sourceLabels],
+    destLabels: [...flow.destLabels],
+    packetsIn: flow.packetsIn,
+    packetsOut: flow.packetsOut,
+    bytesIn: flow.bytesIn,
+    bytesOut: flow.bytesOut,
+    numConnectionsStarted: flow.numConnectionsStarted,
+    numConnectionsCompleted: flow.numConnectionsCompleted,
+    numConnectionsLive: flow.numConnectionsLive,
+    policies: { enforced: k.policies.enforced.map(apiHit), pending: k.policies.pending.map(apiHit) },
+  };
+}

@@ -1,0 +1,321 @@
+// The OpenAPI 3.1 description of /api/v1. routes.test.ts checks that it lists every route.
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const str = { type: 'string' } as const;
+const int = { type: 'integer' } as const;
+const num = { type: 'number' } as const;
+const bool = { type: 'boolean' } as const;
+const arrayOf = (items: object) => ({ type: 'array', items });
+const nullable = (schema: object) => ({ oneOf: [schema, { type: 'null' }] });
+const object = (properties: Record<string, object>, optional: readonly string[] = []) => ({
+  type: 'object',
+  properties,
+  required: Object.keys(properties).filter((k) => !optional.includes(k)),
+  additionalProperties: false,
+});
+const json = (schema: object, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const query = (name: string, schema: object, description: string) => ({ name, in: 'query', schema, description });
+
+const start = query('start', int, 'Unix seconds; 0 = beginning of history; negative = seconds before now.');
+const end = query('end', int, 'Unix seconds; 0 = now; negative = seconds before now.');
+const filters = query('filters', str, 'FlowFilter as JSON (schema Filters).');
+const errors = {
+  '400': json(ref('Error'), 'Bad parameter or filter; `path` names it (e.g. `filters.sourceSelector`).'),
+  '500': json(ref('Error'), 'Internal error.'),
+};
+const counts = object({ allowed: int, denied: int, passed: int });
+const stringMatch = object({ value: str, type: { enum: ['Exact', 'Fuzzy'], default: 'Exact' } }, ['type']);
+const action = { enum: ['Allow', 'Deny'] };
+const hitAction = { enum: ['Allow', 'Deny', 'Pass'] };
+const ruleStats = object({
+  direction: { enum: ['Ingress', 'Egress'] },
+  ruleIndex: int,
+  allowed: int,
+  denied: int,
+  passed: int,
+});
+const policyRef = object({ kind: str, name: str, namespace: str, tier: str });
+
+export const openApiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Verdict API',
+    version: '1.0.0',
+    description:
+      'Flows in the cluster with their Calico policy verdicts (enforced and pending), explanations, tiers and statistics. ' +
+      'Errors are `{ "error": { "code", "message", "path"? } }`.',
+  },
+  servers: [{ url: '/api/v1' }],
+  paths: {
+    '/flows': {
+      get: {
+        summary: 'List aggregated flows in a time range',
+        parameters: [
+          start,
+          end,
+          filters,
+          query(
+            'sort',
+            { enum: ['Time', 'SourceName', 'SourceNamespace', 'DestName', 'DestNamespace'] },
+            'Default Time (newest first).',
+          ),
+          query('page', { ...int, minimum: 0, default: 0 }, '0-based page.'),
+          query('pageSize', { ...int, minimum: 1, maximum: 10000, default: 100 }, 'Flows per page.'),
+        ],
+        responses: {
+          '200': json(
+            object({ total: object({ totalPages: int, totalResults: int }), items: arrayOf(ref('Flow')) }),
+            'One page of flows.',
+          ),
+          ...errors,
+        },
+      },
+    },
+    '/flows/stream': {
+      get: {
+        summary: 'Stream flows as Server-Sent Events',
+        description:
+          'One `data: <Flow JSON>` event per flow key per completed 15 s bucket; a `: keepalive` comment every 15 s.',
+        parameters: [
+          query(
+            'start',
+            int,
+            '0 = live only; negative = backfill from seconds before now; positive = from Unix seconds.',
+          ),
+          filters,
+        ],
+        responses: {
+          '200': {
+            description: 'An event stream of Flow objects.',
+            content: { 'text/event-stream': { schema: ref('Flow') } },
+          },
+          ...errors,
+        },
+      },
+    },
+    '/flows/{id}/explain': {
+      get: {
+        summary: 'Explain a stored flow in the enforced and pending scopes',
+        description:
+          'Explains a representative concrete flow of the aggregated one (a pod of the workload, an address in the network set, a sample public or private address) against the current cluster state.',
+        parameters: [{ name: 'id', in: 'path', required: true, schema: int }],
+        responses: {
+          '200': json(object({ enforced: ref('Explanation'), pending: ref('Explanation') }), 'Both explanations.'),
+          '404': json(ref('Error'), 'No flow with this id (code `not-found`).'),
+          '409': json(ref('Error'), 'The flow no longer resolves against the cluster (code `unresolvable-flow`).'),
+          ...errors,
+        },
+      },
+    },
+    '/tiers': {
+      get: {
+        summary: 'Tiers in evaluation order with their policies',
+        responses: { '200': json(object({ items: arrayOf(ref('Tier')) }), 'Tiers.'), ...errors },
+      },
+    },
+    '/policy-stats': {
+      get: {
+        summary: 'Flows decided by each policy and rule',
+        description:
+          'Each listed (aggregated) flow counts 1 per policy and per (direction, rule) in its trace; direction is Egress for reporter Src and Ingress for Dst; EndOfTier hits count for their trigger policy with ruleIndex -1. `pending` holds the same counts from the pending traces.',
+        parameters: [start, end, filters],
+        responses: { '200': json(object({ items: arrayOf(ref('PolicyStats')) }), 'Per-policy counts.'), ...errors },
+      },
+    },
+    '/graph': {
+      get: {
+        summary: 'Listed flows as a graph of workloads or namespaces',
+        description:
+          'Node ids are `ns/name` (`-/name` for non-namespaced endpoints), or `ns` when grouped by namespace. Each listed flow adds 1 to its edge.',
+        parameters: [
+          start,
+          end,
+          filters,
+          query('group', { enum: ['workload', 'namespace'], default: 'workload' }, 'Node granularity.'),
+        ],
+        responses: {
+          '200': json(
+            object({
+              nodes: arrayOf(object({ id: str, label: str, namespace: str, type: str })),
+              edges: arrayOf(
+                object({
+                  source: str,
+                  target: str,
+                  flows: int,
+                  enforced: object({ allowed: int, denied: int }),
+                  pending: object({ allowed: int, denied: int }),
+                }),
+              ),
+            }),
+            'The graph.',
+          ),
+          ...errors,
+        },
+      },
+    },
+    '/cluster/summary': {
+      get: {
+        summary: 'Cluster at a glance',
+        description: '`workloads` counts distinct pod owners; `policies` includes staged ones.',
+        responses: {
+          '200': json(
+            object({ namespaces: arrayOf(str), workloads: int, policies: int, staged: int, store: str }),
+            'Summary.',
+          ),
+          ...errors,
+        },
+      },
+    },
+    '/openapi.json': {
+      get: { summary: 'This document', responses: { '200': json({ type: 'object' }, 'OpenAPI 3.1 document.') } },
+    },
+  },
+  components: {
+    schemas: {
+      Error: object({ error: object({ code: str, message: str, path: str }, ['path']) }),
+      PolicyHit: object({
+        kind: str,
+        name: str,
+        namespace: str,
+        tier: str,
+        action: hitAction,
+        policyIndex: int,
+        ruleIndex: int,
+        trigger: nullable(policyRef),
+      }),
+      Flow: object({
+        id: int,
+        startTime: int,
+        endTime: int,
+        sourceName: str,
+        sourceNamespace: str,
+        sourceType: str,
+        destName: str,
+        destNamespace: str,
+        destType: str,
+        destPort: int,
+        destServiceName: str,
+        destServiceNamespace: str,
+        destServicePortName: str,
+        destServicePort: int,
+        proto: str,
+        reporter: { enum: ['Src', 'Dst'] },
+        action,
+        pendingAction: action,
+        sourceLabels: arrayOf(str),
+        destLabels: arrayOf(str),
+        packetsIn: num,
+        packetsOut: num,
+        bytesIn: num,
+        bytesOut: num,
+        numConnectionsStarted: num,
+        numConnectionsCompleted: num,
+        numConnectionsLive: num,
+        policies: object({ enforced: arrayOf(ref('PolicyHit')), pending: arrayOf(ref('PolicyHit')) }),
+      }),
+      Filters: {
+        ...object(
+          {
+            sourceNames: arrayOf(stringMatch),
+            sourceNamespaces: arrayOf(stringMatch),
+            destNames: arrayOf(stringMatch),
+            destNamespaces: arrayOf(stringMatch),
+            protocols: arrayOf(stringMatch),
+            destPorts: arrayOf({ ...int, minimum: 0, maximum: 65535 }),
+            actions: arrayOf(hitAction),
+            pendingActions: arrayOf(hitAction),
+            reporter: { enum: ['Src', 'Dst'] },
+            policies: arrayOf(
+              object({ kind: str, tier: stringMatch, namespace: stringMatch, name: stringMatch, action: hitAction }, [
+                'kind',
+                'tier',
+                'namespace',
+                'name',
+                'action',
+              ]),
+            ),
+            sourceSelector: { ...str, description: 'Calico selector over source labels.' },
+            destSelector: { ...str, description: 'Calico selector over destination labels.' },
+            destPortRanges: arrayOf(object({ min: int, max: int })),
+            pendingDiffers: bool,
+            sourceCidrs: arrayOf({
+              ...str,
+              description: 'Matches endpoints with an address in the CIDR in the current cluster.',
+            }),
+            destCidrs: arrayOf(str),
+          },
+          [
+            'sourceNames',
+            'sourceNamespaces',
+            'destNames',
+            'destNamespaces',
+            'protocols',
+            'destPorts',
+            'actions',
+            'pendingActions',
+            'reporter',
+            'policies',
+            'sourceSelector',
+            'destSelector',
+            'destPortRanges',
+            'pendingDiffers',
+            'sourceCidrs',
+            'destCidrs',
+          ],
+        ),
+      },
+      Step: object(
+        {
+          tier: str,
+          policy: nullable(object({ kind: str, name: str, namespace: str })),
+          outcome: { enum: ['matched', 'no-match', 'end-of-tier', 'profile', 'skipped-tier', 'pass'] },
+          action: hitAction,
+          ruleIndex: int,
+          because: arrayOf(str),
+          yaml: { ...str, description: 'The deciding policy as written.' },
+          highlight: arrayOf(object({ line: int, reason: str })),
+        },
+        ['action', 'ruleIndex', 'yaml', 'highlight'],
+      ),
+      Explanation: object({
+        action,
+        sides: arrayOf(
+          object({ direction: { enum: ['Egress', 'Ingress'] }, endpoint: str, action, steps: arrayOf(ref('Step')) }),
+        ),
+      }),
+      Tier: object({
+        name: str,
+        order: nullable(num),
+        defaultAction: { enum: ['Deny', 'Pass'] },
+        policies: arrayOf(
+          object({
+            kind: str,
+            name: str,
+            namespace: str,
+            tier: str,
+            order: nullable(num),
+            staged: bool,
+            stagedAction: nullable(str),
+            yaml: str,
+            ingressRules: int,
+            egressRules: int,
+          }),
+        ),
+      }),
+      PolicyStats: object({
+        kind: str,
+        name: str,
+        namespace: str,
+        tier: str,
+        allowed: int,
+        denied: int,
+        passed: int,
+        rules: arrayOf(ruleStats),
+        pending: object({ ...counts.properties, rules: arrayOf(ruleStats) }),
+      }),
+    },
+  },
+} as const;

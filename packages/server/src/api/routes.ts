@@ -1,0 +1,244 @@
+// Verdict's REST API, mounted by the caller at /api/v1. Every failure is an ApiError turned into
+// `{ error: { code, message, path? } }` by the one onError handler.
+import type { Evaluator } from '@verdict/engine';
+import type { Flow, FlowResult, FlowStore, ListQuery, ListResult, Subscription } from '@verdict/flows';
+import { BUCKET_SECONDS, isFlowStoreError } from '@verdict/flows';
+import { type Context, Hono } from 'hono';
+import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
+import type { Metrics } from '../metrics/index.ts';
+import { endpointInCidrs } from './cidr.ts';
+import { apiTiers, clusterSummary } from './cluster.ts';
+import { ApiError, errorBody, respondWithError } from './errors.ts';
+import { explainQuery, representativeQuery } from './explain.ts';
+import { type ApiFilter, hasCidrs } from './filters.ts';
+import { apiFlow } from './flow.ts';
+import { buildGraph } from './graph.ts';
+import { openApiDocument } from './openapi.ts';
+import * as params from './params.ts';
+import { policyStats } from './stats.ts';
+import type { FlowListResponse, PolicyStatsResponse, TiersResponse } from './types.ts';
+
+export interface ApiDeps {
+  store: FlowStore;
+  /** The current compiled cluster; called once per request. */
+  evaluator: () => Evaluator;
+  /** Clock in Unix seconds; defaults to the wall clock. */
+  now?: () => number;
+  /** When given: `verdict_stream_clients{api="v1"}` and `verdict_evaluations_total`. */
+  metrics?: Metrics;
+  log?: Pick<Console, 'error'>;
+  /** Interval of `: keepalive` comments on streams (default 15 s). */
+  keepAliveMs?: number;
+  /** Stream messages waiting for a slow client before further ones are dropped (default 10 000). */
+  sseBuffer?: number;
+}
+
+/**
+ * The /api/v1 routes. Mount with `app.route('/api/v1', createApiRoutes(deps))`; time them with
+ * `app.use('*', timeQueries(metrics))` on the parent app. Unknown paths under the mount answer a
+ * JSON 404, so register other /api/v1 routes (ingest) before mounting this.
+ */
+export function createApiRoutes(deps: ApiDeps): Hono {
+  const { store } = deps;
+  const now = () => Math.floor(deps.now?.() ?? Date.now() / 1000);
+  const app = new Hono();
+  app.onError(respondWithError(deps.log ?? console));
+
+  /** Every flow of the range that passes the filter, CIDRs included, in the store's sort order. */
+  async function listAll(c: Context, filter: ApiFilter, extra: Partial<ListQuery> = {}): Promise<ListResult> {
+    const query: ListQuery = { range: params.timeRange(c, now()), pageSize: 0, ...extra };
+    const f = params.storeFilter(filter);
+    if (f) query.filter = f;
+    const result = await storeCall(store.list(query));
+    if (!hasCidrs(filter)) return result;
+    const keep = cidrPredicate(filter, deps.evaluator());
+    const flows = result.flows.filter((r) => keep(r.flow));
+    return { totalPages: flows.length > 0 ? 1 : 0, totalResults: flows.length, flows };
+  }
+
+  app.get('/flows', async (c) => {
+    const filter = params.filters(c);
+    const { page, pageSize } = params.page(c);
+    const sortBy = params.sortBy(c);
+    const sort = sortBy === undefined ? {} : { sortBy };
+    let result: ListResult;
+    if (hasCidrs(filter)) {
+      // The store cannot see IPs: filter everything here, then page.
+      const all = await listAll(c, filter, sort);
+      const totalPages = Math.ceil(all.flows.length / pageSize);
+      const inRange = page < totalPages;
+      result = {
+        totalPages: inRange ? totalPages : 0,
+        totalResults: inRange ? all.flows.length : 0,
+        flows: inRange ? all.flows.slice(page * pageSize, (page + 1) * pageSize) : [],
+      };
+    } else result = await listAll(c, filter, { ...sort, page, pageSize });
+    const body: FlowListResponse = {
+      total: { totalPages: result.totalPages, totalResults: result.totalResults },
+      items: result.flows.map(apiFlow),
+    };
+    return c.json(body);
+  });
+
+  app.get('/flows/stream', (c) => {
+    const filter = params.filters(c);
+    const from = params.streamStart(c, now());
+    return stream(c, deps, from, filter);
+  });
+
+  app.get('/flows/:id/explain', async (c) => {
+    const raw = c.req.param('id');
+    const id = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+    if (!Number.isSafeInteger(id))
+      throw new ApiError(400, 'invalid-parameter', `id: expected a flow id, got ${JSON.stringify(raw)}`, 'id');
+    const found = await findFlow(store, id, now());
+    if (!found) throw new ApiError(404, 'not-found', `flow ${id} is not in the store (it may have aged out)`, 'id');
+    const evaluator = deps.evaluator();
+    const query = representativeQuery(evaluator, found.flow.key);
+    if (!query.ok) {
+      throw new ApiError(
+        409,
+        'unresolvable-flow',
+        `flow ${id} cannot be explained: ${query.error.message}`,
+        query.error.path,
+      );
+    }
+    const explained = explainQuery(evaluator, query.value);
+    deps.metrics?.evaluated(2);
+    if (!explained.ok) {
+      throw new ApiError(
+        409,
+        'unresolvable-flow',
+        `flow ${id} cannot be explained: ${explained.error.message}`,
+        explained.error.path,
+      );
+    }
+    return c.json(explained.value);
+  });
+
+  app.get('/tiers', (c) => {
+    const body: TiersResponse = { items: apiTiers(deps.evaluator()) };
+    return c.json(body);
+  });
+
+  app.get('/policy-stats', async (c) => {
+    const result = await listAll(c, params.filters(c));
+    const body: PolicyStatsResponse = { items: policyStats(flowsOf(result.flows)) };
+    return c.json(body);
+  });
+
+  app.get('/graph', async (c) => {
+    const group = params.group(c);
+    const result = await listAll(c, params.filters(c));
+    return c.json(buildGraph(flowsOf(result.flows), group));
+  });
+
+  app.get('/cluster/summary', (c) => c.json(clusterSummary(deps.evaluator(), store.kind)));
+
+  app.get('/openapi.json', (c) => c.json(openApiDocument));
+
+  // A catch-all rather than notFound(): a mounted app's notFound handler is not used by its parent.
+  app.all('*', (c) => c.json(errorBody(new ApiError(404, 'not-found', `no route ${c.req.method} ${c.req.path}`)), 404));
+
+  return app;
+}
+
+function* flowsOf(results: readonly FlowResult[]): Iterable<Flow> {
+  for (const r of results) yield r.flow;
+}
+
+function cidrPredicate(filter: ApiFilter, evaluator: Evaluator): (flow: Flow) => boolean {
+  const src = filter.sourceCidrs && endpointInCidrs(evaluator.state, filter.sourceCidrs);
+  const dst = filter.destCidrs && endpointInCidrs(evaluator.state, filter.destCidrs);
+  return ({ key: k }) =>
+    (!src || src({ type: k.sourceType, namespace: k.sourceNamespace, name: k.sourceName })) &&
+    (!dst || dst({ type: k.destType, namespace: k.destNamespace, name: k.destName }));
+}
+
+/** Store rejections caused by the query are 400s, a closed store is 503, anything else a 500. */
+async function storeCall<T>(promise: Promise<T>): Promise<T> {
+  try {
+    return await promise;
+  } catch (e) {
+    throw storeError(e);
+  }
+}
+
+function storeError(e: unknown): unknown {
+  if (!isFlowStoreError(e)) return e;
+  if (e.code === 'closed') return new ApiError(503, 'unavailable', 'the flow store is closed');
+  const path = e.path.startsWith('filter.') ? `filters.${e.path.slice('filter.'.length)}` : e.path || undefined;
+  const code =
+    e.code === 'invalid-filter'
+      ? 'invalid-filter'
+      : e.code === 'unsupported-sort'
+        ? 'unsupported-sort'
+        : e.code === 'invalid-range'
+          ? 'invalid-range'
+          : 'invalid-parameter';
+  return new ApiError(400, code, e.message, path);
+}
+
+/** The flow with this id over the whole kept history, or undefined. The store has no lookup by id, so this scans. */
+async function findFlow(store: FlowStore, id: number, now: number): Promise<FlowResult | undefined> {
+  const all = await storeCall(store.list({ range: { gte: 0, lt: now + 2 * BUCKET_SECONDS }, pageSize: 0 }));
+  return all.flows.find((r) => r.id === id);
+}
+
+/**
+ * SSE: `data: <ApiFlow>` per flow per completed bucket, `: keepalive` every `keepAliveMs`. The
+ * subscription is opened before the response starts (so a bad filter is still a 400) and closed
+ * when the client goes away. Beyond `sseBuffer` unsent messages, further ones are dropped.
+ */
+function stream(c: Context, deps: ApiDeps, from: number, filter: ApiFilter): Response {
+  const buffer = deps.sseBuffer ?? 10_000;
+  const keep = hasCidrs(filter) ? cidrPredicate(filter, deps.evaluator()) : () => true;
+  let sse: SSEStreamingApi | undefined;
+  const backlog: FlowResult[] = [];
+  let unsent = 0;
+  const send = (r: FlowResult) => {
+    if (!keep(r.flow)) return;
+    if (sse === undefined) {
+      backlog.push(r);
+      return;
+    }
+    if (sse.aborted || sse.closed || unsent >= buffer) return;
+    unsent++;
+    void sse
+      .write(`data: ${JSON.stringify(apiFlow(r))}\n\n`)
+      .catch(() => undefined)
+      .finally(() => unsent--);
+  };
+  let subscription: Subscription;
+  try {
+    subscription = deps.store.subscribe(from, params.storeFilter(filter), send);
+  } catch (e) {
+    throw storeError(e);
+  }
+  deps.metrics?.streamOpened('v1');
+  return streamSSE(
+    c,
+    async (s) => {
+      sse = s;
+      for (const r of backlog.splice(0)) send(r);
+      const timer = setInterval(() => {
+        if (!s.aborted && !s.closed) void s.write(': keepalive\n\n').catch(() => undefined);
+      }, deps.keepAliveMs ?? 15_000);
+      try {
+        const signal = c.req.raw.signal;
+        await new Promise<void>((resolve) => {
+          s.onAbort(resolve);
+          signal.addEventListener('abort', () => resolve(), { once: true });
+          if (signal.aborted || s.aborted) resolve();
+        });
+      } finally {
+        clearInterval(timer);
+        subscription.close();
+        deps.metrics?.streamClosed('v1');
+      }
+    },
+    async (e) => {
+      (deps.log ?? console).error(`api: stream failed: ${e.message}`);
+    },
+  );
+}

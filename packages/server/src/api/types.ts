@@ -1,0 +1,175 @@
+// Wire shapes of /api/v1. packages/web/src/api/types.ts is the UI's copy; contract.test.ts checks
+// that the two agree.
+
+export type Action = 'Allow' | 'Deny';
+export type HitAction = 'Allow' | 'Deny' | 'Pass';
+
+export interface ApiErrorBody {
+  error: { code: string; message: string; path?: string };
+}
+
+export interface ApiPolicyRef {
+  kind: string;
+  name: string;
+  namespace: string;
+  tier: string;
+}
+
+export interface ApiPolicyHit {
+  kind: string;
+  name: string;
+  namespace: string;
+  tier: string;
+  action: HitAction;
+  policyIndex: number;
+  ruleIndex: number;
+  trigger: ApiPolicyRef | null;
+}
+
+export interface ApiFlow {
+  id: number;
+  startTime: number;
+  endTime: number;
+  sourceName: string;
+  sourceNamespace: string;
+  sourceType: string;
+  destName: string;
+  destNamespace: string;
+  destType: string;
+  destPort: number;
+  destServiceName: string;
+  destServiceNamespace: string;
+  destServicePortName: string;
+  destServicePort: number;
+  proto: string;
+  reporter: 'Src' | 'Dst';
+  action: Action;
+  pendingAction: Action;
+  sourceLabels: string[];
+  destLabels: string[];
+  packetsIn: number;
+  packetsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  numConnectionsStarted: number;
+  numConnectionsCompleted: number;
+  numConnectionsLive: number;
+  policies: { enforced: ApiPolicyHit[]; pending: ApiPolicyHit[] };
+}
+
+export interface FlowListResponse {
+  total: { totalPages: number; totalResults: number };
+  items: ApiFlow[];
+}
+
+export type StepOutcome = 'matched' | 'no-match' | 'end-of-tier' | 'profile' | 'skipped-tier' | 'pass';
+
+export interface ApiStep {
+  tier: string;
+  policy: { kind: string; name: string; namespace: string } | null;
+  outcome: StepOutcome;
+  action?: HitAction;
+  ruleIndex?: number;
+  because: string[];
+  /** The deciding policy as written, rendered as YAML. */
+  yaml?: string;
+  /** 1-based lines of `yaml` that hold the deciding rule. */
+  highlight?: { line: number; reason: string }[];
+}
+
+export interface ApiSide {
+  direction: 'Egress' | 'Ingress';
+  endpoint: string;
+  action: Action;
+  steps: ApiStep[];
+}
+
+export interface ApiExplanation {
+  action: Action;
+  sides: ApiSide[];
+}
+
+export interface ExplainResponse {
+  enforced: ApiExplanation;
+  pending: ApiExplanation;
+}
+
+export interface ApiPolicy {
+  kind: string;
+  name: string;
+  namespace: string;
+  tier: string;
+  order: number | null;
+  staged: boolean;
+  stagedAction: string | null;
+  yaml: string;
+  ingressRules: number;
+  egressRules: number;
+}
+
+export interface ApiTier {
+  name: string;
+  order: number | null;
+  defaultAction: 'Deny' | 'Pass';
+  policies: ApiPolicy[];
+}
+
+export interface TiersResponse {
+  items: ApiTier[];
+}
+
+export interface VerdictCounts {
+  allowed: number;
+  denied: number;
+  passed: number;
+}
+
+export interface RuleStats extends VerdictCounts {
+  direction: 'Ingress' | 'Egress';
+  /** -1 = end of tier. */
+  ruleIndex: number;
+}
+
+export interface PolicyStats extends VerdictCounts {
+  kind: string;
+  name: string;
+  namespace: string;
+  tier: string;
+  rules: RuleStats[];
+  /** Addition: the same counts from the pending traces. */
+  pending: VerdictCounts & { rules: RuleStats[] };
+}
+
+export interface PolicyStatsResponse {
+  items: PolicyStats[];
+}
+
+export type GraphGroup = 'workload' | 'namespace';
+
+export interface GraphNode {
+  id: string;
+  label: string;
+  namespace: string;
+  type: string;
+}
+
+export interface GraphEdge {
+  source: string;
+  target: string;
+  flows: number;
+  enforced: { allowed: number; denied: number };
+  pending: { allowed: number; denied: number };
+}
+
+export interface GraphResponse {
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+}
+
+export interface ClusterSummary {
+  namespaces: string[];
+  workloads: number;
+  policies: number;
+  staged: number;
+  store: string;
+}

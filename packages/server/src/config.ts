@@ -1,0 +1,176 @@
+// `verdict serve` configuration: defaults, then a config file, then VERDICT_* environment variables,
+// then flags. Every bad value is reported with where it came from and what was expected.
+import { parse as parseYaml } from 'yaml';
+import type { LogLevel } from './log.ts';
+
+export interface ServeConfig {
+  /** Manifest files or folders; empty = the embedded demo cluster. */
+  cluster: string[];
+  store: 'memory' | 'sqlite';
+  dataDir: string;
+  /** SQLite file; defaults to `<dataDir>/verdict.db`. */
+  db: string;
+  retentionDays: number;
+  httpHost: string;
+  httpPort: number;
+  grpcHost: string;
+  /** 0 picks a free port; -1 turns the gRPC server off. */
+  grpcPort: number;
+  /** Generate the demo cluster's traffic (default: on when no cluster is given). */
+  demoTraffic: boolean;
+  cors: string[];
+  logLevel: LogLevel;
+  /** Directory of the built web UI. */
+  webDir: string;
+}
+
+export interface ConfigError {
+  /** `--http-port`, `VERDICT_HTTP_PORT` or `verdict.yaml: httpPort`. */
+  where: string;
+  message: string;
+}
+
+type Raw = Record<string, unknown>;
+
+interface Field {
+  flag: string;
+  env: string;
+  read: (value: unknown) => unknown | ConfigIssue;
+}
+
+class ConfigIssue {
+  constructor(readonly expected: string) {}
+}
+
+const text = (value: unknown) =>
+  typeof value === 'string' && value !== '' ? value : new ConfigIssue('a non-empty string');
+const list = (value: unknown) =>
+  Array.isArray(value) && value.every((item) => typeof item === 'string')
+    ? value
+    : typeof value === 'string'
+      ? value.split(',').filter(Boolean)
+      : new ConfigIssue('a list of strings');
+const integer = (min: number, max: number, what: string) => (value: unknown) => {
+  const number =
+    typeof value === 'number' ? value : typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
+  return Number.isInteger(number) && number >= min && number <= max ? number : new ConfigIssue(what);
+};
+const oneOf =
+  <T extends string>(...values: T[]) =>
+  (value: unknown) =>
+    values.includes(value as T) ? value : new ConfigIssue(values.join(' or '));
+const boolean = (value: unknown) =>
+  typeof value === 'boolean'
+    ? value
+    : value === 'true' || value === '1'
+      ? true
+      : value === 'false' || value === '0'
+        ? false
+        : new ConfigIssue('true or false');
+
+const FIELDS: Readonly<Record<keyof ServeConfig, Field>> = {
+  cluster: { flag: '--cluster', env: 'VERDICT_CLUSTER', read: list },
+  store: { flag: '--store', env: 'VERDICT_STORE', read: oneOf('memory', 'sqlite') },
+  dataDir: { flag: '--data-dir', env: 'VERDICT_DATA_DIR', read: text },
+  db: { flag: '--db', env: 'VERDICT_DB', read: text },
+  retentionDays: {
+    flag: '--retention-days',
+    env: 'VERDICT_RETENTION_DAYS',
+    read: integer(1, 3650, 'a whole number of days, 1-3650'),
+  },
+  httpHost: { flag: '--http-host', env: 'VERDICT_HTTP_HOST', read: text },
+  httpPort: { flag: '--http-port', env: 'VERDICT_HTTP_PORT', read: integer(0, 65535, 'a port number 0-65535') },
+  grpcHost: { flag: '--grpc-host', env: 'VERDICT_GRPC_HOST', read: text },
+  grpcPort: {
+    flag: '--grpc-port',
+    env: 'VERDICT_GRPC_PORT',
+    read: integer(-1, 65535, 'a port number 0-65535, or -1 for off'),
+  },
+  demoTraffic: { flag: '--demo-traffic', env: 'VERDICT_DEMO_TRAFFIC', read: boolean },
+  cors: { flag: '--cors', env: 'VERDICT_CORS', read: list },
+  logLevel: { flag: '--log-level', env: 'VERDICT_LOG_LEVEL', read: oneOf('debug', 'info', 'warn', 'error') },
+  webDir: { flag: '--web-dir', env: 'VERDICT_WEB_DIR', read: text },
+};
+
+const DEFAULTS = {
+  cluster: [],
+  store: 'sqlite',
+  dataDir: '.verdict',
+  retentionDays: 7,
+  httpHost: '127.0.0.1',
+  httpPort: 8080,
+  grpcHost: '127.0.0.1',
+  grpcPort: 7443,
+  cors: [],
+  logLevel: 'info',
+} as const;
+
+/** The flag names (without `--`) accepted by `verdict serve`, with their option types for parseArgs. */
+export const SERVE_FLAGS = Object.fromEntries(
+  Object.entries(FIELDS).map(([key, field]) => [
+    field.flag.slice(2),
+    {
+      type: key === 'demoTraffic' ? 'boolean' : 'string',
+      ...(key === 'cluster' || key === 'cors' ? { multiple: true } : {}),
+    },
+  ]),
+) as Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
+
+/**
+ * Resolves the configuration. `file` is the parsed config file's text (YAML or JSON) with its name;
+ * `flags` are parseArgs values keyed by flag name without `--`.
+ */
+export function resolveConfig(
+  flags: Raw,
+  env: Readonly<Record<string, string | undefined>>,
+  file?: { name: string; text: string },
+  defaultWebDir = 'packages/web/dist',
+): { ok: true; config: ServeConfig } | { ok: false; errors: ConfigError[] } {
+  const errors: ConfigError[] = [];
+  const values: Raw = { ...DEFAULTS, webDir: defaultWebDir };
+  const apply = (key: keyof ServeConfig, value: unknown, where: string) => {
+    if (value === undefined) return;
+    const read = FIELDS[key].read(value);
+    if (read instanceof ConfigIssue) {
+      errors.push({ where, message: `expected ${read.expected}, got ${JSON.stringify(value)}` });
+    } else values[key] = read;
+  };
+
+  if (file) {
+    let parsed: unknown;
+    try {
+      parsed = parseYaml(file.text);
+    } catch (error) {
+      errors.push({ where: file.name, message: `not valid YAML or JSON: ${(error as Error).message}` });
+    }
+    if (parsed !== undefined && parsed !== null && (typeof parsed !== 'object' || Array.isArray(parsed))) {
+      errors.push({ where: file.name, message: 'expected a mapping of settings such as "httpPort: 8080"' });
+    } else if (parsed) {
+      for (const [key, value] of Object.entries(parsed as Raw)) {
+        if (!(key in FIELDS)) {
+          errors.push({
+            where: `${file.name}: ${key}`,
+            message: `unknown setting; known settings are ${Object.keys(FIELDS).join(', ')}`,
+          });
+        } else apply(key as keyof ServeConfig, value, `${file.name}: ${key}`);
+      }
+    }
+  }
+  for (const [key, field] of Object.entries(FIELDS) as [keyof ServeConfig, Field][])
+    apply(key, env[field.env], field.env);
+  for (const [key, field] of Object.entries(FIELDS) as [keyof ServeConfig, Field][]) {
+    const value = flags[field.flag.slice(2)];
+    apply(key, Array.isArray(value) && value.length === 0 ? undefined : value, field.flag);
+  }
+  if (errors.length > 0) return { ok: false, errors };
+  const cluster = values.cluster as string[];
+  const dataDir = values.dataDir as string;
+  return {
+    ok: true,
+    config: {
+      ...(values as Omit<ServeConfig, 'db' | 'demoTraffic'>),
+      db: (values.db as string | undefined) ?? `${dataDir}/verdict.db`,
+      demoTraffic: (values.demoTraffic as boolean | undefined) ?? cluster.length === 0,
+    },
+  };
+}

@@ -1,0 +1,169 @@
+// `verdict serve`: loads the cluster, opens the store, starts the ingest pipeline, the HTTP and gRPC
+// servers and (for the demo) the traffic generator; stops them in reverse order.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { type ServerType, serve } from '@hono/node-server';
+import { createTrafficGenerator, demoClusterFiles } from '@verdict/demo';
+import { type ClusterState, createEvaluator, type Evaluator, type Issue, loadResources } from '@verdict/engine';
+import { createStore, type VerdictFlowStore } from '@verdict/flows';
+import { createApp } from './app.ts';
+import { readManifestFiles } from './cluster/files.ts';
+import type { ServeConfig } from './config.ts';
+import { createGoldmaneService } from './goldmane/index.ts';
+import { createIngestPipeline, type IngestPipeline } from './ingest/index.ts';
+import type { Logger } from './log.ts';
+import { createMetrics } from './metrics/index.ts';
+
+export interface RunningVerdict {
+  httpUrl: string;
+  /** `host:port`, or undefined when gRPC is off. */
+  grpcAddress: string | undefined;
+  store: VerdictFlowStore;
+  pipeline: IngestPipeline;
+  evaluator: () => Evaluator;
+  /** Manifest problems found while loading the cluster. */
+  issues: readonly Issue[];
+  /** Stops accepting, writes what is queued, closes streams and the store. */
+  close(): Promise<void>;
+}
+
+/** How much demo history is generated at start so the UI has something to show at once. */
+const DEMO_BACKFILL_SECONDS = 10 * 60;
+const DEMO_TICK_MS = 5_000;
+
+export function loadClusterState(config: ServeConfig): { state: ClusterState; issues: Issue[] } {
+  const sources = config.cluster.length === 0 ? demoClusterFiles() : readManifestFiles(config.cluster);
+  return loadResources(sources);
+}
+
+export async function startVerdict(config: ServeConfig, log: Logger): Promise<RunningVerdict> {
+  const { state, issues } = loadClusterState(config);
+  for (const issue of issues) if (issue.severity === 'error') log.warn('manifest problem', { ...issue });
+  const evaluator = createEvaluator(state);
+  log.info('cluster loaded', {
+    source: config.cluster.length ? config.cluster : 'embedded demo',
+    namespaces: state.namespaces.length,
+    pods: state.pods.length,
+    policies: state.policies.length,
+    errors: issues.filter((issue) => issue.severity === 'error').length,
+  });
+
+  if (config.store === 'sqlite') mkdirSync(dirname(config.db), { recursive: true });
+  const store = createStore(
+    config.store === 'sqlite'
+      ? { kind: 'sqlite', path: config.db, retentionDays: config.retentionDays }
+      : { kind: 'memory' },
+  );
+  const metrics = createMetrics();
+  const pipeline = createIngestPipeline({
+    store,
+    evaluator: () => evaluator,
+    log,
+    onDrop: (source, reason, count) => metrics.ingestDropped(source, reason, count),
+    onStored: (source, count) => metrics.ingestStored(source, count),
+  });
+  let ready = false;
+  const app = createApp({
+    store,
+    evaluator: () => evaluator,
+    pipeline,
+    metrics,
+    log,
+    cors: config.cors,
+    webDir: config.webDir,
+    ready: () => ready,
+  });
+
+  const http = await new Promise<ServerType>((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, hostname: config.httpHost, port: config.httpPort }, () => resolve(server));
+    server.once('error', reject);
+  });
+  const httpAddress = http.address();
+  const httpPort = typeof httpAddress === 'object' && httpAddress ? httpAddress.port : config.httpPort;
+
+  let grpcServer: grpc.Server | undefined;
+  let grpcAddress: string | undefined;
+  const goldmane = createGoldmaneService({
+    store,
+    ingest: (flows) => pipeline.submitFlows(flows, 'felix'),
+    log: toConsole(log),
+  });
+  if (config.grpcPort >= 0) {
+    grpcServer = new grpc.Server();
+    goldmane.addTo(grpcServer);
+    const server = grpcServer;
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(
+        `${config.grpcHost}:${config.grpcPort}`,
+        grpc.ServerCredentials.createInsecure(),
+        (error, bound) => (error ? reject(error) : resolve(bound)),
+      ),
+    );
+    grpcAddress = `${config.grpcHost}:${port}`;
+  }
+
+  const stopDemo = config.demoTraffic ? await startDemoTraffic(state, pipeline, log) : () => {};
+  const refreshGauges = setInterval(() => {
+    void store.stats().then((stats) => metrics.storeSize(stats.rows, stats.bytes));
+  }, 15_000);
+  refreshGauges.unref();
+  ready = true;
+
+  const httpUrl = `http://${config.httpHost.includes(':') ? `[${config.httpHost}]` : config.httpHost}:${httpPort}`;
+  log.info('verdict is serving', {
+    ui: `${httpUrl}/`,
+    grpc: grpcAddress ?? 'off',
+    store: config.store === 'sqlite' ? config.db : 'memory',
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    httpUrl,
+    grpcAddress,
+    store,
+    pipeline,
+    evaluator: () => evaluator,
+    issues,
+    close() {
+      closing ??= (async () => {
+        ready = false;
+        stopDemo();
+        clearInterval(refreshGauges);
+        goldmane.close();
+        await new Promise<void>((resolve) => (grpcServer ? grpcServer.tryShutdown(() => resolve()) : resolve()));
+        if ('closeAllConnections' in http) http.closeAllConnections();
+        await new Promise<void>((resolve) => http.close(() => resolve()));
+        await pipeline.drain();
+        await store.close();
+        log.info('verdict stopped');
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Replays the last minutes of demo traffic, then keeps generating it every few seconds. */
+async function startDemoTraffic(state: ClusterState, pipeline: IngestPipeline, log: Logger): Promise<() => void> {
+  const now = () => Math.floor(Date.now() / 1000);
+  const generator = createTrafficGenerator({ cluster: state, seed: now(), now: now() - DEMO_BACKFILL_SECONDS });
+  const push = async () => {
+    try {
+      await pipeline.submitRaw(generator.next(now()), 'demo');
+    } catch (error) {
+      log.warn('demo traffic not stored', { error: (error as Error).message });
+    }
+  };
+  await push();
+  const timer = setInterval(() => void push(), DEMO_TICK_MS);
+  return () => clearInterval(timer);
+}
+
+function toConsole(log: Logger): Pick<Console, 'info' | 'warn' | 'error'> {
+  const text = (args: unknown[]) => args.map((arg) => (arg instanceof Error ? arg.message : String(arg))).join(' ');
+  return {
+    info: (...args: unknown[]) => log.info(text(args)),
+    warn: (...args: unknown[]) => log.warn(text(args)),
+    error: (...args: unknown[]) => log.error(text(args)),
+  };
+}

@@ -1,0 +1,264 @@
+// Service graph page: workloads (or namespaces) and the traffic between them, coloured by verdict.
+import { useMemo } from 'react';
+import type { GraphEdge, GraphNode, VerdictFilters } from '../api/types.ts';
+import { StateMessage } from '../components/common.tsx';
+import { RangeSelect } from '../components/RangeSelect.tsx';
+import { type GraphSelection, ServiceGraph, type VerdictMode } from '../components/ServiceGraph.tsx';
+import { flowLogsHref, parseFlowView } from '../data/flowView.ts';
+import { formatCount } from '../data/format.ts';
+import { AUTO_COLLAPSE_NODES, collapseToNamespaces, edgeChanges, layoutGraph } from '../data/graphLayout.ts';
+import { useGraph } from '../hooks/useApi.ts';
+import { navigate, onLinkClick, useLocation } from '../hooks/useLocation.ts';
+
+type Grouping = 'auto' | 'workload' | 'namespace';
+
+function params(search: string) {
+  const p = new URLSearchParams(search);
+  const g = p.get('group');
+  const group: Grouping = g === 'workload' || g === 'namespace' ? g : 'auto';
+  const mode: VerdictMode = p.get('verdict') === 'pending' ? 'pending' : 'enforced';
+  const start = Number(p.get('start') ?? '-3600');
+  const sel = p.get('sel');
+  let selection: GraphSelection = null;
+  if (sel?.startsWith('node:')) selection = { kind: 'node', id: sel.slice(5) };
+  else if (sel?.startsWith('edge:')) {
+    const [source = '', target = ''] = sel.slice(5).split('\u2192');
+    selection = { kind: 'edge', source, target };
+  }
+  return {
+    group,
+    mode,
+    start: Number.isFinite(start) && start !== 0 ? start : -3600,
+    changesOnly: p.get('changes') === '1',
+    selection,
+    filters: parseFlowView(search).filters,
+  };
+}
+
+function endpointFilters(n: GraphNode, side: 'source' | 'dest'): VerdictFilters {
+  const ns = [{ value: n.namespace, type: 'Exact' as const }];
+  const name = [{ value: n.label, type: 'Exact' as const }];
+  if (n.type === 'namespace') return side === 'source' ? { sourceNamespaces: ns } : { destNamespaces: ns };
+  return side === 'source' ? { sourceNamespaces: ns, sourceNames: name } : { destNamespaces: ns, destNames: name };
+}
+
+export function GraphPage() {
+  const { pathname, search } = useLocation();
+  const p = params(search);
+  const fetchGroup = p.group === 'namespace' ? 'namespace' : 'workload';
+  const graph = useGraph({ start: p.start, end: 0 }, p.filters, fetchGroup);
+  const setParam = (k: string, v: string | null, replace = false) => {
+    const q = new URLSearchParams(search);
+    if (v === null) q.delete(k);
+    else q.set(k, v);
+    const qs = q.toString();
+    navigate(qs ? `${pathname}?${qs}` : pathname, { replace });
+  };
+
+  const shown = useMemo(() => {
+    const data = graph.data;
+    if (!data) return null;
+    const collapsed = p.group === 'auto' && data.nodes.length > AUTO_COLLAPSE_NODES;
+    const g = collapsed ? collapseToNamespaces(data) : data;
+    return { graph: g, collapsed, layout: layoutGraph(g) };
+  }, [graph.data, p.group]);
+  const edges = useMemo(
+    () => (shown ? (p.changesOnly ? shown.graph.edges.filter(edgeChanges) : shown.graph.edges) : []),
+    [shown, p.changesOnly],
+  );
+
+  const selectedNode = p.selection?.kind === 'node' ? shown?.layout.byId.get(p.selection.id) : undefined;
+  const selectedEdge =
+    p.selection?.kind === 'edge'
+      ? shown?.graph.edges.find(
+          (e) => p.selection?.kind === 'edge' && e.source === p.selection.source && e.target === p.selection.target,
+        )
+      : undefined;
+
+  let body: React.ReactNode;
+  if (graph.loading && !graph.data) body = <StateMessage kind="loading" title="Building the service graph…" />;
+  else if (graph.error)
+    body = (
+      <StateMessage kind="error" title="Could not load the service graph" testId="state-graph-error">
+        {graph.error.isNetwork ? 'Is `verdict serve` running? ' : `${graph.error.message} `}
+        <button type="button" className="link-button" onClick={graph.reload}>
+          Try again
+        </button>
+      </StateMessage>
+    );
+  else if (shown && shown.graph.nodes.length === 0)
+    body = (
+      <StateMessage kind="empty" title="No traffic in this time range" testId="state-graph-empty">
+        No flows yet — is traffic flowing? The demo generates flows every 15 s. Try a longer time range.
+      </StateMessage>
+    );
+  else if (shown)
+    body = (
+      <ServiceGraph
+        layout={shown.layout}
+        edges={edges}
+        mode={p.mode}
+        selection={p.selection}
+        onSelect={(s) =>
+          setParam(
+            'sel',
+            s === null ? null : s.kind === 'node' ? `node:${s.id}` : `edge:${s.source}\u2192${s.target}`,
+            true,
+          )
+        }
+      />
+    );
+
+  const nodeById = (id: string) => shown?.graph.nodes.find((n) => n.id === id);
+  return (
+    <div className={selectedNode || selectedEdge ? 'graph-page with-panel' : 'graph-page'}>
+      <div className="graph-main">
+        <div className="page-toolbar">
+          <h1>Service graph</h1>
+          <RangeSelect value={p.start} onChange={(s) => setParam('start', String(s))} testId="graph-range" />
+          <select
+            value={p.group}
+            onChange={(e) => setParam('group', e.target.value === 'auto' ? null : e.target.value)}
+            aria-label="Group by"
+            data-testid="graph-group"
+          >
+            <option value="auto">Workloads (namespaces when &gt; {AUTO_COLLAPSE_NODES})</option>
+            <option value="workload">Workloads</option>
+            <option value="namespace">Namespaces</option>
+          </select>
+          <div className="segmented">
+            {(['enforced', 'pending'] as const).map((m) => (
+              <button
+                key={m}
+                type="button"
+                aria-pressed={p.mode === m}
+                className={p.mode === m ? 'seg seg-active' : 'seg'}
+                onClick={() => setParam('verdict', m === 'enforced' ? null : m, true)}
+                data-testid={`graph-mode-${m}`}
+              >
+                {m === 'enforced' ? 'Enforced' : 'Pending (staged enforced)'}
+              </button>
+            ))}
+          </div>
+          <label className="inline">
+            <input
+              type="checkbox"
+              checked={p.changesOnly}
+              onChange={(e) => setParam('changes', e.target.checked ? '1' : null, true)}
+              data-testid="graph-changes-only"
+            />
+            Only edges staging would change
+          </label>
+          {shown && (
+            <span className="muted" data-testid="graph-stats">
+              {formatCount(shown.graph.nodes.length)} nodes · {formatCount(edges.length)} edges
+              {shown.collapsed ? ` · collapsed to namespaces (${graph.data?.nodes.length} workloads)` : ''}
+            </span>
+          )}
+        </div>
+        <div className="legend">
+          <span className="legend-item legend-allow">allowed</span>
+          <span className="legend-item legend-deny">denied</span>
+          <span className="legend-item legend-mixed">some denied</span>
+          <span className="legend-item legend-changes">staging changes verdict</span>
+          <span className="muted">Drag to pan, scroll to zoom, click a node or edge.</span>
+        </div>
+        <div className="graph-wrap">{body}</div>
+      </div>
+      {(selectedNode || selectedEdge) && (
+        <aside className="side-panel" data-testid="graph-detail">
+          <header className="side-head">
+            <div className="side-title">
+              {selectedNode
+                ? `${selectedNode.namespace ? `${selectedNode.namespace}/` : ''}${selectedNode.label}`
+                : selectedEdge
+                  ? `${nodeById(selectedEdge.source)?.label ?? selectedEdge.source} → ${nodeById(selectedEdge.target)?.label ?? selectedEdge.target}`
+                  : ''}
+            </div>
+            <button
+              type="button"
+              className="icon-button"
+              aria-label="Close"
+              onClick={() => setParam('sel', null, true)}
+            >
+              ×
+            </button>
+          </header>
+          <div className="side-body">
+            {selectedNode && (
+              <ul className="link-list">
+                <li>
+                  <a
+                    href={flowLogsHref(endpointFilters(selectedNode, 'source'))}
+                    onClick={onLinkClick}
+                    data-testid="graph-flows-from"
+                  >
+                    Flows from {selectedNode.label} →
+                  </a>
+                </li>
+                <li>
+                  <a
+                    href={flowLogsHref(endpointFilters(selectedNode, 'dest'))}
+                    onClick={onLinkClick}
+                    data-testid="graph-flows-to"
+                  >
+                    Flows to {selectedNode.label} →
+                  </a>
+                </li>
+              </ul>
+            )}
+            {selectedEdge && (
+              <EdgeDetail
+                edge={selectedEdge}
+                source={nodeById(selectedEdge.source)}
+                target={nodeById(selectedEdge.target)}
+              />
+            )}
+          </div>
+        </aside>
+      )}
+    </div>
+  );
+}
+
+function EdgeDetail({
+  edge,
+  source,
+  target,
+}: {
+  edge: GraphEdge;
+  source: GraphNode | undefined;
+  target: GraphNode | undefined;
+}) {
+  const href =
+    source && target
+      ? flowLogsHref({ ...endpointFilters(source, 'source'), ...endpointFilters(target, 'dest') })
+      : null;
+  return (
+    <div data-testid="graph-edge-detail">
+      <dl className="fields">
+        <div>
+          <dt>Flows</dt>
+          <dd>{edge.flows}</dd>
+        </div>
+        <div>
+          <dt>Enforced</dt>
+          <dd>
+            {edge.enforced.allowed} allowed · {edge.enforced.denied} denied
+          </dd>
+        </div>
+        <div>
+          <dt>Pending</dt>
+          <dd>
+            {edge.pending.allowed} allowed · {edge.pending.denied} denied
+          </dd>
+        </div>
+      </dl>
+      {href && (
+        <a href={href} onClick={onLinkClick} data-testid="graph-edge-flows">
+          Show these flows →
+        </a>
+      )}
+    </div>
+  );
+}
