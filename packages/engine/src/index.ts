@@ -6,6 +6,7 @@ export { hitToWhiskerJson } from './hits/json.ts';
 export type { PolicyStringError } from './hits/strings.ts';
 export { formatPolicyHit, parsePolicyHitString } from './hits/strings.ts';
 export type * from './model.ts';
+export { HIT_KINDS } from './model.ts';
 export { goldmaneProtocol, protocolName, protocolNumber } from './net/protocol.ts';
 export type { LoadResult, SourceText } from './resources/index.ts';
 export { BUILTIN_TIERS, emptyClusterState, loadObjects, loadResources, mergeStates } from './resources/index.ts';

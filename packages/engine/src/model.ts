@@ -247,19 +247,22 @@ export interface ClusterState {
 // ---------------------------------------------------------------------------------------------
 // Traces (reference §4.4 and calico-observability §2.2 PolicyHit)
 
-/** Goldmane PolicyKind names. */
-export type HitKind =
-  | 'CalicoNetworkPolicy'
-  | 'GlobalNetworkPolicy'
-  | 'StagedNetworkPolicy'
-  | 'StagedGlobalNetworkPolicy'
-  | 'StagedKubernetesNetworkPolicy'
-  | 'NetworkPolicy'
-  | 'AdminNetworkPolicy'
-  | 'BaselineAdminNetworkPolicy'
-  | 'Profile'
-  | 'EndOfTier'
-  | 'ClusterNetworkPolicy';
+/** Goldmane PolicyKind names, in the order of the proto enum's numbers 1–11. */
+export const HIT_KINDS = [
+  'CalicoNetworkPolicy',
+  'GlobalNetworkPolicy',
+  'StagedNetworkPolicy',
+  'StagedGlobalNetworkPolicy',
+  'StagedKubernetesNetworkPolicy',
+  'NetworkPolicy',
+  'AdminNetworkPolicy',
+  'BaselineAdminNetworkPolicy',
+  'Profile',
+  'EndOfTier',
+  'ClusterNetworkPolicy',
+] as const;
+
+export type HitKind = (typeof HIT_KINDS)[number];
 
 export type HitAction = 'Allow' | 'Deny' | 'Pass';
 

@@ -124,7 +124,7 @@ export function networkSetEntity(id: number, set: NetworkSet, context: EntityCon
     namespace: set.namespace,
     labels,
     ips: [],
-    nets: set.nets.map(parseCidr).filter((cidr): cidr is Cidr => cidr !== undefined),
+    nets: set.nets.map((text) => parseCidr(text)).filter((cidr): cidr is Cidr => cidr !== undefined),
     namedPorts: new Map(),
     profiles: [],
     isEndpoint: false,

@@ -57,7 +57,9 @@ export interface RuleContext {
 export function compileRule(spec: RuleSpec, index: number, context: RuleContext): CompiledRule {
   const clauses: Clause[] = [];
   const lists = [spec.source.nets, spec.source.notNets, spec.destination.nets, spec.destination.notNets];
-  const cidrs = lists.map((list) => (list ?? []).map(parseCidr).filter((c): c is Cidr => c !== undefined));
+  const cidrs = lists.map((list) =>
+    (list ?? []).map((text) => parseCidr(text)).filter((c): c is Cidr => c !== undefined),
+  );
   const family = { 4: familyPossible(4, lists, cidrs), 6: familyPossible(6, lists, cidrs) };
 
   if (spec.ipVersion !== undefined) {

@@ -57,9 +57,13 @@ export function parseIp(text: string): Ip | undefined {
   return v6 === undefined ? undefined : { family: 6, value: v6 };
 }
 
-/** Parses `a.b.c.d/n` or an IPv6 CIDR; a bare IP is a /32 or /128. Host bits are cleared. */
-export function parseCidr(text: string): Cidr | undefined {
+/**
+ * Parses `a.b.c.d/n` or an IPv6 CIDR and clears the host bits (`192.168.242.213/24` → `192.168.242.0/24`);
+ * a bare IP is a /32 or /128 unless `allowBareIp` is false.
+ */
+export function parseCidr(text: string, allowBareIp = true): Cidr | undefined {
   const slash = text.indexOf('/');
+  if (slash === -1 && !allowBareIp) return undefined;
   const address = slash === -1 ? text : text.slice(0, slash);
   const ip = parseIp(address);
   if (!ip) return undefined;
@@ -67,7 +71,7 @@ export function parseCidr(text: string): Cidr | undefined {
   let prefix = max;
   if (slash !== -1) {
     const bits = text.slice(slash + 1);
-    if (!/^\d{1,3}$/.test(bits)) return undefined;
+    if (!/^(0|[1-9]\d{0,2})$/.test(bits)) return undefined;
     prefix = Number(bits);
     if (prefix > max) return undefined;
   }
@@ -94,14 +98,36 @@ export function formatCidr(cidr: Cidr): string {
   return `${formatIp(cidr.family === 4 ? { family: 4, value: cidr.network } : { family: 6, value: cidr.network })}/${cidr.prefix}`;
 }
 
+/** Dotted quad, or RFC 5952 IPv6 text (the longest run of two or more zero groups becomes `::`). */
 export function formatIp(ip: Ip): string {
   if (ip.family === 4) {
     const v = ip.value;
     return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
   }
-  const groups: string[] = [];
-  for (let i = 7; i >= 0; i--) groups.push(((ip.value >> BigInt(i * 16)) & 0xffffn).toString(16));
-  return groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
+  const groups: number[] = [];
+  for (let i = 7; i >= 0; i--) groups.push(Number((ip.value >> BigInt(i * 16)) & 0xffffn));
+  let bestStart = -1;
+  let bestLength = 1;
+  for (let i = 0; i < 8; ) {
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLength) {
+      bestStart = i;
+      bestLength = j - i;
+    }
+    i = j === i ? i + 1 : j;
+  }
+  const hex = (list: number[]) => list.map((group) => group.toString(16)).join(':');
+  if (bestStart < 0) return hex(groups);
+  return `${hex(groups.slice(0, bestStart))}::${hex(groups.slice(bestStart + bestLength))}`;
+}
+
+/** True when `inner` lies inside `outer` (same family, equal or longer prefix). */
+export function cidrCovers(outer: Cidr, inner: Cidr): boolean {
+  if (inner.prefix < outer.prefix) return false;
+  return inner.family === 4
+    ? cidrContains(outer, { family: 4, value: inner.network })
+    : cidrContains(outer, { family: 6, value: inner.network });
 }
 
 /** RFC 1918 private ranges, which Goldmane names `pvt`; everything else external is `pub`. */

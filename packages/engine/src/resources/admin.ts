@@ -5,6 +5,7 @@
 // (resolved against the destination pod) instead of collapsing the rule's ports to "any".
 
 import type { Direction, EntitySpec, PolicySpec, RuleSpec } from '../model.ts';
+import { formatCidr, parseCidr } from '../net/ip.ts';
 import type { PortGroups } from './k8s.ts';
 import { addToGroup, expandRule } from './k8s.ts';
 import { labelSelectorTerms, namespaceSelectorText, ORCHESTRATOR_TERM, podSelectorText } from './labels.ts';
@@ -12,7 +13,6 @@ import type { RawResource } from './meta.ts';
 import { readMeta, sourceOf } from './meta.ts';
 import type { NameRule } from './names.ts';
 import { DNS_SUBDOMAIN_RULE, isIanaServiceName } from './names.ts';
-import { parseCidr } from './net.ts';
 import { K8S_PROTOCOLS, readK8sProtocol } from './ports.ts';
 import type { Obj } from './read.ts';
 import { asObj, objAt } from './read.ts';
@@ -212,7 +212,7 @@ function readAdminPeer(
     if (list.length === 0) r.error('missing-field', o.at('networks'), 'networks needs at least one CIDR');
     for (const [i, text] of list.entries()) {
       const c = parseCidr(text, false);
-      if (c) nets.push(c.text);
+      if (c) nets.push(formatCidr(c));
       else
         r.error(
           'invalid-cidr',

@@ -14,11 +14,10 @@ import type {
   ServiceAccountMatch,
   StagedAction,
 } from '../model.ts';
+import { type Cidr, formatCidr, parseCidr } from '../net/ip.ts';
 import type { RawResource } from './meta.ts';
 import { readMeta, sourceOf } from './meta.ts';
 import { CALICO_GNP_NAME_RULE, CALICO_NP_NAME_RULE, isDnsLabel } from './names.ts';
-import type { Cidr } from './net.ts';
-import { parseCidr } from './net.ts';
 import { PORT_PROTOCOLS, protocolName, readCalicoPort, readCalicoProtocol } from './ports.ts';
 import type { Obj } from './read.ts';
 import { asObj, isEmptyValue } from './read.ts';
@@ -405,7 +404,7 @@ function readNets(o: Obj, key: 'nets' | 'notNets'): Cidr[] {
       o.r.error(
         'invalid-cidr',
         [...o.at(key), i],
-        `notNets may not contain ${c.text}: it matches nothing, so the rule could never match`,
+        `notNets may not contain ${formatCidr(c)}: it matches nothing, so the rule could never match`,
       );
     } else out.push(c);
   }
@@ -430,8 +429,8 @@ function readEntity(o: Obj | undefined, side: 'source' | 'destination', dir: Dir
   const spec: EntitySpec = {};
   const nets = readNets(o, 'nets');
   const notNets = readNets(o, 'notNets');
-  if (nets.length > 0) spec.nets = nets.map((c) => c.text);
-  if (notNets.length > 0) spec.notNets = notNets.map((c) => c.text);
+  if (nets.length > 0) spec.nets = nets.map((c) => formatCidr(c));
+  if (notNets.length > 0) spec.notNets = notNets.map((c) => formatCidr(c));
   for (const key of ['selector', 'notSelector', 'namespaceSelector'] as const) {
     const text = o.str(key);
     if (!text) continue;

@@ -12,11 +12,11 @@ import type {
   ServicePort,
   Tier,
 } from '../model.ts';
+import { formatCidr, parseCidr, parseIp } from '../net/ip.ts';
 import { readLabels } from './labels.ts';
 import type { RawResource } from './meta.ts';
 import { readMeta, sourceOf } from './meta.ts';
 import { DNS_LABEL_RULE, DNS_SUBDOMAIN_RULE, isIanaServiceName } from './names.ts';
-import { parseCidr, parseIp } from './net.ts';
 import { readK8sProtocol } from './ports.ts';
 import type { Obj } from './read.ts';
 import { asObj } from './read.ts';
@@ -297,7 +297,7 @@ export function convertNetworkSet(res: RawResource, global: boolean): NetworkSet
   const nets: string[] = [];
   for (const [i, text] of (spec?.strList('nets') ?? []).entries()) {
     const c = parseCidr(text, true);
-    if (c) nets.push(c.text);
+    if (c) nets.push(formatCidr(c));
     else
       r.error(
         'invalid-cidr',

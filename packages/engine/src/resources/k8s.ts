@@ -2,6 +2,7 @@
 // converter does it (reference §7): selector text, peer and port conversion, rule expansion order.
 
 import type { Direction, EntitySpec, PolicySpec, PortMatch, RuleSpec } from '../model.ts';
+import { cidrCovers, formatCidr, parseCidr } from '../net/ip.ts';
 import { checkDeleteSpec, readStagedAction, readTypes } from './calico.ts';
 import {
   byteCompare,
@@ -13,7 +14,6 @@ import {
 import type { RawResource } from './meta.ts';
 import { readMeta, sourceOf } from './meta.ts';
 import { DNS_SUBDOMAIN_RULE, isIanaServiceName } from './names.ts';
-import { cidrContains, parseCidr } from './net.ts';
 import { K8S_PROTOCOLS, readK8sProtocol } from './ports.ts';
 import type { Obj } from './read.ts';
 import { asObj, objAt } from './read.ts';
@@ -223,9 +223,9 @@ function readIpBlock(o: Obj): EntitySpec | undefined {
     const at = [...o.at('except'), i];
     const c = parseCidr(e, false);
     if (!c) r.error('invalid-cidr', at, `invalid CIDR ${JSON.stringify(e)}; expected address/prefix`);
-    else if (!cidrContains(cidr, c) || c.prefix === cidr.prefix) {
-      r.error('invalid-cidr', at, `except ${e} must be a strict subset of cidr ${cidr.text}`);
-    } else except.push(c.text);
+    else if (!cidrCovers(cidr, c) || c.prefix === cidr.prefix) {
+      r.error('invalid-cidr', at, `except ${e} must be a strict subset of cidr ${formatCidr(cidr)}`);
+    } else except.push(formatCidr(c));
   }
-  return { nets: [cidr.text], ...(except.length > 0 ? { notNets: except } : {}) };
+  return { nets: [formatCidr(cidr)], ...(except.length > 0 ? { notNets: except } : {}) };
 }

@@ -1,10 +1,10 @@
 // The `filters` query parameter of /api/v1: FlowFilter as camelCase JSON, plus `sourceCidrs` and
 // `destCidrs`. Every problem is reported with the JSON path it is at (`filters.destPorts[1]`).
 import type { HitKind, Result } from '@verdict/engine';
-import { err, ok } from '@verdict/engine';
+import { err, HIT_KINDS, ok } from '@verdict/engine';
 import type { FlowAction, FlowFilter, PolicyMatch, Reporter, StringMatch } from '@verdict/flows';
 import { compileFilterParts } from '@verdict/flows';
-import { parseJson } from '../whisker/json.ts';
+import { parseJson } from '../json.ts';
 import { type Cidr, parseCidr } from './cidr.ts';
 
 export interface ApiFilter {
@@ -24,19 +24,7 @@ export interface FilterIssue {
 const ACTIONS: readonly FlowAction[] = ['Allow', 'Deny', 'Pass'];
 const REPORTERS: readonly Reporter[] = ['Src', 'Dst'];
 const MATCH_TYPES = ['Exact', 'Fuzzy'] as const;
-const KINDS: readonly HitKind[] = [
-  'CalicoNetworkPolicy',
-  'GlobalNetworkPolicy',
-  'StagedNetworkPolicy',
-  'StagedGlobalNetworkPolicy',
-  'StagedKubernetesNetworkPolicy',
-  'NetworkPolicy',
-  'AdminNetworkPolicy',
-  'BaselineAdminNetworkPolicy',
-  'Profile',
-  'EndOfTier',
-  'ClusterNetworkPolicy',
-];
+const KINDS: readonly HitKind[] = HIT_KINDS;
 
 class Invalid {
   constructor(

@@ -1,5 +1,6 @@
 // NDJSON flow lines: Goldmane's Flow JSON (protojson camelCase with enum names, or the emitter's
 // snake_case with enum numbers) or Verdict's raw form without traces.
+import { HIT_KINDS } from '@verdict/engine';
 import type { Flow, RawFlow } from '@verdict/flows';
 import { describeIssue, flowFromProto, type PbFlow } from '../goldmane/index.ts';
 
@@ -12,20 +13,7 @@ const ENUMS: Readonly<Record<string, readonly string[]>> = {
   action: ['ActionUnspecified', 'Allow', 'Deny', 'Pass'],
   sourceType: ['EndpointTypeUnspecified', 'WorkloadEndpoint', 'HostEndpoint', 'NetworkSet', 'Network'],
   reporter: ['ReporterUnspecified', 'Src', 'Dst'],
-  kind: [
-    'KindUnspecified',
-    'CalicoNetworkPolicy',
-    'GlobalNetworkPolicy',
-    'StagedNetworkPolicy',
-    'StagedGlobalNetworkPolicy',
-    'StagedKubernetesNetworkPolicy',
-    'NetworkPolicy',
-    'AdminNetworkPolicy',
-    'BaselineAdminNetworkPolicy',
-    'Profile',
-    'EndOfTier',
-    'ClusterNetworkPolicy',
-  ],
+  kind: ['KindUnspecified', ...HIT_KINDS],
 };
 const ENUM_OF: Readonly<Record<string, readonly string[] | undefined>> = { ...ENUMS, destType: ENUMS.sourceType };
 const camel = (key: string) => key.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());

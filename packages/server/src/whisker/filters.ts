@@ -1,26 +1,14 @@
 // whisker-backend's `filters` query parameter (calico-observability §4.1): JSON with enum names,
 // display aliases rewritten to stored values before querying.
 import type { HitKind, Result } from '@verdict/engine';
-import { err, ok } from '@verdict/engine';
+import { err, HIT_KINDS, ok } from '@verdict/engine';
 import type { FlowAction, FlowFilter, MatchType, PolicyMatch, Reporter, StringMatch } from '@verdict/flows';
-import { parseJson } from './json.ts';
+import { parseJson } from '../json.ts';
 
 const MATCH_TYPES: readonly MatchType[] = ['Exact', 'Fuzzy'];
 const ACTIONS: readonly FlowAction[] = ['Allow', 'Deny', 'Pass'];
 const REPORTERS: readonly Reporter[] = ['Src', 'Dst'];
-const KINDS: readonly HitKind[] = [
-  'CalicoNetworkPolicy',
-  'GlobalNetworkPolicy',
-  'StagedNetworkPolicy',
-  'StagedGlobalNetworkPolicy',
-  'StagedKubernetesNetworkPolicy',
-  'NetworkPolicy',
-  'AdminNetworkPolicy',
-  'BaselineAdminNetworkPolicy',
-  'Profile',
-  'EndOfTier',
-  'ClusterNetworkPolicy',
-];
+const KINDS: readonly HitKind[] = HIT_KINDS;
 
 /** Display forms the UI shows and sends back, and the stored values they stand for. */
 const NAME_ALIASES: Readonly<Record<string, string>> = { 'PUBLIC NETWORK': 'pub', 'PRIVATE NETWORK': 'pvt' };
