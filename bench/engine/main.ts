@@ -3,14 +3,8 @@
 // throughput with both traces, and the cost of one policy change.
 //   npx tsx bench/engine/main.ts [--pods 15000] [--flows 1000000]
 import { parseArgs } from 'node:util';
-import {
-  type ClusterState,
-  createEvaluator,
-  type FlowQuery,
-  type Pod,
-  type PolicySpec,
-  type RuleSpec,
-} from '@verdict/engine';
+import { type ClusterState, createEvaluator, type FlowQuery, type PolicySpec } from '@verdict/engine';
+import { buildCluster, chance, pick, randomInt } from '../shared/synthetic.ts';
 
 const { values } = parseArgs({
   options: {
@@ -24,119 +18,12 @@ const POD_COUNT = Number(values.pods);
 const NAMESPACE_COUNT = Number(values.namespaces);
 const POLICY_COUNT = Number(values.policies);
 const FLOW_COUNT = Number(values.flows);
-const APPS = ['web', 'api', 'worker', 'db', 'cache'];
-const TIERS = ['security', 'platform', 'application', 'default'];
-
-let seed = 42;
-const random = () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
-const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-const ipOf = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
-
-function rule(action: RuleSpec['action'], fields: Partial<RuleSpec> = {}): RuleSpec {
-  return { action, source: {}, destination: {}, path: 'spec.ingress[0]', ...fields };
-}
-
-function buildCluster(): ClusterState {
-  const namespaces = Array.from({ length: NAMESPACE_COUNT }, (_, i) => ({
-    name: `ns-${i}`,
-    labels: { 'kubernetes.io/metadata.name': `ns-${i}`, team: `team-${i % 40}`, env: i % 3 === 0 ? 'prod' : 'dev' },
-  }));
-  const pods: Pod[] = Array.from({ length: POD_COUNT }, (_, i) => {
-    const app = APPS[i % APPS.length] as string;
-    return {
-      namespace: `ns-${i % NAMESPACE_COUNT}`,
-      name: `${app}-${i}`,
-      labels: { app, 'pod-template-hash': `h${i}`, version: `v${i % 3}` },
-      ips: [ipOf(i + 1)],
-      serviceAccount: app,
-      ports: [{ name: 'http', protocol: 6, port: 8080 }],
-    };
-  });
-  const networkSets = Array.from({ length: 100 }, (_, i) => ({
-    name: `external-${i}`,
-    labels: { kind: 'external', provider: `p${i % 10}` },
-    nets: Array.from({ length: 50 }, (_, j) => `${100 + (i % 100)}.${j}.${(i * 7) % 256}.0/24`),
-  }));
-  const policies: PolicySpec[] = [];
-  for (let i = 0; i < POLICY_COUNT; i++) {
-    // One policy in twenty is a cluster-wide GlobalNetworkPolicy in the security or platform tier;
-    // the rest are namespaced, in the application or default tier, as in real clusters.
-    const global = i % 20 === 0;
-    const tier = TIERS[(global ? 0 : 2) + (Math.floor(i / 20) % 2)] as string;
-    const staged = i % 10 === 3 || i % 200 === 0;
-    const namespace = `ns-${Math.floor(random() * NAMESPACE_COUNT)}`;
-    const app = pick(APPS);
-    const ingress = [
-      rule('Allow', {
-        protocol: 6,
-        source: { selector: `app == '${pick(APPS)}'` },
-        destination: { ports: [{ min: 8080, max: 8080 }] },
-      }),
-      rule('Allow', {
-        protocol: 6,
-        source: { namespaceSelector: `team == 'team-${i % 40}'` },
-        destination: { ports: [{ name: 'http' }] },
-      }),
-      rule(tier === 'security' ? 'Pass' : 'Deny', { source: { nets: ['192.168.0.0/16'] } }),
-    ];
-    const egress = [
-      rule('Allow', { protocol: 17, destination: { ports: [{ min: 53, max: 53 }] } }),
-      rule('Allow', { destination: { selector: `provider == 'p${i % 10}'` } }),
-      rule(tier === 'security' ? 'Pass' : 'Allow', { destination: { selector: `app in {'db', 'cache'}` } }),
-    ];
-    const spec: PolicySpec = {
-      kind: global
-        ? staged
-          ? 'StagedGlobalNetworkPolicy'
-          : 'GlobalNetworkPolicy'
-        : staged
-          ? 'StagedNetworkPolicy'
-          : 'NetworkPolicy',
-      name: `policy-${i}`,
-      tier,
-      order: (i % 50) * 10,
-      staged,
-      selector: global ? `app == '${app}' && version == 'v${i % 3}'` : `app == '${app}'`,
-      ...(global && i % 4 === 0 ? { namespaceSelector: `env == 'prod'` } : {}),
-      types: ['Ingress', 'Egress'],
-      ingress,
-      egress,
-      skipForWorkloads: false,
-      original: {},
-      ...(global ? {} : { namespace }),
-      ...(staged ? { stagedAction: 'Set' as const } : {}),
-    };
-    policies.push(spec);
-  }
-  return {
-    namespaces,
-    pods,
-    serviceAccounts: [],
-    services: [],
-    endpointSlices: [],
-    tiers: [
-      { name: 'security', order: 100, defaultAction: 'Pass' },
-      { name: 'platform', order: 200, defaultAction: 'Pass' },
-      { name: 'application', order: 300, defaultAction: 'Deny' },
-      { name: 'default', order: 1_000_000, defaultAction: 'Deny' },
-    ],
-    networkSets,
-    hostEndpoints: [],
-    policies,
-  };
-}
-
 function buildFlows(state: ClusterState): FlowQuery[] {
   return Array.from({ length: Math.min(FLOW_COUNT, 200_000) }, () => {
     const source = pick(state.pods);
-    const external = random() < 0.2;
+    const external = chance(0.2);
     const destination = external
-      ? { ip: `${100 + Math.floor(random() * 100)}.${Math.floor(random() * 50)}.${Math.floor(random() * 256)}.9` }
+      ? { ip: `${100 + randomInt(100)}.${randomInt(50)}.${randomInt(256)}.9` }
       : (() => {
           const target = pick(state.pods);
           return { namespace: target.namespace, name: target.name };
@@ -144,7 +31,7 @@ function buildFlows(state: ClusterState): FlowQuery[] {
     return {
       source: { namespace: source.namespace, name: source.name },
       destination,
-      protocol: random() < 0.9 ? 'TCP' : 'UDP',
+      protocol: chance(0.9) ? 'TCP' : 'UDP',
       destPort: pick([8080, 5432, 53, 443]),
     };
   });
@@ -153,7 +40,7 @@ function buildFlows(state: ClusterState): FlowQuery[] {
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 const gc = (globalThis as { gc?: () => void }).gc;
 
-const state = buildCluster();
+const state = buildCluster({ pods: POD_COUNT, namespaces: NAMESPACE_COUNT, policies: POLICY_COUNT });
 const flows = buildFlows(state);
 gc?.();
 const heapBefore = process.memoryUsage().heapUsed;

@@ -66,7 +66,7 @@ function cmp(a: string, b: string): number {
  * It is a JSON array, so `parseFlowKey` reads it back.
  */
 export function flowKeyString(k: FlowKey): string {
-  const tuple: KeyTuple = [
+  const head = JSON.stringify([
     k.sourceName,
     k.sourceNamespace,
     k.sourceType,
@@ -81,10 +81,20 @@ export function flowKeyString(k: FlowKey): string {
     k.proto,
     k.reporter,
     k.action,
-    sortHits(k.policies.enforced).map(hitTuple),
-    sortHits(k.policies.pending).map(hitTuple),
-  ];
-  return JSON.stringify(tuple);
+  ]);
+  return `${head.slice(0, -1)},${traceJson(k.policies.enforced)},${traceJson(k.policies.pending)}]`;
+}
+
+/** Serialized traces by array identity: enrichment shares one hits array among many flows. */
+const traceStrings = new WeakMap<readonly PolicyHit[], string>();
+
+function traceJson(hits: readonly PolicyHit[]): string {
+  let text = traceStrings.get(hits);
+  if (text === undefined) {
+    text = JSON.stringify(sortHits(hits).map(hitTuple));
+    traceStrings.set(hits, text);
+  }
+  return text;
 }
 
 /** Reads back a `flowKeyString`; the traces come out sorted. */

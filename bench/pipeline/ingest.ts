@@ -1,0 +1,154 @@
+// End-to-end ingest benchmark on the synthetic 15,000-pod cluster: raw flows enriched and
+// evaluated in process into the memory and SQLite stores, and Felix-style pushes over gRPC.
+//   npx tsx bench/pipeline/ingest.ts [--flows 200000]
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as grpc from '@grpc/grpc-js';
+import { createEvaluator } from '@verdict/engine';
+import {
+  createMemoryStore,
+  createSqliteStore,
+  enrichRawFlow,
+  type Flow,
+  type FlowStore,
+  type RawFlow,
+} from '@verdict/flows';
+import { createIngestPipeline, silentLogger } from '@verdict/server';
+import { createGoldmaneService, flowToProto, loadGoldmaneGrpc } from '../../packages/server/src/goldmane/index.ts';
+import { buildCluster, chance, pick, randomInt } from '../shared/synthetic.ts';
+
+const { values } = parseArgs({ options: { flows: { type: 'string', default: '200000' } } });
+const FLOWS = Number(values.flows);
+const BATCH = 10_000;
+
+const state = buildCluster();
+const evaluator = createEvaluator(state);
+const now = Math.floor(Date.now() / 1000);
+const raws: RawFlow[] = Array.from({ length: FLOWS }, () => {
+  const source = pick(state.pods);
+  const target = pick(state.pods);
+  return {
+    source: { namespace: source.namespace, name: source.name },
+    destination: chance(0.2)
+      ? { ip: `${100 + randomInt(100)}.${randomInt(50)}.${randomInt(256)}.9` }
+      : { ip: target.ips[0] ?? '' },
+    destPort: pick([8080, 5432, 53, 443]),
+    protocol: chance(0.9) ? 'TCP' : 'UDP',
+    startTime: now - randomInt(600),
+    packetsIn: 10,
+    packetsOut: 12,
+    bytesIn: 4_000,
+    bytesOut: 9_000,
+    connectionsStarted: 1,
+  };
+});
+
+const rate = (count: number, ms: number) => `${Math.round(count / (ms / 1000)).toLocaleString('en-US')} flows/s`;
+
+async function throughPipeline(store: FlowStore): Promise<{ cold: string; warm: string; records: number }> {
+  const pipeline = createIngestPipeline({
+    store,
+    evaluator: () => evaluator,
+    log: silentLogger,
+    queueLimit: 1_000_000,
+  });
+  let records = 0;
+  const run = async () => {
+    const started = performance.now();
+    for (let i = 0; i < raws.length; i += BATCH)
+      records += (await pipeline.submitRaw(raws.slice(i, i + BATCH), 'bench')).stored;
+    await pipeline.drain();
+    return performance.now() - started;
+  };
+  const cold = await run();
+  const warm = await run();
+  return { cold: rate(raws.length, cold), warm: rate(raws.length, warm), records };
+}
+
+async function overGrpc(flows: readonly Flow[], streams: number, pipelined: boolean): Promise<string> {
+  const store = createMemoryStore();
+  const pipeline = createIngestPipeline({
+    store,
+    evaluator: () => evaluator,
+    log: silentLogger,
+    queueLimit: 1_000_000,
+  });
+  const service = createGoldmaneService({
+    store,
+    ingest: (batch) => pipeline.submitFlows(batch, 'felix'),
+    log: silentLogger,
+  });
+  const server = new grpc.Server();
+  service.addTo(server);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    ),
+  );
+  const { FlowCollector } = loadGoldmaneGrpc();
+  const client = new FlowCollector(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
+    connect(): grpc.ClientDuplexStream<unknown, unknown>;
+  };
+  const perStream = Math.ceil(flows.length / streams);
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: streams }, (_, s) => {
+      const mine = flows.slice(s * perStream, (s + 1) * perStream).map(flowToProto);
+      return new Promise<void>((resolve, reject) => {
+        const call = client.connect();
+        let receipts = 0;
+        let sent = 0;
+        const sendNext = () => {
+          if (sent < mine.length) call.write({ flow: mine[sent++] });
+          else call.end();
+        };
+        call.on('data', () => {
+          receipts++;
+          if (!pipelined) sendNext();
+          if (receipts === mine.length) call.end();
+        });
+        call.on('end', resolve);
+        call.on('error', (error: grpc.ServiceError) =>
+          error.code === grpc.status.CANCELLED ? resolve() : reject(error),
+        );
+        if (pipelined) for (let i = 0; i < mine.length; i++) sendNext();
+        else sendNext();
+      });
+    }),
+  );
+  const ms = performance.now() - started;
+  client.close();
+  service.close();
+  await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+  await store.close();
+  return rate(flows.length, ms);
+}
+
+const rows: [string, string][] = [];
+const memory = await throughPipeline(createMemoryStore());
+rows.push([
+  `in process → memory store, ${FLOWS.toLocaleString('en-US')} distinct raw flows (enrich + evaluate + aggregate)`,
+  memory.cold,
+]);
+rows.push(['in process → memory store, the same flows again (verdict cache warm)', memory.warm]);
+const dir = mkdtempSync(join(tmpdir(), 'verdict-bench-'));
+const sqlite = await throughPipeline(createSqliteStore({ path: join(dir, 'bench.db') }));
+rows.push(['in process → SQLite store (synchronous=FULL), distinct raw flows', sqlite.cold]);
+rows.push(['in process → SQLite store, the same flows again', sqlite.warm]);
+rmSync(dir, { recursive: true, force: true });
+
+const felixFlows: Flow[] = [];
+for (const raw of raws.slice(0, 50_000)) {
+  const enriched = enrichRawFlow(evaluator, raw);
+  if (enriched.ok) felixFlows.push(...enriched.flows);
+}
+rows.push([
+  `gRPC FlowCollector.Connect, 16 streams, stop-and-wait as Felix (${felixFlows.length.toLocaleString('en-US')} flows)`,
+  await overGrpc(felixFlows, 16, false),
+]);
+rows.push(['gRPC FlowCollector.Connect, 4 streams, pipelined writes', await overGrpc(felixFlows, 4, true)]);
+
+const width = Math.max(...rows.map(([name]) => name.length));
+for (const [name, value] of rows) console.log(`${name.padEnd(width)}  ${value}`);
