@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterState } from '../model.ts';
+import { loadObjects } from '../resources/index.ts';
 import { createEvaluator, type FlowQuery, type ScopeVerdict } from './evaluator.ts';
 import {
   cluster,
@@ -241,6 +242,58 @@ describe('subtleties (reference §12)', () => {
       ingress: [rule('Allow', from({ notNets: ['0.0.0.0/0'] }))],
     });
     expect(run(cluster({ pods: [web, db], policies: [dead] }), webToDb).enforced.action).toBe('Deny');
+  });
+
+  it('17. selectors from k8s policies never match host endpoints or network sets; an ipBlock matches pod IPs too', () => {
+    const loaded = loadObjects([
+      {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: { name: 'db', namespace: 'shop' },
+        spec: {
+          podSelector: { matchLabels: { app: 'db' } },
+          ingress: [{ from: [{ namespaceSelector: {} }] }, { from: [{ ipBlock: { cidr: '10.0.1.0/24' } }] }],
+        },
+      },
+    ]);
+    const node = hostEndpoint('node-1', '10.9.0.1');
+    const state = cluster({ pods: [web, db], hostEndpoints: [node], policies: loaded.state.policies });
+    expect(run(state, { source: { hostEndpoint: 'node-1' }, destination: webToDb.destination }).enforced.action).toBe(
+      'Deny',
+    );
+    const fromPodByCidr = run(state, webToDb).enforced.ingress?.hits.map(hitString);
+    expect(fromPodByCidr).toEqual(['0|default|knp:shop/db|allow|0']);
+  });
+
+  it('22. Pass goes to the next tier, not straight to the profiles', () => {
+    const pass = globalPolicy('pass', { tier: 'first', ingress: [rule('Pass')] });
+    const deny = globalPolicy('deny', { tier: 'second', ingress: [rule('Deny')] });
+    const verdict = run(
+      cluster({ pods: [web, db], tiers: [tier('first', 1), tier('second', 2)], policies: [pass, deny] }),
+      webToDb,
+    );
+    expect(traces(verdict.enforced).ingress).toEqual(['0|first|gnp:pass|pass|0', '1|second|gnp:deny|deny|0']);
+  });
+
+  it('ICMP type and code, protocols by name or number, and service accounts', () => {
+    const withAccount = pod('shop/web', '10.0.1.1', { app: 'web' }, { serviceAccount: 'frontend' });
+    const np = networkPolicy('shop/db', {
+      selector: "app == 'db'",
+      ingress: [
+        rule('Allow', { protocol: 1, icmp: { type: 8 } }),
+        rule('Allow', { protocol: 17, ...from({ serviceAccounts: { names: ['frontend'] } }) }),
+      ],
+    });
+    const state = cluster({ pods: [withAccount, db], policies: [np] });
+    const ping = (type: number) =>
+      createEvaluator(state).evaluate({ ...webToDb, protocol: 'ICMP', destPort: 0, icmp: { type, code: 0 } });
+    expect(ping(8).ok && ping(8).value.enforced.action).toBe('Allow');
+    const reply = ping(0);
+    expect(reply.ok && reply.value.enforced.action).toBe('Deny');
+    expect(run(state, { ...webToDb, protocol: 17, destPort: 53 }).enforced.action).toBe('Allow');
+    expect(
+      run(cluster({ pods: [web, db], policies: [np] }), { ...webToDb, protocol: 'udp', destPort: 53 }).enforced.action,
+    ).toBe('Deny');
   });
 
   it('18. staged Delete does nothing; staged Set is additive; a staged-only tier denies only in pending', () => {
