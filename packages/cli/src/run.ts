@@ -5,6 +5,7 @@ import { createEvaluator } from '@verdict/engine';
 import { SERVE_FLAGS } from '@verdict/server';
 import { loadCluster, parseEndpoint } from './cluster.ts';
 import { evaluateStream } from './evaluate.ts';
+import { REHEARSE_OPTIONS, rehearseCommand } from './rehearse.ts';
 import { ingestCommand, serveCommand } from './serve.ts';
 import { formatTrace, traceFlow } from './trace.ts';
 import { UsageError } from './usage.ts';
@@ -29,7 +30,7 @@ export const COMMANDS: Record<string, Command> = {
   serve: {
     summary: 'run Verdict: ingest, store and serve flows, the UI and the APIs (no --cluster: the embedded demo)',
     usage:
-      'verdict serve [--cluster <files|dirs>] [--store sqlite|memory] [--data-dir .verdict] [--db file] [--retention-days 7] [--http-host 127.0.0.1] [--http-port 8080] [--grpc-host 127.0.0.1] [--grpc-port 7443] [--demo-traffic] [--cors <origin>] [--log-level info] [--config verdict.yaml]\n  Every flag can also be set as VERDICT_<FLAG> (e.g. VERDICT_HTTP_PORT) or in the config file (e.g. httpPort: 8080).',
+      'verdict serve [--cluster <files|dirs>] [--store sqlite|memory] [--data-dir .verdict] [--db file] [--retention-days 7] [--http-host 127.0.0.1] [--http-port 8080] [--grpc-host 127.0.0.1] [--grpc-port 7443] [--grpc-tls-cert f --grpc-tls-key f [--grpc-tls-ca f]] [--demo-traffic] [--cors <origin>] [--log-level info] [--config verdict.yaml]\n  Every flag can also be set as VERDICT_<FLAG> (e.g. VERDICT_HTTP_PORT) or in the config file (e.g. httpPort: 8080).',
     options: { ...SERVE_FLAGS, config: { type: 'string' }, open: { type: 'boolean', default: false } },
     run: (values, positionals, io) =>
       serveCommand(
@@ -85,6 +86,20 @@ export const COMMANDS: Record<string, Command> = {
       const failures = await evaluateStream(evaluator, path === '-' ? io.stdin : io.openFile(path), io.stdout);
       return failures === 0 ? 0 : 1;
     },
+  },
+  rehearse: {
+    summary: 'the impact of a policy change set on recorded flows: newly denied, newly allowed, unused rules',
+    usage:
+      'verdict rehearse --change change.yaml [--since 24h] [--server http://127.0.0.1:8080 | --db verdict.db [--cluster <files|dirs>] | --flows flows.ndjson [--cluster <files|dirs>]] [--allow-breaking <selector>] [-o text|json|markdown]\n  Without --cluster, --db and --flows use the embedded demo cluster.',
+    options: REHEARSE_OPTIONS,
+    run: (values, _positionals, io) => rehearseCommand(values, io, false),
+  },
+  check: {
+    summary: 'rehearse for CI: exit 0 when no allowed flow would be denied, 1 when some would, 2 on bad input',
+    usage:
+      'verdict check --change change.yaml [--since 24h] [--server URL | --db file | --flows file.ndjson] [--cluster <files|dirs>] [--allow-breaking <selector>]... [-o text|json|markdown]',
+    options: REHEARSE_OPTIONS,
+    run: (values, _positionals, io) => rehearseCommand(values, io, true),
   },
 };
 

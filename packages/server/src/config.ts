@@ -16,6 +16,10 @@ export interface ServeConfig {
   grpcHost: string;
   /** 0 picks a free port; -1 turns the gRPC server off. */
   grpcPort: number;
+  /** PEM files for gRPC TLS (as Felix expects of Goldmane); with `grpcTlsCa`, clients must present a certificate signed by it. */
+  grpcTlsCert?: string;
+  grpcTlsKey?: string;
+  grpcTlsCa?: string;
   /** Generate the demo cluster's traffic (default: on when no cluster is given). */
   demoTraffic: boolean;
   cors: string[];
@@ -86,6 +90,9 @@ const FIELDS: Readonly<Record<keyof ServeConfig, Field>> = {
     env: 'VERDICT_GRPC_PORT',
     read: integer(-1, 65535, 'a port number 0-65535, or -1 for off'),
   },
+  grpcTlsCert: { flag: '--grpc-tls-cert', env: 'VERDICT_GRPC_TLS_CERT', read: text },
+  grpcTlsKey: { flag: '--grpc-tls-key', env: 'VERDICT_GRPC_TLS_KEY', read: text },
+  grpcTlsCa: { flag: '--grpc-tls-ca', env: 'VERDICT_GRPC_TLS_CA', read: text },
   demoTraffic: { flag: '--demo-traffic', env: 'VERDICT_DEMO_TRAFFIC', read: boolean },
   cors: { flag: '--cors', env: 'VERDICT_CORS', read: list },
   logLevel: { flag: '--log-level', env: 'VERDICT_LOG_LEVEL', read: oneOf('debug', 'info', 'warn', 'error') },
@@ -161,6 +168,18 @@ export function resolveConfig(
   for (const [key, field] of Object.entries(FIELDS) as [keyof ServeConfig, Field][]) {
     const value = flags[field.flag.slice(2)];
     apply(key, Array.isArray(value) && value.length === 0 ? undefined : value, field.flag);
+  }
+  if ((values.grpcTlsCert === undefined) !== (values.grpcTlsKey === undefined)) {
+    errors.push({
+      where: '--grpc-tls-cert / --grpc-tls-key',
+      message: 'give both the certificate and its key, or neither',
+    });
+  }
+  if (values.grpcTlsCa !== undefined && values.grpcTlsCert === undefined) {
+    errors.push({
+      where: '--grpc-tls-ca',
+      message: 'client certificates need TLS: give --grpc-tls-cert and --grpc-tls-key too',
+    });
   }
   if (errors.length > 0) return { ok: false, errors };
   const cluster = values.cluster as string[];

@@ -1,6 +1,6 @@
 // `verdict serve`: loads the cluster, opens the store, starts the ingest pipeline, the HTTP and gRPC
 // servers and (for the demo) the traffic generator; stops them in reverse order.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { type ServerType, serve } from '@hono/node-server';
@@ -94,10 +94,8 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
     goldmane.addTo(grpcServer);
     const server = grpcServer;
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(
-        `${config.grpcHost}:${config.grpcPort}`,
-        grpc.ServerCredentials.createInsecure(),
-        (error, bound) => (error ? reject(error) : resolve(bound)),
+      server.bindAsync(`${config.grpcHost}:${config.grpcPort}`, grpcCredentials(config), (error, bound) =>
+        error ? reject(error) : resolve(bound),
       ),
     );
     grpcAddress = `${config.grpcHost}:${port}`;
@@ -141,6 +139,29 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
       return closing;
     },
   };
+}
+
+/** TLS when a certificate is configured (mutual when a client CA is too), plaintext otherwise. */
+function grpcCredentials(config: ServeConfig): grpc.ServerCredentials {
+  if (!config.grpcTlsCert || !config.grpcTlsKey) return grpc.ServerCredentials.createInsecure();
+  const read = (path: string, what: string) => {
+    try {
+      return readFileSync(path);
+    } catch {
+      throw new Error(`${what}: cannot read ${path}`);
+    }
+  };
+  const ca = config.grpcTlsCa ? read(config.grpcTlsCa, '--grpc-tls-ca') : null;
+  return grpc.ServerCredentials.createSsl(
+    ca,
+    [
+      {
+        cert_chain: read(config.grpcTlsCert, '--grpc-tls-cert'),
+        private_key: read(config.grpcTlsKey, '--grpc-tls-key'),
+      },
+    ],
+    ca !== null,
+  );
 }
 
 /** Replays the last minutes of demo traffic, then keeps generating it every few seconds. */

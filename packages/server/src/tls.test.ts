@@ -1,0 +1,128 @@
+// Goldmane gRPC over mutual TLS, as Felix connects to it: certificates made with openssl.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from './config.ts';
+import { loadGoldmaneGrpc } from './goldmane/index.ts';
+import { silentLogger } from './log.ts';
+import { type RunningVerdict, startVerdict } from './serve.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'verdict-tls-'));
+const file = (name: string) => join(dir, name);
+
+function openssl(...args: string[]): void {
+  execFileSync('openssl', args, { stdio: 'ignore' });
+}
+
+/** A CA, a server certificate for 127.0.0.1 and a client certificate, all signed by the CA. */
+function makeCertificates(): void {
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=verdict-test-ca',
+    '-keyout',
+    file('ca.key'),
+    '-out',
+    file('ca.crt'),
+  );
+  writeFileSync(file('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  for (const name of ['server', 'client']) {
+    openssl(
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      `/CN=${name}`,
+      '-keyout',
+      file(`${name}.key`),
+      '-out',
+      file(`${name}.csr`),
+    );
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      file(`${name}.csr`),
+      '-CA',
+      file('ca.crt'),
+      '-CAkey',
+      file('ca.key'),
+      '-CAcreateserial',
+      '-days',
+      '1',
+      ...(name === 'server' ? ['-extfile', file('server.ext')] : []),
+      '-out',
+      file(`${name}.crt`),
+    );
+  }
+}
+
+type ListClient = grpc.Client & {
+  list(request: object, callback: (error: grpc.ServiceError | null, result?: { flows: unknown[] }) => void): void;
+};
+
+describe('Goldmane gRPC with mutual TLS', () => {
+  let verdict: RunningVerdict;
+  beforeAll(async () => {
+    makeCertificates();
+    const resolved = resolveConfig(
+      {
+        store: 'memory',
+        'http-port': '0',
+        'grpc-port': '0',
+        'grpc-tls-cert': file('server.crt'),
+        'grpc-tls-key': file('server.key'),
+        'grpc-tls-ca': file('ca.crt'),
+        'demo-traffic': false,
+      },
+      {},
+    );
+    if (!resolved.ok) throw new Error(JSON.stringify(resolved.errors));
+    verdict = await startVerdict(resolved.config, silentLogger);
+  });
+  afterAll(async () => {
+    await verdict?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const list = (credentials: grpc.ChannelCredentials) =>
+    new Promise<{ flows: unknown[] } | grpc.ServiceError>((resolve) => {
+      const { Flows } = loadGoldmaneGrpc();
+      const client = new Flows(verdict.grpcAddress ?? '', credentials) as unknown as ListClient;
+      client.list({}, (error, result) => {
+        client.close();
+        resolve(error ?? result ?? { flows: [] });
+      });
+    });
+
+  it('answers a client that presents a certificate signed by the CA', async () => {
+    const ca = readFileSync(file('ca.crt'));
+    const result = await list(
+      grpc.credentials.createSsl(ca, readFileSync(file('client.key')), readFileSync(file('client.crt'))),
+    );
+    expect(result).toEqual({ meta: expect.anything(), flows: [] });
+  });
+
+  it('refuses a client without a certificate, and a plaintext client', async () => {
+    const ca = readFileSync(file('ca.crt'));
+    expect(await list(grpc.credentials.createSsl(ca))).toMatchObject({ code: grpc.status.UNAVAILABLE });
+    expect(await list(grpc.credentials.createInsecure())).toMatchObject({ code: grpc.status.UNAVAILABLE });
+  });
+
+  it('refuses half a TLS configuration with a clear message', () => {
+    const resolved = resolveConfig({ 'grpc-tls-cert': file('server.crt') }, {});
+    expect(resolved.ok ? [] : resolved.errors.map((error) => error.message)).toEqual([
+      'give both the certificate and its key, or neither',
+    ]);
+  });
+});
