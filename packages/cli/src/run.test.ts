@@ -29,6 +29,8 @@ describe('verdict --help', () => {
         ingest    send NDJSON flows (Goldmane Flow JSON or raw flows) to a running server
         trace     explain one flow tier by tier, enforced and pending
         evaluate  evaluate NDJSON flows in batch: one verdict line per flow line
+        rehearse  the impact of a policy change set on recorded flows: newly denied, newly allowed, unused rules
+        check     rehearse for CI: exit 0 when no allowed flow would be denied, 1 when some would, 2 on bad input
 
       Run "verdict <command> --help" for the options of a command."
     `);

@@ -20,6 +20,8 @@ export { createMemoryStore } from './memory.ts';
 export type * from './model.ts';
 export type { FlowStoreError, FlowStoreErrorCode } from './query.ts';
 export { isFlowStoreError } from './query.ts';
+export type { ResolveError } from './resolve.ts';
+export { representativeQuery } from './resolve.ts';
 export type { SqliteStoreOptions } from './sqlite.ts';
 export { createSqliteStore, SQLITE_SCHEMA_VERSION } from './sqlite.ts';
 export type {

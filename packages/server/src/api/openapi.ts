@@ -169,6 +169,75 @@ export const openApiDocument = {
         },
       },
     },
+    '/rehearsals': {
+      post: {
+        summary: 'Rehearse a policy change set against stored flows',
+        description:
+          "Re-evaluates the flows of the range whose reporting endpoint a changed policy selects, with Verdict's what-if semantics for the change (a staged Set replaces and a staged Delete removes the same-named policy). Answers 202 with a job to poll, or 200 with the finished report when `wait=true`.",
+        parameters: [query('wait', bool, 'Answer when the report is ready (200) instead of 202 at once.')],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: object(
+                {
+                  changeSet: { ...str, description: 'YAML: policies (any kind, staged included) and PolicyDeletions.' },
+                  start: {
+                    ...int,
+                    description: 'Unix seconds; 0 = beginning of history; negative = seconds before now.',
+                  },
+                  end: { ...int, description: 'Unix seconds; 0 = now; negative = seconds before now.' },
+                  allowBreaking: arrayOf({ ...str, description: 'Calico selector over source or destination labels.' }),
+                },
+                ['start', 'end', 'allowBreaking'],
+              ),
+            },
+          },
+        },
+        responses: {
+          '200': json(ref('Rehearsal'), 'The finished rehearsal (wait=true).'),
+          '202': json(ref('Rehearsal'), 'The rehearsal has started; poll GET /rehearsals/{id}.'),
+          '400': json(
+            ref('ChangeSetError'),
+            'Bad body or range (`Error`), or a change set that does not load (code `invalid-change-set`, with every issue).',
+          ),
+          '500': errors['500'],
+        },
+      },
+    },
+    '/rehearsals/{id}': {
+      get: {
+        summary: 'A rehearsal: status, progress and, when done, the impact report',
+        parameters: [{ name: 'id', in: 'path', required: true, schema: str }],
+        responses: {
+          '200': json(ref('Rehearsal'), 'The rehearsal.'),
+          '404': json(ref('Error'), 'Unknown or expired id (code `not-found`).'),
+        },
+      },
+    },
+    '/promote': {
+      post: {
+        summary: 'The enforced YAML and deletions that promote a change set',
+        description:
+          'StagedNetworkPolicy → NetworkPolicy, StagedGlobalNetworkPolicy → GlobalNetworkPolicy, StagedKubernetesNetworkPolicy → networking.k8s.io/v1 NetworkPolicy, stagedAction dropped; staged Delete and PolicyDeletions → deletions with `kubectl delete` commands.',
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: object({ changeSet: str }) } },
+        },
+        responses: {
+          '200': json(
+            object({
+              yaml: str,
+              deletions: arrayOf(
+                object({ apiVersion: str, kind: str, namespace: str, name: str, command: str }, ['namespace']),
+              ),
+            }),
+            'The YAML to apply and the deletions to run.',
+          ),
+          '400': json(ref('ChangeSetError'), 'The change set does not load.'),
+        },
+      },
+    },
     '/openapi.json': {
       get: { summary: 'This document', responses: { '200': json({ type: 'object' }, 'OpenAPI 3.1 document.') } },
     },
@@ -176,6 +245,41 @@ export const openApiDocument = {
   components: {
     schemas: {
       Error: object({ error: object({ code: str, message: str, path: str }, ['path']) }),
+      ChangeSetError: object({
+        error: object(
+          {
+            code: str,
+            message: str,
+            path: str,
+            issues: arrayOf(
+              object({
+                code: str,
+                severity: { enum: ['error', 'warning'] },
+                message: str,
+                file: str,
+                line: int,
+                column: int,
+                path: str,
+              }),
+            ),
+          },
+          ['path', 'issues'],
+        ),
+      }),
+      Rehearsal: object(
+        {
+          id: str,
+          status: { enum: ['running', 'done', 'failed'] },
+          progress: object({ done: int, total: nullable(int) }),
+          report: {
+            type: 'object',
+            description:
+              'ImpactReport: semantics, range, changeSet, totals, newlyDenied, newlyAllowed, decidedDifferently, acceptedBreakages (groups by endpoint, port and deciding policy with counts, first/last seen and examples with traces before and after), unexercisedRules, warnings.',
+          },
+          error: object({ code: str, message: str }),
+        },
+        ['report', 'error'],
+      ),
       PolicyHit: object({
         kind: str,
         name: str,

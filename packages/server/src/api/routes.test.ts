@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../test/fixtures.ts';
+import { createRehearsalRoutes } from '../rehearse/index.ts';
 import { ALL_RAW, enrich, filtersParam, type Harness, shopEvaluator, startApi, T0 } from './fixtures.ts';
 import { openApiDocument } from './openapi.ts';
 import { createApiRoutes } from './routes.ts';
@@ -483,6 +484,12 @@ describe('routes', () => {
         "GET /tiers",
       ]
     `);
+    const rehearsals = createRehearsalRoutes({ store: api.store, evaluator: shopEvaluator })
+      .routes.map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`)
+      .sort();
+    expect(rehearsals).toEqual(['GET /rehearsals/{id}', 'POST /promote', 'POST /rehearsals']);
+    routes.push(...rehearsals);
+    routes.sort();
     const documented = Object.entries(openApiDocument.paths)
       .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`))
       .sort();

@@ -2,14 +2,14 @@
 // `{ error: { code, message, path? } }` by the one onError handler.
 import type { Evaluator } from '@verdict/engine';
 import type { Flow, FlowResult, FlowStore, ListQuery, ListResult, Subscription } from '@verdict/flows';
-import { BUCKET_SECONDS, isFlowStoreError } from '@verdict/flows';
+import { BUCKET_SECONDS, isFlowStoreError, representativeQuery } from '@verdict/flows';
 import { type Context, Hono } from 'hono';
 import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
 import type { Metrics } from '../metrics/index.ts';
 import { endpointInCidrs } from './cidr.ts';
 import { apiTiers, clusterSummary } from './cluster.ts';
 import { ApiError, errorBody, respondWithError } from './errors.ts';
-import { explainQuery, representativeQuery } from './explain.ts';
+import { explainQuery } from './explain.ts';
 import { type ApiFilter, hasCidrs } from './filters.ts';
 import { apiFlow } from './flow.ts';
 import { buildGraph } from './graph.ts';
@@ -29,7 +29,7 @@ export interface ApiDeps {
   log?: Pick<Console, 'error'>;
   /** Interval of `: keepalive` comments on streams (default 15 s). */
   keepAliveMs?: number;
-  /** Stream messages waiting for a slow client before further ones are dropped (default 10 000). */
+  /** Stream messages waiting for a slow client before the oldest are dropped (default 20 000, the UI's row limit). */
   sseBuffer?: number;
 }
 
@@ -143,6 +143,9 @@ export function createApiRoutes(deps: ApiDeps): Hono {
   return app;
 }
 
+/** Flows per SSE write. */
+const SSE_BATCH = 500;
+
 function* flowsOf(results: readonly FlowResult[]): Iterable<Flow> {
   for (const r of results) yield r.flow;
 }
@@ -188,26 +191,46 @@ async function findFlow(store: FlowStore, id: number, now: number): Promise<Flow
 /**
  * SSE: `data: <ApiFlow>` per flow per completed bucket, `: keepalive` every `keepAliveMs`. The
  * subscription is opened before the response starts (so a bad filter is still a 400) and closed
- * when the client goes away. Beyond `sseBuffer` unsent messages, further ones are dropped.
+ * when the client goes away. Flows wait in a queue of at most `sseBuffer` and are written in
+ * batches, each after the previous one was taken; beyond the bound the oldest queued flows are
+ * dropped, so a backfill larger than the bound (or a slow client) still gets the newest flows.
  */
 function stream(c: Context, deps: ApiDeps, from: number, filter: ApiFilter): Response {
-  const buffer = deps.sseBuffer ?? 10_000;
+  const buffer = Math.max(1, deps.sseBuffer ?? 20_000);
   const keep = hasCidrs(filter) ? cidrPredicate(filter, deps.evaluator()) : () => true;
   let sse: SSEStreamingApi | undefined;
-  const backlog: FlowResult[] = [];
-  let unsent = 0;
-  const send = (r: FlowResult) => {
-    if (!keep(r.flow)) return;
-    if (sse === undefined) {
-      backlog.push(r);
-      return;
+  let queue: FlowResult[] = [];
+  let head = 0;
+  let pumping = false;
+  const pump = async () => {
+    if (pumping || sse === undefined) return;
+    pumping = true;
+    const s = sse;
+    try {
+      while (head < queue.length && !s.aborted && !s.closed) {
+        const batch = queue.slice(head, head + SSE_BATCH);
+        head += batch.length;
+        if (head === queue.length) {
+          queue = [];
+          head = 0;
+        }
+        await s.write(batch.map((r) => `data: ${JSON.stringify(apiFlow(r))}\n\n`).join(''));
+      }
+    } catch {
+      // The client went away; the abort handler below cleans up.
+    } finally {
+      pumping = false;
     }
-    if (sse.aborted || sse.closed || unsent >= buffer) return;
-    unsent++;
-    void sse
-      .write(`data: ${JSON.stringify(apiFlow(r))}\n\n`)
-      .catch(() => undefined)
-      .finally(() => unsent--);
+  };
+  const send = (r: FlowResult) => {
+    if (!keep(r.flow) || sse?.aborted || sse?.closed) return;
+    queue.push(r);
+    if (queue.length - head > buffer) head = queue.length - buffer;
+    if (head > 4096 && head * 2 > queue.length) {
+      queue = queue.slice(head);
+      head = 0;
+    }
+    void pump();
   };
   let subscription: Subscription;
   try {
@@ -220,7 +243,7 @@ function stream(c: Context, deps: ApiDeps, from: number, filter: ApiFilter): Res
     c,
     async (s) => {
       sse = s;
-      for (const r of backlog.splice(0)) send(r);
+      void pump();
       const timer = setInterval(() => {
         if (!s.aborted && !s.closed) void s.write(': keepalive\n\n').catch(() => undefined);
       }, deps.keepAliveMs ?? 15_000);

@@ -1,0 +1,190 @@
+// Rehearsal benchmark: a 10-policy change over 1,000,000 aggregated flows of a 15,000-pod cluster
+// in 3,000 namespaces. The flows are a FlowResult array (filling a memory store with a million
+// distinct keys takes longer than the rehearsal itself; the store path narrows by namespace first).
+//   npx tsx bench/rehearse/main.ts [--pods 15000] [--namespaces 3000] [--flows 1000000]
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import { type ClusterState, createEvaluator, type Pod, type PolicySpec, type RuleSpec } from '@verdict/engine';
+import type { FlowResult } from '@verdict/flows';
+import { type ChangeSet, rehearse } from '@verdict/rehearse';
+
+const { values } = parseArgs({
+  options: {
+    pods: { type: 'string', default: '15000' },
+    namespaces: { type: 'string', default: '3000' },
+    flows: { type: 'string', default: '1000000' },
+    record: { type: 'boolean', default: false },
+  },
+});
+const POD_COUNT = Number(values.pods);
+const NAMESPACE_COUNT = Number(values.namespaces);
+const FLOW_COUNT = Number(values.flows);
+const APPS = ['web', 'api', 'worker', 'db', 'cache'];
+
+let seed = 42;
+const random = () => {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
+const ipOf = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+const rule = (action: RuleSpec['action'], fields: Partial<RuleSpec> = {}): RuleSpec => ({
+  action,
+  source: {},
+  destination: {},
+  path: 'spec.ingress[0]',
+  ...fields,
+});
+
+/** One allow-list NetworkPolicy per namespace: ingress to app=db from api in the namespace. */
+function namespacePolicy(ns: string, allowed: string, extraDeny = false): PolicySpec {
+  const ingress = [
+    ...(extraDeny ? [rule('Deny', { protocol: 6, destination: { ports: [{ min: 9999, max: 9999 }] } })] : []),
+    rule('Allow', { protocol: 6, source: { selector: `app in {${allowed}}` } }),
+  ];
+  return {
+    kind: 'NetworkPolicy',
+    name: 'db-ingress',
+    namespace: ns,
+    tier: 'default',
+    order: 100,
+    staged: false,
+    selector: "app == 'db'",
+    types: ['Ingress'],
+    ingress,
+    egress: [],
+    skipForWorkloads: false,
+    original: {},
+  };
+}
+
+function buildCluster(): ClusterState {
+  const namespaces = Array.from({ length: NAMESPACE_COUNT }, (_, i) => ({
+    name: `ns-${i}`,
+    labels: { 'kubernetes.io/metadata.name': `ns-${i}` },
+  }));
+  const pods: Pod[] = Array.from({ length: POD_COUNT }, (_, i) => {
+    const app = APPS[i % APPS.length] as string;
+    const namespace = `ns-${Math.floor(i / APPS.length) % NAMESPACE_COUNT}`;
+    return {
+      namespace,
+      name: `${app}-${i}-abcde`,
+      owner: `${app}-${i}`,
+      labels: { app },
+      ips: [ipOf(i + 1)],
+      serviceAccount: app,
+      ports: [{ name: 'http', protocol: 6, port: 8080 }],
+    };
+  });
+  return {
+    namespaces,
+    pods,
+    serviceAccounts: [],
+    services: [],
+    endpointSlices: [],
+    tiers: [{ name: 'default', order: 1_000_000, defaultAction: 'Deny' }],
+    networkSets: [],
+    hostEndpoints: [],
+    policies: namespaces.map((ns) => namespacePolicy(ns.name, "'api', 'web'")),
+  };
+}
+
+function buildFlows(state: ClusterState): FlowResult[] {
+  const flows: FlowResult[] = [];
+  const pods = state.pods;
+  for (let i = 0; i < FLOW_COUNT; i++) {
+    // Mostly traffic inside a namespace, to its db; some cross-namespace.
+    const srcIndex = Math.floor(random() * pods.length);
+    const src = pods[srcIndex] as Pod;
+    // Pods come in groups of five per namespace; index 3 of a group is its db.
+    const dstIndex =
+      random() < 0.8 ? Math.floor(srcIndex / APPS.length) * APPS.length + 3 : Math.floor(random() * pods.length);
+    const dst = pods[dstIndex] as Pod;
+    const reporter = i % 2 === 0 ? 'Src' : 'Dst';
+    const start = 1_767_225_600 + Math.floor(i / 1000) * 15;
+    flows.push({
+      id: i + 1,
+      flow: {
+        key: {
+          sourceName: `${src.owner}-*`,
+          sourceNamespace: src.namespace,
+          sourceType: 'WorkloadEndpoint',
+          destName: `${dst.owner}-*`,
+          destNamespace: dst.namespace,
+          destType: 'WorkloadEndpoint',
+          destPort: 8080,
+          destServiceName: '-',
+          destServiceNamespace: '-',
+          destServicePortName: '-',
+          destServicePort: 0,
+          proto: 'tcp',
+          reporter,
+          action: 'Allow',
+          policies: { enforced: [], pending: [] },
+        },
+        startTime: start,
+        endTime: start + 15,
+        sourceLabels: [`app=${src.labels.app}`],
+        destLabels: [`app=${dst.labels.app}`],
+        packetsIn: 1,
+        packetsOut: 1,
+        bytesIn: 100,
+        bytesOut: 100,
+        numConnectionsStarted: 1,
+        numConnectionsCompleted: 1,
+        numConnectionsLive: 0,
+      },
+    });
+  }
+  return flows;
+}
+
+const t0 = performance.now();
+const state = buildCluster();
+const before = createEvaluator(state);
+const flows = buildFlows(state);
+const setupMs = performance.now() - t0;
+
+// The change: ten namespaces drop `web` from their db allow list and deny an unused port.
+const changeSet: ChangeSet = {
+  policies: Array.from({ length: 10 }, (_, i) => namespacePolicy(`ns-${i * 7}`, "'api'", true)),
+  deletions: [],
+  warnings: [],
+};
+
+// Warm-up on a slice (JIT), then the measured run.
+await rehearse({ flows: flows.slice(0, 10_000), before, changeSet });
+const t1 = performance.now();
+const result = await rehearse({ flows, total: flows.length, before, changeSet });
+const ms = performance.now() - t1;
+if (!result.ok) throw new Error(result.error.message);
+const { totals } = result.value;
+const lines = [
+  `cluster: ${POD_COUNT} pods, ${NAMESPACE_COUNT} namespaces, ${state.policies.length} policies; ${FLOW_COUNT} aggregated flows (setup ${(setupMs / 1000).toFixed(1)} s)`,
+  `change: ${changeSet.policies.length} policies`,
+  `rehearse: ${ms.toFixed(0)} ms — ${totals.flowsConsidered} flows considered, ${totals.flowsReevaluated} re-evaluated, ${totals.newlyDenied} newly denied, ${totals.decidedDifferently} decided differently, ${result.value.unexercisedRules.length} unexercised rules`,
+];
+console.log(lines.join('\n'));
+
+if (values.record) {
+  const docs = new URL('../../docs/', import.meta.url);
+  if (!existsSync(docs)) mkdirSync(docs);
+  const file = new URL('benchmarks.md', docs);
+  const machine = `${cpus()[0]?.model ?? 'unknown CPU'} ×${cpus().length}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  const section = [
+    existsSync(file) ? '' : '# Benchmarks\n',
+    '## Rehearsal',
+    '',
+    'Command: `npx tsx bench/rehearse/main.ts --record`',
+    '',
+    `Machine: ${machine}`,
+    '',
+    ...lines.map((line) => `- ${line}`),
+    '',
+    'Goal: < 2 s. Only flows whose reporting endpoint a changed policy (old or new version) selects are re-evaluated; verdicts are memoised per (endpoint pair, port, direction). The flows are a FlowResult array, not a store: filling a memory store with a million distinct keys costs more than the rehearsal.',
+    '',
+  ].join('\n');
+  appendFileSync(file, section);
+}
