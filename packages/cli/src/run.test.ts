@@ -25,12 +25,13 @@ describe('verdict --help', () => {
       Usage: verdict <command> [options]
 
       Commands:
-        serve     run Verdict: ingest, store and serve flows, the UI and the APIs (no --cluster: the embedded demo)
-        ingest    send NDJSON flows (Goldmane Flow JSON or raw flows) to a running server
-        trace     explain one flow tier by tier, enforced and pending
-        evaluate  evaluate NDJSON flows in batch: one verdict line per flow line
-        rehearse  the impact of a policy change set on recorded flows: newly denied, newly allowed, unused rules
-        check     rehearse for CI: exit 0 when no allowed flow would be denied, 1 when some would, 2 on bad input
+        serve      run Verdict: ingest, store and serve flows, the UI and the APIs (no --cluster: the embedded demo)
+        ingest     send NDJSON flows (Goldmane Flow JSON or raw flows) to a running server
+        trace      explain one flow tier by tier, enforced and pending
+        evaluate   evaluate NDJSON flows in batch: one verdict line per flow line
+        rehearse   the impact of a policy change set on recorded flows: newly denied, newly allowed, unused rules
+        check      rehearse for CI: exit 0 when no allowed flow would be denied, 1 when some would, 2 on bad input
+        recommend  draft network policies for a namespace or workload from recorded flows, with rationale and coverage
 
       Run "verdict <command> --help" for the options of a command."
     `);

@@ -5,6 +5,7 @@ import { createEvaluator } from '@verdict/engine';
 import { SERVE_FLAGS } from '@verdict/server';
 import { loadCluster, parseEndpoint } from './cluster.ts';
 import { evaluateStream } from './evaluate.ts';
+import { RECOMMEND_OPTIONS, RECOMMEND_USAGE, recommendCommand } from './recommend.ts';
 import { REHEARSE_OPTIONS, rehearseCommand } from './rehearse.ts';
 import { ingestCommand, serveCommand } from './serve.ts';
 import { formatTrace, traceFlow } from './trace.ts';
@@ -100,6 +101,12 @@ export const COMMANDS: Record<string, Command> = {
       'verdict check --change change.yaml [--since 24h] [--server URL | --db file | --flows file.ndjson] [--cluster <files|dirs>] [--allow-breaking <selector>]... [-o text|json|markdown]',
     options: REHEARSE_OPTIONS,
     run: (values, _positionals, io) => rehearseCommand(values, io, true),
+  },
+  recommend: {
+    summary: 'draft network policies for a namespace or workload from recorded flows, with rationale and coverage',
+    usage: RECOMMEND_USAGE,
+    options: RECOMMEND_OPTIONS,
+    run: (values, _positionals, io) => recommendCommand(values, io),
   },
 };
 

@@ -11,6 +11,8 @@ import { IngestOverloaded, type IngestPipeline } from './ingest/index.ts';
 import { parseFlowLine } from './ingest/ndjson.ts';
 import type { Logger } from './log.ts';
 import { type Metrics, timeQueries } from './metrics/index.ts';
+import { createPolicyRoutes } from './policies/index.ts';
+import { createRecommendRoutes } from './recommend/index.ts';
 import { createRehearsalRoutes } from './rehearse/index.ts';
 import { createWhiskerConfigRoutes, createWhiskerRoutes } from './whisker/index.ts';
 
@@ -36,7 +38,12 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/whisker-backend', createWhiskerRoutes({ store: deps.store, cors: [...deps.cors], log: deps.log }));
   app.route('/', createWhiskerConfigRoutes());
   app.post('/api/v1/ingest', (c) => ingestNdjson(c.req.raw, deps));
+  app.route(
+    '/api/v1/recommendations',
+    createRecommendRoutes({ store: deps.store, evaluator: deps.evaluator, log: deps.log }),
+  );
   app.route('/api/v1', createRehearsalRoutes({ store: deps.store, evaluator: deps.evaluator, log: deps.log }));
+  app.route('/api/v1', createPolicyRoutes({ evaluator: deps.evaluator, log: deps.log }));
   app.route(
     '/api/v1',
     createApiRoutes({ store: deps.store, evaluator: deps.evaluator, metrics: deps.metrics, log: deps.log }),

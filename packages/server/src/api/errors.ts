@@ -10,6 +10,7 @@ export type ApiErrorCode =
   | 'invalid-range'
   | 'unsupported-sort'
   | 'not-found'
+  | 'invalid-policies'
   | 'unresolvable-flow'
   | 'unavailable'
   | 'internal';

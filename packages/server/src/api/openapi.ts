@@ -18,6 +18,7 @@ const json = (schema: object, description: string) => ({
   content: { 'application/json': { schema } },
 });
 const query = (name: string, schema: object, description: string) => ({ name, in: 'query', schema, description });
+const path = (name: string) => ({ name, in: 'path', required: true, schema: str });
 
 const start = query('start', int, 'Unix seconds; 0 = beginning of history; negative = seconds before now.');
 const end = query('end', int, 'Unix seconds; 0 = now; negative = seconds before now.');
@@ -215,6 +216,35 @@ export const openApiDocument = {
         },
       },
     },
+    '/policies': {
+      post: {
+        summary: "Apply policies (typically staged ones) to Verdict's cluster state",
+        description:
+          'Loads the YAML or JSON body and upserts every policy into the evaluator: flows evaluated afterwards carry traces that include them. Nothing is written to a real cluster.',
+        requestBody: { required: true, content: { 'application/yaml': { schema: str } } },
+        responses: {
+          '200': json(
+            object({ applied: arrayOf(object({ kind: str, namespace: str, name: str })), issues: arrayOf(object({})) }),
+            'The policies applied, and warnings.',
+          ),
+          '400': json(
+            object({ error: object({ code: str, message: str, issues: arrayOf(object({})) }) }),
+            'The body does not load.',
+          ),
+        },
+      },
+    },
+    '/policies/{kind}/{namespace}/{name}': {
+      delete: {
+        summary: "Remove a policy from Verdict's cluster state",
+        description: 'The namespace is `-` for cluster-wide kinds.',
+        parameters: [path('kind'), path('namespace'), path('name')],
+        responses: {
+          '200': json(object({ removed: object({ kind: str, namespace: str, name: str }) }), 'Removed.'),
+          '404': json(ref('Error'), 'No such policy.'),
+        },
+      },
+    },
     '/promote': {
       post: {
         summary: 'The enforced YAML and deletions that promote a change set',
@@ -238,6 +268,36 @@ export const openApiDocument = {
         },
       },
     },
+    '/recommendations': {
+      get: {
+        summary: 'Draft network policies for a namespace or workload from the flows of a window',
+        description:
+          'One policy per workload from observed allowed flows, with DNS, API-server and node-probe guardrails; every rule carries its rationale (flows, connections, first and last seen). `coverage` is checked with the engine: the observed allowed connections the draft allows, and a sample of unobserved paths it closes. Denied flows are listed in `notes`, never allowed.',
+        parameters: [
+          { ...query('namespace', str, 'Namespace to draft for.'), required: true },
+          query('workload', str, 'One workload of the namespace (its `app.kubernetes.io/name`/`app` value or owner).'),
+          query(
+            'dialect',
+            { enum: ['calico', 'k8s'], default: 'calico' },
+            'Calico (Staged)NetworkPolicy or Kubernetes NetworkPolicy.',
+          ),
+          query('tier', { ...str, default: 'default' }, 'Calico tier.'),
+          query('staged', { ...bool, default: true }, 'Calico: StagedNetworkPolicy (true) or NetworkPolicy.'),
+          query('order', int, 'Calico policy order (default 100).'),
+          query('start', int, 'Unix seconds; negative = seconds before now; default -86400 (24 h).'),
+          end,
+          query(
+            'format',
+            { enum: ['json', 'yaml'], default: 'json' },
+            '`yaml`: the policies as one commented YAML stream.',
+          ),
+        ],
+        responses: {
+          '200': json(ref('Recommendation'), 'The recommendation.'),
+          ...errors,
+        },
+      },
+    },
     '/openapi.json': {
       get: { summary: 'This document', responses: { '200': json({ type: 'object' }, 'OpenAPI 3.1 document.') } },
     },
@@ -245,6 +305,46 @@ export const openApiDocument = {
   components: {
     schemas: {
       Error: object({ error: object({ code: str, message: str, path: str }, ['path']) }),
+      Recommendation: object({
+        scope: object({ namespace: str, workload: str }, ['workload']),
+        dialect: { enum: ['calico', 'k8s'] },
+        window: object({ firstSeen: int, lastSeen: int }),
+        policies: arrayOf(
+          object({
+            workload: str,
+            yaml: str,
+            object: { type: 'object' },
+            rules: arrayOf(
+              object({
+                direction: { enum: ['Ingress', 'Egress'] },
+                index: int,
+                peer: str,
+                ports: str,
+                rationale: object(
+                  {
+                    flows: int,
+                    connections: int,
+                    firstSeen: int,
+                    lastSeen: int,
+                    examples: arrayOf(str),
+                    guardrail: str,
+                  },
+                  ['guardrail'],
+                ),
+              }),
+            ),
+          }),
+        ),
+        coverage: object({
+          observedAllowed: int,
+          allowedByRecommendation: int,
+          unresolved: int,
+          closedPaths: arrayOf(object({ from: str, to: str, port: str })),
+          closedPathsTotal: int,
+        }),
+        notes: arrayOf(str),
+      }),
+
       ChangeSetError: object({
         error: object(
           {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../test/fixtures.ts';
+import { createRecommendRoutes } from '../recommend/index.ts';
 import { createRehearsalRoutes } from '../rehearse/index.ts';
 import { ALL_RAW, enrich, filtersParam, type Harness, shopEvaluator, startApi, T0 } from './fixtures.ts';
 import { openApiDocument } from './openapi.ts';
@@ -489,6 +490,12 @@ describe('routes', () => {
       .sort();
     expect(rehearsals).toEqual(['GET /rehearsals/{id}', 'POST /promote', 'POST /rehearsals']);
     routes.push(...rehearsals);
+    // Mounted at /api/v1/recommendations by app.ts.
+    routes.push(
+      ...createRecommendRoutes({ store: api.store, evaluator: shopEvaluator }).routes.map(
+        (r) => `${r.method} /recommendations`,
+      ),
+    );
     routes.sort();
     const documented = Object.entries(openApiDocument.paths)
       .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`))

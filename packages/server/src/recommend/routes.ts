@@ -29,7 +29,8 @@ function text(c: Context, name: string): string | undefined {
 function dialect(c: Context): Dialect {
   const raw = text(c, 'dialect') ?? 'calico';
   const found = DIALECTS.find((d) => d === raw);
-  if (!found) throw badRequest('invalid-parameter', `dialect: expected calico or k8s, got ${JSON.stringify(raw)}`, 'dialect');
+  if (!found)
+    throw badRequest('invalid-parameter', `dialect: expected calico or k8s, got ${JSON.stringify(raw)}`, 'dialect');
   return found;
 }
 

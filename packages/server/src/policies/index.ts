@@ -1,0 +1,2 @@
+export type { PolicyRoutesDeps } from './routes.ts';
+export { createPolicyRoutes } from './routes.ts';
