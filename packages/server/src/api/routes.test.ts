@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../test/fixtures.ts';
+import { createPolicyRoutes } from '../policies/index.ts';
 import { createRecommendRoutes } from '../recommend/index.ts';
 import { createRehearsalRoutes } from '../rehearse/index.ts';
 import { ALL_RAW, enrich, filtersParam, type Harness, shopEvaluator, startApi, T0 } from './fixtures.ts';
@@ -494,6 +495,11 @@ describe('routes', () => {
     routes.push(
       ...createRecommendRoutes({ store: api.store, evaluator: shopEvaluator }).routes.map(
         (r) => `${r.method} /recommendations`,
+      ),
+    );
+    routes.push(
+      ...createPolicyRoutes({ evaluator: shopEvaluator }).routes.map(
+        (r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`,
       ),
     );
     routes.sort();

@@ -121,7 +121,8 @@ export type SortField =
   | 'DestNamespace'
   | 'DestType';
 
-export type StepOutcome = 'matched' | 'no-match' | 'end-of-tier' | 'profile' | 'skipped-tier' | 'not-selected';
+/** `pass`: a rule with action Pass matched and handed the flow to the next tier. */
+export type StepOutcome = 'matched' | 'no-match' | 'end-of-tier' | 'profile' | 'skipped-tier' | 'pass';
 
 export interface ApiStep {
   tier: string;
@@ -131,9 +132,9 @@ export interface ApiStep {
   ruleIndex?: number;
   /** Human sentences, e.g. "selector app == 'web' matched labels app=web". */
   because: string[];
-  /** The deciding rule as YAML. */
+  /** The deciding policy as written, rendered as YAML. */
   yaml?: string;
-  /** 1-based lines of `yaml` to highlight. */
+  /** 1-based lines of `yaml` that hold the deciding rule. */
   highlight?: { line: number; reason: string }[];
 }
 
@@ -196,6 +197,8 @@ export interface PolicyStats extends VerdictCounts {
   namespace: string;
   tier: string;
   rules: RuleStats[];
+  /** The same counts from the pending traces (staged policies enforced). */
+  pending: VerdictCounts & { rules: RuleStats[] };
 }
 
 export interface PolicyStatsResponse {

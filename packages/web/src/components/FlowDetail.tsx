@@ -1,7 +1,7 @@
 // The detail panel of one flow: why (explanation), the enforced and pending traces, every field, raw JSON.
 import { useState } from 'react';
 import type { ApiError } from '../api/client.ts';
-import type { ApiExplanation, ApiFlow, ApiPolicyHit, ExplainResponse } from '../api/types.ts';
+import type { ApiExplanation, ApiFlow, ApiPolicyHit, ApiStep, ExplainResponse, StepOutcome } from '../api/types.ts';
 import { displayName, displayNamespace, formatBytes, formatDateTime, reporterLabel } from '../data/format.ts';
 import { hitRow } from '../data/policyHits.ts';
 import { ActionBadge, CodeBlock, StateMessage, Tabs, VerdictChange } from './common.tsx';
@@ -107,13 +107,13 @@ function WhyView({ explain, differs }: { explain: FlowDetailProps['explain']; di
   );
 }
 
-const OUTCOME_LABEL: Record<string, string> = {
+const OUTCOME_LABEL: Record<StepOutcome, string> = {
   matched: 'matched',
   'no-match': 'no rule matched',
   'end-of-tier': 'end of tier',
   profile: 'profile',
   'skipped-tier': 'tier skipped',
-  'not-selected': 'not selected',
+  pass: 'passed to the next tier',
 };
 
 function ExplanationView({
@@ -132,43 +132,85 @@ function ExplanationView({
       <h3>
         {title}: <ActionBadge action={e.action} />
       </h3>
-      {e.sides.map((side) => (
-        <div className="explain-side" key={`${side.direction}:${side.endpoint}`}>
-          <h4>
-            {side.direction} at {side.endpoint}: <ActionBadge action={side.action} />
-          </h4>
-          <ol className="steps">
-            {side.steps.map((s, i) => (
-              // biome-ignore lint/suspicious/noArrayIndexKey: steps are an ordered, fixed list
-              <li key={i} className={`step step-${s.outcome}`} data-testid="explain-step" data-outcome={s.outcome}>
-                <div className="step-head">
-                  <span className="step-tier">tier {s.tier || 'default'}</span>
-                  {s.policy ? (
-                    <span className="step-policy">
-                      {s.policy.kind} {s.policy.namespace ? `${s.policy.namespace}/` : ''}
-                      {s.policy.name}
-                    </span>
-                  ) : null}
-                  <span className={`outcome outcome-${s.outcome}`}>{OUTCOME_LABEL[s.outcome] ?? s.outcome}</span>
-                  {s.action && <ActionBadge action={s.action} />}
-                  {s.ruleIndex !== undefined && s.ruleIndex >= 0 && <span className="muted">rule {s.ruleIndex}</span>}
-                </div>
-                {s.because.length > 0 && (
-                  <ul className="because">
-                    {s.because.map((b, j) => (
-                      // biome-ignore lint/suspicious/noArrayIndexKey: sentences may repeat
-                      <li key={j}>{b}</li>
+      {e.sides.map((side) => {
+        // The walk stops at the step that decides the side, so the last step is the deciding one.
+        const deciding = side.steps.length - 1;
+        const decider = side.steps[deciding];
+        return (
+          <div className="explain-side" key={`${side.direction}:${side.endpoint}`}>
+            <h4>
+              {side.direction} at {side.endpoint}: <ActionBadge action={side.action} />
+            </h4>
+            {decider && (
+              <p className="decided-by" data-testid="decided-by">
+                Decided by {decisionText(decider)}
+              </p>
+            )}
+            <ol className="steps">
+              {side.steps.map((s, i) => (
+                <li
+                  // biome-ignore lint/suspicious/noArrayIndexKey: steps are an ordered, fixed list
+                  key={i}
+                  className={`step step-${s.outcome}${i === deciding ? ' step-deciding' : ''}`}
+                  data-testid="explain-step"
+                  data-outcome={s.outcome}
+                  data-deciding={i === deciding}
+                >
+                  <div className="step-head">
+                    <span className="step-tier">tier {s.tier || 'default'}</span>
+                    {s.policy ? (
+                      <span className="step-policy">
+                        {s.policy.kind} {s.policy.namespace ? `${s.policy.namespace}/` : ''}
+                        {s.policy.name}
+                      </span>
+                    ) : null}
+                    <span className={`outcome outcome-${s.outcome}`}>{OUTCOME_LABEL[s.outcome] ?? s.outcome}</span>
+                    {s.action && <ActionBadge action={s.action} />}
+                    {s.ruleIndex !== undefined && s.ruleIndex >= 0 && <span className="muted">rule {s.ruleIndex}</span>}
+                  </div>
+                  {s.because.length > 0 && (
+                    <ul className="because">
+                      {s.because.map((b, j) => (
+                        // biome-ignore lint/suspicious/noArrayIndexKey: sentences may repeat
+                        <li key={j}>{b}</li>
+                      ))}
+                    </ul>
+                  )}
+                  {s.yaml &&
+                    (i === deciding ? (
+                      <CodeBlock text={s.yaml} highlight={s.highlight ?? []} testId="explain-yaml" />
+                    ) : (
+                      // Rules that only passed the flow on are context: their YAML stays folded.
+                      <details className="policy-yaml">
+                        <summary>Policy YAML</summary>
+                        <CodeBlock text={s.yaml} highlight={s.highlight ?? []} testId="explain-yaml" />
+                      </details>
                     ))}
-                  </ul>
-                )}
-                {s.yaml && <CodeBlock text={s.yaml} highlight={s.highlight ?? []} testId="explain-yaml" />}
-              </li>
-            ))}
-          </ol>
-        </div>
-      ))}
+                </li>
+              ))}
+            </ol>
+          </div>
+        );
+      })}
     </section>
   );
+}
+
+/** "end of tier application after storefront/application.frontend (Deny)", "rule 0 of platform.allow-dns (Allow)". */
+function decisionText(s: ApiStep): string {
+  const policy = s.policy ? `${s.policy.namespace ? `${s.policy.namespace}/` : ''}${s.policy.name}` : '';
+  const action = s.action ? ` (${s.action})` : '';
+  switch (s.outcome) {
+    case 'end-of-tier':
+      return `the end of tier ${s.tier}${policy ? ` after ${policy}` : ''}: no rule matched${action}`;
+    case 'matched':
+    case 'pass':
+      return `rule ${s.ruleIndex ?? '?'} of ${policy || 'a policy'} in tier ${s.tier}${action}`;
+    case 'profile':
+      return `${policy ? `profile ${policy}` : 'the profiles'}${action}`;
+    default:
+      return `${OUTCOME_LABEL[s.outcome]}${policy ? ` ${policy}` : ''}${action}`;
+  }
 }
 
 export function TraceTable({

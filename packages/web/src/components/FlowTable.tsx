@@ -28,9 +28,9 @@ const WIDTHS: Record<ColumnId, string> = {
   endTime: '100px',
   action: 'minmax(120px, 0.9fr)',
   pendingAction: '132px',
-  sourceNamespace: 'minmax(110px, 1fr)',
+  sourceNamespace: 'minmax(140px, 1fr)',
   sourceName: 'minmax(140px, 1.5fr)',
-  destNamespace: 'minmax(110px, 1fr)',
+  destNamespace: 'minmax(130px, 1fr)',
   destName: 'minmax(140px, 1.5fr)',
   proto: '84px',
   destPort: '68px',
@@ -111,9 +111,21 @@ export interface FlowTableProps {
   onRowClick: (index: number, flow: ApiFlow) => void;
   /** Shown instead of rows when there are none. */
   empty: ReactNode;
+  /** The quick search `rows` were filtered with; exposed as `data-query` so tests can tell when a search has rendered. */
+  query: string;
 }
 
-export function FlowTable({ rows, prefs, sort, onSort, selectedKey, cursor, onRowClick, empty }: FlowTableProps) {
+export function FlowTable({
+  rows,
+  prefs,
+  sort,
+  onSort,
+  selectedKey,
+  cursor,
+  onRowClick,
+  empty,
+  query,
+}: FlowTableProps) {
   const columnVisibility = useMemo<ColumnVisibilityState>(
     () => Object.fromEntries(prefs.hidden.map((id) => [id, false])),
     [prefs.hidden],
@@ -173,7 +185,7 @@ export function FlowTable({ rows, prefs, sort, onSort, selectedKey, cursor, onRo
   const items = virtualizer.getVirtualItems();
 
   return (
-    <div className="flow-table" data-testid="flow-table" data-rows={rows.length}>
+    <div className="flow-table" data-testid="flow-table" data-rows={rows.length} data-query={query}>
       <div className="flow-row flow-head" style={{ gridTemplateColumns }}>
         {visible.map((c) => {
           const sortCol = SORT_OF[c.id as ColumnId];

@@ -1,6 +1,7 @@
 // SVG service graph with pan (drag) and zoom (wheel). Edges are drawn in one memoized layer so panning is cheap.
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import type { GraphEdge } from '../api/types.ts';
+import { displayNamespace } from '../data/format.ts';
 import { edgeChanges, edgeVerdict, type GraphLayout, type PlacedNode } from '../data/graphLayout.ts';
 
 export type VerdictMode = 'enforced' | 'pending';
@@ -129,7 +130,7 @@ export function ServiceGraph({ layout, edges, mode, selection, onSelect }: Servi
           <g key={c.namespace} className="cluster">
             <circle cx={c.x} cy={c.y} r={c.r} />
             <text x={c.x} y={c.y - c.r - 8} textAnchor="middle">
-              {c.namespace || 'Global'}
+              {displayNamespace(c.namespace)}
             </text>
           </g>
         ))}

@@ -195,6 +195,7 @@ export function FlowsPage() {
             openFlow(view.flow === k ? null : k);
           }}
           empty={empty}
+          query={q}
         />
       </div>
       {selected ? (

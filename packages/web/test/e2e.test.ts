@@ -1,0 +1,268 @@
+// The UI end to end: the real `verdict serve` (memory store, embedded demo and its traffic) in this
+// process, the built UI from packages/web/dist, driven by headless Debian Chromium through
+// playwright-core. Also writes the screenshots in docs/screenshots.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createTrafficGenerator } from '@verdict/demo';
+import { BUCKET_SECONDS, bucketStart } from '@verdict/flows';
+import { type RunningVerdict, resolveConfig, silentLogger, startVerdict } from '@verdict/server';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const WEB_DIR = join(ROOT, 'packages/web/dist');
+const SCREENSHOTS = join(ROOT, 'docs/screenshots');
+const CHROMIUM = '/usr/bin/chromium';
+const VIEWPORT = { width: 1400, height: 900 };
+
+let running: RunningVerdict;
+let context: BrowserContext;
+let profileDir: string;
+
+/** The start of the newest bucket this file has rolled the store over to (0 = none yet). */
+let rolledTo = 0;
+
+/**
+ * Ingests one bucket of fresh demo traffic into the bucket the store is filling, then rolls the
+ * store over twice so that the live stream delivers it (a bucket streams once the next one is
+ * complete). Moves the store's clock ahead of the wall clock instead of waiting 30 s.
+ */
+async function streamFreshBucket(): Promise<number> {
+  const start = Math.max(bucketStart(Date.now() / 1000), rolledTo);
+  const generator = createTrafficGenerator({ cluster: running.evaluator().state, seed: start, now: start });
+  const report = await running.pipeline.submitRaw(generator.next(start + BUCKET_SECONDS), 'e2e');
+  rolledTo = start + 2 * BUCKET_SECONDS;
+  running.store.tick(rolledTo);
+  return report.stored;
+}
+
+async function open(path: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${running.httpUrl}${path}`);
+  return page;
+}
+
+const rowCount = async (page: Page) => Number(await page.getByTestId('flow-table').getAttribute('data-rows'));
+
+/** Waits for the live stream and at least one row. */
+async function waitForRows(page: Page): Promise<number> {
+  await page.locator('[data-testid="stream-status"][data-status="live"]').waitFor();
+  await page.getByTestId('flow-row').first().waitFor();
+  return rowCount(page);
+}
+
+const cellTexts = (page: Page, column: string) =>
+  page.$$eval(`[data-testid="flow-row"] .col-${column}`, (cells) => cells.map((c) => c.textContent ?? ''));
+
+const screenshot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+
+beforeAll(async () => {
+  if (!existsSync(join(WEB_DIR, 'index.html'))) {
+    // `npm test` builds the UI in `pretest`; a direct `vitest run` may not have.
+    const { build } = await import('vite');
+    await build({ root: join(ROOT, 'packages/web'), logLevel: 'warn' });
+  }
+  const resolved = resolveConfig(
+    { store: 'memory', 'http-port': '0', 'grpc-port': '-1', 'demo-traffic': true, 'web-dir': WEB_DIR },
+    {},
+  );
+  if (!resolved.ok) throw new Error(JSON.stringify(resolved.errors));
+  running = await startVerdict(resolved.config, silentLogger);
+  await running.pipeline.drain();
+
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  profileDir = mkdtempSync(join(tmpdir(), 'verdict-e2e-chromium-'));
+  // launchPersistentContext is playwright's way of passing --user-data-dir.
+  context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+    viewport: VIEWPORT,
+    colorScheme: 'light',
+    locale: 'en-GB',
+    timezoneId: 'UTC',
+  });
+  context.setDefaultTimeout(15_000);
+}, 90_000);
+
+afterAll(async () => {
+  await context?.close();
+  await running?.close();
+  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+});
+
+describe('flow logs', () => {
+  it('shows the demo flows in the live table', async () => {
+    const page = await open('/');
+    const rows = await waitForRows(page);
+    expect(rows).toBeGreaterThan(10);
+    const actions = await page.$$eval('[data-testid="flow-row"]', (els) => els.map((e) => e.dataset.action));
+    expect(new Set(actions)).toEqual(new Set(['Allow', 'Deny']));
+    await screenshot(page, 'flow-logs');
+    await page.close();
+  });
+
+  it('narrows the rows with a source namespace filter set in the UI, and keeps it across a reload', async () => {
+    const page = await open('/');
+    const unfiltered = await waitForRows(page);
+    await page.getByTestId('filter-source-namespace').click();
+    await page.getByTestId('filter-source-namespace-options').getByText('storefront', { exact: true }).click();
+    await page.waitForURL(/[?&]source_namespace=storefront\b/);
+
+    const check = async () => {
+      await page.locator('[data-testid="filter-source-namespace"]', { hasText: 'storefront' }).waitFor();
+      await page.waitForFunction(() => {
+        const cells = [...document.querySelectorAll('[data-testid="flow-row"] .col-sourceNamespace')];
+        return cells.length > 0 && cells.every((c) => c.textContent === 'storefront');
+      });
+      const namespaces = await cellTexts(page, 'sourceNamespace');
+      expect(namespaces.length).toBeGreaterThan(0);
+      expect(new Set(namespaces)).toEqual(new Set(['storefront']));
+      expect(await rowCount(page)).toBeLessThan(unfiltered);
+    };
+    await check();
+    await page.reload();
+    expect(new URL(page.url()).searchParams.getAll('source_namespace')).toEqual(['storefront']);
+    await waitForRows(page);
+    await check();
+    await page.close();
+  });
+
+  it('opens a row: the explanation with the deciding rule highlighted in its YAML, and both traces', async () => {
+    const page = await open('/?source_namespace=storefront&dest_namespace=storefront&action=Allow');
+    await waitForRows(page);
+    await page.getByTestId('flow-row').first().click();
+    const detail = page.getByTestId('flow-detail');
+    await detail.waitFor();
+
+    const enforced = detail.getByTestId('explanation-enforced');
+    await enforced.waitFor();
+    await expect(enforced.locator('h3').textContent()).resolves.toMatch(/Enforced: Allow/);
+    const decided = enforced.locator('[data-testid="explain-step"][data-deciding="true"]').first();
+    await expect(decided.getAttribute('data-outcome')).resolves.toBe('matched');
+    await expect(decided.textContent()).resolves.toMatch(/application\.(frontend|api-gateway)/);
+    const yaml = decided.getByTestId('explain-yaml');
+    await expect(yaml.textContent()).resolves.toMatch(/kind: NetworkPolicy[\s\S]*action: Allow/);
+    expect(await yaml.locator('[data-highlighted="true"]').count()).toBeGreaterThan(0);
+    await expect(detail.getByTestId('explanation-pending').isVisible()).resolves.toBe(true);
+
+    await detail.getByTestId('detail-tabs-policies').click();
+    for (const id of ['trace-enforced', 'trace-pending']) {
+      const trace = detail.getByTestId(id);
+      await trace.waitFor();
+      expect(await trace.getByTestId('trace-row').count()).toBeGreaterThan(0);
+      await expect(trace.getByTestId('trace-row').last().textContent()).resolves.toMatch(/application\.\S+Allow/);
+    }
+    await page.close();
+  });
+
+  it('holds new flows while paused and adds them on resume', async () => {
+    const page = await open('/');
+    await waitForRows(page);
+    await page.getByTestId('pause-button').click();
+    await expect(page.getByTestId('pause-button').getAttribute('aria-pressed')).resolves.toBe('true');
+    const before = await rowCount(page);
+
+    expect(await streamFreshBucket()).toBeGreaterThan(0);
+    // The stream delivered them (they are held), yet the table did not change.
+    await page
+      .getByTestId('stream-status')
+      .filter({ hasText: /Paused — [1-9][\d.,k]* new flows waiting/ })
+      .waitFor();
+    expect(await rowCount(page)).toBe(before);
+    expect(await streamFreshBucket()).toBeGreaterThan(0);
+    await page.waitForTimeout(1_000); // two batcher flushes: nothing may reach the table
+    expect(await rowCount(page)).toBe(before);
+
+    await page.getByTestId('pause-button').click();
+    await page.waitForFunction(
+      (n) => Number(document.querySelector('[data-testid="flow-table"]')?.getAttribute('data-rows')) > n,
+      before,
+    );
+    await expect(page.getByTestId('stream-status').textContent()).resolves.toBe('Live');
+    await page.close();
+  });
+});
+
+describe('the new user: why was frontend → postgres denied?', () => {
+  it('filters to the flow, opens it and reads the end-of-tier deny of tier application', async () => {
+    const page = await open('/?source_namespace=storefront&dest_namespace=data');
+    await waitForRows(page);
+    await page.getByTestId('filter-action').click();
+    await page.getByTestId('filter-action-Deny').check();
+    await page.waitForURL(/[?&]action=Deny\b/);
+    await page.keyboard.press('Escape');
+
+    const row = page.locator('[data-testid="flow-row"][data-action="Deny"]', { hasText: 'postgres' }).first();
+    await row.click();
+    const detail = page.getByTestId('flow-detail');
+    await expect(detail.locator('.side-title').textContent()).resolves.toMatch(
+      /storefront\/frontend.*data\/postgres.*5432/,
+    );
+
+    const enforced = detail.getByTestId('explanation-enforced');
+    await enforced.waitFor();
+    await expect(enforced.locator('h3').textContent()).resolves.toMatch(/Enforced: Deny/);
+    const endOfTier = enforced.locator('[data-testid="explain-step"][data-outcome="end-of-tier"]');
+    expect(await endOfTier.count()).toBeGreaterThan(0);
+    const text = await endOfTier.first().textContent();
+    expect(text).toContain('tier application');
+    expect(text).toContain('storefront/application.frontend');
+    expect(text).toMatch(/end of tier.*Deny/);
+    expect(text).toContain('no rule in tier application matched; its default action is Deny');
+    await expect(endOfTier.first().getAttribute('data-deciding')).resolves.toBe('true');
+    await expect(enforced.getByTestId('decided-by').first().textContent()).resolves.toBe(
+      'Decided by the end of tier application after storefront/application.frontend: no rule matched (Deny)',
+    );
+    await screenshot(page, 'flow-detail');
+    await page.close();
+  });
+});
+
+describe('policies board', () => {
+  it('lists the tiers in evaluation order with flow counts', async () => {
+    const tiers = (await (await fetch(`${running.httpUrl}/api/v1/tiers`)).json()) as {
+      items: { name: string; order: number | null }[];
+    };
+    const orders = tiers.items.map((t) => t.order ?? Number.POSITIVE_INFINITY);
+    expect(orders).toEqual([...orders].sort((a, b) => a - b));
+
+    const page = await open('/policies');
+    await page.getByTestId('tier').first().waitFor();
+    const shown = await page.$$eval('[data-testid="tier"]', (els) => els.map((e) => e.dataset.tier));
+    expect(shown).toEqual(tiers.items.map((t) => t.name));
+    expect(shown.slice(0, 3)).toEqual(['security', 'platform', 'application']);
+
+    // Counts arrive after the tiers; wait for any non-zero policy count.
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('[data-testid="policy-counts"] .count')].some((c) => c.textContent !== '0'),
+    );
+    const frontend = page.locator('[data-testid="policy-row"][data-policy="storefront/application.frontend"]');
+    const [allowed, denied] = await frontend.locator('.count').allTextContents();
+    expect(Number(allowed)).toBeGreaterThan(0);
+    expect(Number(denied)).toBeGreaterThan(0); // the end-of-tier denies it owns (postgres)
+    await screenshot(page, 'policies');
+    await page.close();
+  });
+});
+
+describe('service graph', () => {
+  it('draws workloads and the traffic between them', async () => {
+    const page = await open('/graph');
+    await page.getByTestId('graph-node').first().waitFor();
+    expect(await page.getByTestId('graph-node').count()).toBeGreaterThan(5);
+    expect(await page.getByTestId('graph-edge').count()).toBeGreaterThan(5);
+    expect(await page.locator('[data-testid="graph-edge"][data-verdict="deny"]').count()).toBeGreaterThan(0);
+    await screenshot(page, 'service-graph');
+    await page.close();
+  });
+});
