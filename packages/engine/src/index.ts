@@ -1,6 +1,6 @@
 // @verdict/engine: Calico selectors, policy resources, compile and evaluate. No I/O.
 export type * from './evaluate/index.ts';
-export { createEvaluator, effectiveSelector, policyId, specId } from './evaluate/index.ts';
+export { createEvaluator, effectiveSelector, hitKindOf, policyId, specId } from './evaluate/index.ts';
 export type { WhiskerPolicyHit } from './hits/json.ts';
 export { hitToWhiskerJson } from './hits/json.ts';
 export type { PolicyStringError } from './hits/strings.ts';

@@ -2,7 +2,7 @@
 import { compileFilterParts } from './filter.ts';
 import { canonicalKey, flowKeyString, intersectLabels, mergeLabels } from './key.ts';
 import type { Flow, FlowKey, FlowResult } from './model.ts';
-import { checkHintType, checkRange, collectHints, flowStoreError, hintPage, paginate, sortResults } from './query.ts';
+import { checkHintType, checkRange, flowStoreError, hintsOf, listOf } from './query.ts';
 import { computeStatistics } from './stats.ts';
 import type { FlowFilter, TimeRange } from './store.ts';
 import { createStreamHub, startTicker, wallClock } from './stream.ts';
@@ -230,17 +230,13 @@ export function createMemoryStore(options: StoreOptions = {}): MemoryFlowStore {
     },
     async list(q) {
       ensureOpen();
-      const results = sortResults(matching(q.range, q.filter), q.sortBy);
-      const p = paginate(results, q.page, q.pageSize);
-      return { totalPages: p.totalPages, totalResults: p.totalResults, flows: p.items };
+      return listOf(matching(q.range, q.filter), q);
     },
     async hints(q) {
       ensureOpen();
+      // Checked before the scan, so a bad type fails fast.
       checkHintType(q.type);
-      const values = new Set<string>();
-      for (const r of matching(q.range, q.filter)) collectHints(r.flow.key, q.type, values);
-      const p = hintPage(values, q.page, q.pageSize);
-      return { totalPages: p.totalPages, totalResults: p.totalResults, values: p.items };
+      return hintsOf(matching(q.range, q.filter), q);
     },
     subscribe(fromTime, filter, onFlow) {
       ensureOpen();

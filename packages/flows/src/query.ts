@@ -1,6 +1,6 @@
 // The parts of List and FilterHints that every back-end shares: errors, sorting, paging, hint values.
 import type { FlowKey, FlowResult } from './model.ts';
-import type { HintType, SortBy, TimeRange } from './store.ts';
+import type { HintsQuery, HintsResult, HintType, ListQuery, ListResult, SortBy, TimeRange } from './store.ts';
 
 export type FlowStoreErrorCode =
   | 'invalid-range'
@@ -126,4 +126,19 @@ export function collectHints(key: FlowKey, type: HintType, into: Set<string>): v
 /** Distinct values, plain string sort, paged. */
 export function hintPage(values: Set<string>, page?: number, pageSize?: number): Page<string> {
   return paginate([...values].sort(), page, pageSize);
+}
+
+/** List semantics shared by the stores: sort, then page, over the flows that matched. */
+export function listOf(results: FlowResult[], q: ListQuery): ListResult {
+  const p = paginate(sortResults(results, q.sortBy), q.page, q.pageSize);
+  return { totalPages: p.totalPages, totalResults: p.totalResults, flows: p.items };
+}
+
+/** Hint semantics shared by the stores: distinct values of the matched flows, sorted and paged. */
+export function hintsOf(results: Iterable<FlowResult>, q: HintsQuery): HintsResult {
+  checkHintType(q.type);
+  const values = new Set<string>();
+  for (const r of results) collectHints(r.flow.key, q.type, values);
+  const p = hintPage(values, q.page, q.pageSize);
+  return { totalPages: p.totalPages, totalResults: p.totalResults, values: p.items };
 }

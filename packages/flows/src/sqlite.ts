@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { compileFilterParts } from './filter.ts';
 import { flowKeyString, hashString, intersectLabels, mergeLabels, parseFlowKey, pendingVerdict } from './key.ts';
 import type { Flow, FlowKey, FlowResult } from './model.ts';
-import { checkHintType, checkRange, collectHints, flowStoreError, hintPage, paginate, sortResults } from './query.ts';
+import { checkHintType, checkRange, flowStoreError, hintsOf, listOf } from './query.ts';
 import { computeStatistics } from './stats.ts';
 import type { FlowFilter, StringMatch, TimeRange } from './store.ts';
 import { createStreamHub, startTicker, wallClock } from './stream.ts';
@@ -522,17 +522,13 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
     },
     async list(q) {
       ensureOpen();
-      const results = sortResults(matching(q.range, q.filter), q.sortBy);
-      const p = paginate(results, q.page, q.pageSize);
-      return { totalPages: p.totalPages, totalResults: p.totalResults, flows: p.items };
+      return listOf(matching(q.range, q.filter), q);
     },
     async hints(q) {
       ensureOpen();
+      // Checked before the scan, so a bad type fails fast.
       checkHintType(q.type);
-      const values = new Set<string>();
-      for (const r of matching(q.range, q.filter)) collectHints(r.flow.key, q.type, values);
-      const p = hintPage(values, q.page, q.pageSize);
-      return { totalPages: p.totalPages, totalResults: p.totalResults, values: p.items };
+      return hintsOf(matching(q.range, q.filter), q);
     },
     subscribe(fromTime, filter, onFlow) {
       ensureOpen();

@@ -9,6 +9,7 @@ import {
   type Evaluator,
   type FlowVerdict,
   type HitKind,
+  hitKindOf,
   type PolicyHit,
   type PolicyKind,
   type PolicySpec,
@@ -147,17 +148,6 @@ export interface InvalidSelector {
 const EXAMPLES = 3;
 const PEERS = 20;
 const PROGRESS_EVERY = 20_000;
-
-const HIT_KIND: Readonly<Record<PolicyKind, HitKind>> = {
-  NetworkPolicy: 'CalicoNetworkPolicy',
-  GlobalNetworkPolicy: 'GlobalNetworkPolicy',
-  StagedNetworkPolicy: 'StagedNetworkPolicy',
-  StagedGlobalNetworkPolicy: 'StagedGlobalNetworkPolicy',
-  StagedKubernetesNetworkPolicy: 'StagedKubernetesNetworkPolicy',
-  KubernetesNetworkPolicy: 'NetworkPolicy',
-  AdminNetworkPolicy: 'AdminNetworkPolicy',
-  BaselineAdminNetworkPolicy: 'BaselineAdminNetworkPolicy',
-};
 
 // ---------------------------------------------------------------------------------------------
 // Which endpoints a change can touch
@@ -530,7 +520,7 @@ function unexercisedRules(changeSet: ChangeSet, exercised: ReadonlySet<string>):
   for (const staged of changeSet.policies) {
     if (staged.staged && staged.stagedAction === 'Delete') continue;
     const spec = promoteSpec(staged);
-    const kind = HIT_KIND[spec.kind];
+    const kind = hitKindOf(spec.kind);
     for (const direction of ['Ingress', 'Egress'] as const) {
       if (!spec.types.includes(direction)) continue;
       const rules = direction === 'Ingress' ? spec.ingress : spec.egress;

@@ -43,7 +43,7 @@ export interface CompiledTier {
   readonly defaultAction: 'Deny' | 'Pass';
 }
 
-const HIT_KINDS: Readonly<Record<PolicyKind, HitKind>> = {
+const HIT_KIND_OF: Readonly<Record<PolicyKind, HitKind>> = {
   NetworkPolicy: 'CalicoNetworkPolicy',
   GlobalNetworkPolicy: 'GlobalNetworkPolicy',
   StagedNetworkPolicy: 'StagedNetworkPolicy',
@@ -53,6 +53,9 @@ const HIT_KINDS: Readonly<Record<PolicyKind, HitKind>> = {
   AdminNetworkPolicy: 'AdminNetworkPolicy',
   BaselineAdminNetworkPolicy: 'BaselineAdminNetworkPolicy',
 };
+
+/** The Goldmane kind that flow logs name a policy of this kind by. */
+export const hitKindOf = (kind: PolicyKind): HitKind => HIT_KIND_OF[kind];
 
 /** The enforced kind a staged kind stands in for. */
 const ENFORCED_COUNTERPART: Partial<Readonly<Record<PolicyKind, PolicyKind>>> = {
@@ -75,7 +78,7 @@ export function compilePolicy(spec: PolicySpec, index: ClusterIndex): CompiledPo
   return {
     spec,
     id: specId(spec),
-    hitKind: HIT_KINDS[spec.kind],
+    hitKind: hitKindOf(spec.kind),
     selector: index.memoSelector(selectorFromAst(effectiveSelector(spec))),
     ingress: rules('Ingress'),
     egress: rules('Egress'),

@@ -2,7 +2,7 @@
 // `longs: Number, enums: String, defaults: true, oneofs: true`, camelCase field names) and Verdict's
 // flow model (calico-observability §2). Decoders validate and return errors as values.
 import type { HitAction, HitKind, PolicyHit, PolicyHitRef, Result } from '@verdict/engine';
-import { err, ok } from '@verdict/engine';
+import { err, HIT_KINDS, ok } from '@verdict/engine';
 import type {
   EndpointType,
   Flow,
@@ -204,19 +204,7 @@ const ENDPOINT_TYPES: Readonly<Record<string, EndpointType | undefined>> = {
 };
 const REPORTERS: Readonly<Record<string, Reporter | undefined>> = { Src: 'Src', Dst: 'Dst' };
 const MATCH_TYPES: Readonly<Record<string, MatchType | undefined>> = { Exact: 'Exact', Fuzzy: 'Fuzzy' };
-const HIT_KINDS: Readonly<Record<string, HitKind | undefined>> = {
-  CalicoNetworkPolicy: 'CalicoNetworkPolicy',
-  GlobalNetworkPolicy: 'GlobalNetworkPolicy',
-  StagedNetworkPolicy: 'StagedNetworkPolicy',
-  StagedGlobalNetworkPolicy: 'StagedGlobalNetworkPolicy',
-  StagedKubernetesNetworkPolicy: 'StagedKubernetesNetworkPolicy',
-  NetworkPolicy: 'NetworkPolicy',
-  AdminNetworkPolicy: 'AdminNetworkPolicy',
-  BaselineAdminNetworkPolicy: 'BaselineAdminNetworkPolicy',
-  Profile: 'Profile',
-  EndOfTier: 'EndOfTier',
-  ClusterNetworkPolicy: 'ClusterNetworkPolicy',
-};
+const KINDS: Readonly<Record<string, HitKind | undefined>> = Object.fromEntries(HIT_KINDS.map((kind) => [kind, kind]));
 const SORTS: Readonly<Record<string, SortBy | undefined>> = {
   Time: 'Time',
   DestName: 'DestName',
@@ -358,7 +346,7 @@ export function policyHitFromProto(pb: PbPolicyHit, path = 'policy_hit'): Result
 function decodeHit(value: unknown, path: string): PolicyHit {
   const pb = record(value, path);
   const hit: PolicyHit = {
-    kind: enumValue(HIT_KINDS, pb.kind, `${path}.kind`, 'policy kind'),
+    kind: enumValue(KINDS, pb.kind, `${path}.kind`, 'policy kind'),
     namespace: text(pb.namespace, `${path}.namespace`),
     name: text(pb.name, `${path}.name`),
     tier: text(pb.tier, `${path}.tier`),
@@ -369,7 +357,7 @@ function decodeHit(value: unknown, path: string): PolicyHit {
   if (pb.trigger !== null && pb.trigger !== undefined) {
     const t = record(pb.trigger, `${path}.trigger`);
     hit.trigger = {
-      kind: enumValue(HIT_KINDS, t.kind, `${path}.trigger.kind`, 'policy kind'),
+      kind: enumValue(KINDS, t.kind, `${path}.trigger.kind`, 'policy kind'),
       namespace: text(t.namespace, `${path}.trigger.namespace`),
       name: text(t.name, `${path}.trigger.name`),
       tier: text(t.tier, `${path}.trigger.tier`),
@@ -504,7 +492,7 @@ function decodePolicyMatch(value: unknown, path: string): PolicyMatch {
   const pb = record(value, path);
   const match: PolicyMatch = {};
   if (pb.kind !== undefined && pb.kind !== 'KindUnspecified') {
-    match.kind = enumValue(HIT_KINDS, pb.kind, `${path}.kind`, 'policy kind');
+    match.kind = enumValue(KINDS, pb.kind, `${path}.kind`, 'policy kind');
   }
   for (const field of ['tier', 'namespace', 'name'] as const) {
     const v = pb[field];
