@@ -8,6 +8,8 @@ import { type Entity, type EntityContext, hostEndpointEntity, networkSetEntity, 
 /** What an IP is, as far as rule selectors are concerned (reference §6.2 "belongs to"). */
 export interface IpIdentity {
   readonly ip: Ip;
+  /** The address as written. */
+  readonly text: string;
   /** The pod or host endpoint that owns the IP. */
   readonly owner: Entity | undefined;
   /** Network sets whose CIDRs contain the IP. */
@@ -108,7 +110,7 @@ export class ClusterIndex {
     if (identity) return identity;
     const ip = parseIp(ipText);
     if (!ip) return undefined;
-    identity = { ip, owner: this.owners.get(ipText), networkSets: this.containingSets(ip) };
+    identity = { ip, text: ipText, owner: this.owners.get(ipText), networkSets: this.containingSets(ip) };
     if (this.identities.size >= IDENTITY_CACHE_LIMIT) this.forgetIdentities();
     this.identities.set(ipText, identity);
     return identity;

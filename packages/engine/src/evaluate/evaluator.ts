@@ -184,10 +184,10 @@ export function createEvaluator(initial: ClusterState): Evaluator {
   const perEndpoint: (EndpointPolicies | undefined)[] = [];
 
   /** Verdicts by source identity, destination identity and protocol/port; dropped on every change. */
-  let verdicts = new WeakMap<IpIdentity, Map<IpIdentity, Map<number, { ok: true; value: FlowVerdict }>>>();
+  let verdicts = new Map<IpIdentity, Map<IpIdentity, Map<number, { ok: true; value: FlowVerdict }>>>();
   let cachedVerdicts = 0;
   const forgetVerdicts = () => {
-    verdicts = new WeakMap();
+    verdicts = new Map();
     cachedVerdicts = 0;
   };
   function rememberVerdict(facts: FlowFacts, key: number, result: { ok: true; value: FlowVerdict }): void {
@@ -343,8 +343,8 @@ export function createEvaluator(initial: ClusterState): Evaluator {
             dst && (dstUniform ? ingress : walk(dst, 'Ingress', facts, scope)),
           );
     const verdict: FlowVerdict = {
-      source: endpointInfo(facts.src, facts.srcIp),
-      destination: endpointInfo(facts.dst, facts.dstIp),
+      source: endpointInfo(facts.src),
+      destination: endpointInfo(facts.dst),
       protocol: facts.protocol,
       enforced,
       pending: inScope(PENDING),
@@ -355,14 +355,15 @@ export function createEvaluator(initial: ClusterState): Evaluator {
 
   return {
     evaluate(query, options) {
-      const resolved = resolveFlow(query);
-      if (!resolved.ok) return resolved;
-      const facts = resolved.value;
+      const ends = resolveEnds(query);
+      if (!ends.ok) return ends;
+      const { src, dst, protocol } = ends.value;
       // Without a source port or ICMP fields a verdict depends only on the two IPs, protocol and port.
       const cacheable = query.sourcePort === undefined && query.icmp === undefined;
-      const key = (facts.protocol * 65536 + facts.dstPort) * 2 + (options?.whatIf ? 1 : 0);
-      const cached = cacheable ? verdicts.get(facts.src)?.get(facts.dst)?.get(key) : undefined;
+      const key = (protocol * 65536 + query.destPort) * 2 + (options?.whatIf ? 1 : 0);
+      const cached = cacheable ? verdicts.get(src)?.get(dst)?.get(key) : undefined;
       if (cached) return cached;
+      const facts = factsOf(src, dst, protocol, query);
       const result = ok(evaluateFacts(facts, options?.whatIf === true));
       if (cacheable) rememberVerdict(facts, key, result);
       return result;
@@ -388,7 +389,7 @@ export function createEvaluator(initial: ClusterState): Evaluator {
 
     endpoint(ref) {
       const resolved = resolveEndpoint(ref, 'source', undefined);
-      return resolved.ok ? endpointInfo(resolved.value.identity, resolved.value.ip) : undefined;
+      return 'code' in resolved ? undefined : endpointInfo(resolved);
     },
 
     upsertPolicy(spec) {
@@ -444,43 +445,41 @@ export function createEvaluator(initial: ClusterState): Evaluator {
     },
   };
 
-  function resolveEndpoint(
-    endpoint: EndpointRef,
-    path: string,
-    family: 4 | 6 | undefined,
-  ): Result<{ identity: IpIdentity; ip: string }, EvaluateError> {
-    if ('ip' in endpoint) {
-      const identity = index.identify(endpoint.ip);
-      if (!identity)
-        return err({ code: 'invalid-ip', message: `${endpoint.ip} is not an IP address`, path: `${path}.ip` });
-      return ok({ identity, ip: endpoint.ip });
+  /** The identity of one end of a flow, or what is wrong with it. */
+  function resolveEndpoint(endpoint: EndpointRef, path: string, family: 4 | 6 | undefined): IpIdentity | EvaluateError {
+    // Field reads rather than `in` checks: queries arrive in several shapes and this is the hot path.
+    const { ip, namespace, name, hostEndpoint } = endpoint as Partial<{
+      ip: string;
+      namespace: string;
+      name: string;
+      hostEndpoint: string;
+    }>;
+    if (ip !== undefined) {
+      return index.identify(ip) ?? { code: 'invalid-ip', message: `${ip} is not an IP address`, path: `${path}.ip` };
     }
     const entity =
-      'hostEndpoint' in endpoint
-        ? index.hostEndpointsByName.get(endpoint.hostEndpoint)
-        : index.pod(endpoint.namespace, endpoint.name);
+      hostEndpoint !== undefined ? index.hostEndpointsByName.get(hostEndpoint) : index.pod(namespace ?? '', name ?? '');
     if (!entity) {
-      const label =
-        'hostEndpoint' in endpoint
-          ? `host endpoint ${endpoint.hostEndpoint}`
-          : `pod ${endpoint.namespace}/${endpoint.name}`;
-      return err({ code: 'unknown-endpoint', message: `${label} is not in the cluster state`, path });
+      const label = hostEndpoint !== undefined ? `host endpoint ${hostEndpoint}` : `pod ${namespace}/${name}`;
+      return { code: 'unknown-endpoint', message: `${label} is not in the cluster state`, path };
     }
     const primary = index.primaryIdentity(entity);
-    if (!primary)
-      return err({ code: 'unknown-endpoint', message: `${describeEntity(entity)} has no IP address`, path });
-    if (family === undefined || primary.ip.family === family) return ok({ identity: primary, ip: primaryIp(entity) });
+    if (!primary) return { code: 'unknown-endpoint', message: `${describeEntity(entity)} has no IP address`, path };
+    if (family === undefined || primary.ip.family === family) return primary;
     // A dual-stack endpoint: use its address of the other end's family.
     const text = (entity.pod?.ips ?? entity.hostEndpoint?.expectedIPs ?? []).find(
       (candidate) => familyOf(candidate) === family,
     );
     const identity = text === undefined ? undefined : index.identify(text);
-    if (!text || !identity) return ok({ identity: primary, ip: primaryIp(entity) });
+    if (!identity) return primary;
     // An IP shared by several endpoints belongs to the one named in the query.
-    return ok({ identity: identity.owner === entity ? identity : { ...identity, owner: entity }, ip: text });
+    return identity.owner === entity ? identity : { ...identity, owner: entity };
   }
 
-  function resolveFlow(query: FlowQuery): Result<FlowFacts, EvaluateError> {
+  /** Checks the query and resolves both ends; the facts rules test are built only when needed. */
+  function resolveEnds(
+    query: FlowQuery,
+  ): Result<{ src: IpIdentity; dst: IpIdentity; protocol: number }, EvaluateError> {
     const protocol = protocolNumber(query.protocol);
     if (protocol === undefined) {
       return err({
@@ -503,31 +502,38 @@ export function createEvaluator(initial: ClusterState): Evaluator {
           ? familyOf(query.destination.ip)
           : undefined;
     const src = resolveEndpoint(query.source, 'source', family);
-    if (!src.ok) return src;
-    const dst = resolveEndpoint(query.destination, 'destination', src.value.identity.ip.family);
-    if (!dst.ok) return dst;
-    if (src.value.identity.ip.family !== dst.value.identity.ip.family) {
+    if ('code' in src) return err(src);
+    const dst = resolveEndpoint(query.destination, 'destination', src.ip.family);
+    if ('code' in dst) return err(dst);
+    if (src.ip.family !== dst.ip.family) {
       return err({
         code: 'mixed-families',
         message: 'source and destination are of different IP families',
         path: 'destination',
       });
     }
-    return ok({
-      family: src.value.identity.ip.family,
-      protocol,
-      srcIp: src.value.ip,
-      dstIp: dst.value.ip,
-      src: src.value.identity,
-      dst: dst.value.identity,
-      srcPort: query.sourcePort,
-      dstPort: query.destPort,
-      icmp: query.icmp,
-    });
+    return ok({ src, dst, protocol });
+  }
+
+  function resolveFlow(query: FlowQuery): Result<FlowFacts, EvaluateError> {
+    const ends = resolveEnds(query);
+    return ends.ok ? ok(factsOf(ends.value.src, ends.value.dst, ends.value.protocol, query)) : ends;
   }
 }
 
-const primaryIp = (entity: Entity): string => entity.pod?.ips[0] ?? entity.hostEndpoint?.expectedIPs[0] ?? '';
+function factsOf(src: IpIdentity, dst: IpIdentity, protocol: number, query: FlowQuery): FlowFacts {
+  return {
+    family: src.ip.family,
+    protocol,
+    srcIp: src.text,
+    dstIp: dst.text,
+    src,
+    dst,
+    srcPort: query.sourcePort,
+    dstPort: query.destPort,
+    icmp: query.icmp,
+  };
+}
 
 function familyOf(ip: string): 4 | 6 | undefined {
   return ip.includes(':') ? 6 : ip.includes('.') ? 4 : undefined;
@@ -628,10 +634,10 @@ function combine(egress: Walk | SideVerdict | undefined, ingress: Walk | SideVer
 const endpointInfos = new WeakMap<IpIdentity, EndpointInfo>();
 
 /** How flow logs show the endpoint; computed once per IP identity. */
-function endpointInfo(identity: IpIdentity, ip: string): EndpointInfo {
+function endpointInfo(identity: IpIdentity): EndpointInfo {
   let info = endpointInfos.get(identity);
-  if (!info || info.ip !== ip) {
-    info = describeEndpoint(identity, ip);
+  if (!info) {
+    info = describeEndpoint(identity, identity.text);
     endpointInfos.set(identity, info);
   }
   return info;
