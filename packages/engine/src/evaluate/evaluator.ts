@@ -259,15 +259,15 @@ export function createEvaluator(initial: ClusterState): Evaluator {
         first ??= policy;
         if (!policy.spec.staged) allStaged = false;
         const rules = (direction === 'Ingress' ? policy.ingress : policy.egress) ?? [];
-        const noMatch: string[] = [];
+        const noMatch: string[] | undefined = steps && [];
         for (const rule of rules) {
-          const matched = steps ? recordRule(rule, flow, noMatch) : ruleMatches(rule, flow);
+          const matched = noMatch ? recordRule(rule, flow, noMatch) : ruleMatches(rule, flow);
           if (!matched || rule.spec.action === 'Log') continue;
           const action = rule.spec.action;
-          pushHit(hits, ref(policy), action, rule.index);
+          pushHit(hits, policy.ref, action, rule.index);
           steps?.push({
             tier: group.tier.name,
-            policy: ref(policy),
+            policy: policy.ref,
             outcome: action === 'Pass' ? 'pass' : 'matched',
             action,
             ruleIndex: rule.index,
@@ -283,9 +283,9 @@ export function createEvaluator(initial: ClusterState): Evaluator {
         }
         steps?.push({
           tier: group.tier.name,
-          policy: ref(policy),
+          policy: policy.ref,
           outcome: 'no-match',
-          because: rules.length === 0 ? ['the policy has no rules for this direction'] : noMatch,
+          because: rules.length === 0 || !noMatch ? ['the policy has no rules for this direction'] : noMatch,
           ...sourceOf(policy),
         });
       }
@@ -302,10 +302,10 @@ export function createEvaluator(initial: ClusterState): Evaluator {
       const action = group.tier.defaultAction;
       const because = [`no rule in tier ${group.tier.name} matched; its default action is ${action}`];
       if (action === 'Deny') {
-        pushEndOfTier(hits, group.tier.name, action, ref(first));
+        pushEndOfTier(hits, group.tier.name, action, first.ref);
         steps?.push({
           tier: group.tier.name,
-          policy: ref(first),
+          policy: first.ref,
           outcome: 'end-of-tier',
           action,
           ruleIndex: -1,
@@ -314,10 +314,10 @@ export function createEvaluator(initial: ClusterState): Evaluator {
         return { action: 'Deny', hits };
       }
       // End-of-tier Pass is reported only when the tier holds nothing but staged policies (§6.3).
-      if (allStaged) pushEndOfTier(hits, group.tier.name, action, ref(first));
+      if (allStaged) pushEndOfTier(hits, group.tier.name, action, first.ref);
       steps?.push({
         tier: group.tier.name,
-        policy: ref(first),
+        policy: first.ref,
         outcome: 'end-of-tier',
         action,
         ruleIndex: -1,
@@ -573,15 +573,6 @@ function pushEndOfTier(hits: PolicyHit[], tier: string, action: HitAction, trigg
     ruleIndex: -1,
     trigger,
   });
-}
-
-function ref(policy: CompiledPolicy): PolicyHitRef {
-  return {
-    kind: policy.hitKind,
-    namespace: policy.spec.namespace ?? '',
-    name: policy.spec.name,
-    tier: policy.spec.tier,
-  };
 }
 
 function sourceOf(policy: CompiledPolicy): { policySource?: SourceRef } {

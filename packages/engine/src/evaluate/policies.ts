@@ -1,6 +1,6 @@
 // Policies compiled for evaluation: the effective endpoint selector (reference §3), compiled
 // rules per direction, sort position and the scopes in which the policy is active.
-import type { Direction, HitKind, PolicyKind, PolicySpec, Tier } from '../model.ts';
+import type { Direction, HitKind, PolicyHitRef, PolicyKind, PolicySpec, Tier } from '../model.ts';
 import {
   and,
   equals,
@@ -25,7 +25,8 @@ export type ScopeBit = typeof ENFORCED | typeof PENDING | typeof WHAT_IF;
 export interface CompiledPolicy {
   readonly spec: PolicySpec;
   readonly id: string;
-  readonly hitKind: HitKind;
+  /** How traces name the policy. */
+  readonly ref: PolicyHitRef;
   readonly selector: MemoSelector;
   /** undefined when the policy's types leave that direction out. */
   readonly ingress: readonly CompiledRule[] | undefined;
@@ -78,7 +79,7 @@ export function compilePolicy(spec: PolicySpec, index: ClusterIndex): CompiledPo
   return {
     spec,
     id: specId(spec),
-    hitKind: hitKindOf(spec.kind),
+    ref: { kind: hitKindOf(spec.kind), namespace: spec.namespace ?? '', name: spec.name, tier: spec.tier },
     selector: index.memoSelector(selectorFromAst(effectiveSelector(spec))),
     ingress: rules('Ingress'),
     egress: rules('Egress'),
