@@ -83,6 +83,28 @@ describe('rehearse on the demo shop', () => {
     ]);
   });
 
+  it('does not call a flow newly denied when the other side already denies it, before and after', async () => {
+    // catalog's port scan into payments is denied today by payments' default-deny; denying it at
+    // the source too changes which policy decides, not the flow's fate.
+    const report = await impact(`apiVersion: projectcalico.org/v3
+kind: StagedNetworkPolicy
+metadata: {name: application.catalog-egress, namespace: shop}
+spec:
+  tier: application
+  order: 1
+  selector: app == 'catalog'
+  types: [Egress]
+  egress:
+    - action: Deny
+      destination:
+        namespaceSelector: projectcalico.org/name == 'payments'
+    - action: Pass
+`);
+    expect(report.totals.newlyDenied).toBe(0);
+    expect(report.decidedDifferently.length).toBeGreaterThan(0);
+    expect(report.decidedDifferently.every((g) => g.namespace === 'shop' && g.direction === 'Egress')).toBe(true);
+  });
+
   it.each([
     ['a PolicyDeletions entry', DELETE_KAFKA_FREEZE],
     ['a staged Delete', STAGED_DELETE_KAFKA_FREEZE],

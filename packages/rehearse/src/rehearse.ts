@@ -288,8 +288,12 @@ export async function rehearse(
     const decidedBy = decision(afterSide);
     const previouslyDecidedBy = decision(beforeSide);
     const found = { before: beforeSide, after: afterSide, decidedBy, previouslyDecidedBy };
-    if (beforeSide.action === 'Allow' && afterSide.action === 'Deny') return { kind: 'newlyDenied', ...found };
-    if (beforeSide.action === 'Deny' && afterSide.action === 'Allow') return { kind: 'newlyAllowed', ...found };
+    // The flow's fate is both sides together: a side that flips while the other side denies
+    // before and after changes which policy decides, not whether the flow gets through.
+    const flowBefore = b.value.enforced.action;
+    const flowAfter = a.value.enforced.action;
+    if (flowBefore === 'Allow' && afterSide.action === 'Deny') return { kind: 'newlyDenied', ...found };
+    if (flowAfter === 'Allow' && beforeSide.action === 'Deny') return { kind: 'newlyAllowed', ...found };
     if (decisionId(decidedBy) !== decisionId(previouslyDecidedBy)) return { kind: 'decidedDifferently', ...found };
     return { kind: 'same' };
   };

@@ -1,20 +1,26 @@
-// The shell: header with navigation, cluster summary and theme toggle; routes to the three pages.
+// The shell: header with navigation, cluster summary and theme toggle; routes to the pages.
 import { useSummary } from './hooks/useApi.ts';
 import { onLinkClick, useLocation } from './hooks/useLocation.ts';
 import { useTheme } from './hooks/usePrefs.ts';
 import { FlowsPage } from './pages/FlowsPage.tsx';
 import { GraphPage } from './pages/GraphPage.tsx';
 import { PoliciesPage } from './pages/PoliciesPage.tsx';
+import { RecommendPage } from './pages/RecommendPage.tsx';
+import { RehearsePage } from './pages/RehearsePage.tsx';
 
 const ROUTES = [
   { path: '/', label: 'Flow logs', testId: 'nav-flows' },
   { path: '/policies', label: 'Policies', testId: 'nav-policies' },
   { path: '/graph', label: 'Service graph', testId: 'nav-graph' },
+  { path: '/rehearse', label: 'Rehearse', testId: 'nav-rehearse' },
+  { path: '/recommend', label: 'Recommend', testId: 'nav-recommend' },
 ] as const;
 
 function routeOf(pathname: string): (typeof ROUTES)[number]['path'] {
   if (pathname.startsWith('/policies')) return '/policies';
   if (pathname.startsWith('/graph')) return '/graph';
+  if (pathname.startsWith('/rehearse')) return '/rehearse';
+  if (pathname.startsWith('/recommend')) return '/recommend';
   return '/'; // '/', '/flow-logs' (Whisker's route) and anything unknown
 }
 
@@ -65,6 +71,8 @@ export function App() {
         {route === '/' && <FlowsPage />}
         {route === '/policies' && <PoliciesPage />}
         {route === '/graph' && <GraphPage />}
+        {route === '/rehearse' && <RehearsePage />}
+        {route === '/recommend' && <RecommendPage />}
       </main>
     </div>
   );

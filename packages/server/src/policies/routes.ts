@@ -23,6 +23,18 @@ const KINDS = new Set<PolicyKind>([
 
 const ref = (spec: PolicySpec) => ({ kind: spec.kind, namespace: spec.namespace ?? '', name: spec.name });
 
+/**
+ * The body is loaded on its own, so the loader warns about every tier it does not define; drop the
+ * warnings for tiers the cluster state already has (they are not a problem once applied).
+ */
+function withoutKnownTierWarnings(issues: readonly Issue[], evaluator: Evaluator): Issue[] {
+  const known = evaluator.state.tiers.map((t) => `tier ${JSON.stringify(t.name)} is not defined`);
+  return issues.filter(
+    (issue) =>
+      !(issue.path === 'spec.tier' && issue.severity === 'warning' && known.some((k) => issue.message.includes(k))),
+  );
+}
+
 /** Routes relative to /api/v1. */
 export function createPolicyRoutes(deps: PolicyRoutesDeps): Hono {
   const app = new Hono();
@@ -49,7 +61,7 @@ export function createPolicyRoutes(deps: PolicyRoutesDeps): Hono {
     }
     const evaluator = deps.evaluator();
     for (const spec of state.policies) evaluator.upsertPolicy(spec);
-    return c.json({ applied: state.policies.map(ref), issues });
+    return c.json({ applied: state.policies.map(ref), issues: withoutKnownTierWarnings(issues, evaluator) });
   });
 
   app.delete('/policies/:kind/:namespace/:name', (c) => {

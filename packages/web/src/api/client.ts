@@ -1,6 +1,9 @@
 // The only module that calls fetch(). Every failure becomes an ApiError.
 import type {
   ApiErrorBody,
+  ApiIssue,
+  ApiIssuesErrorBody,
+  AppliedPolicies,
   ClusterSummary,
   ExplainResponse,
   FilterHintsResponse,
@@ -8,7 +11,11 @@ import type {
   GraphGroup,
   GraphResponse,
   HintType,
+  PolicyKey,
   PolicyStatsResponse,
+  Promotion,
+  Recommendation,
+  Rehearsal,
   SortField,
   TiersResponse,
   VerdictFilters,
@@ -20,12 +27,15 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly path: string | undefined;
-  constructor(status: number, code: string, message: string, path?: string) {
+  /** Positioned problems of submitted YAML; empty for other errors. */
+  readonly issues: readonly ApiIssue[];
+  constructor(status: number, code: string, message: string, path?: string, issues: readonly ApiIssue[] = []) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.path = path;
+    this.issues = issues;
   }
   get isBadRequest(): boolean {
     return this.status === 400;
@@ -53,37 +63,75 @@ export function filtersParam(filters: VerdictFilters | WhiskerFilters): string |
   return Object.keys(filters).length === 0 ? undefined : JSON.stringify(filters);
 }
 
-function isErrorBody(v: unknown): v is ApiErrorBody {
+function isErrorBody(v: unknown): v is ApiIssuesErrorBody {
   return typeof v === 'object' && v !== null && 'error' in v && typeof (v as ApiErrorBody).error === 'object';
 }
 
-async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
+interface RequestOptions {
+  method?: 'GET' | 'POST' | 'DELETE';
+  /** A JSON body (objects) or raw text (YAML). */
+  body?: unknown;
+  accept?: string;
+  signal?: AbortSignal | undefined;
+}
+
+/** One request; non-2xx answers become ApiErrors with the server's code, message, path and issues. */
+async function request(url: string, init: RequestOptions = {}): Promise<{ res: Response; text: string }> {
+  const headers: Record<string, string> = { accept: init.accept ?? 'application/json' };
+  let body: string | undefined;
+  if (init.body !== undefined) {
+    if (typeof init.body === 'string') {
+      body = init.body;
+      headers['content-type'] = 'application/yaml';
+    } else {
+      body = JSON.stringify(init.body);
+      headers['content-type'] = 'application/json';
+    }
+  }
   let res: Response;
   try {
-    res = await fetch(url, { headers: { accept: 'application/json' }, ...(signal ? { signal } : {}) });
+    res = await fetch(url, {
+      method: init.method ?? 'GET',
+      headers,
+      ...(body === undefined ? {} : { body }),
+      ...(init.signal ? { signal: init.signal } : {}),
+    });
   } catch (e) {
-    if (signal?.aborted) throw e;
+    if (init.signal?.aborted) throw e;
     throw new ApiError(0, 'network', `Cannot reach the Verdict server (${(e as Error).message}).`);
   }
   const text = await res.text();
+  if (!res.ok) {
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    if (isErrorBody(parsed)) {
+      const { code, message, path, issues } = parsed.error;
+      throw new ApiError(res.status, code ?? 'error', message ?? res.statusText, path, issues ?? []);
+    }
+    // whisker-backend style {"error": "message"}
+    const legacy = (parsed as { error?: unknown } | undefined)?.error;
+    throw new ApiError(res.status, 'http', typeof legacy === 'string' ? legacy : `${res.status} ${res.statusText}`);
+  }
+  return { res, text };
+}
+
+async function requestJson<T>(url: string, init: RequestOptions = {}): Promise<T> {
+  const { res, text } = await request(url, init);
   let body: unknown;
   try {
     body = text ? JSON.parse(text) : undefined;
   } catch {
     body = undefined;
   }
-  if (!res.ok) {
-    if (isErrorBody(body)) {
-      const { code, message, path } = body.error;
-      throw new ApiError(res.status, code ?? 'error', message ?? res.statusText, path);
-    }
-    // whisker-backend style {"error": "message"}
-    const legacy = (body as { error?: unknown } | undefined)?.error;
-    throw new ApiError(res.status, 'http', typeof legacy === 'string' ? legacy : `${res.status} ${res.statusText}`);
-  }
   if (body === undefined) throw new ApiError(res.status, 'bad_response', `Expected JSON from ${url}`);
   return body as T;
 }
+
+const getJson = <T>(url: string, signal?: AbortSignal): Promise<T> => requestJson<T>(url, { signal });
 
 export interface TimeRange {
   /** Unix seconds, or negative seconds relative to now. */
@@ -127,6 +175,33 @@ export const api = {
       buildUrl('/api/v1/graph', { start: p.start, end: p.end, filters: filtersParam(p.filters), group: p.group }),
       signal,
     );
+  },
+  /** Starts a rehearsal job (202); poll `rehearsal(id)` until it is done. */
+  startRehearsal(
+    p: { changeSet: string; start: number; end: number; allowBreaking?: string[] },
+    signal?: AbortSignal,
+  ): Promise<Rehearsal> {
+    return requestJson('/api/v1/rehearsals', { method: 'POST', body: p, signal });
+  },
+  rehearsal(id: string, signal?: AbortSignal): Promise<Rehearsal> {
+    return getJson(`/api/v1/rehearsals/${encodeURIComponent(id)}`, signal);
+  },
+  promote(changeSet: string, signal?: AbortSignal): Promise<Promotion> {
+    return requestJson('/api/v1/promote', { method: 'POST', body: { changeSet }, signal });
+  },
+  recommendations(
+    p: { namespace: string; workload?: string; dialect: string; tier?: string; start: number },
+    signal?: AbortSignal,
+  ): Promise<Recommendation> {
+    return getJson(buildUrl('/api/v1/recommendations', p), signal);
+  },
+  /** Applies policy YAML (typically staged policies) to Verdict's cluster state. */
+  applyPolicies(yaml: string, signal?: AbortSignal): Promise<AppliedPolicies> {
+    return requestJson('/api/v1/policies', { method: 'POST', body: yaml, signal });
+  },
+  removePolicy(p: PolicyKey, signal?: AbortSignal): Promise<{ removed: PolicyKey }> {
+    const path = [p.kind, p.namespace || '-', p.name].map(encodeURIComponent).join('/');
+    return requestJson(`/api/v1/policies/${path}`, { method: 'DELETE', signal });
   },
   summary(signal?: AbortSignal): Promise<ClusterSummary> {
     return getJson('/api/v1/cluster/summary', signal);

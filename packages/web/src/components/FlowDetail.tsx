@@ -218,11 +218,14 @@ export function TraceTable({
   help,
   hits,
   testId,
+  compact = false,
 }: {
   title: string;
   help: string;
   hits: readonly ApiPolicyHit[];
   testId: string;
+  /** Narrow: namespace/name in one column, no policy index (for two traces side by side). */
+  compact?: boolean;
 }) {
   return (
     <section className="trace" data-testid={testId}>
@@ -233,16 +236,27 @@ export function TraceTable({
       ) : (
         <table className="data-table">
           <thead>
-            <tr>
-              <th>Kind</th>
-              <th>Namespace</th>
-              <th>Policy name</th>
-              <th>Tier</th>
-              <th>Action</th>
-              <th>Policy index</th>
-              <th>Rule index</th>
-              <th>Triggered by</th>
-            </tr>
+            {compact ? (
+              <tr>
+                <th>Kind</th>
+                <th>Policy</th>
+                <th>Tier</th>
+                <th>Action</th>
+                <th>Rule</th>
+                <th>Triggered by</th>
+              </tr>
+            ) : (
+              <tr>
+                <th>Kind</th>
+                <th>Namespace</th>
+                <th>Policy name</th>
+                <th>Tier</th>
+                <th>Action</th>
+                <th>Policy index</th>
+                <th>Rule index</th>
+                <th>Triggered by</th>
+              </tr>
+            )}
           </thead>
           <tbody>
             {hits.map((h, i) => {
@@ -254,13 +268,19 @@ export function TraceTable({
                     {r.kind}
                     {r.staged && <span className="tag tag-staged">staged</span>}
                   </td>
-                  <td>{r.namespace}</td>
-                  <td>{r.name}</td>
+                  {compact ? (
+                    <td>{r.namespace && r.name ? `${r.namespace}/${r.name}` : r.name}</td>
+                  ) : (
+                    <>
+                      <td>{r.namespace}</td>
+                      <td>{r.name}</td>
+                    </>
+                  )}
                   <td>{r.tier}</td>
                   <td>
                     <ActionBadge action={r.action} />
                   </td>
-                  <td>{r.policyIndex}</td>
+                  {!compact && <td>{r.policyIndex}</td>}
                   <td>{r.ruleIndex}</td>
                   <td>
                     {r.trigger ? (

@@ -170,3 +170,33 @@ export function Tabs<T extends string>({
     </div>
   );
 }
+
+/** Copies `text` to the clipboard and says whether that worked. */
+export function CopyButton({ text, label = 'Copy', testId }: { text: string; label?: string; testId?: string }) {
+  const [status, setStatus] = useState<'idle' | 'copied' | 'failed'>('idle');
+  useEffect(() => {
+    if (status === 'idle') return;
+    const t = setTimeout(() => setStatus('idle'), 2000);
+    return () => clearTimeout(t);
+  }, [status]);
+  return (
+    <button
+      type="button"
+      data-testid={testId}
+      data-status={status}
+      onClick={() => {
+        const clip = navigator.clipboard;
+        if (!clip) {
+          setStatus('failed');
+          return;
+        }
+        clip.writeText(text).then(
+          () => setStatus('copied'),
+          () => setStatus('failed'),
+        );
+      }}
+    >
+      {status === 'copied' ? 'Copied ✓' : status === 'failed' ? 'Copy failed: select the text' : label}
+    </button>
+  );
+}

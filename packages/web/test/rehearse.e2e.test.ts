@@ -1,0 +1,285 @@
+// The Rehearse and Recommend pages end to end, with their own in-process `verdict serve` (memory
+// store, embedded demo and its traffic; staging changes its cluster state, so it is not shared with
+// e2e.test.ts) and headless Debian Chromium through playwright-core. Writes docs/screenshots
+// rehearse.png and recommend.png.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createTrafficGenerator, SCAN_PORTS } from '@verdict/demo';
+import { BUCKET_SECONDS, bucketStart } from '@verdict/flows';
+import { type RunningVerdict, resolveConfig, silentLogger, startVerdict } from '@verdict/server';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const WEB_DIR = join(ROOT, 'packages/web/dist');
+const SCREENSHOTS = join(ROOT, 'docs/screenshots');
+const CHROMIUM = '/usr/bin/chromium';
+
+/** payments has only Kubernetes policies: selecting its pods in tier application ends them in its end-of-tier deny. */
+const PAYMENTS_DEFAULT_DENY = `apiVersion: projectcalico.org/v3
+kind: StagedNetworkPolicy
+metadata:
+  name: application.default-deny
+  namespace: payments
+spec:
+  tier: application
+  order: 1
+  selector: all()
+  types: [Ingress]
+`;
+const SELECTOR_LINE = PAYMENTS_DEFAULT_DENY.split('\n').findIndex((l) => l.includes('selector:')) + 1;
+
+let running: RunningVerdict;
+let context: BrowserContext;
+let profileDir: string;
+
+async function open(path: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${running.httpUrl}${path}`);
+  return page;
+}
+
+async function getJson<T>(path: string): Promise<T> {
+  const res = await fetch(`${running.httpUrl}${path}`);
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+interface FlowItem {
+  destNamespace: string;
+  destPort: number;
+  action: string;
+  policies: { pending: { name: string }[] };
+}
+const flowsWhere = (filters: object, start = -3600) =>
+  getJson<{ items: FlowItem[] }>(
+    `/api/v1/flows?start=${start}&pageSize=1000&filters=${encodeURIComponent(JSON.stringify(filters))}`,
+  );
+const exact = (value: string) => [{ value, type: 'Exact' }];
+
+const stagedPolicyNames = async () =>
+  (await getJson<{ items: { policies: { kind: string; namespace: string; name: string }[] }[] }>('/api/v1/tiers')).items
+    .flatMap((t) => t.policies)
+    .filter((p) => p.kind === 'StagedNetworkPolicy' && p.namespace === 'shop')
+    .map((p) => p.name);
+
+/** Ingests one bucket of fresh demo traffic and rolls the store over so that it is listed. */
+async function ingestFreshBucket(): Promise<void> {
+  const start = bucketStart(Date.now() / 1000);
+  const generator = createTrafficGenerator({ cluster: running.evaluator().state, seed: start, now: start });
+  await running.pipeline.submitRaw(generator.next(start + BUCKET_SECONDS), 'e2e-rehearse');
+  running.store.tick(start + 2 * BUCKET_SECONDS);
+}
+
+const editor = (page: Page) => page.getByTestId('rehearse-editor-input');
+const section = (page: Page, id: string) => page.locator(`[data-testid="impact-section"][data-section="${id}"]`);
+
+async function rehearseAndWait(page: Page): Promise<void> {
+  await page.getByTestId('rehearse-button').click();
+  await page.getByTestId('impact-report').waitFor();
+}
+
+beforeAll(async () => {
+  if (!existsSync(join(WEB_DIR, 'index.html'))) {
+    const { build } = await import('vite');
+    await build({ root: join(ROOT, 'packages/web'), logLevel: 'warn' });
+  }
+  const resolved = resolveConfig(
+    { store: 'memory', 'http-port': '0', 'grpc-port': '-1', 'demo-traffic': true, 'web-dir': WEB_DIR },
+    {},
+  );
+  if (!resolved.ok) throw new Error(JSON.stringify(resolved.errors));
+  running = await startVerdict(resolved.config, silentLogger);
+  await running.pipeline.drain();
+
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  profileDir = mkdtempSync(join(tmpdir(), 'verdict-rehearse-e2e-chromium-'));
+  context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+    viewport: { width: 1400, height: 900 },
+    colorScheme: 'light',
+    locale: 'en-GB',
+    timezoneId: 'UTC',
+  });
+  context.setDefaultTimeout(15_000);
+}, 90_000);
+
+afterAll(async () => {
+  await context?.close();
+  await running?.close();
+  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+});
+
+describe('the new user rehearses a default-deny for payments', () => {
+  it('sees which live flows break and the policy that would deny them, then promotes it', async () => {
+    // Live demo traffic into payments is allowed today: there is something to break.
+    const live = await flowsWhere({ destNamespaces: exact('payments'), destPorts: [8443], reporter: 'Dst' });
+    expect(live.items.filter((f) => f.action === 'Allow').length).toBeGreaterThan(0);
+
+    const page = await open('/rehearse');
+    await expect(page.getByTestId('nav-rehearse').getAttribute('aria-current')).resolves.toBe('page');
+    await page.getByTestId('rehearse-empty').waitFor();
+    await editor(page).fill(PAYMENTS_DEFAULT_DENY);
+    // Tab indents instead of leaving the editor.
+    await editor(page).press('Control+End');
+    await editor(page).press('Tab');
+    await expect(editor(page).inputValue()).resolves.toBe(`${PAYMENTS_DEFAULT_DENY}  `);
+    await expect(page.evaluate(() => document.activeElement?.tagName)).resolves.toBe('TEXTAREA');
+    await editor(page).fill(PAYMENTS_DEFAULT_DENY);
+
+    await rehearseAndWait(page);
+    await expect(page.getByTestId('report-semantics').textContent()).resolves.toContain("Verdict's what-if scope");
+    const denied = Number(await page.getByTestId('total-newlyDenied').getAttribute('data-value'));
+    expect(denied).toBeGreaterThan(0);
+    // "Would be denied" comes first.
+    const order = await page.$$eval('[data-testid="impact-section"]', (els) => els.map((e) => e.dataset.section));
+    expect(order).toEqual(['newlyDenied', 'newlyAllowed', 'decidedDifferently', 'unexercisedRules']);
+
+    const rows = section(page, 'newlyDenied').getByTestId('impact-row');
+    const endpoints = await rows.evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.endpoint ?? ''));
+    expect(endpoints.some((e) => e.startsWith('payments/payments-'))).toBe(true);
+    expect(endpoints.every((e) => e.startsWith('payments/'))).toBe(true);
+    const checkoutRow = rows.filter({ hasText: 'shop/checkout' }).first();
+    await expect(checkoutRow.getAttribute('data-ports')).resolves.toBe('8443');
+    await expect(checkoutRow.getByTestId('impact-decided-by').textContent()).resolves.toContain(
+      'end of tier application after payments/application.default-deny',
+    );
+
+    // Expand: example flows with both traces, and a link to their flow logs.
+    await checkoutRow.getByTestId('impact-expand').click();
+    const example = section(page, 'newlyDenied').getByTestId('impact-example').first();
+    await example.waitFor();
+    await expect(example.getByTestId('example-before').getByTestId('trace-row').last().textContent()).resolves.toMatch(
+      /Allow/,
+    );
+    const after = example.getByTestId('example-after').getByTestId('trace-row');
+    await expect(after.last().textContent()).resolves.toMatch(
+      /EndOfTier.*application.*Deny.*application\.default-deny/,
+    );
+    // Tall enough for the editor, the totals and the expanded group's traces.
+    await page.setViewportSize({ width: 1400, height: 1250 });
+    await page.screenshot({ path: join(SCREENSHOTS, 'rehearse.png') });
+    await page.setViewportSize({ width: 1400, height: 900 });
+
+    await example.getByTestId('example-flows-link').click();
+    await page.waitForURL(/\/\?.*dest_namespace=payments/);
+    const url = new URL(page.url());
+    expect(url.searchParams.get('dest_port')).toBe('8443');
+    expect(url.searchParams.get('source_namespace')).toBe('shop');
+    await page.getByTestId('flow-row').first().waitFor();
+    const destNamespaces = await page.$$eval('[data-testid="flow-row"] .col-destNamespace', (c) =>
+      c.map((x) => x.textContent),
+    );
+    expect(new Set(destNamespaces)).toEqual(new Set(['payments']));
+    await page.goBack();
+
+    // Promote: the enforced NetworkPolicy to apply.
+    await page.getByTestId('promote-button').click();
+    const promoted = await page.getByTestId('promoted-yaml').textContent();
+    expect(promoted).toMatch(/kind: NetworkPolicy/);
+    expect(promoted).not.toMatch(/Staged/);
+    expect(promoted).toMatch(/namespace: payments/);
+    await page.close();
+  });
+
+  it('shows an invalid selector on its line, and keeps the text and range across a reload', async () => {
+    const page = await open('/rehearse');
+    await editor(page).fill(PAYMENTS_DEFAULT_DENY.replace('selector: all()', 'selector: app =='));
+    await page.getByTestId('rehearse-range').selectOption('-900');
+    await page.waitForURL(/[?&]start=-900\b/);
+    await page.getByTestId('rehearse-button').click();
+
+    const annotated = page.getByTestId('editor-annotated-line');
+    await annotated.first().waitFor();
+    expect(await annotated.count()).toBe(1);
+    await expect(annotated.getAttribute('data-line')).resolves.toBe(String(SELECTOR_LINE));
+    await expect(annotated.textContent()).resolves.toMatch(/spec\.selector: .*selector/);
+    const issue = page.getByTestId('issue-list').getByTestId('issue');
+    await expect(issue.getAttribute('data-line')).resolves.toBe(String(SELECTOR_LINE));
+    await expect(page.getByTestId('impact-report').count()).resolves.toBe(0);
+
+    await page.reload();
+    await expect(editor(page).inputValue()).resolves.toContain('selector: app ==');
+    await expect(page.getByTestId('rehearse-range').inputValue()).resolves.toBe('-900');
+    await page.close();
+  });
+});
+
+describe('the new user drafts policies for shop, stages, rehearses and promotes them', () => {
+  it('recommends, stages (new flows get pending traces), rehearses without breaking traffic, promotes, unstages', async () => {
+    const page = await open('/recommend');
+    await page.getByTestId('recommend-empty').waitFor();
+    await page.getByTestId('recommend-namespace').selectOption('shop');
+    await page.getByTestId('recommend-dialect').selectOption('calico');
+    await page.getByTestId('recommend-tier').selectOption('application');
+    await page.getByTestId('recommend-button').click();
+    await page.waitForURL(/[?&]namespace=shop\b.*tier=application/);
+
+    const drafts = page.getByTestId('recommended-policy');
+    await drafts.first().waitFor();
+    const names = await drafts.evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.policy));
+    expect(names).toEqual(
+      expect.arrayContaining(['shop/application.verdict-cart', 'shop/application.verdict-checkout']),
+    );
+    await expect(page.getByTestId('coverage-sentence').textContent()).resolves.toMatch(/^(\d+) of \1 observed/);
+    const cart = drafts.filter({ hasText: 'shop/application.verdict-cart' });
+    await expect(cart.getByTestId('recommended-yaml').textContent()).resolves.toMatch(/kind: StagedNetworkPolicy/);
+    const redisRule = cart.getByTestId('recommended-rule').filter({ hasText: 'data/redis' });
+    await expect(redisRule.textContent()).resolves.toContain('shop/cart → data/redis:6379/tcp');
+    await page.screenshot({ path: join(SCREENSHOTS, 'recommend.png') });
+
+    // Stage: the drafts join Verdict's cluster state, and new flows get pending traces with them.
+    await page.getByTestId('stage-button').click();
+    await page.getByTestId('staged-list').waitFor();
+    expect(await page.getByTestId('staged-policy').count()).toBe(names.length);
+    expect((await stagedPolicyNames()).filter((n) => n.startsWith('application.verdict-')).sort()).toEqual(
+      names.map((n) => n?.replace('shop/', '')).sort(),
+    );
+    await ingestFreshBucket();
+    const fresh = await flowsWhere({ sourceNamespaces: exact('shop'), reporter: 'Src' }, -120);
+    expect(fresh.items.some((f) => f.policies.pending.some((h) => h.name.startsWith('application.verdict-')))).toBe(
+      true,
+    );
+
+    // Rehearse the same YAML: no business traffic breaks. The only flows it would deny are the
+    // demo's port scan from catalog into payments, which payments' ingress already denies.
+    await page.getByTestId('rehearse-recommendation').click();
+    await page.waitForURL(/\/rehearse$/);
+    await expect(page.getByTestId('draft-origin').textContent()).resolves.toContain(
+      'the recommendation for shop (calico)',
+    );
+    await expect(editor(page).inputValue()).resolves.toContain('name: application.verdict-cart');
+    await rehearseAndWait(page);
+    await expect(page.getByTestId('total-newlyAllowed').getAttribute('data-value')).resolves.toBe('0');
+    const deniedRows = await section(page, 'newlyDenied')
+      .getByTestId('impact-row')
+      .evaluateAll((els) =>
+        els.map((e) => ({
+          endpoint: (e as HTMLElement).dataset.endpoint ?? '',
+          ports: ((e as HTMLElement).dataset.ports ?? '').split(',').map(Number),
+          text: e.textContent ?? '',
+        })),
+      );
+    for (const row of deniedRows) {
+      expect(row.endpoint).toMatch(/^shop\/catalog-/);
+      expect(row.text).toMatch(/to payments\//);
+      expect(SCAN_PORTS).toEqual(expect.arrayContaining(row.ports));
+    }
+
+    await page.getByTestId('promote-button').click();
+    const promoted = await page.getByTestId('promoted-yaml').textContent();
+    expect(promoted).toMatch(/kind: NetworkPolicy\n[\s\S]*name: application.verdict-cart/);
+    expect(promoted).not.toMatch(/StagedNetworkPolicy/);
+
+    // Back on Recommend the staged list survived the navigation; Unstage takes them back out.
+    await page.getByTestId('nav-recommend').click();
+    await page.getByTestId('staged-list').waitFor();
+    await page.getByTestId('unstage-button').click();
+    await page.getByTestId('staged-list').waitFor({ state: 'detached' });
+    expect((await stagedPolicyNames()).filter((n) => n.startsWith('application.verdict-'))).toEqual([]);
+    await page.close();
+  });
+});
