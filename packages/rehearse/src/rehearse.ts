@@ -11,7 +11,6 @@ import {
   type HitKind,
   hitKindOf,
   type PolicyHit,
-  type PolicyKind,
   type PolicySpec,
   parseSelector,
   type RuleSpec,
