@@ -1,5 +1,5 @@
-// Wire shapes of /api/v1. packages/web/src/api/types.ts is the UI's copy; contract.test.ts checks
-// that the two agree.
+// Wire shapes of /api/v1. The web UI imports these types as `@verdict/server/api-types`, so the
+// two sides cannot drift apart.
 
 export type Action = 'Allow' | 'Deny';
 export type HitAction = 'Allow' | 'Deny' | 'Pass';

@@ -1,66 +1,41 @@
-// Wire shapes of the Verdict REST API (/api/v1) and the whisker-backend compatible API.
-// This file is the contract with packages/server; keep it in step with it.
+// Wire shapes the UI uses. The /api/v1 shapes are the server's own (packages/server/src/api/types.ts);
+// the rest (filters, whisker-backend, rehearsal and recommendation views) are declared here.
 
-export type Action = 'Allow' | 'Deny';
-export type HitAction = 'Allow' | 'Deny' | 'Pass';
+export type {
+  Action,
+  ApiErrorBody,
+  ApiExplanation,
+  ApiFlow,
+  ApiPolicy,
+  ApiPolicyHit,
+  ApiPolicyRef,
+  ApiSide,
+  ApiStep,
+  ApiTier,
+  ClusterSummary,
+  ExplainResponse,
+  FlowListResponse,
+  GraphEdge,
+  GraphGroup,
+  GraphNode,
+  GraphResponse,
+  HitAction,
+  PolicyStats,
+  PolicyStatsResponse,
+  RuleStats,
+  StepOutcome,
+  TiersResponse,
+  VerdictCounts,
+} from '@verdict/server/api-types';
+
+import type { ApiErrorBody, ApiFlow, ApiPolicyHit, ApiPolicyRef, HitAction } from '@verdict/server/api-types';
+
 export type Reporter = 'Src' | 'Dst';
 export type MatchType = 'Exact' | 'Fuzzy';
 
 export interface Page {
   totalPages: number;
   totalResults: number;
-}
-
-export interface ApiPolicyRef {
-  kind: string;
-  name: string;
-  namespace: string;
-  tier: string;
-}
-
-export interface ApiPolicyHit {
-  /** Goldmane PolicyKind name: CalicoNetworkPolicy, NetworkPolicy, EndOfTier, Profile, Staged*, … */
-  kind: string;
-  name: string;
-  namespace: string;
-  tier: string;
-  action: HitAction;
-  policyIndex: number;
-  ruleIndex: number;
-  trigger: ApiPolicyRef | null;
-}
-
-export interface ApiFlow {
-  /** Same id = same flow key; one ApiFlow per key per 15 s bucket, so (id, startTime) is unique. */
-  id: number;
-  /** Unix seconds. */
-  startTime: number;
-  endTime: number;
-  sourceName: string;
-  sourceNamespace: string;
-  sourceType: string;
-  destName: string;
-  destNamespace: string;
-  destType: string;
-  destPort: number;
-  destServiceName: string;
-  destServiceNamespace: string;
-  destServicePortName: string;
-  destServicePort: number;
-  proto: string;
-  reporter: Reporter;
-  action: Action;
-  pendingAction: Action;
-  sourceLabels: string[];
-  destLabels: string[];
-  packetsIn: number;
-  packetsOut: number;
-  bytesIn: number;
-  bytesOut: number;
-  numConnectionsStarted: number;
-  numConnectionsCompleted: number;
-  numConnectionsLive: number;
-  policies: { enforced: ApiPolicyHit[]; pending: ApiPolicyHit[] };
 }
 
 export interface StringMatch {
@@ -103,18 +78,9 @@ export interface VerdictFilters {
   destCidrs?: string[];
 }
 
-export interface ApiErrorBody {
-  error: { code: string; message: string; path?: string };
-}
-
 /** The error body of submitted YAML that does not load (codes invalid-change-set, invalid-policies). */
 export interface ApiIssuesErrorBody {
   error: ApiErrorBody['error'] & { issues?: ApiIssue[] };
-}
-
-export interface FlowListResponse {
-  total: Page;
-  items: ApiFlow[];
 }
 
 export type SortField =
@@ -125,120 +91,6 @@ export type SortField =
   | 'DestName'
   | 'DestNamespace'
   | 'DestType';
-
-/** `pass`: a rule with action Pass matched and handed the flow to the next tier. */
-export type StepOutcome = 'matched' | 'no-match' | 'end-of-tier' | 'profile' | 'skipped-tier' | 'pass';
-
-export interface ApiStep {
-  tier: string;
-  policy: { kind: string; name: string; namespace: string } | null;
-  outcome: StepOutcome;
-  action?: HitAction;
-  ruleIndex?: number;
-  /** Human sentences, e.g. "selector app == 'web' matched labels app=web". */
-  because: string[];
-  /** The deciding policy as written, rendered as YAML. */
-  yaml?: string;
-  /** 1-based lines of `yaml` that hold the deciding rule. */
-  highlight?: { line: number; reason: string }[];
-}
-
-export interface ApiSide {
-  direction: 'Egress' | 'Ingress';
-  endpoint: string;
-  action: Action;
-  steps: ApiStep[];
-}
-
-export interface ApiExplanation {
-  action: Action;
-  sides: ApiSide[];
-}
-
-export interface ExplainResponse {
-  enforced: ApiExplanation;
-  pending: ApiExplanation;
-}
-
-export interface ApiPolicy {
-  kind: string;
-  name: string;
-  namespace: string;
-  tier: string;
-  order: number | null;
-  staged: boolean;
-  stagedAction: string | null;
-  yaml: string;
-  ingressRules: number;
-  egressRules: number;
-}
-
-export interface ApiTier {
-  name: string;
-  order: number | null;
-  defaultAction: 'Deny' | 'Pass';
-  policies: ApiPolicy[];
-}
-
-export interface TiersResponse {
-  items: ApiTier[];
-}
-
-export interface VerdictCounts {
-  allowed: number;
-  denied: number;
-  passed: number;
-}
-
-export interface RuleStats extends VerdictCounts {
-  direction: 'Ingress' | 'Egress';
-  /** -1 = end of tier. */
-  ruleIndex: number;
-}
-
-export interface PolicyStats extends VerdictCounts {
-  kind: string;
-  name: string;
-  namespace: string;
-  tier: string;
-  rules: RuleStats[];
-  /** The same counts from the pending traces (staged policies enforced). */
-  pending: VerdictCounts & { rules: RuleStats[] };
-}
-
-export interface PolicyStatsResponse {
-  items: PolicyStats[];
-}
-
-export type GraphGroup = 'workload' | 'namespace';
-
-export interface GraphNode {
-  id: string;
-  label: string;
-  namespace: string;
-  type: string;
-}
-
-export interface GraphEdge {
-  source: string;
-  target: string;
-  flows: number;
-  enforced: { allowed: number; denied: number };
-  pending: { allowed: number; denied: number };
-}
-
-export interface GraphResponse {
-  nodes: GraphNode[];
-  edges: GraphEdge[];
-}
-
-export interface ClusterSummary {
-  namespaces: string[];
-  workloads: number;
-  policies: number;
-  staged: number;
-  store: string;
-}
 
 // whisker-backend compatible API (reference calico-observability §4).
 
