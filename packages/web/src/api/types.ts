@@ -28,7 +28,7 @@ export type {
   VerdictCounts,
 } from '@verdict/server/api-types';
 
-import type { ApiErrorBody, ApiFlow, ApiPolicyHit, ApiPolicyRef, HitAction } from '@verdict/server/api-types';
+import type { ApiErrorBody, ApiPolicyHit, ApiPolicyRef, HitAction } from '@verdict/server/api-types';
 
 export type Reporter = 'Src' | 'Dst';
 export type MatchType = 'Exact' | 'Fuzzy';
