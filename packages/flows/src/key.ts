@@ -85,16 +85,8 @@ export function flowKeyString(k: FlowKey): string {
   return `${head.slice(0, -1)},${traceJson(k.policies.enforced)},${traceJson(k.policies.pending)}]`;
 }
 
-/** Serialized traces by array identity: enrichment shares one hits array among many flows. */
-const traceStrings = new WeakMap<readonly PolicyHit[], string>();
-
 function traceJson(hits: readonly PolicyHit[]): string {
-  let text = traceStrings.get(hits);
-  if (text === undefined) {
-    text = JSON.stringify(sortHits(hits).map(hitTuple));
-    traceStrings.set(hits, text);
-  }
-  return text;
+  return JSON.stringify(sortHits(hits).map(hitTuple));
 }
 
 /** Reads back a `flowKeyString`; the traces come out sorted. */
