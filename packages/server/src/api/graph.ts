@@ -14,27 +14,52 @@ function node(group: GraphGroup, type: string, namespace: string, name: string):
   return { id: `${global ? '-' : namespace}/${name}`, label: name, namespace: global ? '-' : namespace, type };
 }
 
-/** Each listed flow adds 1 to its edge's `flows` and to the enforced / pending verdict it had. */
+/** A node and the edges leaving it, by target. */
+interface Entry {
+  node: GraphNode;
+  out: Map<Entry, GraphEdge>;
+}
+
+/**
+ * Each listed flow adds 1 to its edge's `flows` and to the enforced / pending verdict it had.
+ * Linear in the flows, with no string built per flow: endpoints are looked up by namespace → name →
+ * type (a flow list at DESIGN scale holds tens of thousands of flows between a few thousand nodes).
+ */
 export function buildGraph(flows: Iterable<Flow>, group: GraphGroup): GraphResponse {
-  const nodes = new Map<string, GraphNode>();
-  const edges = new Map<string, GraphEdge>();
+  const byId = new Map<string, Entry>();
+  const lookup = new Map<string, Map<string, Map<string, Entry>>>();
+  const entry = (type: string, namespace: string, name: string): Entry => {
+    let names = lookup.get(namespace);
+    if (!names) lookup.set(namespace, (names = new Map()));
+    const key = group === 'namespace' && namespace !== '-' && namespace !== '' ? '' : name;
+    let types = names.get(key);
+    if (!types) names.set(key, (types = new Map()));
+    const tkey = key === '' && name !== '' ? '' : type;
+    let e = types.get(tkey);
+    if (e) return e;
+    const n = node(group, type, namespace, name);
+    // Different (type, name) pairs can share an id (a namespace's endpoints, or `-/name` of two types).
+    e = byId.get(n.id);
+    if (!e) byId.set(n.id, (e = { node: n, out: new Map() }));
+    types.set(tkey, e);
+    return e;
+  };
+  let edgeCount = 0;
   for (const flow of flows) {
     const k = flow.key;
-    const source = node(group, k.sourceType, k.sourceNamespace, k.sourceName);
-    const target = node(group, k.destType, k.destNamespace, k.destName);
-    if (!nodes.has(source.id)) nodes.set(source.id, source);
-    if (!nodes.has(target.id)) nodes.set(target.id, target);
-    const id = `${source.id}\0${target.id}`;
-    let edge = edges.get(id);
+    const source = entry(k.sourceType, k.sourceNamespace, k.sourceName);
+    const target = entry(k.destType, k.destNamespace, k.destName);
+    let edge = source.out.get(target);
     if (!edge) {
       edge = {
-        source: source.id,
-        target: target.id,
+        source: source.node.id,
+        target: target.node.id,
         flows: 0,
         enforced: { allowed: 0, denied: 0 },
         pending: { allowed: 0, denied: 0 },
       };
-      edges.set(id, edge);
+      source.out.set(target, edge);
+      edgeCount++;
     }
     edge.flows++;
     if (k.action === 'Deny') edge.enforced.denied++;
@@ -42,11 +67,17 @@ export function buildGraph(flows: Iterable<Flow>, group: GraphGroup): GraphRespo
     if ((pendingVerdict(k) ?? k.action) === 'Deny') edge.pending.denied++;
     else edge.pending.allowed++;
   }
-  const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-  return {
-    nodes: [...nodes.values()].sort(byId),
-    edges: [...edges.values()].sort(
-      (a, b) => byId({ id: a.source }, { id: b.source }) || byId({ id: a.target }, { id: b.target }),
-    ),
-  };
+  const ids = [...byId.keys()].sort(compareIds);
+  const nodes: GraphNode[] = [];
+  const edges: GraphEdge[] = new Array(edgeCount);
+  let i = 0;
+  for (const id of ids) {
+    const e = byId.get(id)!;
+    nodes.push(e.node);
+    const out = [...e.out.values()].sort((a, b) => compareIds(a.target, b.target));
+    for (const edge of out) edges[i++] = edge;
+  }
+  return { nodes, edges };
 }
+
+const compareIds = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

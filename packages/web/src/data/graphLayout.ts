@@ -1,4 +1,5 @@
-// Service graph: namespace collapse and a deterministic layout (namespace clusters on a circle, nodes in a sunflower).
+// Service graph: namespace collapse and a deterministic layout (namespace clusters on a circle, or in rows when
+// there are many, nodes in a sunflower).
 import type { GraphEdge, GraphNode, GraphResponse } from '../api/types.ts';
 
 export const AUTO_COLLAPSE_NODES = 150;
@@ -6,6 +7,11 @@ const NODE_SPACING = 34;
 const CLUSTER_PAD = 36;
 const CLUSTER_GAP = 60;
 const GOLDEN_ANGLE = Math.PI * (3 - Math.sqrt(5));
+/** Up to this many clusters sit on a circle; more are packed in rows (a circle of thousands is mostly empty). */
+const CIRCLE_MAX_CLUSTERS = 40;
+/** A namespace drawn as one node needs no cluster around it: a small cell. */
+const COLLAPSED_RADIUS = 26;
+const COLLAPSED_GAP = 24;
 
 export interface PlacedNode extends GraphNode {
   x: number;
@@ -17,6 +23,8 @@ export interface Cluster {
   x: number;
   y: number;
   r: number;
+  /** Its only member is a namespace (or folded) node: nothing to draw around it. */
+  collapsed: boolean;
 }
 
 export interface GraphLayout {
@@ -31,24 +39,43 @@ export function namespaceNodeId(ns: string): string {
   return `ns:${ns}`;
 }
 
-/** Replaces workloads by their namespace and sums the edges between namespaces. */
-export function collapseToNamespaces(g: GraphResponse): GraphResponse {
-  const nsOf = new Map<string, string>();
+/** True for a node that stands for a whole namespace (client- or server-side grouping) or for folded nodes. */
+export function isGroupNode(n: GraphNode): boolean {
+  return n.type === 'namespace' || n.type === 'Namespace' || n.type === 'other';
+}
+
+/**
+ * Replaces workloads by their namespace and sums the edges between namespaces. The workloads of
+ * `except` (a namespace in focus) stay as they are.
+ */
+export function collapseToNamespaces(g: GraphResponse, except?: string | null): GraphResponse {
+  const mapped = new Map<string, string>();
+  const nodes: GraphNode[] = [];
   const namespaces = new Set<string>();
   for (const n of g.nodes) {
-    nsOf.set(n.id, n.namespace);
+    if (except != null && n.namespace === except) {
+      mapped.set(n.id, n.id);
+      nodes.push(n);
+      continue;
+    }
+    mapped.set(n.id, namespaceNodeId(n.namespace));
     namespaces.add(n.namespace);
   }
-  const nodes: GraphNode[] = [...namespaces]
-    .sort()
-    .map((ns) => ({ id: namespaceNodeId(ns), label: ns || 'Global', namespace: ns, type: 'namespace' }));
+  for (const ns of namespaces)
+    nodes.push({ id: namespaceNodeId(ns), label: ns || 'Global', namespace: ns, type: 'namespace' });
+  nodes.sort(byId);
+  return { nodes, edges: remapEdges(g.edges, mapped) };
+}
+
+const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** Sums edges whose endpoints are renamed by `mapped` (edges with an unknown endpoint are dropped); sorted. */
+export function remapEdges(input: readonly GraphEdge[], mapped: ReadonlyMap<string, string>): GraphEdge[] {
   const edges = new Map<string, GraphEdge>();
-  for (const e of g.edges) {
-    const s = nsOf.get(e.source);
-    const t = nsOf.get(e.target);
-    if (s === undefined || t === undefined) continue;
-    const source = namespaceNodeId(s);
-    const target = namespaceNodeId(t);
+  for (const e of input) {
+    const source = mapped.get(e.source);
+    const target = mapped.get(e.target);
+    if (source === undefined || target === undefined) continue;
     const k = `${source}\u0000${target}`;
     const acc = edges.get(k);
     if (!acc) {
@@ -67,44 +94,53 @@ export function collapseToNamespaces(g: GraphResponse): GraphResponse {
       acc.pending.denied += e.pending.denied;
     }
   }
-  const sorted = [...edges.values()].sort(
-    (a, b) => a.source.localeCompare(b.source) || a.target.localeCompare(b.target),
-  );
-  return { nodes, edges: sorted };
+  return [...edges.values()].sort(compareEdges);
 }
 
-function clusterRadius(n: number): number {
-  return NODE_SPACING * Math.sqrt(Math.max(n, 1)) * 0.9 + CLUSTER_PAD;
+/** Source, then target, by code unit (locale-independent, so layouts and tests do not depend on the locale). */
+export function compareEdges(a: GraphEdge, b: GraphEdge): number {
+  return a.source < b.source ? -1 : a.source > b.source ? 1 : a.target < b.target ? -1 : a.target > b.target ? 1 : 0;
+}
+
+function clusterRadius(members: readonly GraphNode[]): number {
+  if (members.length === 1 && isGroupNode(members[0]!)) return COLLAPSED_RADIUS;
+  return NODE_SPACING * Math.sqrt(Math.max(members.length, 1)) * 0.9 + CLUSTER_PAD;
+}
+
+/** Namespaces in name order, folded ("other") nodes last. */
+function clusterOrder(a: [string, GraphNode[]], b: [string, GraphNode[]]): number {
+  const ao = a[1][0]!.type === 'other' ? 1 : 0;
+  const bo = b[1][0]!.type === 'other' ? 1 : 0;
+  return ao - bo || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 }
 
 /** Same input (in any order) gives the same positions. */
 export function layoutGraph(g: GraphResponse): GraphLayout {
   const groups = new Map<string, GraphNode[]>();
   for (const n of g.nodes) {
-    const list = groups.get(n.namespace);
+    // Folded nodes get a cluster of their own, whatever their namespace.
+    const key = n.type === 'other' ? `\u0000${n.id}` : n.namespace;
+    const list = groups.get(key);
     if (list) list.push(n);
-    else groups.set(n.namespace, [n]);
+    else groups.set(key, [n]);
   }
-  const namespaces = [...groups.keys()].sort();
-  const radii = namespaces.map((ns) => clusterRadius(groups.get(ns)!.length));
-  const circumference = radii.reduce((s, r) => s + 2 * r + CLUSTER_GAP, 0);
-  const bigR = namespaces.length <= 1 ? 0 : Math.max(circumference / (2 * Math.PI), radii[0]! + radii[1]!);
+  const entries = [...groups.entries()].sort(clusterOrder);
+  const radii = entries.map(([, members]) => clusterRadius(members));
+  const centres = entries.length <= CIRCLE_MAX_CLUSTERS ? onCircle(radii) : inRows(radii, entries);
 
   const clusters: Cluster[] = [];
   const nodes: PlacedNode[] = [];
-  let along = 0;
-  namespaces.forEach((ns, i) => {
+  entries.forEach(([, group], i) => {
     const r = radii[i]!;
-    const angle =
-      namespaces.length <= 1 ? 0 : ((along + r + CLUSTER_GAP / 2) / circumference) * 2 * Math.PI - Math.PI / 2;
-    along += 2 * r + CLUSTER_GAP;
-    const cx = bigR * Math.cos(angle);
-    const cy = bigR * Math.sin(angle);
-    clusters.push({ namespace: ns, x: cx, y: cy, r });
-    const members = groups
-      .get(ns)!
-      .slice()
-      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const [cx, cy] = centres[i]!;
+    const members = group.slice().sort(byId);
+    clusters.push({
+      namespace: members[0]!.namespace,
+      x: cx,
+      y: cy,
+      r,
+      collapsed: members.length === 1 && isGroupNode(members[0]!),
+    });
     members.forEach((n, j) => {
       const d = members.length === 1 ? 0 : NODE_SPACING * 0.9 * Math.sqrt(j + 0.5);
       const a = j * GOLDEN_ANGLE;
@@ -131,6 +167,42 @@ export function layoutGraph(g: GraphResponse): GraphLayout {
   };
 }
 
+/** Cluster centres on a circle whose circumference fits them all. */
+function onCircle(radii: readonly number[]): [number, number][] {
+  const circumference = radii.reduce((s, r) => s + 2 * r + CLUSTER_GAP, 0);
+  const bigR = radii.length <= 1 ? 0 : Math.max(circumference / (2 * Math.PI), radii[0]! + radii[1]!);
+  let along = 0;
+  return radii.map((r) => {
+    const angle = radii.length <= 1 ? 0 : ((along + r + CLUSTER_GAP / 2) / circumference) * 2 * Math.PI - Math.PI / 2;
+    along += 2 * r + CLUSTER_GAP;
+    return [bigR * Math.cos(angle), bigR * Math.sin(angle)];
+  });
+}
+
+/** Cluster centres packed left to right in rows of about equal width (a roughly square drawing). */
+function inRows(radii: readonly number[], entries: readonly [string, GraphNode[]][]): [number, number][] {
+  const gapOf = (i: number) =>
+    radii[i] === COLLAPSED_RADIUS && entries[i]![1].length === 1 ? COLLAPSED_GAP : CLUSTER_GAP;
+  const area = radii.reduce((s, r, i) => s + (2 * r + gapOf(i)) ** 2, 0);
+  const rowWidth = Math.sqrt(area) * 1.3;
+  const out: [number, number][] = [];
+  let x = 0;
+  let y = 0;
+  let rowHeight = 0;
+  radii.forEach((r, i) => {
+    const w = 2 * r + gapOf(i);
+    if (x > 0 && x + w > rowWidth) {
+      y += rowHeight;
+      x = 0;
+      rowHeight = 0;
+    }
+    out.push([x + w / 2, y + w / 2]);
+    x += w;
+    rowHeight = Math.max(rowHeight, w);
+  });
+  return out;
+}
+
 export type EdgeVerdict = 'allow' | 'deny' | 'mixed' | 'none';
 
 export function edgeVerdict(c: { allowed: number; denied: number }): EdgeVerdict {
@@ -143,4 +215,41 @@ export function edgeVerdict(c: { allowed: number; denied: number }): EdgeVerdict
 /** True when staging would change what this edge sees. */
 export function edgeChanges(e: GraphEdge): boolean {
   return edgeVerdict(e.enforced) !== edgeVerdict(e.pending);
+}
+
+/** Radius a node is drawn with. */
+export function nodeRadius(n: GraphNode): number {
+  return isGroupNode(n) ? 14 : 9;
+}
+
+/**
+ * An edge's path (a slight curve, or a loop for a self-edge) and its arrowhead as a closed triangle
+ * ending just outside the target's circle. Arrowheads are plain path data, so that all of one colour
+ * can be drawn as one path (SVG markers are re-rendered per edge on every paint and make panning slow).
+ */
+export function edgeGeometry(s: PlacedNode, t: PlacedNode): { d: string; arrow: string } {
+  let d: string;
+  let cx: number;
+  let cy: number;
+  if (s === t || (s.x === t.x && s.y === t.y)) {
+    d = `M ${s.x} ${s.y} c 30 -40 60 0 0 0`;
+    cx = s.x + 60;
+    cy = s.y;
+  } else {
+    cx = (s.x + t.x) / 2 + (t.y - s.y) * 0.12;
+    cy = (s.y + t.y) / 2 - (t.x - s.x) * 0.12;
+    d = `M ${s.x} ${s.y} Q ${cx} ${cy} ${t.x} ${t.y}`;
+  }
+  // The curve arrives along (target − last control point).
+  const len = Math.hypot(t.x - cx, t.y - cy) || 1;
+  const ux = (t.x - cx) / len;
+  const uy = (t.y - cy) / len;
+  const tip = nodeRadius(t) + 2;
+  const tx = t.x - ux * tip;
+  const ty = t.y - uy * tip;
+  const bx = tx - ux * 8;
+  const by = ty - uy * 8;
+  const r = (v: number) => Math.round(v * 10) / 10;
+  const arrow = `M ${r(tx)} ${r(ty)} L ${r(bx - uy * 4)} ${r(by + ux * 4)} L ${r(bx + uy * 4)} ${r(by - ux * 4)} Z`;
+  return { d, arrow };
 }

@@ -1,4 +1,6 @@
-// Service graph page: workloads (or namespaces) and the traffic between them, coloured by verdict.
+// Service graph page: workloads (or namespaces) and the traffic between them, coloured by verdict. At
+// most a node budget of the busiest nodes is drawn (the rest folded into one node) and a few edges per
+// node (the busiest); a namespace can be expanded into its workloads (focus).
 import { useMemo } from 'react';
 import type { GraphEdge, GraphNode, VerdictFilters } from '../api/types.ts';
 import { StateMessage } from '../components/common.tsx';
@@ -6,11 +8,18 @@ import { RangeSelect } from '../components/RangeSelect.tsx';
 import { type GraphSelection, ServiceGraph, type VerdictMode } from '../components/ServiceGraph.tsx';
 import { flowLogsHref, parseFlowView } from '../data/flowView.ts';
 import { formatCount } from '../data/format.ts';
-import { AUTO_COLLAPSE_NODES, collapseToNamespaces, edgeChanges, layoutGraph } from '../data/graphLayout.ts';
+import {
+  DEFAULT_MAX_NODES,
+  EDGES_PER_NODE,
+  type Grouping,
+  NODE_LIMITS,
+  OTHER_NODE_ID,
+  shapeGraph,
+  thinEdges,
+} from '../data/graphFold.ts';
+import { edgeChanges, isGroupNode, layoutGraph } from '../data/graphLayout.ts';
 import { useGraph } from '../hooks/useApi.ts';
 import { navigate, onLinkClick, useLocation } from '../hooks/useLocation.ts';
-
-type Grouping = 'auto' | 'workload' | 'namespace';
 
 function params(search: string) {
   const p = new URLSearchParams(search);
@@ -18,6 +27,7 @@ function params(search: string) {
   const group: Grouping = g === 'workload' || g === 'namespace' ? g : 'auto';
   const mode: VerdictMode = p.get('verdict') === 'pending' ? 'pending' : 'enforced';
   const start = Number(p.get('start') ?? '-3600');
+  const limit = Number(p.get('nodes') ?? DEFAULT_MAX_NODES);
   const sel = p.get('sel');
   let selection: GraphSelection = null;
   if (sel?.startsWith('node:')) selection = { kind: 'node', id: sel.slice(5) };
@@ -30,6 +40,8 @@ function params(search: string) {
     mode,
     start: Number.isFinite(start) && start !== 0 ? start : -3600,
     changesOnly: p.get('changes') === '1',
+    focus: p.get('focus'),
+    maxNodes: Number.isInteger(limit) && limit >= 0 ? limit : DEFAULT_MAX_NODES,
     selection,
     filters: parseFlowView(search).filters,
   };
@@ -55,17 +67,28 @@ export function GraphPage() {
     navigate(qs ? `${pathname}?${qs}` : pathname, { replace });
   };
 
+  // Shape and lay out once per data or view change; pan, zoom and selection do not recompute this.
   const shown = useMemo(() => {
     const data = graph.data;
     if (!data) return null;
-    const collapsed = p.group === 'auto' && data.nodes.length > AUTO_COLLAPSE_NODES;
-    const g = collapsed ? collapseToNamespaces(data) : data;
-    return { graph: g, collapsed, layout: layoutGraph(g) };
-  }, [graph.data, p.group]);
-  const edges = useMemo(
-    () => (shown ? (p.changesOnly ? shown.graph.edges.filter(edgeChanges) : shown.graph.edges) : []),
-    [shown, p.changesOnly],
-  );
+    const s = shapeGraph(data, { group: p.group, focus: p.focus, maxNodes: p.maxNodes });
+    return { ...s, layout: layoutGraph(s.graph) };
+  }, [graph.data, p.group, p.focus, p.maxNodes]);
+  const thinned = useMemo(() => {
+    if (!shown) return thinEdges([], 0);
+    const candidates = p.changesOnly ? shown.graph.edges.filter(edgeChanges) : shown.graph.edges;
+    return thinEdges(candidates, p.maxNodes * EDGES_PER_NODE);
+  }, [shown, p.changesOnly, p.maxNodes]);
+  const edges = thinned.edges;
+  const focusable = p.group !== 'namespace';
+  const focusOn = (ns: string | null) => {
+    const q = new URLSearchParams(search);
+    if (ns === null) q.delete('focus');
+    else q.set('focus', ns);
+    q.delete('sel');
+    const qs = q.toString();
+    navigate(qs ? `${pathname}?${qs}` : pathname);
+  };
 
   const selectedNode = p.selection?.kind === 'node' ? shown?.layout.byId.get(p.selection.id) : undefined;
   const selectedEdge =
@@ -99,6 +122,10 @@ export function GraphPage() {
         edges={edges}
         mode={p.mode}
         selection={p.selection}
+        onOpen={(id) => {
+          const n = shown.layout.byId.get(id);
+          if (focusable && n && n.type !== 'other' && isGroupNode(n)) focusOn(n.namespace);
+        }}
         onSelect={(s) =>
           setParam(
             'sel',
@@ -122,9 +149,21 @@ export function GraphPage() {
             aria-label="Group by"
             data-testid="graph-group"
           >
-            <option value="auto">Workloads (namespaces when &gt; {AUTO_COLLAPSE_NODES})</option>
+            <option value="auto">Workloads (namespaces when &gt; {p.maxNodes || 'all'})</option>
             <option value="workload">Workloads</option>
             <option value="namespace">Namespaces</option>
+          </select>
+          <select
+            value={p.maxNodes}
+            onChange={(e) => setParam('nodes', e.target.value === String(DEFAULT_MAX_NODES) ? null : e.target.value)}
+            aria-label="Nodes drawn at most"
+            data-testid="graph-limit"
+          >
+            {NODE_LIMITS.map((n) => (
+              <option key={n} value={n}>
+                {n === 0 ? 'All nodes' : `Top ${n} nodes`}
+              </option>
+            ))}
           </select>
           <div className="segmented">
             {(['enforced', 'pending'] as const).map((m) => (
@@ -153,6 +192,31 @@ export function GraphPage() {
             <span className="muted" data-testid="graph-stats">
               {formatCount(shown.graph.nodes.length)} nodes · {formatCount(edges.length)} edges
               {shown.collapsed ? ` · collapsed to namespaces (${graph.data?.nodes.length} workloads)` : ''}
+              {shown.folded > 0 ? ` · ${formatCount(shown.folded)} quieter nodes folded into one` : ''}
+              {thinned.hiddenEdges > 0
+                ? ` · ${formatCount(thinned.hiddenEdges)} quieter edges (${formatCount(thinned.hiddenFlows)} flows) not drawn`
+                : ''}
+            </span>
+          )}
+          {shown && (shown.folded > 0 || thinned.hiddenEdges > 0) && p.maxNodes > 0 && (
+            <button
+              type="button"
+              className="link-button"
+              onClick={() => {
+                const next = NODE_LIMITS.find((n) => n === 0 || n > p.maxNodes) ?? 0;
+                setParam('nodes', String(next));
+              }}
+              data-testid="graph-show-more"
+            >
+              Show more
+            </button>
+          )}
+          {p.focus !== null && focusable && (
+            <span className="muted" data-testid="graph-focus-state">
+              Workloads of {p.focus} ·{' '}
+              <button type="button" className="link-button" onClick={() => focusOn(null)} data-testid="graph-unfocus">
+                all namespaces
+              </button>
             </span>
           )}
         </div>
@@ -161,7 +225,10 @@ export function GraphPage() {
           <span className="legend-item legend-deny">denied</span>
           <span className="legend-item legend-mixed">some denied</span>
           <span className="legend-item legend-changes">staging changes verdict</span>
-          <span className="muted">Drag to pan, scroll to zoom, click a node or edge.</span>
+          <span className="muted">
+            Drag to pan, scroll to zoom, click a node or edge
+            {focusable ? ', double-click a namespace to expand it' : ''}.
+          </span>
         </div>
         <div className="graph-wrap">{body}</div>
       </div>
@@ -185,7 +252,31 @@ export function GraphPage() {
             </button>
           </header>
           <div className="side-body">
-            {selectedNode && (
+            {selectedNode?.type === 'other' && (
+              <p className="muted" data-testid="graph-other">
+                The quieter nodes, folded into one to keep the graph readable.{' '}
+                {p.maxNodes > 0 && (
+                  <button
+                    type="button"
+                    className="link-button"
+                    onClick={() => setParam('nodes', String(NODE_LIMITS.find((n) => n === 0 || n > p.maxNodes) ?? 0))}
+                  >
+                    Show more nodes
+                  </button>
+                )}
+              </p>
+            )}
+            {selectedNode && focusable && selectedNode.type !== 'other' && isGroupNode(selectedNode) && (
+              <button
+                type="button"
+                className="link-button"
+                onClick={() => focusOn(selectedNode.namespace)}
+                data-testid="graph-focus"
+              >
+                Expand into its workloads
+              </button>
+            )}
+            {selectedNode && selectedNode.type !== 'other' && (
               <ul className="link-list">
                 <li>
                   <a
@@ -231,7 +322,7 @@ function EdgeDetail({
   target: GraphNode | undefined;
 }) {
   const href =
-    source && target
+    source && target && source.id !== OTHER_NODE_ID && target.id !== OTHER_NODE_ID
       ? flowLogsHref({ ...endpointFilters(source, 'source'), ...endpointFilters(target, 'dest') })
       : null;
   return (
