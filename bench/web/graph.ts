@@ -6,13 +6,14 @@
 // and zooming (wheel) for ~5 s, and the time to switch the grouping.
 // Run: npx tsx bench/web/graph.ts   (needs packages/web/dist: npm run build:web;
 //      VERDICT_WEB_DIR=<dir> serves another build, e.g. one of the code before a change)
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { PolicyHit } from '@verdict/engine';
 import { bucketStart, type Flow, type FlowKey } from '@verdict/flows';
 import { resolveConfig, silentLogger, startVerdict } from '@verdict/server';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchBrowser } from '../../packages/web/test/browser.ts';
 import { seededRandom } from '../shared/synthetic.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -149,22 +150,8 @@ const apiWorkload = await timeApi('workload');
 const apiNamespace = await timeApi('namespace');
 
 // --- Browser ---------------------------------------------------------------------------------
-const profile = mkdtempSync(join(tmpdir(), 'verdict-bench-chromium-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-  viewport: { width: 1400, height: 900 },
-  colorScheme: 'light',
-});
+const browser = await launchBrowser();
+const { context } = browser;
 
 /** In-page probes: long tasks and frame times while `measuring`. */
 function probes() {
@@ -258,8 +245,7 @@ const toNamespace = await switchTo('namespace');
 const toWorkload = await switchTo('workload');
 const toAuto = await switchTo('auto');
 
-await context.close();
-rmSync(profile, { recursive: true, force: true });
+await browser.close();
 await running.close();
 
 // --- Report ----------------------------------------------------------------------------------

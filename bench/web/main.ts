@@ -9,13 +9,14 @@
 // instead: each second it stores 5,000 flows in the bucket being filled and rolls the store over
 // one bucket (`store.tick`), so the page receives the previous second's 5,000 flows. Nothing in the
 // server or the UI is bypassed; only the store's clock runs 15× faster than the wall clock.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createTrafficGenerator } from '@verdict/demo';
 import { BUCKET_SECONDS, bucketStart, enrichRawFlow, type Flow } from '@verdict/flows';
 import { resolveConfig, silentLogger, startVerdict } from '@verdict/server';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchBrowser } from '../../packages/web/test/browser.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const WEB_DIR = join(ROOT, 'packages/web/dist');
@@ -72,22 +73,8 @@ filling += 2 * BUCKET_SECONDS;
 running.store.tick(filling);
 const stored = (await running.store.stats()).rows;
 
-const profile = mkdtempSync(join(tmpdir(), 'verdict-bench-chromium-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-  viewport: { width: 1400, height: 900 },
-  colorScheme: 'light',
-});
+const browser = await launchBrowser();
+const { context } = browser;
 
 /** In-page probes: SSE messages, long tasks, frame times, and keystroke-to-filtered-table latency. */
 function probes() {
@@ -217,8 +204,7 @@ const m = await page.evaluate(() => {
 });
 const rowsAfter = Number(await page.getByTestId('flow-table').getAttribute('data-rows'));
 
-await context.close();
-rmSync(profile, { recursive: true, force: true });
+await browser.close();
 await running.close();
 
 const pct = (xs: number[], p: number) => {

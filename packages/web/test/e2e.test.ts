@@ -1,24 +1,22 @@
 // The UI end to end: the real `verdict serve` (memory store, embedded demo and its traffic) in this
 // process, the built UI from packages/web/dist, driven by headless Debian Chromium through
 // playwright-core. Also writes the screenshots in docs/screenshots.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createTrafficGenerator } from '@verdict/demo';
 import { BUCKET_SECONDS, bucketStart } from '@verdict/flows';
 import { type RunningVerdict, resolveConfig, silentLogger, startVerdict } from '@verdict/server';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Browser, launchBrowser } from './browser.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const WEB_DIR = join(ROOT, 'packages/web/dist');
 const SCREENSHOTS = join(ROOT, 'docs/screenshots');
-const CHROMIUM = '/usr/bin/chromium';
-const VIEWPORT = { width: 1400, height: 900 };
 
 let running: RunningVerdict;
 let context: BrowserContext;
-let profileDir: string;
+let browser: Browser | undefined;
 
 /** The start of the newest bucket this file has rolled the store over to (0 = none yet). */
 let rolledTo = 0;
@@ -72,32 +70,14 @@ beforeAll(async () => {
   await running.pipeline.drain();
 
   mkdirSync(SCREENSHOTS, { recursive: true });
-  profileDir = mkdtempSync(join(tmpdir(), 'verdict-e2e-chromium-'));
-  // launchPersistentContext is playwright's way of passing --user-data-dir.
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-    viewport: VIEWPORT,
-    colorScheme: 'light',
-    locale: 'en-GB',
-    timezoneId: 'UTC',
-  });
+  browser = await launchBrowser();
+  context = browser.context;
   context.setDefaultTimeout(15_000);
 }, 90_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await running?.close();
-  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
 });
 
 describe('flow logs', () => {

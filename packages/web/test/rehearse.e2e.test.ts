@@ -2,19 +2,18 @@
 // store, embedded demo and its traffic; staging changes its cluster state, so it is not shared with
 // e2e.test.ts) and headless Debian Chromium through playwright-core. Writes docs/screenshots
 // rehearse.png and recommend.png.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createTrafficGenerator, SCAN_PORTS } from '@verdict/demo';
 import { BUCKET_SECONDS, bucketStart } from '@verdict/flows';
 import { type RunningVerdict, resolveConfig, silentLogger, startVerdict } from '@verdict/server';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Browser, launchBrowser } from './browser.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const WEB_DIR = join(ROOT, 'packages/web/dist');
 const SCREENSHOTS = join(ROOT, 'docs/screenshots');
-const CHROMIUM = '/usr/bin/chromium';
 
 /** payments has only Kubernetes policies: selecting its pods in tier application ends them in its end-of-tier deny. */
 const PAYMENTS_DEFAULT_DENY = `apiVersion: projectcalico.org/v3
@@ -32,7 +31,7 @@ const SELECTOR_LINE = PAYMENTS_DEFAULT_DENY.split('\n').findIndex((l) => l.inclu
 
 let running: RunningVerdict;
 let context: BrowserContext;
-let profileDir: string;
+let browser: Browser | undefined;
 
 async function open(path: string): Promise<Page> {
   const page = await context.newPage();
@@ -94,23 +93,14 @@ beforeAll(async () => {
   await running.pipeline.drain();
 
   mkdirSync(SCREENSHOTS, { recursive: true });
-  profileDir = mkdtempSync(join(tmpdir(), 'verdict-rehearse-e2e-chromium-'));
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-    viewport: { width: 1400, height: 900 },
-    colorScheme: 'light',
-    locale: 'en-GB',
-    timezoneId: 'UTC',
-  });
+  browser = await launchBrowser();
+  context = browser.context;
   context.setDefaultTimeout(15_000);
 }, 90_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await running?.close();
-  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
 });
 
 describe('the new user rehearses a default-deny for payments', () => {
