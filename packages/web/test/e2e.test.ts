@@ -8,6 +8,8 @@ import { BUCKET_SECONDS, bucketStart } from '@verdict/flows';
 import { type RunningVerdict, resolveConfig, silentLogger, startVerdict } from '@verdict/server';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApiPolicy, ApiTier, PolicyStats } from '../src/api/types.ts';
+import { indexPolicyStats, policyCounts, statsKey } from '../src/data/policyStats.ts';
 import { type Browser, launchBrowser } from './browser.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -210,9 +212,7 @@ describe('the new user: why was frontend → postgres denied?', () => {
 
 describe('policies board', () => {
   it('lists the tiers in evaluation order with flow counts', async () => {
-    const tiers = (await (await fetch(`${running.httpUrl}/api/v1/tiers`)).json()) as {
-      items: { name: string; order: number | null }[];
-    };
+    const tiers = (await (await fetch(`${running.httpUrl}/api/v1/tiers`)).json()) as { items: ApiTier[] };
     const orders = tiers.items.map((t) => t.order ?? Number.POSITIVE_INFINITY);
     expect(orders).toEqual([...orders].sort((a, b) => a - b));
 
@@ -230,6 +230,37 @@ describe('policies board', () => {
     const [allowed, denied] = await frontend.locator('.count').allTextContents();
     expect(Number(allowed)).toBeGreaterThan(0);
     expect(Number(denied)).toBeGreaterThan(0); // the end-of-tier denies it owns (postgres)
+
+    // Pending counts next to the enforced ones; the policies whose pending counts differ are marked,
+    // and staged policies show only pending counts.
+    const stats = (await (await fetch(`${running.httpUrl}/api/v1/policy-stats?start=-3600&end=0`)).json()) as {
+      items: PolicyStats[];
+    };
+    const byKey = indexPolicyStats(stats.items);
+    const policies = tiers.items.flatMap((t) => t.policies);
+    const label = (p: ApiPolicy) => `${p.namespace ? `${p.namespace}/` : ''}${p.name}`;
+    const expected = policies.filter((p) => policyCounts(byKey.get(statsKey(p)), p.staged).changes).map(label);
+    expect(expected.length).toBeGreaterThan(0);
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('[data-testid="policy-changes"]').length === n,
+      expected.length,
+    );
+    const marked = await page.$$eval('[data-testid="policy-row"][data-changes="true"]', (els) =>
+      els.map((e) => (e as HTMLElement).dataset.policy),
+    );
+    expect(marked.sort()).toEqual(expected.sort());
+    const changed = page.locator(`[data-testid="policy-row"][data-policy="${expected[0]}"]`);
+    const enforcedText = await changed.getByTestId('policy-counts').textContent();
+    const pendingText = await changed.getByTestId('policy-pending-counts').textContent();
+    expect(pendingText).not.toBe(enforcedText);
+    const staged = policies.find((p) => p.staged)!;
+    const stagedRow = page.locator(`[data-testid="policy-row"][data-policy="${label(staged)}"]`);
+    await expect(stagedRow.getByTestId('policy-counts').textContent()).resolves.toBe('not enforced (staged)');
+    const stagedPending = policyCounts(byKey.get(statsKey(staged)), true).pending;
+    await expect(stagedRow.getByTestId('policy-pending-counts').locator('.count').allTextContents()).resolves.toEqual(
+      [stagedPending.allowed, stagedPending.denied, stagedPending.passed].map(String),
+    );
+    expect(await stagedRow.getByTestId('policy-changes').count()).toBe(0);
     await screenshot(page, 'policies');
     await page.close();
   });
@@ -243,6 +274,19 @@ describe('service graph', () => {
     expect(await page.getByTestId('graph-edge').count()).toBeGreaterThan(5);
     expect(await page.locator('[data-testid="graph-edge"][data-verdict="deny"]').count()).toBeGreaterThan(0);
     await screenshot(page, 'service-graph');
+    await page.close();
+  });
+
+  it('asks the server for the node budget and draws what it folded', async () => {
+    const page = await context.newPage();
+    const asked = page.waitForRequest((r) => r.url().includes('/api/v1/graph?'));
+    await page.goto(`${running.httpUrl}/graph?group=workload&nodes=5`);
+    const url = new URL((await asked).url());
+    expect(url.searchParams.get('limit')).toBe('5');
+    expect(url.searchParams.get('group')).toBe('workload');
+    await page.getByTestId('graph-node').first().waitFor();
+    expect(await page.getByTestId('graph-node').count()).toBe(5);
+    await expect(page.getByTestId('graph-stats').textContent()).resolves.toMatch(/quieter nodes folded into one/);
     await page.close();
   });
 });

@@ -63,10 +63,15 @@ const stagedPolicyNames = async () =>
     .filter((p) => p.kind === 'StagedNetworkPolicy' && p.namespace === 'shop')
     .map((p) => p.name);
 
-/** Ingests one bucket of fresh demo traffic and rolls the store over so that it is listed. */
+/** Ingests fresh demo traffic, evaluated against the cluster as it is now, and rolls the store over so it is listed. */
 async function ingestFreshBucket(): Promise<void> {
   const start = bucketStart(Date.now() / 1000);
-  const generator = createTrafficGenerator({ cluster: running.evaluator().state, seed: start, now: start });
+  // A minute and a quarter of traffic, so every call-graph edge shows up whatever the seed.
+  const generator = createTrafficGenerator({
+    cluster: running.evaluator().state,
+    seed: start,
+    now: start - 4 * BUCKET_SECONDS,
+  });
   await running.pipeline.submitRaw(generator.next(start + BUCKET_SECONDS), 'e2e-rehearse');
   running.store.tick(start + 2 * BUCKET_SECONDS);
 }
@@ -219,11 +224,27 @@ describe('the new user drafts policies for shop, stages, rehearses and promotes 
     await expect(cart.getByTestId('recommended-yaml').textContent()).resolves.toMatch(/kind: StagedNetworkPolicy/);
     const redisRule = cart.getByTestId('recommended-rule').filter({ hasText: 'data/redis' });
     await expect(redisRule.textContent()).resolves.toContain('shop/cart → data/redis:6379/tcp');
+    // Long examples stay inside the rules table (wrapped, the whole line in a tooltip).
+    const overflow = await page.$$eval('.draft-rules', (els) => els.map((e) => e.scrollWidth - e.clientWidth));
+    expect(overflow.every((o) => o <= 0)).toBe(true);
+    const examples = await page
+      .getByTestId('rule-example')
+      .evaluateAll((els) => els.map((e) => ({ title: e.getAttribute('title'), text: e.textContent })));
+    expect(examples.length).toBeGreaterThan(0);
+    for (const e of examples) expect(e.title).toBe(e.text);
     await page.screenshot({ path: join(SCREENSHOTS, 'recommend.png') });
 
     // Stage: the drafts join Verdict's cluster state, and new flows get pending traces with them.
+    const stagedInHeader = async () =>
+      Number((await page.getByTestId('cluster-summary').textContent())?.match(/\((\d+) staged\)/)?.[1] ?? 0);
+    const stagedBefore = await stagedInHeader();
     await page.getByTestId('stage-button').click();
     await page.getByTestId('staged-list').waitFor();
+    // The header summary reloads after staging.
+    await page.waitForFunction((n) => {
+      const text = document.querySelector('[data-testid="cluster-summary"]')?.textContent ?? '';
+      return n === 0 ? text !== '' && !text.includes(' staged)') : text.includes(`(${n} staged)`);
+    }, stagedBefore + names.length);
     expect(await page.getByTestId('staged-policy').count()).toBe(names.length);
     expect((await stagedPolicyNames()).filter((n) => n.startsWith('application.verdict-')).sort()).toEqual(
       names.map((n) => n?.replace('shop/', '')).sort(),
@@ -270,6 +291,11 @@ describe('the new user drafts policies for shop, stages, rehearses and promotes 
     await page.getByTestId('unstage-button').click();
     await page.getByTestId('staged-list').waitFor({ state: 'detached' });
     expect((await stagedPolicyNames()).filter((n) => n.startsWith('application.verdict-'))).toEqual([]);
+    // ... and after unstaging.
+    await page.waitForFunction((n) => {
+      const text = document.querySelector('[data-testid="cluster-summary"]')?.textContent ?? '';
+      return n === 0 ? text !== '' && !text.includes(' staged)') : text.includes(`(${n} staged)`);
+    }, stagedBefore);
     await page.close();
   });
 });

@@ -1,7 +1,7 @@
 // /graph: listed flows folded into nodes (workloads or namespaces) and directed edges.
 import type { Flow } from '@verdict/flows';
 import { pendingVerdict } from '@verdict/flows';
-import type { GraphEdge, GraphGroup, GraphNode, GraphResponse } from './types.ts';
+import type { GraphData, GraphEdge, GraphGroup, GraphNode } from './types.ts';
 
 /**
  * Node ids: `ns/name` per workload (`-/pub` for non-namespaced endpoints). Grouped by namespace a
@@ -25,7 +25,7 @@ interface Entry {
  * Linear in the flows, with no string built per flow: endpoints are looked up by namespace → name →
  * type (a flow list at DESIGN scale holds tens of thousands of flows between a few thousand nodes).
  */
-export function buildGraph(flows: Iterable<Flow>, group: GraphGroup): GraphResponse {
+export function buildGraph(flows: Iterable<Flow>, group: GraphGroup): GraphData {
   const byId = new Map<string, Entry>();
   const lookup = new Map<string, Map<string, Map<string, Entry>>>();
   const entry = (type: string, namespace: string, name: string): Entry => {

@@ -130,12 +130,29 @@ export const openApiDocument = {
       get: {
         summary: 'Listed flows as a graph of workloads or namespaces',
         description:
-          'Node ids are `ns/name` (`-/name` for non-namespaced endpoints), or `ns` when grouped by namespace. Each listed flow adds 1 to its edge.',
+          'Node ids are `ns/name` (`-/name` for non-namespaced endpoints), or `ns` when grouped by namespace. Each listed flow adds 1 to its edge. ' +
+          'With `limit` the answer has at most that many nodes: the busiest (by flows on their edges, ties by id) and one node `other:` (type `other`) into which the rest are folded, its edges summing theirs. ' +
+          'Workloads collapsed into their namespace (`group=auto` above the limit, or `focus`) get ids `ns:<namespace>` and type `namespace`. ' +
+          '`shape` says what was collapsed and folded.',
         parameters: [
           start,
           end,
           filters,
-          query('group', { enum: ['workload', 'namespace'], default: 'workload' }, 'Node granularity.'),
+          query(
+            'group',
+            { enum: ['workload', 'namespace', 'auto'], default: 'workload' },
+            'Node granularity; `auto` = workloads, or namespaces when there are more workloads than `limit`.',
+          ),
+          query(
+            'limit',
+            { ...int, minimum: 0, maximum: 100_000, default: 0 },
+            'At most this many nodes (the busiest kept, the rest folded into one `other:` node); 0 = all.',
+          ),
+          query(
+            'focus',
+            str,
+            'A namespace shown as its workloads (kept first) among the other namespaces; with `group` workload or auto.',
+          ),
         ],
         responses: {
           '200': json(
@@ -150,6 +167,11 @@ export const openApiDocument = {
                   pending: object({ allowed: int, denied: int }),
                 }),
               ),
+              shape: object({
+                totalNodes: { ...int, description: 'Nodes before collapsing and folding.' },
+                collapsed: { ...bool, description: 'Workloads were shown as their namespaces.' },
+                folded: { ...int, description: 'Nodes folded into the `other:` node.' },
+              }),
             }),
             'The graph.',
           ),

@@ -5,10 +5,12 @@ import { normalizeRange } from '@verdict/flows';
 import type { Context } from 'hono';
 import { badRequest } from './errors.ts';
 import { type ApiFilter, parseFilters } from './filters.ts';
-import type { GraphGroup } from './types.ts';
+import type { GraphGrouping } from './types.ts';
 
 export const SORTS = ['Time', 'SourceName', 'SourceNamespace', 'DestName', 'DestNamespace'] as const;
-export const GROUPS: readonly GraphGroup[] = ['workload', 'namespace'];
+export const GROUPS: readonly GraphGrouping[] = ['workload', 'namespace', 'auto'];
+/** Largest `limit` of GET /graph; 0 = no limit. */
+export const MAX_GRAPH_LIMIT = 100_000;
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 10_000;
 
@@ -72,7 +74,7 @@ export function page(c: Context): Required<Pick<ListQuery, 'page' | 'pageSize'>>
   };
 }
 
-export function group(c: Context): GraphGroup {
+export function group(c: Context): GraphGrouping {
   const raw = c.req.query('group');
   if (raw === undefined || raw === '') return 'workload';
   const found = GROUPS.find((g) => g === raw);
@@ -83,4 +85,15 @@ export function group(c: Context): GraphGroup {
       'group',
     );
   return found;
+}
+
+/** `limit` of GET /graph: at most this many nodes; 0 or absent = all. */
+export function graphLimit(c: Context): number {
+  return integer(c, 'limit', 0, MAX_GRAPH_LIMIT) ?? 0;
+}
+
+/** `focus` of GET /graph: a namespace to show as its workloads; absent or empty = none. */
+export function focus(c: Context): string | null {
+  const raw = c.req.query('focus');
+  return raw === undefined || raw === '' ? null : raw;
 }

@@ -4,6 +4,7 @@ import { createPolicyRoutes } from '../policies/index.ts';
 import { createRecommendRoutes } from '../recommend/index.ts';
 import { createRehearsalRoutes } from '../rehearse/index.ts';
 import { ALL_RAW, enrich, filtersParam, type Harness, shopEvaluator, startApi, T0 } from './fixtures.ts';
+import { nodeTraffic, OTHER_NODE_ID } from './graphFold.ts';
 import { openApiDocument } from './openapi.ts';
 import { createApiRoutes } from './routes.ts';
 import type {
@@ -451,6 +452,56 @@ describe('GET /graph', () => {
     const { status, body } = await api.get<ApiErrorBody>('/api/v1/graph?group=pod');
     expect(status).toBe(400);
     expect(body.error.path).toBe('group');
+  });
+
+  it('says nothing was folded without a limit', async () => {
+    const { body } = await api.get<GraphResponse>('/api/v1/graph?start=0&end=0');
+    expect(body.shape).toEqual({ totalNodes: 5, collapsed: false, folded: 0 });
+    expect(body.nodes.some((n) => n.id === OTHER_NODE_ID)).toBe(false);
+  });
+
+  it('keeps the busiest `limit` nodes and folds the rest into one node, conserving flows', async () => {
+    const all = (await api.get<GraphResponse>('/api/v1/graph?start=0&end=0')).body;
+    const { status, body } = await api.get<GraphResponse>('/api/v1/graph?start=0&end=0&limit=3');
+    expect(status).toBe(200);
+    expect(body.nodes).toHaveLength(3);
+    expect(body.shape).toEqual({ totalNodes: 5, collapsed: false, folded: 3 });
+    const traffic = nodeTraffic(all.edges);
+    const busiest = all.nodes
+      .map((n) => n.id)
+      .sort((a, b) => (traffic.get(b) ?? 0) - (traffic.get(a) ?? 0) || (a < b ? -1 : 1))
+      .slice(0, 2)
+      .sort();
+    expect(body.nodes.map((n) => n.id)).toEqual([...busiest, OTHER_NODE_ID]);
+    expect(body.nodes.at(-1)).toEqual({ id: OTHER_NODE_ID, label: '3 other nodes', namespace: '', type: 'other' });
+    const sum = (g: GraphResponse) => g.edges.reduce((s, e) => s + e.flows, 0);
+    const denied = (g: GraphResponse) => g.edges.reduce((s, e) => s + e.pending.denied, 0);
+    expect(sum(body)).toBe(sum(all));
+    expect(denied(body)).toBe(denied(all));
+    for (const e of body.edges) {
+      expect(body.nodes.some((n) => n.id === e.source)).toBe(true);
+      expect(body.nodes.some((n) => n.id === e.target)).toBe(true);
+    }
+  });
+
+  it('shows namespaces with group=auto above the limit, and the workloads of the namespace in focus', async () => {
+    const auto = (await api.get<GraphResponse>('/api/v1/graph?start=0&end=0&group=auto&limit=4')).body;
+    expect(auto.shape).toEqual({ totalNodes: 5, collapsed: true, folded: 0 });
+    expect(auto.nodes.map((n) => n.id)).toEqual(['ns:-', 'ns:db', 'ns:shop']);
+    const small = (await api.get<GraphResponse>('/api/v1/graph?start=0&end=0&group=auto&limit=150')).body;
+    expect(small.shape.collapsed).toBe(false);
+    expect(small.nodes).toHaveLength(5);
+    const focused = (await api.get<GraphResponse>('/api/v1/graph?start=0&end=0&group=auto&limit=3&focus=shop')).body;
+    expect(focused.nodes.map((n) => n.id)).toEqual(['shop/catalog-7d9f-*', 'shop/frontend-6d4b8c7f9-*', OTHER_NODE_ID]);
+    expect(focused.shape).toMatchObject({ collapsed: true });
+  });
+
+  it('rejects a bad limit', async () => {
+    for (const bad of ['-1', 'ten', '100001']) {
+      const { status, body } = await api.get<ApiErrorBody>(`/api/v1/graph?limit=${bad}`);
+      expect(status).toBe(400);
+      expect(body.error.path).toBe('limit');
+    }
   });
 });
 

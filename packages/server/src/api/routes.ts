@@ -13,10 +13,11 @@ import { explainQuery } from './explain.ts';
 import { type ApiFilter, hasCidrs } from './filters.ts';
 import { apiFlow } from './flow.ts';
 import { buildGraph } from './graph.ts';
+import { shapeGraph } from './graphFold.ts';
 import { openApiDocument } from './openapi.ts';
 import * as params from './params.ts';
 import { policyStats } from './stats.ts';
-import type { FlowListResponse, PolicyStatsResponse, TiersResponse } from './types.ts';
+import type { FlowListResponse, GraphResponse, PolicyStatsResponse, TiersResponse } from './types.ts';
 
 export interface ApiDeps {
   store: FlowStore;
@@ -129,8 +130,16 @@ export function createApiRoutes(deps: ApiDeps): Hono {
 
   app.get('/graph', async (c) => {
     const group = params.group(c);
+    const maxNodes = params.graphLimit(c);
+    const focus = params.focus(c);
     const result = await listAll(c, params.filters(c));
-    return c.json(buildGraph(flowsOf(result.flows), group));
+    const data = buildGraph(flowsOf(result.flows), group === 'namespace' ? 'namespace' : 'workload');
+    const shown = shapeGraph(data, { group, focus, maxNodes });
+    const body: GraphResponse = {
+      ...shown.graph,
+      shape: { totalNodes: data.nodes.length, collapsed: shown.collapsed, folded: shown.folded },
+    };
+    return c.json(body);
   });
 
   app.get('/cluster/summary', (c) => c.json(clusterSummary(deps.evaluator(), store.kind)));

@@ -161,9 +161,28 @@ export interface GraphEdge {
   pending: { allowed: number; denied: number };
 }
 
-export interface GraphResponse {
+/** Nodes and edges; what graph folding works on. */
+export interface GraphData {
   nodes: GraphNode[];
   edges: GraphEdge[];
+}
+
+/** `group` of GET /graph: "auto" = workloads, or namespaces when there are more workloads than `limit`. */
+export type GraphGrouping = GraphGroup | 'auto';
+
+/** How the answer was shaped from the listed flows (see graphFold.ts). */
+export interface GraphShape {
+  /** Nodes before collapsing and folding (workloads, or namespaces with `group=namespace`). */
+  totalNodes: number;
+  /** Workloads were shown as their namespaces (`group=auto` above the limit, or a `focus`). */
+  collapsed: boolean;
+  /** Nodes folded into the one "other" node (id `other:`); 0 = none. */
+  folded: number;
+}
+
+export interface GraphResponse extends GraphData {
+  /** Addition: present in every answer of GET /graph. */
+  shape: GraphShape;
 }
 
 export interface ClusterSummary {

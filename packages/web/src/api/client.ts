@@ -8,7 +8,7 @@ import type {
   ExplainResponse,
   FilterHintsResponse,
   FlowListResponse,
-  GraphGroup,
+  GraphGrouping,
   GraphResponse,
   HintType,
   PolicyKey,
@@ -170,9 +170,20 @@ export const api = {
   policyStats(range: TimeRange, signal?: AbortSignal): Promise<PolicyStatsResponse> {
     return getJson(buildUrl('/api/v1/policy-stats', { start: range.start, end: range.end }), signal);
   },
-  graph(p: TimeRange & { filters: VerdictFilters; group: GraphGroup }, signal?: AbortSignal): Promise<GraphResponse> {
+  /** `limit` (0 = all) and `focus` (null = none): the server folds the graph to at most `limit` nodes. */
+  graph(
+    p: TimeRange & { filters: VerdictFilters; group: GraphGrouping; limit: number; focus: string | null },
+    signal?: AbortSignal,
+  ): Promise<GraphResponse> {
     return getJson(
-      buildUrl('/api/v1/graph', { start: p.start, end: p.end, filters: filtersParam(p.filters), group: p.group }),
+      buildUrl('/api/v1/graph', {
+        start: p.start,
+        end: p.end,
+        filters: filtersParam(p.filters),
+        group: p.group,
+        limit: p.limit > 0 ? p.limit : undefined,
+        focus: p.focus ?? undefined,
+      }),
       signal,
     );
   },

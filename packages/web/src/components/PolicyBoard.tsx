@@ -1,15 +1,14 @@
-// Tiers in evaluation order, policies in order within each, with allowed/denied/passed counts per policy and rule.
+// Tiers in evaluation order, policies in order within each, with allowed/denied/passed counts per
+// policy and rule, enforced and pending (with the staged policies enforced) side by side.
 import { Fragment } from 'react';
-import type { ApiPolicy, ApiTier, PolicyStats, RuleStats, VerdictCounts } from '../api/types.ts';
+import type { ApiPolicy, ApiTier, PolicyStats, VerdictCounts } from '../api/types.ts';
 import { formatCount } from '../data/format.ts';
+import { type PolicyCounts, policyCounts, type RuleCounts, statsKey } from '../data/policyStats.ts';
+
+export { statsKey };
 
 export function policyId(p: { kind: string; namespace: string; name: string; tier: string }): string {
   return `${p.tier}|${p.kind}|${p.namespace}|${p.name}`;
-}
-
-/** Stats are matched to policies by tier, namespace and name; kind is ignored because staged kinds may be reported either way. */
-export function statsKey(p: { namespace: string; name: string; tier: string }): string {
-  return `${p.tier}|${p.namespace}|${p.name}`;
 }
 
 export function Counts({ c, testId }: { c: VerdictCounts | undefined; testId?: string }) {
@@ -36,8 +35,33 @@ export interface PolicyBoardProps {
   onSelect: (p: ApiPolicy) => void;
 }
 
-function ruleLabel(r: RuleStats): string {
+function ruleLabel(r: RuleCounts): string {
   return r.ruleIndex < 0 ? 'end of tier' : `${r.direction.toLowerCase()} rule ${r.ruleIndex}`;
+}
+
+/** The enforced counts, or a note for a staged policy (never enforced). */
+export function EnforcedCell({ counts, testId }: { counts: PolicyCounts | RuleCounts; testId: string }) {
+  if ('stagedOnly' in counts && counts.stagedOnly)
+    return (
+      <span className="muted small" data-testid={testId} data-staged-only="true">
+        not enforced (staged)
+      </span>
+    );
+  return <Counts c={counts.enforced} testId={testId} />;
+}
+
+/** The pending counts, emphasised when they differ from the enforced ones. */
+export function PendingCell({ counts, testId }: { counts: PolicyCounts | RuleCounts; testId: string }) {
+  return (
+    <span
+      className={counts.changes ? 'pending-counts pending-differs' : 'pending-counts'}
+      title={
+        counts.changes ? 'With the staged policies enforced, these counts would differ from today' : 'Pending verdicts'
+      }
+    >
+      <Counts c={counts.pending} testId={testId} />
+    </span>
+  );
 }
 
 export function PolicyBoard({ tiers, stats, selected, onSelect }: PolicyBoardProps) {
@@ -65,21 +89,27 @@ export function PolicyBoard({ tiers, stats, selected, onSelect }: PolicyBoardPro
                   <th>
                     Flows decided <span className="muted">(allow / deny / pass)</span>
                   </th>
+                  <th title="The same counts from the pending traces: what would be decided with the staged policies enforced">
+                    Pending <span className="muted">(staged enforced)</span>
+                  </th>
                 </tr>
               </thead>
               <tbody>
                 {tier.policies.map((p, pi) => {
                   const id = policyId(p);
-                  const s = stats.get(statsKey(p));
-                  const rules = (s?.rules ?? [])
-                    .slice()
-                    .sort((a, b) => a.direction.localeCompare(b.direction) || a.ruleIndex - b.ruleIndex);
+                  const counts = policyCounts(stats.get(statsKey(p)), p.staged);
+                  const rules = counts.rules;
                   return (
                     <Fragment key={id}>
                       <tr
-                        className={[selected === id ? 'row-selected' : '', p.staged ? 'staged' : ''].join(' ')}
+                        className={[
+                          selected === id ? 'row-selected' : '',
+                          p.staged ? 'staged' : '',
+                          counts.changes ? 'pending-changes' : '',
+                        ].join(' ')}
                         data-testid="policy-row"
                         data-policy={`${p.namespace ? `${p.namespace}/` : ''}${p.name}`}
+                        data-changes={counts.changes ? 'true' : undefined}
                       >
                         <td>{pi + 1}</td>
                         <td>
@@ -97,6 +127,15 @@ export function PolicyBoard({ tiers, stats, selected, onSelect }: PolicyBoardPro
                               staged{p.stagedAction && p.stagedAction !== 'Set' ? ` (${p.stagedAction})` : ''}
                             </span>
                           )}
+                          {counts.changes && (
+                            <span
+                              className="tag tag-changes"
+                              title="Its pending counts differ from the enforced ones: enforcing the staged policies changes what this policy decides"
+                              data-testid="policy-changes"
+                            >
+                              staging changes this
+                            </span>
+                          )}
                         </td>
                         <td>{p.kind}</td>
                         <td>{p.order ?? '—'}</td>
@@ -104,17 +143,26 @@ export function PolicyBoard({ tiers, stats, selected, onSelect }: PolicyBoardPro
                           {p.ingressRules} in / {p.egressRules} out
                         </td>
                         <td>
-                          <Counts c={s} testId="policy-counts" />
+                          <EnforcedCell counts={counts} testId="policy-counts" />
+                        </td>
+                        <td>
+                          <PendingCell counts={counts} testId="policy-pending-counts" />
                         </td>
                       </tr>
                       {rules.map((r) => (
-                        <tr key={`${id}|${r.direction}|${r.ruleIndex}`} className="rule-row" data-testid="rule-row">
+                        <tr
+                          key={`${id}|${r.direction}|${r.ruleIndex}`}
+                          className="rule-row"
+                          data-testid="rule-row"
+                          data-changes={r.changes ? 'true' : undefined}
+                        >
                           <td />
                           <td colSpan={4} className="muted">
                             ↳ {ruleLabel(r)}
                           </td>
+                          <td>{p.staged ? <span /> : <Counts c={r.enforced} testId="rule-counts" />}</td>
                           <td>
-                            <Counts c={r} testId="rule-counts" />
+                            <PendingCell counts={r} testId="rule-pending-counts" />
                           </td>
                         </tr>
                       ))}

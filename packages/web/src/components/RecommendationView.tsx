@@ -114,7 +114,7 @@ export function PolicyDraft({ policy }: { policy: RecommendedPolicy }) {
                         <span className="muted">—</span>
                       ) : (
                         r.rationale.examples.map((e) => (
-                          <div key={e} className="mono">
+                          <div key={e} className="mono" title={e} data-testid="rule-example">
                             {e}
                           </div>
                         ))

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { GraphEdge, GraphNode, GraphResponse } from '../api/types.ts';
+import type { GraphData, GraphEdge, GraphNode } from '../api/types.ts';
 import { foldNodes, nodeTraffic, OTHER_NODE_ID, shapeGraph, thinEdges } from './graphFold.ts';
 import { collapseToNamespaces, edgeGeometry, layoutGraph } from './graphLayout.ts';
 
@@ -13,7 +13,7 @@ const edge = (source: string, target: string, flows: number, denied = 0): GraphE
 });
 
 /** `n` namespaces with 2 workloads each; namespace i talks to namespace 0 with i flows and to itself. */
-function cluster(n: number): GraphResponse {
+function cluster(n: number): GraphData {
   const nodes: GraphNode[] = [];
   const edges: GraphEdge[] = [];
   for (let i = 0; i < n; i++) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { GraphEdge, GraphNode, GraphResponse } from '../api/types.ts';
+import type { GraphData, GraphEdge, GraphNode } from '../api/types.ts';
 import { collapseToNamespaces, edgeChanges, edgeVerdict, layoutGraph, namespaceNodeId } from './graphLayout.ts';
 
 const node = (ns: string, name: string): GraphNode => ({
@@ -16,7 +16,7 @@ const edge = (source: string, target: string, allowed: number, denied: number, p
   pending: { allowed: allowed + denied - pendingDenied, denied: pendingDenied },
 });
 
-const shopAndBilling: GraphResponse = {
+const shopAndBilling: GraphData = {
   nodes: [node('shop', 'web'), node('shop', 'api'), node('billing', 'ledger'), node('kube-system', 'dns')],
   edges: [
     edge('shop/web', 'shop/api', 5, 0),

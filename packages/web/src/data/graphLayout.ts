@@ -1,6 +1,16 @@
 // Service graph: namespace collapse and a deterministic layout (namespace clusters on a circle, or in rows when
 // there are many, nodes in a sunflower).
-import type { GraphEdge, GraphNode, GraphResponse } from '../api/types.ts';
+import { isGroupNode } from '@verdict/server/graph-fold';
+import type { GraphData, GraphEdge, GraphNode } from '../api/types.ts';
+
+// The folding rule lives with the server (GET /api/v1/graph applies it); re-exported for the UI.
+export {
+  collapseToNamespaces,
+  compareEdges,
+  isGroupNode,
+  namespaceNodeId,
+  remapEdges,
+} from '@verdict/server/graph-fold';
 
 export const AUTO_COLLAPSE_NODES = 150;
 const NODE_SPACING = 34;
@@ -35,72 +45,7 @@ export interface GraphLayout {
   bounds: { x: number; y: number; width: number; height: number };
 }
 
-export function namespaceNodeId(ns: string): string {
-  return `ns:${ns}`;
-}
-
-/** True for a node that stands for a whole namespace (client- or server-side grouping) or for folded nodes. */
-export function isGroupNode(n: GraphNode): boolean {
-  return n.type === 'namespace' || n.type === 'Namespace' || n.type === 'other';
-}
-
-/**
- * Replaces workloads by their namespace and sums the edges between namespaces. The workloads of
- * `except` (a namespace in focus) stay as they are.
- */
-export function collapseToNamespaces(g: GraphResponse, except?: string | null): GraphResponse {
-  const mapped = new Map<string, string>();
-  const nodes: GraphNode[] = [];
-  const namespaces = new Set<string>();
-  for (const n of g.nodes) {
-    if (except != null && n.namespace === except) {
-      mapped.set(n.id, n.id);
-      nodes.push(n);
-      continue;
-    }
-    mapped.set(n.id, namespaceNodeId(n.namespace));
-    namespaces.add(n.namespace);
-  }
-  for (const ns of namespaces)
-    nodes.push({ id: namespaceNodeId(ns), label: ns || 'Global', namespace: ns, type: 'namespace' });
-  nodes.sort(byId);
-  return { nodes, edges: remapEdges(g.edges, mapped) };
-}
-
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-
-/** Sums edges whose endpoints are renamed by `mapped` (edges with an unknown endpoint are dropped); sorted. */
-export function remapEdges(input: readonly GraphEdge[], mapped: ReadonlyMap<string, string>): GraphEdge[] {
-  const edges = new Map<string, GraphEdge>();
-  for (const e of input) {
-    const source = mapped.get(e.source);
-    const target = mapped.get(e.target);
-    if (source === undefined || target === undefined) continue;
-    const k = `${source}\u0000${target}`;
-    const acc = edges.get(k);
-    if (!acc) {
-      edges.set(k, {
-        source,
-        target,
-        flows: e.flows,
-        enforced: { ...e.enforced },
-        pending: { ...e.pending },
-      });
-    } else {
-      acc.flows += e.flows;
-      acc.enforced.allowed += e.enforced.allowed;
-      acc.enforced.denied += e.enforced.denied;
-      acc.pending.allowed += e.pending.allowed;
-      acc.pending.denied += e.pending.denied;
-    }
-  }
-  return [...edges.values()].sort(compareEdges);
-}
-
-/** Source, then target, by code unit (locale-independent, so layouts and tests do not depend on the locale). */
-export function compareEdges(a: GraphEdge, b: GraphEdge): number {
-  return a.source < b.source ? -1 : a.source > b.source ? 1 : a.target < b.target ? -1 : a.target > b.target ? 1 : 0;
-}
 
 function clusterRadius(members: readonly GraphNode[]): number {
   if (members.length === 1 && isGroupNode(members[0]!)) return COLLAPSED_RADIUS;
@@ -115,7 +60,7 @@ function clusterOrder(a: [string, GraphNode[]], b: [string, GraphNode[]]): numbe
 }
 
 /** Same input (in any order) gives the same positions. */
-export function layoutGraph(g: GraphResponse): GraphLayout {
+export function layoutGraph(g: GraphData): GraphLayout {
   const groups = new Map<string, GraphNode[]>();
   for (const n of g.nodes) {
     // Folded nodes get a cluster of their own, whatever their namespace.

@@ -3,7 +3,7 @@ import { api, type TimeRange } from '../api/client.ts';
 import type {
   ClusterSummary,
   ExplainResponse,
-  GraphGroup,
+  GraphGrouping,
   GraphResponse,
   HintType,
   PolicyStatsResponse,
@@ -12,27 +12,38 @@ import type {
 } from '../api/types.ts';
 import { toWhiskerFilters } from '../data/flowView.ts';
 import { hintFilters } from '../data/hints.ts';
+import { useClusterRevision } from './clusterState.ts';
 import { type Resource, useResource } from './useResource.ts';
 
 export function useExplain(id: number | null): Resource<ExplainResponse> {
   return useResource(id === null ? null : `explain:${id}`, (signal) => api.explainFlow(id ?? 0, signal));
 }
 
+/** Reloads after the UI stages or removes policies (clusterState.ts). */
 export function useTiers(): Resource<TiersResponse> {
-  return useResource('tiers', (signal) => api.tiers(signal));
+  const revision = useClusterRevision();
+  return useResource(`tiers:${revision}`, (signal) => api.tiers(signal));
 }
 
 export function usePolicyStats(range: TimeRange): Resource<PolicyStatsResponse> {
   return useResource(`stats:${range.start}:${range.end}`, (signal) => api.policyStats(range, signal));
 }
 
-export function useGraph(range: TimeRange, filters: VerdictFilters, group: GraphGroup): Resource<GraphResponse> {
-  const key = `graph:${range.start}:${range.end}:${group}:${JSON.stringify(filters)}`;
-  return useResource(key, (signal) => api.graph({ ...range, filters, group }, signal));
+/** The graph folded by the server to the page's node budget (`limit`, 0 = all) and `focus`. */
+export function useGraph(
+  range: TimeRange,
+  filters: VerdictFilters,
+  view: { group: GraphGrouping; limit: number; focus: string | null },
+): Resource<GraphResponse> {
+  const { group, limit, focus } = view;
+  const key = `graph:${range.start}:${range.end}:${group}:${limit}:${focus ?? ''}:${JSON.stringify(filters)}`;
+  return useResource(key, (signal) => api.graph({ ...range, filters, group, limit, focus }, signal));
 }
 
+/** Reloads after the UI stages or removes policies (clusterState.ts). */
 export function useSummary(): Resource<ClusterSummary> {
-  return useResource('summary', (signal) => api.summary(signal));
+  const revision = useClusterRevision();
+  return useResource(`summary:${revision}`, (signal) => api.summary(signal));
 }
 
 /** Filter hints from whisker-backend: the other active filters apply, plus a Fuzzy match on `search`. */

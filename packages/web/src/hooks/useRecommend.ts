@@ -5,6 +5,7 @@ import { ApiError, api } from '../api/client.ts';
 import type { ApiIssue, PolicyKey, Recommendation } from '../api/types.ts';
 import { decodeStaged, encodeStaged, STAGED_STORAGE_KEY } from '../data/changeSet.ts';
 import type { RecommendParams } from '../data/recommend.ts';
+import { changeClusterState } from './clusterState.ts';
 import { useResource } from './useResource.ts';
 import { readSession, writeSession } from './useSessionStorage.ts';
 
@@ -51,7 +52,7 @@ export function useStaging(): Staging {
     (yaml: string) => {
       setBusy(true);
       setError(null);
-      api.applyPolicies(yaml).then(
+      changeClusterState(() => api.applyPolicies(yaml)).then(
         (res) => {
           const key = (p: PolicyKey) => `${p.kind}/${p.namespace}/${p.name}`;
           const merged = new Map([...staged, ...res.applied].map((p) => [key(p), p]));
@@ -71,7 +72,7 @@ export function useStaging(): Staging {
   const unstage = useCallback(() => {
     setBusy(true);
     setError(null);
-    Promise.allSettled(staged.map((p) => api.removePolicy(p))).then((results) => {
+    changeClusterState(() => Promise.allSettled(staged.map((p) => api.removePolicy(p)))).then((results) => {
       // A 404 means it is gone already (e.g. the server restarted): drop it from the list too.
       const left = staged.filter((_, i) => {
         const r = results[i];

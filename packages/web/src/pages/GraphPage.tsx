@@ -1,6 +1,7 @@
 // Service graph page: workloads (or namespaces) and the traffic between them, coloured by verdict. At
-// most a node budget of the busiest nodes is drawn (the rest folded into one node) and a few edges per
-// node (the busiest); a namespace can be expanded into its workloads (focus).
+// most a node budget of the busiest nodes is drawn (the server folds the rest into one node:
+// GET /api/v1/graph?limit=) and a few edges per node (the busiest); a namespace can be expanded into
+// its workloads (focus).
 import { useMemo } from 'react';
 import type { GraphEdge, GraphNode, VerdictFilters } from '../api/types.ts';
 import { StateMessage } from '../components/common.tsx';
@@ -14,7 +15,6 @@ import {
   type Grouping,
   NODE_LIMITS,
   OTHER_NODE_ID,
-  shapeGraph,
   thinEdges,
 } from '../data/graphFold.ts';
 import { edgeChanges, isGroupNode, layoutGraph } from '../data/graphLayout.ts';
@@ -57,8 +57,13 @@ function endpointFilters(n: GraphNode, side: 'source' | 'dest'): VerdictFilters 
 export function GraphPage() {
   const { pathname, search } = useLocation();
   const p = params(search);
-  const fetchGroup = p.group === 'namespace' ? 'namespace' : 'workload';
-  const graph = useGraph({ start: p.start, end: 0 }, p.filters, fetchGroup);
+  const focusable = p.group !== 'namespace';
+  // The server collapses ("auto") and folds to the node budget; the page only lays out what it gets.
+  const graph = useGraph({ start: p.start, end: 0 }, p.filters, {
+    group: p.group,
+    limit: p.maxNodes,
+    focus: focusable ? p.focus : null,
+  });
   const setParam = (k: string, v: string | null, replace = false) => {
     const q = new URLSearchParams(search);
     if (v === null) q.delete(k);
@@ -71,16 +76,15 @@ export function GraphPage() {
   const shown = useMemo(() => {
     const data = graph.data;
     if (!data) return null;
-    const s = shapeGraph(data, { group: p.group, focus: p.focus, maxNodes: p.maxNodes });
-    return { ...s, layout: layoutGraph(s.graph) };
-  }, [graph.data, p.group, p.focus, p.maxNodes]);
+    const g = { nodes: data.nodes, edges: data.edges };
+    return { graph: g, ...data.shape, layout: layoutGraph(g) };
+  }, [graph.data]);
   const thinned = useMemo(() => {
     if (!shown) return thinEdges([], 0);
     const candidates = p.changesOnly ? shown.graph.edges.filter(edgeChanges) : shown.graph.edges;
     return thinEdges(candidates, p.maxNodes * EDGES_PER_NODE);
   }, [shown, p.changesOnly, p.maxNodes]);
   const edges = thinned.edges;
-  const focusable = p.group !== 'namespace';
   const focusOn = (ns: string | null) => {
     const q = new URLSearchParams(search);
     if (ns === null) q.delete('focus');
@@ -191,7 +195,7 @@ export function GraphPage() {
           {shown && (
             <span className="muted" data-testid="graph-stats">
               {formatCount(shown.graph.nodes.length)} nodes · {formatCount(edges.length)} edges
-              {shown.collapsed ? ` · collapsed to namespaces (${graph.data?.nodes.length} workloads)` : ''}
+              {shown.collapsed ? ` · collapsed to namespaces (${formatCount(shown.totalNodes)} workloads)` : ''}
               {shown.folded > 0 ? ` · ${formatCount(shown.folded)} quieter nodes folded into one` : ''}
               {thinned.hiddenEdges > 0
                 ? ` · ${formatCount(thinned.hiddenEdges)} quieter edges (${formatCount(thinned.hiddenFlows)} flows) not drawn`

@@ -2,9 +2,10 @@
 import { useMemo } from 'react';
 import type { ApiPolicy, PolicyStats } from '../api/types.ts';
 import { CodeBlock, StateMessage } from '../components/common.tsx';
-import { Counts, PolicyBoard, policyId, statsKey } from '../components/PolicyBoard.tsx';
+import { EnforcedCell, PendingCell, PolicyBoard, policyId } from '../components/PolicyBoard.tsx';
 import { RangeSelect } from '../components/RangeSelect.tsx';
 import { flowLogsHref } from '../data/flowView.ts';
+import { indexPolicyStats, policyCounts, statsKey } from '../data/policyStats.ts';
 import { usePolicyStats, useTiers } from '../hooks/useApi.ts';
 import { navigate, onLinkClick, useLocation } from '../hooks/useLocation.ts';
 
@@ -32,11 +33,7 @@ export function PoliciesPage() {
   const { start, policy } = pageParams(search);
   const tiers = useTiers();
   const stats = usePolicyStats({ start, end: 0 });
-  const statsMap = useMemo(() => {
-    const m = new Map<string, PolicyStats>();
-    for (const s of stats.data?.items ?? []) m.set(statsKey(s), s);
-    return m;
-  }, [stats.data]);
+  const statsMap = useMemo<Map<string, PolicyStats>>(() => indexPolicyStats(stats.data?.items ?? []), [stats.data]);
   const all = useMemo(() => (tiers.data?.items ?? []).flatMap((t) => t.policies), [tiers.data]);
   const selected = policy ? (all.find((p) => policyId(p) === policy) ?? null) : null;
   const setParam = (k: string, v: string | null) => {
@@ -108,8 +105,27 @@ export function PoliciesPage() {
             </button>
           </header>
           <div className="side-body">
+            <dl className="fields">
+              <div>
+                <dt>Enforced</dt>
+                <dd>
+                  <EnforcedCell
+                    counts={policyCounts(statsMap.get(statsKey(selected)), selected.staged)}
+                    testId="policy-detail-counts"
+                  />
+                </dd>
+              </div>
+              <div>
+                <dt>Pending</dt>
+                <dd>
+                  <PendingCell
+                    counts={policyCounts(statsMap.get(statsKey(selected)), selected.staged)}
+                    testId="policy-detail-pending-counts"
+                  />
+                </dd>
+              </div>
+            </dl>
             <p>
-              <Counts c={statsMap.get(statsKey(selected))} testId="policy-detail-counts" />{' '}
               <a href={policyFlowsHref(selected)} onClick={onLinkClick} data-testid="policy-flows-link">
                 Show the flows it decided →
               </a>
