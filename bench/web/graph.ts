@@ -14,7 +14,7 @@ import type { PolicyHit } from '@verdict/engine';
 import { bucketStart, type Flow, type FlowKey } from '@verdict/flows';
 import { resolveConfig, silentLogger, startVerdict } from '@verdict/server';
 import type { Page } from 'playwright-core';
-import { launchBrowser } from '../../packages/web/test/browser.ts';
+import { launchBrowser } from '../../packages/web/test/harness.ts';
 import { seededRandom } from '../shared/synthetic.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');

@@ -16,7 +16,7 @@ import { createTrafficGenerator } from '@verdict/demo';
 import { BUCKET_SECONDS, bucketStart, enrichRawFlow, type Flow } from '@verdict/flows';
 import { resolveConfig, silentLogger, startVerdict } from '@verdict/server';
 import type { Page } from 'playwright-core';
-import { launchBrowser } from '../../packages/web/test/browser.ts';
+import { launchBrowser } from '../../packages/web/test/harness.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const WEB_DIR = join(ROOT, 'packages/web/dist');

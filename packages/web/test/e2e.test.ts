@@ -1,24 +1,15 @@
-// The UI end to end: the real `verdict serve` (memory store, embedded demo and its traffic) in this
-// process, the built UI from packages/web/dist, driven by headless Debian Chromium through
-// playwright-core. Also writes the screenshots in docs/screenshots.
-import { existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createTrafficGenerator } from '@verdict/demo';
 import { BUCKET_SECONDS, bucketStart } from '@verdict/flows';
-import { type RunningVerdict, resolveConfig, silentLogger, startVerdict } from '@verdict/server';
+import type { RunningVerdict } from '@verdict/server';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiPolicy, ApiTier, PolicyStats } from '../src/api/types.ts';
 import { indexPolicyStats, policyCounts, statsKey } from '../src/data/policyStats.ts';
-import { type Browser, launchBrowser } from './browser.ts';
-
-const ROOT = resolve(import.meta.dirname, '../../..');
-const WEB_DIR = join(ROOT, 'packages/web/dist');
-const SCREENSHOTS = join(ROOT, 'docs/screenshots');
+import { type Demo, SCREENSHOTS, startDemo } from './harness.ts';
 
 let running: RunningVerdict;
 let context: BrowserContext;
-let browser: Browser | undefined;
 
 /** The start of the newest bucket this file has rolled the store over to (0 = none yet). */
 let rolledTo = 0;
@@ -57,30 +48,12 @@ const cellTexts = (page: Page, column: string) =>
 
 const screenshot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
 
+let demo: Demo | undefined;
 beforeAll(async () => {
-  if (!existsSync(join(WEB_DIR, 'index.html'))) {
-    // `npm test` builds the UI in `pretest`; a direct `vitest run` may not have.
-    const { build } = await import('vite');
-    await build({ root: join(ROOT, 'packages/web'), logLevel: 'warn' });
-  }
-  const resolved = resolveConfig(
-    { store: 'memory', 'http-port': '0', 'grpc-port': '-1', 'demo-traffic': true, 'web-dir': WEB_DIR },
-    {},
-  );
-  if (!resolved.ok) throw new Error(JSON.stringify(resolved.errors));
-  running = await startVerdict(resolved.config, silentLogger);
-  await running.pipeline.drain();
-
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  browser = await launchBrowser();
-  context = browser.context;
-  context.setDefaultTimeout(15_000);
+  demo = await startDemo();
+  ({ running, context } = demo);
 }, 90_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await running?.close();
-});
+afterAll(() => demo?.close());
 
 describe('flow logs', () => {
   it('shows the demo flows in the live table', async () => {

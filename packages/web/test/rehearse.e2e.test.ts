@@ -1,19 +1,10 @@
-// The Rehearse and Recommend pages end to end, with their own in-process `verdict serve` (memory
-// store, embedded demo and its traffic; staging changes its cluster state, so it is not shared with
-// e2e.test.ts) and headless Debian Chromium through playwright-core. Writes docs/screenshots
-// rehearse.png and recommend.png.
-import { existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createTrafficGenerator, SCAN_PORTS } from '@verdict/demo';
 import { BUCKET_SECONDS, bucketStart } from '@verdict/flows';
-import { type RunningVerdict, resolveConfig, silentLogger, startVerdict } from '@verdict/server';
+import type { RunningVerdict } from '@verdict/server';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Browser, launchBrowser } from './browser.ts';
-
-const ROOT = resolve(import.meta.dirname, '../../..');
-const WEB_DIR = join(ROOT, 'packages/web/dist');
-const SCREENSHOTS = join(ROOT, 'docs/screenshots');
+import { type Demo, SCREENSHOTS, startDemo } from './harness.ts';
 
 /** payments has only Kubernetes policies: selecting its pods in tier application ends them in its end-of-tier deny. */
 const PAYMENTS_DEFAULT_DENY = `apiVersion: projectcalico.org/v3
@@ -31,7 +22,6 @@ const SELECTOR_LINE = PAYMENTS_DEFAULT_DENY.split('\n').findIndex((l) => l.inclu
 
 let running: RunningVerdict;
 let context: BrowserContext;
-let browser: Browser | undefined;
 
 async function open(path: string): Promise<Page> {
   const page = await context.newPage();
@@ -84,29 +74,12 @@ async function rehearseAndWait(page: Page): Promise<void> {
   await page.getByTestId('impact-report').waitFor();
 }
 
+let demo: Demo | undefined;
 beforeAll(async () => {
-  if (!existsSync(join(WEB_DIR, 'index.html'))) {
-    const { build } = await import('vite');
-    await build({ root: join(ROOT, 'packages/web'), logLevel: 'warn' });
-  }
-  const resolved = resolveConfig(
-    { store: 'memory', 'http-port': '0', 'grpc-port': '-1', 'demo-traffic': true, 'web-dir': WEB_DIR },
-    {},
-  );
-  if (!resolved.ok) throw new Error(JSON.stringify(resolved.errors));
-  running = await startVerdict(resolved.config, silentLogger);
-  await running.pipeline.drain();
-
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  browser = await launchBrowser();
-  context = browser.context;
-  context.setDefaultTimeout(15_000);
+  demo = await startDemo();
+  ({ running, context } = demo);
 }, 90_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await running?.close();
-});
+afterAll(() => demo?.close());
 
 describe('the new user rehearses a default-deny for payments', () => {
   it('sees which live flows break and the policy that would deny them, then promotes it', async () => {
