@@ -6,6 +6,7 @@ import type { FlowAction, FlowFilter, PolicyMatch, Reporter, StringMatch } from 
 import { compileFilterParts } from '@verdict/flows';
 import { parseJson } from '../json.ts';
 import { type Cidr, parseCidr } from './cidr.ts';
+import { FILTER_FIELDS } from './types.ts';
 
 export interface ApiFilter {
   /** What the store evaluates. */
@@ -94,27 +95,8 @@ function cidr(v: unknown, path: string): Cidr {
   return parsed;
 }
 
-const FIELDS = [
-  'sourceNames',
-  'sourceNamespaces',
-  'destNames',
-  'destNamespaces',
-  'protocols',
-  'destPorts',
-  'actions',
-  'pendingActions',
-  'reporter',
-  'policies',
-  'sourceSelector',
-  'destSelector',
-  'destPortRanges',
-  'pendingDiffers',
-  'sourceCidrs',
-  'destCidrs',
-] as const;
-
 function readFilter(value: unknown): ApiFilter {
-  const o = object(value, 'filters', FIELDS);
+  const o = object(value, 'filters', FILTER_FIELDS);
   const f: FlowFilter = {};
   const at = (key: string) => `filters.${key}`;
   const each = <T>(key: string, read: (v: unknown, path: string) => T): T[] | undefined =>

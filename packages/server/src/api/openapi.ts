@@ -1,4 +1,5 @@
 // The OpenAPI 3.1 description of /api/v1. routes.test.ts checks that it lists every route.
+import { FILTER_FIELDS } from './types.ts';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const str = { type: 'string' } as const;
@@ -473,24 +474,7 @@ export const openApiDocument = {
             }),
             destCidrs: arrayOf(str),
           },
-          [
-            'sourceNames',
-            'sourceNamespaces',
-            'destNames',
-            'destNamespaces',
-            'protocols',
-            'destPorts',
-            'actions',
-            'pendingActions',
-            'reporter',
-            'policies',
-            'sourceSelector',
-            'destSelector',
-            'destPortRanges',
-            'pendingDiffers',
-            'sourceCidrs',
-            'destCidrs',
-          ],
+          FILTER_FIELDS,
         ),
       },
       Step: object(

@@ -2,6 +2,26 @@
 // two sides cannot drift apart.
 
 export type Action = 'Allow' | 'Deny';
+
+/** The keys of the `filters` JSON of /api/v1 (FlowFilter plus the CIDR filters), in display order. */
+export const FILTER_FIELDS = [
+  'sourceNames',
+  'sourceNamespaces',
+  'destNames',
+  'destNamespaces',
+  'protocols',
+  'destPorts',
+  'actions',
+  'pendingActions',
+  'reporter',
+  'policies',
+  'sourceSelector',
+  'destSelector',
+  'destPortRanges',
+  'pendingDiffers',
+  'sourceCidrs',
+  'destCidrs',
+] as const;
 export type HitAction = 'Allow' | 'Deny' | 'Pass';
 
 export interface ApiErrorBody {

@@ -1,5 +1,7 @@
 // The flow-logs view (filters, time range, sort, search, selection) and its URL codec.
 // URL names follow Whisker's (source_namespace, dest_port, staged_action, policy, …) so its links keep working.
+
+import { FILTER_FIELDS } from '@verdict/server/api-types';
 import type {
   HitAction,
   PolicyMatch,
@@ -223,25 +225,7 @@ export function filterFieldOfPath(path: string | undefined): FilterField | null 
     .split(/[./]/)
     .filter((s) => s && s !== 'filters' && !/^\d+$/.test(s));
   const head = parts[0];
-  const known: readonly FilterField[] = [
-    'sourceNames',
-    'sourceNamespaces',
-    'destNames',
-    'destNamespaces',
-    'protocols',
-    'destPorts',
-    'actions',
-    'pendingActions',
-    'reporter',
-    'policies',
-    'sourceSelector',
-    'destSelector',
-    'destPortRanges',
-    'pendingDiffers',
-    'sourceCidrs',
-    'destCidrs',
-  ];
-  return head && (known as readonly string[]).includes(head) ? (head as FilterField) : null;
+  return head && (FILTER_FIELDS as readonly string[]).includes(head) ? (head as FilterField) : null;
 }
 
 /** The subset of the filters that whisker-backend understands (used for filter hints). */
