@@ -1,6 +1,6 @@
 // The demo traffic generator: turns the call graph (callgraph.ts) into a deterministic stream of
 // raw flows over simulated time, resolved against the cluster's pods, services and nodes.
-import type { ClusterState, Pod, Service } from '@verdict/engine';
+import { type ClusterState, formatIp, type Pod, parseCidr, type Service } from '@verdict/engine';
 import type { EndpointRef, RawFlow } from '@verdict/flows';
 import { type CallDestination, type CallEdge, type CallSource, DEMO_CALL_GRAPH } from './callgraph.ts';
 import { createRandom, type Random } from './prng.ts';
@@ -159,7 +159,7 @@ function pairs(edge: CallEdge, cluster: ClusterIndex): { source: Place; targets:
     });
   }
   if ('external' in from) {
-    return [{ source: { cidr: parseCidr(from.external) }, targets: resolveTargets(edge.to, edge.protocol, cluster) }];
+    return [{ source: { cidr: ipv4Range(from.external) }, targets: resolveTargets(edge.to, edge.protocol, cluster) }];
   }
   return sourcePods(from, cluster).map((pod) => ({
     source: { ref: { namespace: pod.namespace, name: pod.name } },
@@ -204,7 +204,7 @@ function resolveTargets(to: CallDestination, protocol: string, cluster: ClusterI
     const pods = cluster.pods.filter((p) => p.namespace === to.namespace && !p.hostNetwork);
     return pods.flatMap((pod) => to.ports.map((port) => at(pod, port)));
   }
-  const cidr = parseCidr(to.ip);
+  const cidr = ipv4Range(to.ip);
   return [cidr.size === 1 ? ip(to.ip.split('/')[0] as string, to.port) : { place: { cidr }, port: to.port }];
 }
 
@@ -390,23 +390,17 @@ interface Cidr {
   size: number;
 }
 
-function parseCidr(text: string): Cidr {
-  const [address = '', bits = '32'] = text.split('/');
-  const octets = address.split('.').map(Number);
-  const prefix = Number(bits);
-  if (octets.length !== 4 || octets.some((o) => !(o >= 0 && o <= 255)) || !(prefix >= 0 && prefix <= 32)) {
-    throw new RangeError(`not an IPv4 CIDR: ${text}`);
-  }
-  const size = 2 ** (32 - prefix);
-  const value = octets.reduce((acc, o) => acc * 256 + o, 0);
-  return { base: value - (value % size), size };
+function ipv4Range(text: string): Cidr {
+  const cidr = parseCidr(text);
+  if (cidr?.family !== 4) throw new RangeError(`not an IPv4 CIDR: ${text}`);
+  return { base: cidr.network, size: 2 ** (32 - cidr.prefix) };
 }
 
 /** A host address of the CIDR (not the network or broadcast address when there are others). */
 function randomAddress(cidr: Cidr, random: Random): string {
   const offset = cidr.size <= 2 ? random.int(0, cidr.size - 1) : random.int(1, cidr.size - 2);
   const value = cidr.base + offset;
-  return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
+  return formatIp({ family: 4, value: value >>> 0 });
 }
 
 function refKey(ref: EndpointRef): string {

@@ -7,6 +7,17 @@ export type { PolicyStringError } from './hits/strings.ts';
 export { formatPolicyHit, parsePolicyHitString } from './hits/strings.ts';
 export type * from './model.ts';
 export { HIT_KINDS } from './model.ts';
+export type { Cidr, Ip, IpFamily } from './net/ip.ts';
+export {
+  cidrContains,
+  formatCidr,
+  formatIp,
+  isPrivateIpv4,
+  parseCidr,
+  parseIp,
+  parseIpv4,
+  sampleAddresses,
+} from './net/ip.ts';
 export { goldmaneProtocol, protocolName, protocolNumber } from './net/protocol.ts';
 export type { LoadResult, SourceText } from './resources/index.ts';
 export { BUILTIN_TIERS, emptyClusterState, loadObjects, loadResources, mergeStates } from './resources/index.ts';

@@ -1,7 +1,7 @@
 // Resolving a stored (aggregated) flow back to a concrete flow query against the current cluster
 // state: a pod of the workload, an address in the network set, a sample public or private address.
 import type { ClusterState, EndpointRef, Evaluator, FlowQuery, Pod, Result } from '@verdict/engine';
-import { err, ok } from '@verdict/engine';
+import { err, ok, sampleAddresses } from '@verdict/engine';
 import type { FlowKey } from './model.ts';
 
 export interface ResolveError {
@@ -15,20 +15,6 @@ const SAMPLE_IPS: Readonly<Record<string, readonly string[]>> = {
   pub: ['203.0.113.10', '198.51.100.10', '192.0.2.10', '8.8.8.8', '1.1.1.1', '2001:db8::10'],
   pvt: ['10.255.255.254', '192.168.255.254', '172.31.255.254', '10.0.0.1', '172.16.0.1', '192.168.0.1'],
 };
-
-/** A few addresses inside a CIDR: the network address, the first and last hosts, the middle. */
-function addressesIn(cidr: string): string[] {
-  const [base = '', prefixText] = cidr.split('/');
-  const parts = base.split('.').map(Number);
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p))) return base.includes(':') ? [base] : [];
-  const prefix = prefixText === undefined ? 32 : Number(prefixText);
-  const network = parts.reduce((a, p) => a * 256 + p, 0);
-  const size = 2 ** (32 - prefix);
-  const start = network - (network % size);
-  const text = (v: number) => [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join('.');
-  const offsets = size === 1 ? [0] : [1, size - 2, Math.floor(size / 2), 0];
-  return [...new Set(offsets.map((o) => text((start + o) >>> 0)))];
-}
 
 const podIndex = new WeakMap<ClusterState, Map<string, Pod[]>>();
 
@@ -68,7 +54,7 @@ function representative(evaluator: Evaluator, type: string, namespace: string, n
       return firstShowing(
         state.networkSets
           .filter((s) => s.name === name && (s.namespace ?? '-') === namespace)
-          .flatMap((s) => s.nets.flatMap(addressesIn))
+          .flatMap((s) => s.nets.flatMap(sampleAddresses))
           .map((ip) => ({ ip })),
       );
     default:

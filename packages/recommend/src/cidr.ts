@@ -1,5 +1,6 @@
 // IPv4 address aggregation for external peers: observed addresses become a few covering CIDRs,
 // never one rule per address. IPv6 addresses are grouped per /64 (known limit: no wider merge).
+import { formatIp, parseIpv4 } from '@verdict/engine';
 
 const PRIVATE_V4 = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] as const;
 /** Never part of a "public internet" fallback: private, shared (CGNAT), loopback, link-local (cloud metadata). */
@@ -11,20 +12,7 @@ interface V4Cidr {
   prefix: number;
 }
 
-export function parseIpv4(text: string): number | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  let value = 0;
-  for (const part of parts) {
-    if (!/^\d{1,3}$/.test(part) || Number(part) > 255) return undefined;
-    value = value * 256 + Number(part);
-  }
-  return value;
-}
-
-function formatIpv4(value: number): string {
-  return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
-}
+const formatIpv4 = (value: number): string => formatIp({ family: 4, value });
 
 const size = (prefix: number) => 2 ** (32 - prefix);
 const networkOf = (value: number, prefix: number) => value - (value % size(prefix));
@@ -121,13 +109,4 @@ export function aggregateAddresses(ips: readonly string[], options: AggregateOpt
 export function networksOf(ips: readonly string[], prefix = 16): string[] {
   const values = ips.map(parseIpv4).filter((v): v is number => v !== undefined);
   return collapseCidrs(values.map((v) => `${formatIpv4(networkOf(v, prefix))}/${prefix}`));
-}
-
-/** IPv4 addresses the CIDR holds, for sampling: first host, middle, last host. */
-export function sampleAddresses(cidr: string): string[] {
-  const c = parseCidrV4(cidr);
-  if (!c) return [];
-  const n = size(c.prefix);
-  const offsets = n <= 2 ? [0] : [1, Math.floor(n / 2), n - 2];
-  return [...new Set(offsets.map((o) => formatIpv4(c.network + o)))];
 }

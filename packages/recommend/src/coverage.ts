@@ -8,8 +8,8 @@ import {
   type Evaluator,
   type FlowQuery,
   loadObjects,
+  sampleAddresses,
 } from '@verdict/engine';
-import { sampleAddresses } from './cidr.ts';
 import type { ClosedPath, Coverage } from './model.ts';
 import type { ClusterView, Connection, End, Workload } from './observe.ts';
 import { workloadKey } from './observe.ts';

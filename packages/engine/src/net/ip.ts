@@ -134,3 +134,16 @@ export function cidrCovers(outer: Cidr, inner: Cidr): boolean {
 export function isPrivateIpv4(value: number): boolean {
   return value >>> 24 === 10 || value >>> 20 === (172 << 4) + 1 || value >>> 16 === (192 << 8) + 168;
 }
+
+/**
+ * A few addresses inside a CIDR for probing what it stands for: its first host, middle and last
+ * host (the network address too, for an IPv4 /31 or /32). IPv6 CIDRs give their network address.
+ */
+export function sampleAddresses(text: string): string[] {
+  const cidr = parseCidr(text);
+  if (!cidr) return [];
+  if (cidr.family === 6) return [formatIp({ family: 6, value: cidr.network })];
+  const size = 2 ** (32 - cidr.prefix);
+  const offsets = size <= 2 ? [0] : [1, Math.floor(size / 2), size - 2];
+  return [...new Set(offsets.map((offset) => formatIp({ family: 4, value: (cidr.network + offset) >>> 0 })))];
+}
