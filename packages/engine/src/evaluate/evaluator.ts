@@ -261,7 +261,9 @@ export function createEvaluator(initial: ClusterState): Evaluator {
         const rules = (direction === 'Ingress' ? policy.ingress : policy.egress) ?? [];
         const noMatch: string[] | undefined = steps && [];
         for (const rule of rules) {
-          const matched = noMatch ? recordRule(rule, flow, noMatch) : ruleMatches(rule, flow);
+          const explained = noMatch && explainRule(rule, flow);
+          if (explained && !explained.matched) noMatch?.push(noMatchLine(rule, explained.because));
+          const matched = explained ? explained.matched : ruleMatches(rule, flow);
           if (!matched || rule.spec.action === 'Log') continue;
           const action = rule.spec.action;
           pushHit(hits, policy.ref, action, rule.index);
@@ -271,7 +273,7 @@ export function createEvaluator(initial: ClusterState): Evaluator {
             outcome: action === 'Pass' ? 'pass' : 'matched',
             action,
             ruleIndex: rule.index,
-            because: explainRule(rule, flow).because,
+            because: explained ? explained.because : [],
             rulePath: rule.spec.path,
             ...sourceOf(policy),
           });
@@ -579,10 +581,9 @@ function sourceOf(policy: CompiledPolicy): { policySource?: SourceRef } {
   return policy.spec.source ? { policySource: policy.spec.source } : {};
 }
 
-function recordRule(rule: CompiledRule, flow: FlowFacts, noMatch: string[]): boolean {
-  const { matched, because } = explainRule(rule, flow);
-  if (!matched) noMatch.push(`rule ${rule.index} (${rule.spec.path}): ${because[because.length - 1] ?? 'no match'}`);
-  return matched;
+/** Why a rule did not match: its first failing clause. */
+function noMatchLine(rule: CompiledRule, because: readonly string[]): string {
+  return `rule ${rule.index} (${rule.spec.path}): ${because[because.length - 1] ?? 'no match'}`;
 }
 
 /** Reference §4.3: profiles after the last tier; `kns.` allows everything, no decision denies. */
