@@ -1,4 +1,4 @@
-// Runs every reachability case of ../shared/conformance/k8s-netpol-cases.json through the engine:
+// Runs every reachability case of conformance/k8s-netpol-cases.json through the engine:
 // the cluster is built from the case, the policies go through the loader, and each expectation's
 // enforced verdict must equal `allowed`.
 import { readFileSync } from 'node:fs';
@@ -36,7 +36,7 @@ interface ConformanceCase {
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const cases: ConformanceCase[] = JSON.parse(
-  readFileSync(resolve(root, '../shared/conformance/k8s-netpol-cases.json'), 'utf8'),
+  readFileSync(resolve(root, 'conformance/k8s-netpol-cases.json'), 'utf8'),
 );
 
 function clusterOf(testCase: ConformanceCase): { state: ClusterState; issues: string[] } {

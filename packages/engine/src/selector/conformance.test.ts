@@ -1,4 +1,4 @@
-// Runs the language-neutral selector vectors (shared/conformance/calico-selectors.json, reference §10.5).
+// Runs the language-neutral selector vectors (conformance/calico-selectors.json, reference §10.5).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +18,7 @@ interface Vectors {
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const vectors: Vectors = JSON.parse(
-  readFileSync(path.resolve(repoRoot, '../shared/conformance/calico-selectors.json'), 'utf8'),
+  readFileSync(path.resolve(repoRoot, 'conformance/calico-selectors.json'), 'utf8'),
 );
 
 /** Consecutive runs of the file and where they come from, in file order (§10.5). */
