@@ -51,6 +51,12 @@ export const flowSchema = z
     numConnectionsStarted: z.number(),
     numConnectionsCompleted: z.number(),
     numConnectionsLive: z.number(),
+    /** Source addresses seen, sorted, at most 100; `[]` when the source of the flow reported none. */
+    sourceIps: z.array(z.string()),
+    /** Source addresses seen beyond the ones listed. */
+    sourceIpsBeyond: z.int(),
+    destIps: z.array(z.string()),
+    destIpsBeyond: z.int(),
     policies: z.object({ enforced: z.array(policyHitSchema), pending: z.array(policyHitSchema) }),
   })
   .meta({ id: 'Flow' });

@@ -12,6 +12,8 @@ export interface ApiFilter {
   /** Evaluated by the API against the cluster state; absent when not asked for. */
   sourceCidrs?: readonly Cidr[];
   destCidrs?: readonly Cidr[];
+  /** The CIDRs as given, matched against the addresses a flow recorded (when it recorded any). */
+  cidrTexts?: Pick<FlowFilter, 'sourceCidrs' | 'destCidrs'>;
 }
 
 const cidrs = (texts: readonly string[] | undefined): Cidr[] =>
@@ -43,8 +45,16 @@ export function parseFilters(raw: string | undefined): Result<ApiFilter, WireIss
   const out: ApiFilter = { flow };
   const src = cidrs(sourceCidrs);
   const dst = cidrs(destCidrs);
-  if (src.length > 0) out.sourceCidrs = src;
-  if (dst.length > 0) out.destCidrs = dst;
+  const texts: Pick<FlowFilter, 'sourceCidrs' | 'destCidrs'> = {};
+  if (src.length > 0 && sourceCidrs) {
+    out.sourceCidrs = src;
+    texts.sourceCidrs = sourceCidrs;
+  }
+  if (dst.length > 0 && destCidrs) {
+    out.destCidrs = dst;
+    texts.destCidrs = destCidrs;
+  }
+  if (src.length > 0 || dst.length > 0) out.cidrTexts = texts;
   return ok(out);
 }
 
