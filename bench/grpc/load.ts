@@ -127,18 +127,22 @@ let target = values.target;
 if (!target) {
   const grpcPort = await freePort();
   dataDir = mkdtempSync(join(tmpdir(), 'verdict-load-'));
-  server = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(repo, 'packages/cli/src/main.ts'), 'serve'], {
-    cwd: dataDir,
-    env: {
-      ...process.env,
-      VERDICT_STORE: 'memory',
-      VERDICT_HTTP_PORT: String(await freePort()),
-      VERDICT_GRPC_PORT: String(grpcPort),
-      VERDICT_DEMO_TRAFFIC: 'false',
-      VERDICT_LOG_LEVEL: 'warn',
+  server = spawn(
+    process.execPath,
+    ['--import', import.meta.resolve('tsx'), join(repo, 'packages/cli/src/main.ts'), 'serve'],
+    {
+      cwd: dataDir,
+      env: {
+        ...process.env,
+        VERDICT_STORE: 'memory',
+        VERDICT_HTTP_PORT: String(await freePort()),
+        VERDICT_GRPC_PORT: String(grpcPort),
+        VERDICT_DEMO_TRAFFIC: 'false',
+        VERDICT_LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  );
   target = `127.0.0.1:${grpcPort}`;
   const probe = new grpc.Client(target, grpc.credentials.createInsecure());
   await new Promise<void>((resolve, reject) =>
