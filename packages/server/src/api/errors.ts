@@ -13,6 +13,13 @@ export type ApiErrorCode =
   | 'invalid-policies'
   | 'unresolvable-flow'
   | 'unavailable'
+  | 'query-timeout'
+  | 'too-large'
+  | 'unsupported-media-type'
+  | 'cross-site'
+  | 'forbidden'
+  | 'unauthorized'
+  | 'not-ready'
   | 'internal';
 
 /** A failed request: HTTP status, a stable code, a message naming what and where, and the parameter path. */

@@ -7,6 +7,8 @@ import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { querySignal } from '../http/budget.ts';
+import { streamJson } from '../http/stream-json.ts';
 import { parseFilters } from './filters.ts';
 import { flowResponse, hintValues, type ListResponse } from './response.ts';
 
@@ -19,6 +21,8 @@ export interface WhiskerRoutesOptions {
   now?: () => number;
   /** SSE messages waiting for a slow client before further ones are dropped. */
   sseBuffer?: number;
+  /** Time budget of one list or hints query (default 10 s). */
+  queryBudgetMs?: number;
 }
 
 const SORTS: readonly string[] = [
@@ -41,6 +45,11 @@ const HINT_TYPES: readonly HintType[] = [
   'PolicyKind',
   'PolicyNamespace',
 ];
+/** Page size when `pageSize` is absent or 0 (Goldmane's "everything" would be the whole store). */
+export const WHISKER_DEFAULT_PAGE_SIZE = 1000;
+/** Largest `pageSize` accepted; more is a 400 naming the limit. */
+export const WHISKER_MAX_PAGE_SIZE = 10_000;
+
 const TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
 const FALSE = new Set(['', '0', 'f', 'F', 'FALSE', 'false', 'False']);
 
@@ -62,7 +71,9 @@ export function createWhiskerRoutes(options: WhiskerRoutesOptions): Hono {
   const app = new Hono();
 
   app.onError((e, c) => {
-    if (e instanceof HTTPException && e.status < 500) return json(c, e.status, { error: e.message });
+    if (e instanceof HTTPException && (e.status < 500 || e.status === 503)) {
+      return json(c, e.status, { error: e.message });
+    }
     log.error(`whisker: ${c.req.method} ${c.req.path} failed: ${e instanceof Error ? e.message : String(e)}`);
     return json(c, 500, { error: 'Internal Server Error' });
   });
@@ -91,15 +102,18 @@ export function createWhiskerRoutes(options: WhiskerRoutesOptions): Hono {
     const sortBy = sortOrder(c.req.queries('sortBy') ?? []);
     if (sortBy !== undefined) query.sortBy = sortBy;
     const page = integer(c, 'page', 0);
-    const pageSize = integer(c, 'pageSize', 0);
     if (page !== undefined) query.page = page;
-    if (pageSize !== undefined) query.pageSize = pageSize;
+    query.pageSize = pageSizeOf(c);
+    query.signal = querySignal(c.req.raw, options.queryBudgetMs);
     const result = await storeCall(store.list(query));
-    const body: ListResponse<ReturnType<typeof flowResponse>> = {
-      total: { totalPages: result.totalPages, totalResults: result.totalResults },
-      items: result.flows.map(flowResponse),
+    const total: ListResponse<unknown>['total'] = {
+      totalPages: result.totalPages,
+      totalResults: result.totalResults,
     };
-    return json(c, 200, body);
+    return streamJson({ total }, 'items', result.flows, flowResponse, {
+      contentType: 'application/json; charset=utf-8',
+      trailingNewline: true,
+    });
   });
 
   app.get('/flows-filter-hints', async (c) => {
@@ -114,14 +128,14 @@ export function createWhiskerRoutes(options: WhiskerRoutesOptions): Hono {
     const range = normalizeRange({ gte: 0, lt: 0 }, now());
     if (!range.ok) throw new Error(range.error.message);
     const page = integer(c, 'page', 0);
-    const pageSize = integer(c, 'pageSize', 0);
     const result = await storeCall(
       store.hints({
         type,
         range: range.value,
         ...(Object.keys(filter).length > 0 ? { filter } : {}),
         ...(page !== undefined ? { page } : {}),
-        ...(pageSize !== undefined ? { pageSize } : {}),
+        pageSize: pageSizeOf(c),
+        signal: querySignal(c.req.raw, options.queryBudgetMs),
       }),
     );
     const body: ListResponse<{ value: string }> = {
@@ -183,6 +197,15 @@ function integer(c: Context, name: string, min = Number.MIN_SAFE_INTEGER): numbe
   return n;
 }
 
+/** `pageSize`: absent or 0 means the default page (the whole store is never one reply); at most the maximum. */
+function pageSizeOf(c: Context): number {
+  const size = integer(c, 'pageSize', 0) ?? 0;
+  if (size > WHISKER_MAX_PAGE_SIZE) {
+    throw badRequest(`pageSize: at most ${WHISKER_MAX_PAGE_SIZE}, got ${size}; read further pages with page=1, 2, ...`);
+  }
+  return size === 0 ? WHISKER_DEFAULT_PAGE_SIZE : size;
+}
+
 function boolean(c: Context, name: string): boolean {
   const raw = c.req.query(name) ?? '';
   if (TRUE.has(raw)) return true;
@@ -211,11 +234,14 @@ function streamStart(gte: number, now: number): number {
   return gte < 0 ? Math.max(1, now + gte) : gte;
 }
 
-/** Store rejections caused by the query become 400s; anything else stays a 500. */
+/** Store rejections caused by the query become 400s, a spent time budget a 503; anything else stays a 500. */
 async function storeCall<T>(promise: Promise<T>): Promise<T> {
   try {
     return await promise;
   } catch (e) {
+    if (isFlowStoreError(e) && e.code === 'cancelled') {
+      throw new HTTPException(503, { message: e.message });
+    }
     if (isFlowStoreError(e) && e.code !== 'closed') throw badRequest(e.path ? `${e.path}: ${e.message}` : e.message);
     throw e;
   }
