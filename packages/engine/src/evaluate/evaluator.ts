@@ -1,5 +1,7 @@
 // The evaluator: which policies apply to which endpoint, in tier and policy order, and the
 // per-tier walk of reference §4 for both directions of a flow (§5), in every scope (§9).
+
+import type { PolicyKind } from '../kinds.ts';
 import type {
   ClusterState,
   Direction,
@@ -8,7 +10,6 @@ import type {
   Pod,
   PolicyHit,
   PolicyHitRef,
-  PolicyKind,
   PolicySpec,
   SourceRef,
   Tier,

@@ -1,7 +1,14 @@
 // POST /api/v1/policies (apply policies, typically staged ones, to Verdict's cluster state) and
 // DELETE /api/v1/policies/{kind}/{namespace}/{name}. Flows evaluated afterwards get traces that
 // include them; nothing is written to a real cluster.
-import { type Evaluator, type Issue, loadResources, type PolicyKind, type PolicySpec } from '@verdict/engine';
+import {
+  type Evaluator,
+  type Issue,
+  isPolicyKind,
+  loadResources,
+  POLICY_KINDS,
+  type PolicySpec,
+} from '@verdict/engine';
 import { Hono } from 'hono';
 import { ApiError, respondWithError } from '../api/errors.ts';
 
@@ -9,17 +16,6 @@ export interface PolicyRoutesDeps {
   evaluator: () => Evaluator;
   log?: Pick<Console, 'error'>;
 }
-
-const KINDS = new Set<PolicyKind>([
-  'NetworkPolicy',
-  'GlobalNetworkPolicy',
-  'StagedNetworkPolicy',
-  'StagedGlobalNetworkPolicy',
-  'StagedKubernetesNetworkPolicy',
-  'KubernetesNetworkPolicy',
-  'AdminNetworkPolicy',
-  'BaselineAdminNetworkPolicy',
-]);
 
 const ref = (spec: PolicySpec) => ({ kind: spec.kind, namespace: spec.namespace ?? '', name: spec.name });
 
@@ -65,9 +61,9 @@ export function createPolicyRoutes(deps: PolicyRoutesDeps): Hono {
   });
 
   app.delete('/policies/:kind/:namespace/:name', (c) => {
-    const kind = c.req.param('kind') as PolicyKind;
-    if (!KINDS.has(kind))
-      throw new ApiError(400, 'invalid-parameter', `kind: expected one of ${[...KINDS].join(', ')}`, 'kind');
+    const kind = c.req.param('kind');
+    if (!isPolicyKind(kind))
+      throw new ApiError(400, 'invalid-parameter', `kind: expected one of ${POLICY_KINDS.join(', ')}`, 'kind');
     const namespace = c.req.param('namespace');
     const removed = deps.evaluator().removePolicy(kind, namespace === '-' ? undefined : namespace, c.req.param('name'));
     if (!removed)
