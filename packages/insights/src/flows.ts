@@ -56,13 +56,7 @@ export function examples(list: readonly Indexed[], count: number): FlowEvidence[
   return out;
 }
 
-interface AddressSets {
-  sourceIps?: { ips: readonly string[] };
-  destIps?: { ips: readonly string[] };
-}
-
-/** The addresses a flow carries for one side ([] for flows without address sets). */
+/** The addresses a flow carries for one side ([] for flows without address sets, such as Goldmane's). */
 export function addressesOf(flow: Flow, side: 'source' | 'dest'): readonly string[] {
-  const sets = flow as Flow & AddressSets;
-  return (side === 'source' ? sets.sourceIps?.ips : sets.destIps?.ips) ?? [];
+  return (side === 'source' ? flow.sourceIps?.ips : flow.destIps?.ips) ?? [];
 }
