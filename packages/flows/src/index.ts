@@ -6,6 +6,7 @@ export type { StoreConfig } from './factory.ts';
 export { createStore } from './factory.ts';
 export type { CompiledFilter, FilterError } from './filter.ts';
 export { compileFilter, compileFilterParts, hitMatches, matchesFilter } from './filter.ts';
+export { canonicalIp, ipSetInCidrs, ipSetOf, MAX_FLOW_IPS, mergeIpSets } from './ips.ts';
 export {
   canonicalKey,
   flowKeyString,

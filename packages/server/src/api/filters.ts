@@ -14,6 +14,8 @@ export interface ApiFilter {
   /** Evaluated by the API against the cluster state; absent when not asked for. */
   sourceCidrs?: readonly Cidr[];
   destCidrs?: readonly Cidr[];
+  /** The CIDRs as given, matched against the addresses a flow recorded (when it recorded any). */
+  cidrTexts?: Pick<FlowFilter, 'sourceCidrs' | 'destCidrs'>;
 }
 
 export interface FilterIssue {
@@ -143,8 +145,16 @@ function readFilter(value: unknown): ApiFilter {
   const out: ApiFilter = { flow: f };
   const sourceCidrs = each('sourceCidrs', cidr);
   const destCidrs = each('destCidrs', cidr);
-  if (sourceCidrs?.length) out.sourceCidrs = sourceCidrs;
-  if (destCidrs?.length) out.destCidrs = destCidrs;
+  const texts: Pick<FlowFilter, 'sourceCidrs' | 'destCidrs'> = {};
+  if (sourceCidrs?.length) {
+    out.sourceCidrs = sourceCidrs;
+    texts.sourceCidrs = o.sourceCidrs as string[];
+  }
+  if (destCidrs?.length) {
+    out.destCidrs = destCidrs;
+    texts.destCidrs = o.destCidrs as string[];
+  }
+  if (sourceCidrs?.length || destCidrs?.length) out.cidrTexts = texts;
   return out;
 }
 

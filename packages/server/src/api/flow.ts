@@ -53,6 +53,10 @@ export function apiFlow({ id, flow }: FlowResult): ApiFlow {
     numConnectionsStarted: flow.numConnectionsStarted,
     numConnectionsCompleted: flow.numConnectionsCompleted,
     numConnectionsLive: flow.numConnectionsLive,
+    sourceIps: [...(flow.sourceIps?.ips ?? [])],
+    sourceIpsBeyond: flow.sourceIps?.beyond ?? 0,
+    destIps: [...(flow.destIps?.ips ?? [])],
+    destIpsBeyond: flow.destIps?.beyond ?? 0,
     policies: { enforced: k.policies.enforced.map(apiHit), pending: k.policies.pending.map(apiHit) },
   };
 }

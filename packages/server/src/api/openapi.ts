@@ -441,6 +441,10 @@ export const openApiDocument = {
         numConnectionsStarted: num,
         numConnectionsCompleted: num,
         numConnectionsLive: num,
+        sourceIps: arrayOf(str),
+        sourceIpsBeyond: int,
+        destIps: arrayOf(str),
+        destIpsBeyond: int,
         policies: object({ enforced: arrayOf(ref('PolicyHit')), pending: arrayOf(ref('PolicyHit')) }),
       }),
       Filters: {

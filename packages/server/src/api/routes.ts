@@ -1,8 +1,8 @@
 // Verdict's REST API, mounted by the caller at /api/v1. Every failure is an ApiError turned into
 // `{ error: { code, message, path? } }` by the one onError handler.
 import type { Evaluator } from '@verdict/engine';
-import type { Flow, FlowResult, FlowStore, ListQuery, ListResult, Subscription } from '@verdict/flows';
-import { BUCKET_SECONDS, isFlowStoreError, representativeQuery } from '@verdict/flows';
+import type { Flow, FlowFilter, FlowResult, FlowStore, ListQuery, ListResult, Subscription } from '@verdict/flows';
+import { BUCKET_SECONDS, compileFilterParts, isFlowStoreError, representativeQuery } from '@verdict/flows';
 import { type Context, Hono } from 'hono';
 import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
 import type { Metrics } from '../metrics/index.ts';
@@ -159,12 +159,34 @@ function* flowsOf(results: readonly FlowResult[]): Iterable<Flow> {
   for (const r of results) yield r.flow;
 }
 
+/**
+ * A side matches a CIDR filter through the addresses the flow recorded; a side without recorded
+ * addresses (Goldmane, Felix) falls back to the addresses its endpoint stands for in the cluster state.
+ */
 function cidrPredicate(filter: ApiFilter, evaluator: Evaluator): (flow: Flow) => boolean {
   const src = filter.sourceCidrs && endpointInCidrs(evaluator.state, filter.sourceCidrs);
   const dst = filter.destCidrs && endpointInCidrs(evaluator.state, filter.destCidrs);
-  return ({ key: k }) =>
-    (!src || src({ type: k.sourceType, namespace: k.sourceNamespace, name: k.sourceName })) &&
-    (!dst || dst({ type: k.destType, namespace: k.destNamespace, name: k.destName }));
+  const recorded = (f: FlowFilter) => {
+    const c = compileFilterParts(f);
+    return c.ok ? c.value.ips : undefined;
+  };
+  const srcIps = filter.cidrTexts?.sourceCidrs && recorded({ sourceCidrs: filter.cidrTexts.sourceCidrs });
+  const dstIps = filter.cidrTexts?.destCidrs && recorded({ destCidrs: filter.cidrTexts.destCidrs });
+  return (flow) => {
+    const k = flow.key;
+    if (src) {
+      const ok = flow.sourceIps
+        ? srcIps?.(flow.sourceIps, undefined) === true
+        : src({ type: k.sourceType, namespace: k.sourceNamespace, name: k.sourceName });
+      if (!ok) return false;
+    }
+    if (dst) {
+      return flow.destIps
+        ? dstIps?.(undefined, flow.destIps) === true
+        : dst({ type: k.destType, namespace: k.destNamespace, name: k.destName });
+    }
+    return true;
+  };
 }
 
 /** Store rejections caused by the query are 400s, a closed store is 503, anything else a 500. */

@@ -74,6 +74,12 @@ export interface ApiFlow {
   numConnectionsStarted: number;
   numConnectionsCompleted: number;
   numConnectionsLive: number;
+  /** Source addresses seen, sorted, at most 100; `[]` when the source of the flow reported none. */
+  sourceIps: string[];
+  /** Source addresses seen beyond the ones listed. */
+  sourceIpsBeyond: number;
+  destIps: string[];
+  destIpsBeyond: number;
   policies: { enforced: ApiPolicyHit[]; pending: ApiPolicyHit[] };
 }
 
