@@ -321,6 +321,22 @@ export const openApiDocument = {
         },
       },
     },
+    '/insights': {
+      get: {
+        summary: 'Findings over the stored flows of a window, each with evidence and a proposed fix',
+        description:
+          'Types: policy-selects-nothing, unreachable-rule, unused-rule, staged-would-deny, dns-blocked, public-egress, lateral-movement, port-scan, unprotected-workload, deny-spike-after-change (docs/insights.md defines each). The window before `since` is the baseline for new destinations and peers. `fix.changeSet` is YAML that POST /rehearsals accepts, or null.',
+        parameters: [
+          query(
+            'since',
+            { ...str, default: '24h' },
+            'Window: seconds or a duration such as 30m, 24h, 7d (at most 31d).',
+          ),
+          query('tenantLabel', { ...str, default: 'tenant' }, 'Namespace label that groups namespaces into tenants.'),
+        ],
+        responses: { '200': json(ref('Insights'), 'The findings, most severe first.'), ...errors },
+      },
+    },
     '/openapi.json': {
       get: { summary: 'This document', responses: { '200': json({ type: 'object' }, 'OpenAPI 3.1 document.') } },
     },
@@ -328,6 +344,41 @@ export const openApiDocument = {
   components: {
     schemas: {
       Error: object({ error: object({ code: str, message: str, path: str }, ['path']) }),
+      Insights: object({
+        findings: arrayOf(
+          object({
+            type: str,
+            severity: { enum: ['high', 'medium', 'low'] },
+            title: str,
+            subject: object({ kind: str, namespace: str, name: str }),
+            evidence: object({
+              flows: arrayOf(
+                object({
+                  id: int,
+                  source: str,
+                  destination: str,
+                  destPort: int,
+                  proto: str,
+                  reporter: { enum: ['Src', 'Dst'] },
+                  action: str,
+                  pendingAction: str,
+                  startTime: int,
+                  endTime: int,
+                  connections: int,
+                }),
+              ),
+              policies: arrayOf(
+                object(
+                  { kind: str, namespace: str, name: str, tier: str, ruleIndex: int, direction: str, rulePath: str },
+                  ['ruleIndex', 'direction', 'rulePath'],
+                ),
+              ),
+              explanation: str,
+            }),
+            fix: object({ summary: str, changeSet: nullable(str) }),
+          }),
+        ),
+      }),
       Recommendation: object({
         scope: object({ namespace: str, workload: str }, ['workload']),
         dialect: { enum: ['calico', 'k8s'] },
