@@ -2,53 +2,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { insightsResponseSchema } from '@verdict/api';
 import { createTrafficGenerator, demoClusterFiles } from '@verdict/demo';
 import { loadResources } from '@verdict/engine';
 import { FINDING_TYPES } from '@verdict/insights';
 import { parseChangeSet } from '@verdict/rehearse';
 import { afterAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { type Io, run } from './run.ts';
 
-/** The documented `-o json` shape, exactly: no field more, none less. */
-const flowSchema = z.strictObject({
-  id: z.number().int(),
-  source: z.string(),
-  destination: z.string(),
-  destPort: z.number().int().min(0).max(65535),
-  proto: z.string(),
-  reporter: z.enum(['Src', 'Dst']),
-  action: z.enum(['Allow', 'Deny', 'Pass']),
-  pendingAction: z.enum(['Allow', 'Deny', 'Pass']),
-  startTime: z.number(),
-  endTime: z.number(),
-  connections: z.number().int().min(0),
-});
-const policySchema = z.strictObject({
-  kind: z.string(),
-  namespace: z.string(),
-  name: z.string(),
-  tier: z.string(),
-  ruleIndex: z.number().int().min(0).optional(),
-  direction: z.enum(['Ingress', 'Egress']).optional(),
-  rulePath: z.string().optional(),
-});
-const reportSchema = z.strictObject({
-  findings: z.array(
-    z.strictObject({
-      type: z.enum(FINDING_TYPES),
-      severity: z.enum(['high', 'medium', 'low']),
-      title: z.string().min(1),
-      subject: z.strictObject({ kind: z.string(), namespace: z.string(), name: z.string() }),
-      evidence: z.strictObject({
-        flows: z.array(flowSchema),
-        policies: z.array(policySchema),
-        explanation: z.string().min(1),
-      }),
-      fix: z.strictObject({ summary: z.string().min(1), changeSet: z.string().nullable() }),
-    }),
-  ),
-});
+/** The documented `-o json` shape, exactly (strict objects): the wire contract's schema. */
+const reportSchema = insightsResponseSchema;
 
 const dir = mkdtempSync(join(tmpdir(), 'verdict-insights-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

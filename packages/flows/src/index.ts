@@ -1,5 +1,7 @@
 // @verdict/flows: the flow model, aggregation, stores, filters and streams.
 
+export type { FlowEndpoint } from './cidr.ts';
+export { cidrsOverlap, endpointInCidrs } from './cidr.ts';
 export type { EnrichError, Enriched } from './enrich.ts';
 export { enrichRawFlow } from './enrich.ts';
 export type { StoreConfig } from './factory.ts';

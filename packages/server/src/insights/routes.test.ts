@@ -1,9 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { FINDING_TYPES as API_FINDING_TYPES, SEVERITIES as API_SEVERITIES, insightsResponseSchema } from '@verdict/api';
 import { createTrafficGenerator, demoClusterFiles } from '@verdict/demo';
 import { createEvaluator, loadResources } from '@verdict/engine';
 import { createMemoryStore, enrichRawFlow, type Flow } from '@verdict/flows';
-import type { InsightsReport } from '@verdict/insights';
+import { FINDING_TYPES, type InsightsReport, SEVERITIES } from '@verdict/insights';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInsightsRoutes } from './routes.ts';
@@ -71,5 +72,14 @@ describe('GET /api/v1/insights', () => {
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: { code: string; path: string } };
     expect(body.error).toMatchObject({ code: 'invalid-parameter', path: 'since' });
+  });
+});
+
+describe('the wire contract', () => {
+  it('lists the same finding types and severities as @verdict/insights, and the answer parses with its schema', async () => {
+    expect([...API_FINDING_TYPES]).toEqual([...FINDING_TYPES]);
+    expect([...API_SEVERITIES]).toEqual([...SEVERITIES]);
+    const res = await fetch(`${base}/api/v1/insights?since=10m`);
+    expect(insightsResponseSchema.safeParse(await res.json()).success).toBe(true);
   });
 });
