@@ -1,5 +1,7 @@
 // @verdict/flows: the flow model, aggregation, stores, filters and streams.
 
+export type { FlowEndpoint } from './cidr.ts';
+export { cidrsOverlap, endpointInCidrs } from './cidr.ts';
 export { CLICKHOUSE_SCHEMA_VERSION } from './clickhouse/schema.ts';
 export type { LocalClickHouse } from './clickhouse/server.ts';
 export { startLocalClickHouse } from './clickhouse/server.ts';

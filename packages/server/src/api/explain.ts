@@ -1,10 +1,11 @@
 // Explaining a stored (aggregated) flow: `representativeQuery` (@verdict/flows) picks a concrete
 // flow it stands for in the current cluster state; this explains that in both scopes and attaches
 // each deciding rule's policy YAML with the rule's lines highlighted.
+
+import type { ApiExplanation, ApiStep, ExplainResponse } from '@verdict/api';
 import type { Evaluator, ExplainStep, FlowExplanation, FlowQuery, Result } from '@verdict/engine';
 import { err, ok, policyKindOfHit } from '@verdict/engine';
 import type { ResolveError } from '@verdict/flows';
-import type { ApiExplanation, ApiStep, ExplainResponse } from './types.ts';
 import { lineRange, policyYaml } from './yaml.ts';
 
 function apiStep(evaluator: Evaluator, step: ExplainStep, yamlCache: Map<string, string | undefined>): ApiStep {

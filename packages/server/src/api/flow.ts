@@ -1,8 +1,9 @@
 // FlowResult → ApiFlow.
+
+import type { Action, ApiFlow, ApiPolicyHit } from '@verdict/api';
 import type { PolicyHit } from '@verdict/engine';
 import type { FlowAction, FlowResult } from '@verdict/flows';
 import { pendingVerdict } from '@verdict/flows';
-import type { Action, ApiFlow, ApiPolicyHit } from './types.ts';
 
 export function apiHit(h: PolicyHit): ApiPolicyHit {
   return {

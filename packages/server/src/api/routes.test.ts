@@ -1,12 +1,3 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually } from '../../test/fixtures.ts';
-import { createPolicyRoutes } from '../policies/index.ts';
-import { createRecommendRoutes } from '../recommend/index.ts';
-import { createRehearsalRoutes } from '../rehearse/index.ts';
-import { ALL_RAW, enrich, filtersParam, type Harness, rawFlow, shopEvaluator, startApi, T0 } from './fixtures.ts';
-import { nodeTraffic, OTHER_NODE_ID } from './graphFold.ts';
-import { openApiDocument } from './openapi.ts';
-import { createApiRoutes } from './routes.ts';
 import type {
   ApiErrorBody,
   ApiFlow,
@@ -16,7 +7,16 @@ import type {
   GraphResponse,
   PolicyStatsResponse,
   TiersResponse,
-} from './types.ts';
+} from '@verdict/api';
+import { openApiDocument } from '@verdict/api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../test/fixtures.ts';
+import { createPolicyRoutes } from '../policies/index.ts';
+import { createRecommendRoutes } from '../recommend/index.ts';
+import { createRehearsalRoutes } from '../rehearse/index.ts';
+import { ALL_RAW, enrich, filtersParam, type Harness, rawFlow, shopEvaluator, startApi, T0 } from './fixtures.ts';
+import { nodeTraffic, OTHER_NODE_ID } from './graphFold.ts';
+import { createApiRoutes } from './routes.ts';
 
 let api: Harness;
 beforeAll(async () => {
@@ -188,7 +188,7 @@ describe('GET /flows', () => {
     [{ sourceNames: [{ value: 'a', type: 'Regex' }] }, 'filters.sourceNames[0].type', /"Exact", "Fuzzy"/],
     [{ sourceNamez: [] }, 'filters.sourceNamez', /unknown field/],
     [{ destCidrs: ['10.0.0.0/33'] }, 'filters.destCidrs[0]', /CIDR/],
-    [[1], 'filters', /expected an object/],
+    [[1], 'filters', /expected a JSON object/],
   ])('rejects the bad filter %j with 400 naming %s', async (filter, path, message) => {
     const { status, body } = await listFlows(`&${filtersParam(filter)}`);
     expect(status).toBe(400);
