@@ -690,6 +690,10 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
     get dropped() {
       return dropped;
     },
+    acceptedStarts: () => ({
+      gte: bucketStart(now() - retentionSeconds),
+      lt: bucketStart(now()) + 2 * BUCKET_SECONDS,
+    }),
     get writable() {
       return writable && spool.count === 0;
     },
