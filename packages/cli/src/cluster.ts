@@ -1,6 +1,7 @@
 // Reads cluster manifests from files and folders and loads them with the engine.
+
+import { MissingPath, readManifestFiles } from '@verdict/cluster';
 import { type ClusterState, type EndpointRef, type Issue, loadResources, type SourceText } from '@verdict/engine';
-import { MissingPath, readManifestFiles } from '@verdict/server';
 import { UsageError } from './usage.ts';
 
 /** Every manifest file under the given paths. */

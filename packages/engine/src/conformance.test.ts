@@ -35,9 +35,7 @@ interface ConformanceCase {
 }
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const cases: ConformanceCase[] = JSON.parse(
-  readFileSync(resolve(root, 'conformance/k8s-netpol-cases.json'), 'utf8'),
-);
+const cases: ConformanceCase[] = JSON.parse(readFileSync(resolve(root, 'conformance/k8s-netpol-cases.json'), 'utf8'));
 
 function clusterOf(testCase: ConformanceCase): { state: ClusterState; issues: string[] } {
   const loaded = loadObjects(testCase.policies, testCase.name);

@@ -1,5 +1,7 @@
 // @verdict/flows: the flow model, aggregation, stores, filters and streams.
 
+export type { ChangeOp, ChangeQuery, PolicyChange, PolicyChangeInput } from './changes.ts';
+export { CHANGE_QUERY_LIMIT } from './changes.ts';
 export type { EnrichError, Enriched } from './enrich.ts';
 export { enrichRawFlow } from './enrich.ts';
 export type { StoreConfig } from './factory.ts';

@@ -23,7 +23,7 @@ describe('sqlite store', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-    expect(tables).toEqual(['keys', 'label_sets', 'windows']);
+    expect(tables).toEqual(['keys', 'label_sets', 'policy_changes', 'windows']);
     db.close();
   });
 

@@ -1,4 +1,5 @@
 // The store surface Verdict's back-ends offer beyond the agreed FlowStore contract.
+import type { ChangeQuery, PolicyChange, PolicyChangeInput } from './changes.ts';
 import type { StatisticsQuery, StatisticsResult } from './stats.ts';
 import type { FlowStore } from './store.ts';
 
@@ -9,6 +10,10 @@ export interface VerdictFlowStore extends FlowStore {
   tick(now?: number): void;
   /** Flows dropped on ingest because their start time fell outside the kept history. */
   readonly dropped: number;
+  /** Stores policy changes in the given order, numbered after every change already stored; kept as long as flows. */
+  recordChanges(changes: readonly PolicyChangeInput[]): Promise<PolicyChange[]>;
+  /** The newest `limit` matching changes, oldest first. */
+  changes(query: ChangeQuery): Promise<PolicyChange[]>;
 }
 
 export interface MemoryFlowStore extends VerdictFlowStore {

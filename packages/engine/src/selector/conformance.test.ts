@@ -17,9 +17,7 @@ interface Vectors {
 }
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-const vectors: Vectors = JSON.parse(
-  readFileSync(path.resolve(repoRoot, 'conformance/calico-selectors.json'), 'utf8'),
-);
+const vectors: Vectors = JSON.parse(readFileSync(path.resolve(repoRoot, 'conformance/calico-selectors.json'), 'utf8'));
 
 /** Consecutive runs of the file and where they come from, in file order (§10.5). */
 const MATCH_SOURCES = [
