@@ -17,6 +17,7 @@ import {
 } from '@verdict/flows';
 import { createIngestPipeline, silentLogger } from '@verdict/server';
 import { createGoldmaneService, flowToProto, loadGoldmaneGrpc } from '../../packages/server/src/goldmane/index.ts';
+import { jsonParseFloor, printRows, sqliteInsertFloor } from '../shared/floor.ts';
 import { buildCluster, chance, pick, randomInt } from '../shared/synthetic.ts';
 
 const { values } = parseArgs({ options: { flows: { type: 'string', default: '200000' } } });
@@ -45,9 +46,9 @@ const raws: RawFlow[] = Array.from({ length: FLOWS }, () => {
   };
 });
 
-const rate = (count: number, ms: number) => `${Math.round(count / (ms / 1000)).toLocaleString('en-US')} flows/s`;
+const rate = (count: number, ms: number) => count / (ms / 1000);
 
-async function throughPipeline(store: FlowStore): Promise<{ cold: string; warm: string; records: number }> {
+async function throughPipeline(store: FlowStore): Promise<{ cold: number; warm: number; records: number }> {
   const pipeline = createIngestPipeline({
     store,
     evaluator: () => evaluator,
@@ -67,7 +68,7 @@ async function throughPipeline(store: FlowStore): Promise<{ cold: string; warm: 
   return { cold: rate(raws.length, cold), warm: rate(raws.length, warm), records };
 }
 
-async function overGrpc(flows: readonly Flow[], streams: number, pipelined: boolean): Promise<string> {
+async function overGrpc(flows: readonly Flow[], streams: number, pipelined: boolean): Promise<number> {
   const store = createMemoryStore();
   const pipeline = createIngestPipeline({
     store,
@@ -126,17 +127,14 @@ async function overGrpc(flows: readonly Flow[], streams: number, pipelined: bool
   return rate(flows.length, ms);
 }
 
-const rows: [string, string][] = [];
-const memory = await throughPipeline(createMemoryStore());
-rows.push([
-  `in process → memory store, ${FLOWS.toLocaleString('en-US')} distinct raw flows (enrich + evaluate + aggregate)`,
-  memory.cold,
-]);
-rows.push(['in process → memory store, the same flows again (verdict cache warm)', memory.warm]);
+// Floors of the same work on this machine in this run: decoding the same flows from NDJSON, and a
+// bare batched SQLite insert of the same number of naive rows.
 const dir = mkdtempSync(join(tmpdir(), 'verdict-bench-'));
+const parseFloor = jsonParseFloor(raws.map((raw) => JSON.stringify(raw)));
+const insertFloor = sqliteInsertFloor(join(dir, 'floor.db'), FLOWS, BATCH);
+
+const memory = await throughPipeline(createMemoryStore());
 const sqlite = await throughPipeline(createSqliteStore({ path: join(dir, 'bench.db') }));
-rows.push(['in process → SQLite store (synchronous=FULL), distinct raw flows', sqlite.cold]);
-rows.push(['in process → SQLite store, the same flows again', sqlite.warm]);
 rmSync(dir, { recursive: true, force: true });
 
 const felixFlows: Flow[] = [];
@@ -144,11 +142,45 @@ for (const raw of raws.slice(0, 50_000)) {
   const enriched = enrichRawFlow(evaluator, raw);
   if (enriched.ok) felixFlows.push(...enriched.flows);
 }
-rows.push([
-  `gRPC FlowCollector.Connect, 16 streams, stop-and-wait as Felix (${felixFlows.length.toLocaleString('en-US')} flows)`,
-  await overGrpc(felixFlows, 16, false),
-]);
-rows.push(['gRPC FlowCollector.Connect, 4 streams, pipelined writes', await overGrpc(felixFlows, 4, true)]);
+const grpcStopAndWait = await overGrpc(felixFlows, 16, false);
+const grpcPipelined = await overGrpc(felixFlows, 4, true);
 
-const width = Math.max(...rows.map(([name]) => name.length));
-for (const [name, value] of rows) console.log(`${name.padEnd(width)}  ${value}`);
+const distinct = `${FLOWS.toLocaleString('en-US')} distinct raw flows`;
+printRows([
+  {
+    measure: `in process → memory store, ${distinct} (enrich + evaluate + aggregate)`,
+    figure: memory.cold,
+    unit: 'flows/s',
+    floor: parseFloor,
+    floorName: 'JSON.parse',
+    goal: 500_000,
+  },
+  {
+    measure: 'in process → memory store, the same flows again (verdict cache warm)',
+    figure: memory.warm,
+    unit: 'flows/s',
+    floor: parseFloor,
+    floorName: 'JSON.parse',
+  },
+  {
+    measure: `in process → SQLite store (synchronous=FULL), ${distinct}`,
+    figure: sqlite.cold,
+    unit: 'flows/s',
+    floor: insertFloor,
+    floorName: 'bare SQLite insert',
+    goal: 200_000,
+  },
+  {
+    measure: 'in process → SQLite store, the same flows again',
+    figure: sqlite.warm,
+    unit: 'flows/s',
+    floor: insertFloor,
+    floorName: 'bare SQLite insert',
+  },
+  {
+    measure: `gRPC FlowCollector.Connect, 16 streams, stop-and-wait as Felix (${felixFlows.length.toLocaleString('en-US')} flows)`,
+    figure: grpcStopAndWait,
+    unit: 'flows/s',
+  },
+  { measure: 'gRPC FlowCollector.Connect, 4 streams, pipelined writes', figure: grpcPipelined, unit: 'flows/s' },
+]);

@@ -1,3 +1,3 @@
 // @verdict/cli: the `verdict` command.
 export type { Io } from './run.ts';
-export { COMMANDS, helpText, run } from './run.ts';
+export { createProgram, helpText, run } from './run.ts';

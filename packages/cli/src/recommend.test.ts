@@ -67,7 +67,7 @@ describe('verdict recommend', () => {
   it('rejects bad usage with exit code 2', async () => {
     const io = capture();
     expect(await run(['recommend', '--db', db], io)).toBe(2);
-    expect(io.err.join('')).toContain('--namespace is required');
+    expect(io.err.join('')).toContain("required option '-n, --namespace <ns>' not specified");
     expect(await run(['recommend', '-n', 'shop', '--db', db, '--dialect', 'istio'], capture())).toBe(2);
     expect(await run(['recommend', '-n', 'nope', '--db', db], capture())).toBe(2);
   });

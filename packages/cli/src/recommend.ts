@@ -7,21 +7,19 @@ import { loadCluster } from './cluster.ts';
 import type { Io } from './run.ts';
 import { UsageError } from './usage.ts';
 
-export const RECOMMEND_OPTIONS = {
-  namespace: { type: 'string', short: 'n' },
-  workload: { type: 'string', short: 'w' },
-  since: { type: 'string', default: '24h' },
-  dialect: { type: 'string', default: 'calico' },
-  tier: { type: 'string' },
-  enforced: { type: 'boolean', default: false },
-  server: { type: 'string' },
-  db: { type: 'string' },
-  cluster: { type: 'string', multiple: true, short: 'c' },
-  output: { type: 'string', short: 'o', default: 'yaml' },
-} as const;
-
-export const RECOMMEND_USAGE =
-  'verdict recommend --namespace <ns> [--workload <name>] [--since 24h] [--dialect calico|k8s] [--tier <tier>] [--enforced] [--server http://127.0.0.1:8080 | --db verdict.db [--cluster <files|dirs>]] [-o yaml|json]\n  Calico drafts are StagedNetworkPolicies unless --enforced. With --db and no --cluster, the embedded demo cluster.';
+/** Options of `verdict recommend`. */
+export interface RecommendOptions {
+  namespace: string;
+  workload?: string | undefined;
+  since: string;
+  dialect: Dialect;
+  tier?: string | undefined;
+  enforced?: true | undefined;
+  server?: string | undefined;
+  db?: string | undefined;
+  cluster?: string[] | undefined;
+  output: 'yaml' | 'json';
+}
 
 /** `24h`, `30m`, `7d`, `90s` or plain seconds. */
 export function parseSince(text: string): number {
@@ -33,25 +31,14 @@ export function parseSince(text: string): number {
   return seconds;
 }
 
-function dialectOf(value: unknown): Dialect {
-  if (value !== 'calico' && value !== 'k8s')
-    throw new UsageError(`--dialect: expected calico or k8s, got "${String(value)}"`);
-  return value;
-}
-
-export async function recommendCommand(values: Record<string, unknown>, io: Io): Promise<number> {
-  const namespace = values.namespace;
-  if (typeof namespace !== 'string' || namespace === '') throw new UsageError('--namespace is required');
-  const output = values.output;
-  if (output !== 'yaml' && output !== 'json')
-    throw new UsageError(`-o: expected yaml or json, got "${String(output)}"`);
-  const since = parseSince(String(values.since));
-  const dialect = dialectOf(values.dialect);
-  const workload = typeof values.workload === 'string' && values.workload !== '' ? values.workload : undefined;
-  const tier = typeof values.tier === 'string' ? values.tier : undefined;
+export async function recommendCommand(values: RecommendOptions, io: Io): Promise<number> {
+  const { namespace, output, dialect, tier } = values;
+  if (namespace === '') throw new UsageError('--namespace: give a namespace');
+  const since = parseSince(values.since);
+  const workload = values.workload === '' ? undefined : values.workload;
   const staged = values.enforced !== true;
-  if (typeof values.db === 'string') {
-    const rec = fromDatabase(values.db, (values.cluster as string[] | undefined) ?? [], io, {
+  if (values.db !== undefined) {
+    const rec = fromDatabase(values.db, values.cluster ?? [], io, {
       namespace,
       workload,
       since,
@@ -62,7 +49,7 @@ export async function recommendCommand(values: Record<string, unknown>, io: Io):
     io.stdout(output === 'json' ? JSON.stringify(await rec, null, 2) : toYaml(await rec));
     return 0;
   }
-  const server = typeof values.server === 'string' ? values.server : 'http://127.0.0.1:8080';
+  const server = values.server ?? 'http://127.0.0.1:8080';
   const url = new URL('/api/v1/recommendations', server);
   const query: Record<string, string | undefined> = {
     namespace,

@@ -19,16 +19,17 @@ import { formatIssue, loadCluster } from './cluster.ts';
 import type { Io } from './run.ts';
 import { UsageError } from './usage.ts';
 
-export const REHEARSE_OPTIONS = {
-  change: { type: 'string', multiple: true },
-  since: { type: 'string' },
-  server: { type: 'string' },
-  db: { type: 'string' },
-  flows: { type: 'string', short: 'f' },
-  cluster: { type: 'string', multiple: true, short: 'c' },
-  'allow-breaking': { type: 'string', multiple: true },
-  output: { type: 'string', short: 'o', default: 'text' },
-} as const;
+/** Options of `verdict rehearse` and `verdict check`. */
+export interface RehearseOptions {
+  change?: string[] | undefined;
+  since?: string | undefined;
+  server?: string | undefined;
+  db?: string | undefined;
+  flows?: string | undefined;
+  cluster?: string[] | undefined;
+  allowBreaking?: string[] | undefined;
+  output: Format;
+}
 
 type Format = 'text' | 'json' | 'markdown';
 const UNITS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400 };
@@ -40,15 +41,10 @@ export function parseSince(text: string): number {
   return Number(match[1]) * (UNITS[match[2] as string] ?? 1);
 }
 
-function formatOf(value: unknown): Format {
-  if (value === 'text' || value === 'json' || value === 'markdown') return value;
-  throw new UsageError(`-o: expected text, json or markdown, got "${String(value)}"`);
-}
-
 /** Runs the rehearsal; `check` turns the report into the CI exit code. */
-export async function rehearseCommand(values: Record<string, unknown>, io: Io, check: boolean): Promise<number> {
-  const format = formatOf(values.output);
-  const changeFiles = (values.change as string[] | undefined) ?? [];
+export async function rehearseCommand(values: RehearseOptions, io: Io, check: boolean): Promise<number> {
+  const format = values.output;
+  const changeFiles = values.change ?? [];
   if (changeFiles.length === 0) throw new UsageError('--change: give the change set YAML file');
   const sources = changeFiles.map((file) => {
     try {
@@ -62,11 +58,13 @@ export async function rehearseCommand(values: Record<string, unknown>, io: Io, c
     for (const issue of parsed.error) io.stderr(formatIssue(issue));
     return 2;
   }
-  const allowBreaking = (values['allow-breaking'] as string[] | undefined) ?? [];
-  const sourcesGiven = ['server', 'db', 'flows'].filter((name) => values[name] !== undefined);
+  const allowBreaking = values.allowBreaking ?? [];
+  const sourcesGiven = (['server', 'db', 'flows'] as const).filter((name) => values[name] !== undefined);
   if (sourcesGiven.length > 1)
-    throw new UsageError(`give one of --server, --db, --flows, not ${sourcesGiven.join(' and ')}`);
-  const since = values.since === undefined ? undefined : parseSince(values.since as string);
+    throw new UsageError(
+      `give one of --server, --db, --flows, not ${sourcesGiven.map((name) => `--${name}`).join(' and ')}`,
+    );
+  const since = values.since === undefined ? undefined : parseSince(values.since);
   const now = Math.floor(Date.now() / 1000);
   let report: ImpactReport | number;
   if (values.flows !== undefined) report = await fromFlowFile(values, parsed.value, since, now, allowBreaking, io);
@@ -87,8 +85,8 @@ export async function rehearseCommand(values: Record<string, unknown>, io: Io, c
   return 1;
 }
 
-function evaluatorFor(values: Record<string, unknown>, io: Io) {
-  const paths = (values.cluster as string[] | undefined) ?? [];
+function evaluatorFor(values: RehearseOptions, io: Io) {
+  const paths = values.cluster ?? [];
   const state = paths.length > 0 ? loadCluster(paths, io.stderr) : loadResources(demoClusterFiles()).state;
   return createEvaluator(state);
 }
@@ -100,14 +98,14 @@ async function finish(result: Awaited<ReturnType<typeof rehearse>>, io: Io): Pro
 }
 
 async function fromDatabase(
-  values: Record<string, unknown>,
+  values: RehearseOptions,
   changeSet: ChangeSet,
   since: number,
   now: number,
   allowBreaking: string[],
   io: Io,
 ): Promise<ImpactReport | number> {
-  const store = createSqliteStore({ path: values.db as string, now: () => now, autoRollover: false });
+  const store = createSqliteStore({ path: values.db ?? '', now: () => now, autoRollover: false });
   try {
     return await finish(
       await rehearseStore({
@@ -125,7 +123,7 @@ async function fromDatabase(
 }
 
 async function fromFlowFile(
-  values: Record<string, unknown>,
+  values: RehearseOptions,
   changeSet: ChangeSet,
   since: number | undefined,
   now: number,
@@ -133,7 +131,7 @@ async function fromFlowFile(
   io: Io,
 ): Promise<ImpactReport | number> {
   const before = evaluatorFor(values, io);
-  const path = values.flows as string;
+  const path = values.flows ?? '-';
   const input = path === '-' ? io.stdin : io.openFile(path);
   const flows: FlowResult[] = [];
   let bad = 0;
@@ -164,13 +162,13 @@ async function fromFlowFile(
 }
 
 async function fromServer(
-  values: Record<string, unknown>,
+  values: RehearseOptions,
   sources: { file: string; text: string }[],
   since: number,
   allowBreaking: string[],
   io: Io,
 ): Promise<ImpactReport | number> {
-  const server = ((values.server as string | undefined) ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
+  const server = (values.server ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
   let res: Response;
   try {
     res = await fetch(`${server}/api/v1/rehearsals?wait=true`, {

@@ -20,27 +20,37 @@ async function verdict(args: string[], stdin = '') {
 describe('verdict --help', () => {
   it('lists every command (snapshot of the public surface)', () => {
     expect(helpText()).toMatchInlineSnapshot(`
-      "verdict: network flows with their policy verdicts, and policy changes rehearsed against them
+      "Usage: verdict <command> [options]
 
-      Usage: verdict <command> [options]
+      verdict: network flows with their policy verdicts, and policy changes rehearsed
+      against them
+
+      Options:
+        -h, --help  display help for command
 
       Commands:
-        serve      run Verdict: ingest, store and serve flows, the UI and the APIs (no --cluster: the embedded demo)
-        ingest     send NDJSON flows (Goldmane Flow JSON or raw flows) to a running server
-        trace      explain one flow tier by tier, enforced and pending
-        evaluate   evaluate NDJSON flows in batch: one verdict line per flow line
-        rehearse   the impact of a policy change set on recorded flows: newly denied, newly allowed, unused rules
-        check      rehearse for CI: exit 0 when no allowed flow would be denied, 1 when some would, 2 on bad input
-        recommend  draft network policies for a namespace or workload from recorded flows, with rationale and coverage
-
-      Run "verdict <command> --help" for the options of a command."
+        serve       run Verdict: ingest, store and serve flows, the UI and the APIs
+                    (no --cluster: the embedded demo)
+        ingest      send NDJSON flows (Goldmane Flow JSON or raw flows) to a running
+                    server
+        trace       explain one flow tier by tier, enforced and pending
+        evaluate    evaluate NDJSON flows in batch: one verdict line per flow line
+        rehearse    the impact of a policy change set on recorded flows: newly denied,
+                    newly allowed, unused rules
+        check       rehearse for CI: exit 0 when no allowed flow would be denied, 1
+                    when some would, 2 on bad input
+        recommend   draft network policies for a namespace or workload from recorded
+                    flows, with rationale and coverage
+        completion  print a shell completion script: bash or zsh
+        help        display help for command
+      "
     `);
   });
 
   it('an unknown command exits 2 with the help', async () => {
     const result = await verdict(['frobnicate']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('unknown command "frobnicate"');
+    expect(result.stderr).toContain("verdict: unknown command 'frobnicate'");
   });
 });
 
@@ -94,7 +104,7 @@ describe('verdict trace', () => {
       stderr: expect.stringContaining('--from: pod web/nope is not in the cluster state'),
     });
     expect((await verdict(['trace', '-c', QUICKSTART, '--from', 'web/debug-shell', '--port', '1'])).stderr).toContain(
-      '--to is required',
+      "verdict trace: required option '--to <endpoint>' not specified",
     );
     expect(
       (await verdict(['trace', '-c', 'no/such/dir', '--from', 'a/b', '--to', 'c/d', '--port', '1'])).stderr,

@@ -1,12 +1,14 @@
-// The `verdict` command: parses arguments and dispatches; every failure becomes a message and an exit code here.
+// The `verdict` command tree on commander: options, generated help and completion come from it;
+// every failure becomes a message and an exit code here (0 ok, 1 findings or failed lines, 2 bad usage).
 import type { Readable } from 'node:stream';
-import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { createEvaluator } from '@verdict/engine';
 import { SERVE_FLAGS } from '@verdict/server';
 import { loadCluster, parseEndpoint } from './cluster.ts';
+import { completionScript, SHELLS, type Shell } from './completion.ts';
 import { evaluateStream } from './evaluate.ts';
-import { RECOMMEND_OPTIONS, RECOMMEND_USAGE, recommendCommand } from './recommend.ts';
-import { REHEARSE_OPTIONS, rehearseCommand } from './rehearse.ts';
+import { recommendCommand } from './recommend.ts';
+import { rehearseCommand } from './rehearse.ts';
 import { ingestCommand, serveCommand } from './serve.ts';
 import { formatTrace, traceFlow } from './trace.ts';
 import { UsageError } from './usage.ts';
@@ -16,170 +18,251 @@ export interface Io {
   stderr: (text: string) => void;
   stdin: Readable;
   openFile: (path: string) => Readable;
+  /** Width to wrap help at (a terminal's columns); 80 when absent. */
+  columns?: number;
 }
 
-interface Command {
-  summary: string;
-  usage: string;
-  options: NonNullable<ParseArgsConfig['options']>;
-  run: (values: Record<string, unknown>, positionals: string[], io: Io) => Promise<number>;
+/** A whole number 0-65535. */
+export function portNumber(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) > 65535) throw new InvalidArgumentError('expected a number 0-65535.');
+  return Number(text);
 }
 
-const clusterOption = { cluster: { type: 'string', multiple: true, short: 'c' } } as const;
+const clusterOption = () =>
+  new Option('-c, --cluster <files|dirs...>', 'cluster manifests: files or folders (repeatable)');
 
-export const COMMANDS: Record<string, Command> = {
-  serve: {
-    summary: 'run Verdict: ingest, store and serve flows, the UI and the APIs (no --cluster: the embedded demo)',
-    usage:
-      'verdict serve [--cluster <files|dirs>] [--store sqlite|memory] [--data-dir .verdict] [--db file] [--retention-days 7] [--http-host 127.0.0.1] [--http-port 8080] [--grpc-host 127.0.0.1] [--grpc-port 7443] [--grpc-tls-cert f --grpc-tls-key f [--grpc-tls-ca f]] [--demo-traffic] [--cors <origin>] [--log-level info] [--config verdict.yaml]\n  Every flag can also be set as VERDICT_<FLAG> (e.g. VERDICT_HTTP_PORT) or in the config file (e.g. httpPort: 8080).',
-    options: { ...SERVE_FLAGS, config: { type: 'string' }, open: { type: 'boolean', default: false } },
-    run: (values, positionals, io) =>
-      serveCommand(
-        positionals.length ? { ...values, cluster: [...((values.cluster as string[]) ?? []), ...positionals] } : values,
-        io,
-      ),
-  },
-  ingest: {
-    summary: 'send NDJSON flows (Goldmane Flow JSON or raw flows) to a running server',
-    usage: 'verdict ingest [--server http://127.0.0.1:8080] [file.ndjson|-]',
-    options: { server: { type: 'string', default: 'http://127.0.0.1:8080' } },
-    run: (values, positionals, io) => {
-      const path = positionals[0] ?? '-';
-      return ingestCommand(values.server as string, path === '-' ? io.stdin : io.openFile(path), io);
-    },
-  },
-  trace: {
-    summary: 'explain one flow tier by tier, enforced and pending',
-    usage:
-      'verdict trace --cluster <files|dirs...> --from <ns/pod|ip|hep:name> --to <ns/pod|ip|hep:name> --port <n> [--protocol TCP] [--what-if] [-o text|json]',
-    options: {
-      ...clusterOption,
-      from: { type: 'string' },
-      to: { type: 'string' },
-      port: { type: 'string', short: 'p' },
-      protocol: { type: 'string', default: 'TCP' },
-      'what-if': { type: 'boolean', default: false },
-      output: { type: 'string', short: 'o', default: 'text' },
-    },
-    async run(values, positionals, io) {
-      const evaluator = createEvaluator(loadCluster(clusterPaths(values, positionals), io.stderr));
+const SINCE_HELP = 'how far back to read flows: 30m, 24h, 7d';
+
+/** `verdict serve`: every flag is declared by the server's configuration, which also checks the values. */
+function serveProgram(): Command<[string[]], Record<string, unknown>> {
+  const command = new Command('serve')
+    .summary('run Verdict: ingest, store and serve flows, the UI and the APIs (no --cluster: the embedded demo)')
+    .description(
+      'Run Verdict: ingest, store and serve flows, the web UI, /api/v1, /whisker-backend, Goldmane gRPC, /metrics, /livez and /readyz.\nWithout --cluster, the embedded demo cluster with generated traffic.',
+    )
+    .argument('[files|dirs...]', 'cluster manifests, as with --cluster') as unknown as Command<
+    [string[]],
+    Record<string, unknown>
+  >;
+  for (const [name, flag] of Object.entries(SERVE_FLAGS)) {
+    const value = flag.type === 'boolean' ? '' : flag.multiple ? ' <value...>' : ' <value>';
+    const shown = flag.default === undefined ? '' : ` (default: ${flag.default})`;
+    command.addOption(new Option(`--${name}${value}`, `${flag.help}${shown} [${flag.env}]`));
+    if (flag.type === 'boolean') command.addOption(new Option(`--no-${name}`, `turn off --${name}`));
+  }
+  command.addOption(new Option('--config <file>', 'YAML or JSON file of settings, e.g. "httpPort: 8080"'));
+  command.addHelpText(
+    'after',
+    '\nPrecedence: flags, then VERDICT_* environment variables (shown in brackets), then the --config file, then defaults.',
+  );
+  return command;
+}
+
+/** Flag values keyed by flag name without `--` (as `resolveConfig` reads them). */
+function valuesByFlag(command: { options: readonly Option[]; opts(): Record<string, unknown> }) {
+  const opts = command.opts();
+  const values: Record<string, unknown> = {};
+  for (const option of command.options) {
+    if (!option.long || option.negate) continue;
+    const value = opts[option.attributeName()];
+    if (value !== undefined) values[option.long.slice(2)] = value;
+  }
+  return values;
+}
+
+/** Builds the command tree; `setCode` receives each command's exit code. */
+export function createProgram(io: Io, setCode: (code: number) => void = () => {}) {
+  const program = new Command('verdict')
+    .description('verdict: network flows with their policy verdicts, and policy changes rehearsed against them')
+    .usage('<command> [options]')
+    .configureOutput({
+      writeOut: (text) => io.stdout(text.replace(/\n$/, '')),
+      writeErr: (text) => io.stderr(text.replace(/\n$/, '')),
+      getOutHelpWidth: () => io.columns ?? 80,
+      getErrHelpWidth: () => io.columns ?? 80,
+      getOutHasColors: () => false,
+      getErrHasColors: () => false,
+    })
+    .configureHelp({ subcommandTerm: (command) => command.name() })
+    .exitOverride();
+
+  const serve = serveProgram();
+  serve.action(async (paths, _options, command) => {
+    const values = valuesByFlag(command);
+    if (paths.length > 0) values.cluster = [...((values.cluster as string[] | undefined) ?? []), ...paths];
+    setCode(await serveCommand(values, io));
+  });
+  program.addCommand(serve.copyInheritedSettings(program));
+
+  program
+    .command('ingest')
+    .summary('send NDJSON flows (Goldmane Flow JSON or raw flows) to a running server')
+    .description('Send NDJSON flows (Goldmane Flow JSON or raw flows) to a running server, in batches.')
+    .argument('[file]', 'NDJSON file, - for standard input', '-')
+    .option('--server <url>', 'the Verdict server', 'http://127.0.0.1:8080')
+    .action(async (path, options) => {
+      setCode(await ingestCommand(options.server, path === '-' ? io.stdin : io.openFile(path), io));
+    });
+
+  program
+    .command('trace')
+    .summary('explain one flow tier by tier, enforced and pending')
+    .description('Explain one flow tier by tier, for enforced and pending policies, and what changes between them.')
+    .argument('[files|dirs...]', 'cluster manifests, as with --cluster')
+    .addOption(clusterOption())
+    .requiredOption('--from <endpoint>', 'source: <namespace>/<pod>, an IP address or hep:<host endpoint>')
+    .requiredOption('--to <endpoint>', 'destination: <namespace>/<pod>, an IP address or hep:<host endpoint>')
+    .requiredOption('-p, --port <n>', 'destination port', portNumber)
+    .option('--protocol <name>', 'TCP, UDP, SCTP, ICMP or a number', 'TCP')
+    .option('--what-if', 'also evaluate the what-if scope (staged Set replaces, staged Delete removes)')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json'] as const).default('text'))
+    .action(async (paths, options) => {
+      const evaluator = createEvaluator(loadCluster([...(options.cluster ?? []), ...paths], io.stderr));
       const report = traceFlow(
         evaluator,
         {
-          source: parseEndpoint(required(values, 'from'), '--from'),
-          destination: parseEndpoint(required(values, 'to'), '--to'),
-          protocol: values.protocol as string,
-          destPort: portOf(values.port),
+          source: parseEndpoint(options.from, '--from'),
+          destination: parseEndpoint(options.to, '--to'),
+          protocol: options.protocol,
+          destPort: options.port,
         },
-        values['what-if'] === true,
+        options.whatIf === true,
       );
-      io.stdout(outputFormat(values) === 'json' ? JSON.stringify(report, null, 2) : formatTrace(report));
-      return 0;
-    },
-  },
-  evaluate: {
-    summary: 'evaluate NDJSON flows in batch: one verdict line per flow line',
-    usage: 'verdict evaluate --cluster <files|dirs...> --flows <file.ndjson|->',
-    options: { ...clusterOption, flows: { type: 'string', short: 'f', default: '-' } },
-    async run(values, positionals, io) {
-      const evaluator = createEvaluator(loadCluster(clusterPaths(values, positionals), io.stderr));
-      const path = values.flows as string;
-      const failures = await evaluateStream(evaluator, path === '-' ? io.stdin : io.openFile(path), io.stdout);
-      return failures === 0 ? 0 : 1;
-    },
-  },
-  rehearse: {
-    summary: 'the impact of a policy change set on recorded flows: newly denied, newly allowed, unused rules',
-    usage:
-      'verdict rehearse --change change.yaml [--since 24h] [--server http://127.0.0.1:8080 | --db verdict.db [--cluster <files|dirs>] | --flows flows.ndjson [--cluster <files|dirs>]] [--allow-breaking <selector>] [-o text|json|markdown]\n  Without --cluster, --db and --flows use the embedded demo cluster.',
-    options: REHEARSE_OPTIONS,
-    run: (values, _positionals, io) => rehearseCommand(values, io, false),
-  },
-  check: {
-    summary: 'rehearse for CI: exit 0 when no allowed flow would be denied, 1 when some would, 2 on bad input',
-    usage:
-      'verdict check --change change.yaml [--since 24h] [--server URL | --db file | --flows file.ndjson] [--cluster <files|dirs>] [--allow-breaking <selector>]... [-o text|json|markdown]',
-    options: REHEARSE_OPTIONS,
-    run: (values, _positionals, io) => rehearseCommand(values, io, true),
-  },
-  recommend: {
-    summary: 'draft network policies for a namespace or workload from recorded flows, with rationale and coverage',
-    usage: RECOMMEND_USAGE,
-    options: RECOMMEND_OPTIONS,
-    run: (values, _positionals, io) => recommendCommand(values, io),
-  },
-};
+      io.stdout(options.output === 'json' ? JSON.stringify(report, null, 2) : formatTrace(report));
+      setCode(0);
+    });
 
-function clusterPaths(values: Record<string, unknown>, positionals: string[]): string[] {
-  return [...((values.cluster as string[] | undefined) ?? []), ...positionals];
-}
+  program
+    .command('evaluate')
+    .summary('evaluate NDJSON flows in batch: one verdict line per flow line')
+    .description(
+      'Evaluate NDJSON flows in batch: one JSON verdict line per flow line, in order; a bad line gives an error line and exit code 1.',
+    )
+    .argument('[files|dirs...]', 'cluster manifests, as with --cluster')
+    .addOption(clusterOption())
+    .option('-f, --flows <file>', 'NDJSON flows, - for standard input', '-')
+    .action(async (paths, options) => {
+      const evaluator = createEvaluator(loadCluster([...(options.cluster ?? []), ...paths], io.stderr));
+      const input = options.flows === '-' ? io.stdin : io.openFile(options.flows);
+      setCode((await evaluateStream(evaluator, input, io.stdout)) === 0 ? 0 : 1);
+    });
 
-function required(values: Record<string, unknown>, name: string): string {
-  const value = values[name];
-  if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`);
-  return value;
-}
-
-function portOf(value: unknown): number {
-  const port = Number(value);
-  if (typeof value !== 'string' || !/^\d+$/.test(value) || port > 65535) {
-    throw new UsageError(
-      `--port: expected a number 0-65535, got ${value === undefined ? 'nothing' : `"${String(value)}"`}`,
-    );
+  for (const check of [false, true]) {
+    const command = program.command(check ? 'check' : 'rehearse');
+    if (check) {
+      command
+        .summary('rehearse for CI: exit 0 when no allowed flow would be denied, 1 when some would, 2 on bad input')
+        .description(
+          'Rehearse for CI: exit 0 when no allowed flow would be denied, 1 when some would (listed), 2 on bad input.',
+        );
+    } else {
+      command
+        .summary('the impact of a policy change set on recorded flows: newly denied, newly allowed, unused rules')
+        .description(
+          'The impact of a policy change set on recorded flows: newly denied, newly allowed, unused rules.\nFlows come from a running server (default), a SQLite file (--db) or an NDJSON file (--flows); without --cluster, --db and --flows use the embedded demo cluster.',
+        );
+    }
+    command
+      .option('--change <files...>', 'change set YAML (staged, edited or deleted policies; repeatable)')
+      .option('--since <duration>', `${SINCE_HELP} (default: 24h; all of an NDJSON file)`)
+      .option('--server <url>', 'a running Verdict server (default: http://127.0.0.1:8080)')
+      .option('--db <file>', 'a SQLite store written by verdict serve')
+      .option('-f, --flows <file>', 'NDJSON flows, - for standard input')
+      .addOption(clusterOption())
+      .option('--allow-breaking <selector...>', 'newly denied flows to these endpoints do not fail the check')
+      .addOption(
+        new Option('-o, --output <format>', 'output format')
+          .choices(['text', 'json', 'markdown'] as const)
+          .default('text'),
+      )
+      .action(async (options) => {
+        setCode(await rehearseCommand(options, io, check));
+      });
   }
-  return port;
+
+  program
+    .command('recommend')
+    .summary('draft network policies for a namespace or workload from recorded flows, with rationale and coverage')
+    .description(
+      'Draft least-privilege network policies for a namespace or workload from recorded flows, with the flows behind every rule.\nCalico drafts are StagedNetworkPolicies unless --enforced. With --db and no --cluster, the embedded demo cluster.',
+    )
+    .requiredOption('-n, --namespace <ns>', 'the namespace to draft policies for')
+    .option('-w, --workload <name>', 'only this workload')
+    .option('--since <duration>', SINCE_HELP, '24h')
+    .addOption(
+      new Option('--dialect <dialect>', 'policy dialect').choices(['calico', 'k8s'] as const).default('calico'),
+    )
+    .option('--tier <tier>', 'Calico tier of the drafts')
+    .option('--enforced', 'draft enforced policies instead of staged ones')
+    .option('--server <url>', 'a running Verdict server (default: http://127.0.0.1:8080)')
+    .option('--db <file>', 'a SQLite store written by verdict serve')
+    .addOption(clusterOption())
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json'] as const).default('yaml'))
+    .action(async (options) => {
+      setCode(await recommendCommand(options, io));
+    });
+
+  program
+    .command('completion')
+    .summary('print a shell completion script: bash or zsh')
+    .description(
+      'Print a completion script for the shell.\n  bash: source <(verdict completion bash)\n  zsh:  source <(verdict completion zsh)',
+    )
+    .addArgument(new Argument('<shell>', 'bash or zsh').choices(SHELLS))
+    .action((shell: Shell) => {
+      io.stdout(completionScript(program, shell));
+      setCode(0);
+    });
+
+  for (const command of program.commands) {
+    const name = `verdict ${command.name()}`;
+    command.configureOutput({
+      outputError: (text, write) => write(text.replace(/^error: /, `${name}: `)),
+    });
+    command.showHelpAfterError(`(run "${name} --help" for usage)`);
+  }
+  program.configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'verdict: ')) });
+  program.showHelpAfterError('(run "verdict --help" for usage)');
+  return program;
 }
 
-function outputFormat(values: Record<string, unknown>): 'text' | 'json' {
-  const output = values.output;
-  if (output !== 'text' && output !== 'json')
-    throw new UsageError(`-o: expected text or json, got "${String(output)}"`);
-  return output;
-}
-
+/** The top-level help, as `verdict --help` prints it. */
 export function helpText(): string {
-  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
-  return [
-    'verdict: network flows with their policy verdicts, and policy changes rehearsed against them',
-    '',
-    'Usage: verdict <command> [options]',
-    '',
-    'Commands:',
-    ...Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`),
-    '',
-    'Run "verdict <command> --help" for the options of a command.',
-  ].join('\n');
+  return createProgram({
+    stdout: () => {},
+    stderr: () => {},
+    stdin: process.stdin,
+    openFile: () => process.stdin,
+  }).helpInformation();
 }
 
 /** Runs the CLI; resolves to the exit code (0 ok, 1 findings or failed lines, 2 bad usage). */
 export async function run(argv: readonly string[], io: Io): Promise<number> {
-  const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    io.stdout(helpText());
-    return name ? 0 : 2;
-  }
-  const command = COMMANDS[name];
-  if (!command) {
-    io.stderr(`verdict: unknown command "${name}"\n\n${helpText()}`);
+  let code = 0;
+  const program = createProgram(io, (value) => {
+    code = value;
+  });
+  if (argv.length === 0) {
+    io.stderr(program.helpInformation());
     return 2;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
-    io.stdout(`Usage: ${command.usage}`);
-    return 0;
-  }
   try {
-    const { values, positionals } = parseArgs({
-      args: [...rest],
-      options: command.options,
-      allowPositionals: true,
-      strict: true,
-    });
-    return await command.run(values, positionals, io);
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr(`verdict ${name}: ${(error as Error).message}\nUsage: ${command.usage}`);
+    if (error instanceof CommanderError) {
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? 0 : 2;
+    }
+    if (error instanceof UsageError) {
+      const name = commandName(program, argv);
+      io.stderr(`verdict ${name}: ${error.message}\n(run "verdict ${name} --help" for usage)`);
       return 2;
     }
     throw error;
   }
+}
+
+function commandName(program: Command, argv: readonly string[]): string {
+  const first = argv.find((arg) => !arg.startsWith('-'));
+  return program.commands.find((command) => command.name() === first)?.name() ?? '';
 }

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { type RunningVerdict, resolveConfig, silentLogger, startVerdict } from '@verdict/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,5 +46,57 @@ describe('verdict ingest', () => {
     const result = await verdict(['ingest', '--server', 'http://127.0.0.1:9', '-'], '{}');
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('cannot reach http://127.0.0.1:9');
+  });
+});
+
+describe('verdict serve', () => {
+  it('accepts a negative number as a value: --grpc-port -1 turns gRPC off, and SIGTERM stops it with exit 0', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'packages/cli/src/main.ts',
+        'serve',
+        '--store',
+        'memory',
+        '--http-port',
+        '0',
+        '--grpc-port',
+        '-1',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk) => {
+        stdout += chunk;
+        if (stdout.includes('Press Ctrl+C')) resolve();
+      });
+      child.on('exit', () => reject(new Error(`serve exited early: ${stderr}`)));
+    });
+    expect(stdout).toMatch(/Goldmane gRPC: +off/);
+    const url = /Open the UI: +(http:\/\/\S+)\//.exec(stdout)?.[1];
+    expect((await fetch(`${url}/livez`)).status).toBe(200);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+
+  it('a bad value is exit 2 naming the flag', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io: Io = {
+      stdout: (text) => out.push(text),
+      stderr: (text) => err.push(text),
+      stdin: Readable.from([]),
+      openFile: () => Readable.from([]),
+    };
+    expect(await run(['serve', '--grpc-port', '-2'], io)).toBe(2);
+    expect(err.join('\n')).toContain(
+      'verdict serve: --grpc-port: expected a port number 0-65535, or -1 for off, got "-2"',
+    );
   });
 });

@@ -1,3 +1,4 @@
+import { POLICY_MANIFEST_KINDS } from '@verdict/engine';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { demoClusterFiles } from './files.ts';
@@ -8,13 +9,7 @@ const docs = demoDocuments().map((d) => d.doc);
 const ofKind = (...kinds: string[]) => docs.filter((d) => kinds.includes(d.kind));
 const cluster = demoInventory();
 
-const POLICY_KINDS = [
-  'GlobalNetworkPolicy',
-  'NetworkPolicy',
-  'StagedNetworkPolicy',
-  'StagedGlobalNetworkPolicy',
-  'StagedKubernetesNetworkPolicy',
-];
+const POLICY_KINDS = [...POLICY_MANIFEST_KINDS];
 const SELECTOR_KEYS = new Set(['selector', 'notSelector', 'namespaceSelector', 'serviceAccountSelector']);
 
 /** Every Calico selector string in a resource, with its path. k8s label selectors are objects and are skipped. */

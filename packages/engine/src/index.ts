@@ -1,10 +1,23 @@
 // @verdict/engine: Calico selectors, policy resources, compile and evaluate. No I/O.
 export type * from './evaluate/index.ts';
-export { createEvaluator, effectiveSelector, hitKindOf, policyId, specId } from './evaluate/index.ts';
+export { createEvaluator, effectiveSelector, policyId, specId } from './evaluate/index.ts';
 export type { WhiskerPolicyHit } from './hits/json.ts';
 export { hitToWhiskerJson } from './hits/json.ts';
 export type { PolicyStringError } from './hits/strings.ts';
 export { formatPolicyHit, parsePolicyHitString } from './hits/strings.ts';
+export type { PolicyKind, PolicyKindInfo } from './kinds.ts';
+export {
+  apiVersionOf,
+  enforcedKindOf,
+  hitKindOf,
+  isGlobalKind,
+  isPolicyKind,
+  POLICY_KINDS,
+  POLICY_MANIFEST_KINDS,
+  policyKindInfo,
+  policyKindOfHit,
+  policyKindOfManifest,
+} from './kinds.ts';
 export type * from './model.ts';
 export { HIT_KINDS } from './model.ts';
 export type { Cidr, Ip, IpFamily } from './net/ip.ts';

@@ -2,6 +2,8 @@
 // every policy kind converts to. Selectors are kept as text here; `compile` turns them into
 // matchers.
 
+import type { PolicyKind } from './kinds.ts';
+
 export type Labels = Readonly<Record<string, string>>;
 export type Direction = 'Ingress' | 'Egress';
 export type RuleAction = 'Allow' | 'Deny' | 'Pass' | 'Log';
@@ -136,16 +138,6 @@ export interface HostEndpoint {
 
 // ---------------------------------------------------------------------------------------------
 // Policies, in one internal form (Calico semantics after conversion, reference §3, §7, §8)
-
-export type PolicyKind =
-  | 'NetworkPolicy' // Calico projectcalico.org/v3 NetworkPolicy
-  | 'GlobalNetworkPolicy'
-  | 'StagedNetworkPolicy'
-  | 'StagedGlobalNetworkPolicy'
-  | 'StagedKubernetesNetworkPolicy'
-  | 'KubernetesNetworkPolicy'
-  | 'AdminNetworkPolicy'
-  | 'BaselineAdminNetworkPolicy';
 
 export type StagedAction = 'Set' | 'Delete' | 'Learn' | 'Ignore';
 

@@ -2,6 +2,8 @@
 // records Calico would report: one per reporting side, with the enforced and pending traces of
 // that side from the engine.
 import { type Evaluator, type FlowVerdict, goldmaneProtocol, type SideVerdict } from '@verdict/engine';
+import { ipSetOf } from './ips.ts';
+import { withIps } from './key.ts';
 import type { Flow, FlowAction, RawFlow, Reporter } from './model.ts';
 
 export interface EnrichError {
@@ -38,7 +40,7 @@ function record(
 ): Flow {
   const { source, destination } = verdict;
   const service = raw.destService;
-  return {
+  const flow: Flow = {
     key: {
       sourceName: source.aggregatedName,
       sourceNamespace: source.namespace,
@@ -68,4 +70,5 @@ function record(
     numConnectionsCompleted: raw.connectionsCompleted ?? 0,
     numConnectionsLive: raw.connectionsLive ?? 0,
   };
+  return withIps(flow, ipSetOf(source.ip), ipSetOf(destination.ip));
 }

@@ -1,8 +1,9 @@
 // Goldmane filter semantics (calico-observability §3.5) plus Verdict's selector, port-range and
 // pending-verdict filters. Compile once, evaluate per flow.
 import { err, ok, type PolicyHit, parseSelector, type Result, type SelectorError } from '@verdict/engine';
+import { ipSetInCidrs, parseCidrList } from './ips.ts';
 import { pendingVerdict } from './key.ts';
-import type { Flow, FlowKey } from './model.ts';
+import type { Flow, FlowKey, IpSet } from './model.ts';
 import type { FlowFilter, PolicyMatch, StringMatch } from './store.ts';
 
 export interface FilterError {
@@ -13,12 +14,15 @@ export interface FilterError {
 
 export type KeyPredicate = (key: FlowKey) => boolean;
 export type LabelPredicate = (sourceLabels: readonly string[], destLabels: readonly string[]) => boolean;
+export type IpPredicate = (sourceIps: IpSet | undefined, destIps: IpSet | undefined) => boolean;
 
 /** A compiled filter split in the part that needs only the key and the part that needs labels. */
 export interface CompiledFilter {
   key: KeyPredicate;
   /** Absent when the filter does not look at labels. */
   labels?: LabelPredicate;
+  /** Absent when the filter does not look at addresses. */
+  ips?: IpPredicate;
   flow: (f: Flow) => boolean;
 }
 
@@ -144,6 +148,11 @@ export function compileFilterParts(filter: FlowFilter | undefined): Result<Compi
   const dst = compileSelector(f.destSelector, 'destSelector');
   if (!dst.ok) return dst;
 
+  const srcCidrs = compileCidrs(f.sourceCidrs, 'sourceCidrs');
+  if (!srcCidrs.ok) return srcCidrs;
+  const dstCidrs = compileCidrs(f.destCidrs, 'destCidrs');
+  if (!dstCidrs.ok) return dstCidrs;
+
   const key: KeyPredicate =
     tests.length === 0
       ? () => true
@@ -155,8 +164,33 @@ export function compileFilterParts(filter: FlowFilter | undefined): Result<Compi
   const dstSel = dst.value;
   const labels: LabelPredicate | undefined =
     srcSel || dstSel ? (s, d) => (!srcSel || srcSel(s)) && (!dstSel || dstSel(d)) : undefined;
-  const flow = labels ? (fl: Flow) => key(fl.key) && labels(fl.sourceLabels, fl.destLabels) : (fl: Flow) => key(fl.key);
-  return ok(labels ? { key, labels, flow } : { key, flow });
+  const srcIn = srcCidrs.value;
+  const dstIn = dstCidrs.value;
+  const ips: IpPredicate | undefined =
+    srcIn || dstIn ? (s, d) => (!srcIn || srcIn(s)) && (!dstIn || dstIn(d)) : undefined;
+  const flow = (fl: Flow) =>
+    key(fl.key) && (!labels || labels(fl.sourceLabels, fl.destLabels)) && (!ips || ips(fl.sourceIps, fl.destIps));
+  const compiled: CompiledFilter = { key, flow };
+  if (labels) compiled.labels = labels;
+  if (ips) compiled.ips = ips;
+  return ok(compiled);
+}
+
+function compileCidrs(
+  texts: readonly string[] | undefined,
+  path: string,
+): Result<((set: IpSet | undefined) => boolean) | undefined, FilterError> {
+  if (!texts || texts.length === 0) return ok(undefined);
+  const parsed = parseCidrList(texts);
+  if (!parsed.ok) {
+    const text = texts[parsed.index];
+    return err({
+      message: `expected a CIDR such as 10.0.0.0/8 or an IP address, got ${JSON.stringify(text)}`,
+      path: `${path}[${parsed.index}]`,
+    });
+  }
+  const cidrs = parsed.cidrs;
+  return ok((set) => ipSetInCidrs(set, cidrs));
 }
 
 /** Compiles a filter to a predicate over flows; bad selectors give an error value. */

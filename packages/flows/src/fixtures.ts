@@ -95,7 +95,7 @@ export function flowBetween(src: string, dst: string, o: FlowOverrides = {}): Fl
     },
   };
   const startTime = o.startTime ?? T0;
-  return {
+  const flow: Flow = {
     key,
     startTime,
     endTime: o.endTime ?? startTime,
@@ -109,4 +109,12 @@ export function flowBetween(src: string, dst: string, o: FlowOverrides = {}): Fl
     numConnectionsCompleted: o.numConnectionsCompleted ?? 0,
     numConnectionsLive: o.numConnectionsLive ?? 1,
   };
+  if (o.sourceIps) flow.sourceIps = o.sourceIps;
+  if (o.destIps) flow.destIps = o.destIps;
+  return flow;
+}
+
+/** An address set as stores keep it: the given addresses sorted, with `beyond` not kept. */
+export function ipSet(ips: readonly string[], beyond = 0): { ips: readonly string[]; beyond: number } {
+  return { ips: [...ips].sort(), beyond };
 }

@@ -2,12 +2,15 @@
 
 export type { ChangeOp, ChangeQuery, PolicyChange, PolicyChangeInput } from './changes.ts';
 export { CHANGE_QUERY_LIMIT } from './changes.ts';
+export type { FlowEndpoint } from './cidr.ts';
+export { cidrsOverlap, endpointInCidrs } from './cidr.ts';
 export type { EnrichError, Enriched } from './enrich.ts';
 export { enrichRawFlow } from './enrich.ts';
 export type { StoreConfig } from './factory.ts';
 export { createStore } from './factory.ts';
 export type { CompiledFilter, FilterError } from './filter.ts';
 export { compileFilter, compileFilterParts, hitMatches, matchesFilter } from './filter.ts';
+export { canonicalIp, ipSetInCidrs, ipSetOf, MAX_FLOW_IPS, mergeIpSets } from './ips.ts';
 export {
   canonicalKey,
   flowKeyString,

@@ -1,6 +1,7 @@
 // Flow identity and merging (calico-observability §3.3).
 import type { HitKind, PolicyHit } from '@verdict/engine';
-import type { EndpointType, Flow, FlowAction, FlowKey, Reporter } from './model.ts';
+import { mergeIpSets } from './ips.ts';
+import type { EndpointType, Flow, FlowAction, FlowKey, IpSet, Reporter } from './model.ts';
 
 type HitTuple = [HitKind, string, string, string, PolicyHit['action'], number, number, TriggerTuple?];
 type TriggerTuple = [HitKind, string, string, string];
@@ -142,7 +143,7 @@ export function mergeLabels(a: readonly string[], b: readonly string[]): readonl
  * not yet set), `startTime` the minimum and `endTime` the maximum. The key is taken from `a`.
  */
 export function mergeFlow(a: Flow, b: Flow): Flow {
-  return {
+  const merged: Flow = {
     key: a.key,
     startTime: Math.min(a.startTime, b.startTime),
     endTime: Math.max(a.endTime, b.endTime),
@@ -156,6 +157,14 @@ export function mergeFlow(a: Flow, b: Flow): Flow {
     numConnectionsCompleted: a.numConnectionsCompleted + b.numConnectionsCompleted,
     numConnectionsLive: a.numConnectionsLive + b.numConnectionsLive,
   };
+  return withIps(merged, mergeIpSets(a.sourceIps, b.sourceIps), mergeIpSets(a.destIps, b.destIps));
+}
+
+/** Sets the address sets that are present (absent ones stay absent, for flows without IPs). */
+export function withIps(flow: Flow, sourceIps: IpSet | undefined, destIps: IpSet | undefined): Flow {
+  if (sourceIps) flow.sourceIps = sourceIps;
+  if (destIps) flow.destIps = destIps;
+  return flow;
 }
 
 /** A flow's key with both traces in canonical order, as stores return it. */

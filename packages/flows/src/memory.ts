@@ -1,8 +1,9 @@
 // The in-memory store: Goldmane parity (242 buckets of 15 s, calico-observability §3.2–3.7).
 import { type ChangeQuery, changeLimit, changeMatches, type PolicyChange } from './changes.ts';
 import { compileFilterParts } from './filter.ts';
-import { canonicalKey, flowKeyString, intersectLabels, mergeLabels } from './key.ts';
-import type { Flow, FlowKey, FlowResult } from './model.ts';
+import { mergeIpSets } from './ips.ts';
+import { canonicalKey, flowKeyString, intersectLabels, mergeLabels, withIps } from './key.ts';
+import type { Flow, FlowKey, FlowResult, IpSet } from './model.ts';
 import { checkHintType, checkRange, flowStoreError, hintsOf, listOf } from './query.ts';
 import { computeStatistics } from './stats.ts';
 import type { FlowFilter, TimeRange } from './store.ts';
@@ -21,6 +22,8 @@ interface Window {
   started: number;
   completed: number;
   live: number;
+  sourceIps: IpSet | undefined;
+  destIps: IpSet | undefined;
 }
 
 interface Entry {
@@ -38,7 +41,7 @@ function compile(filter: FlowFilter | undefined) {
 }
 
 function windowFlow(e: Entry, w: Window): Flow {
-  return {
+  const flow: Flow = {
     key: e.key,
     startTime: w.start,
     endTime: w.start + BUCKET_SECONDS,
@@ -52,6 +55,7 @@ function windowFlow(e: Entry, w: Window): Flow {
     numConnectionsCompleted: w.completed,
     numConnectionsLive: w.live,
   };
+  return withIps(flow, w.sourceIps, w.destIps);
 }
 
 const ZERO_COUNTERS = {
@@ -82,6 +86,7 @@ function aggregate(e: Entry, range: TimeRange): Flow | undefined {
     f.endTime = w.start + BUCKET_SECONDS;
     f.sourceLabels = mergeLabels(f.sourceLabels, w.sourceLabels);
     f.destLabels = mergeLabels(f.destLabels, w.destLabels);
+    withIps(f, mergeIpSets(f.sourceIps, w.sourceIps), mergeIpSets(f.destIps, w.destIps));
     if (!counted) continue;
     f.packetsIn += w.packetsIn;
     f.packetsOut += w.packetsOut;
@@ -182,6 +187,8 @@ export function createMemoryStore(options: StoreOptions = {}): MemoryFlowStore {
         started: 0,
         completed: 0,
         live: 0,
+        sourceIps: undefined,
+        destIps: undefined,
       };
       let i = e.windows.length;
       while (i > 0 && e.windows[i - 1]!.start > start) i--;
@@ -200,6 +207,8 @@ export function createMemoryStore(options: StoreOptions = {}): MemoryFlowStore {
     w.started += flow.numConnectionsStarted;
     w.completed += flow.numConnectionsCompleted;
     w.live += flow.numConnectionsLive;
+    w.sourceIps = mergeIpSets(w.sourceIps, flow.sourceIps);
+    w.destIps = mergeIpSets(w.destIps, flow.destIps);
   }
 
   function matching(range: TimeRange, filter: FlowFilter | undefined): FlowResult[] {
@@ -211,6 +220,7 @@ export function createMemoryStore(options: StoreOptions = {}): MemoryFlowStore {
       const f = aggregate(e, range);
       if (!f) continue;
       if (c.labels && !c.labels(f.sourceLabels, f.destLabels)) continue;
+      if (c.ips && !c.ips(f.sourceIps, f.destIps)) continue;
       out.push({ id: e.id, flow: f });
     }
     return out;

@@ -48,6 +48,16 @@ export interface Flow {
   numConnectionsStarted: number;
   numConnectionsCompleted: number;
   numConnectionsLive: number;
+  /** Source addresses seen; absent when the source reported none (Goldmane and Felix flows carry none). */
+  sourceIps?: IpSet;
+  /** Destination addresses seen; absent when none were reported. */
+  destIps?: IpSet;
+}
+
+/** Distinct addresses of one side of a flow: sorted, at most `MAX_FLOW_IPS`, `beyond` counting those not kept. */
+export interface IpSet {
+  ips: readonly string[];
+  beyond: number;
 }
 
 /** A stored, aggregated flow with its opaque id (1:1 with the key). */

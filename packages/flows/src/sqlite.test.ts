@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { flowBetween, T0, testClock } from './fixtures.ts';
+import { flowBetween, ipSet, T0, testClock } from './fixtures.ts';
 import { createSqliteStore, SQLITE_SCHEMA_VERSION } from './sqlite.ts';
 import { describeStoreContract } from './store-contract.ts';
 
@@ -56,6 +56,31 @@ describe('sqlite store', () => {
       [2, 'db', 1, ['app=web']],
     ]);
     await b.close();
+  });
+
+  it('migrates a version 1 database (no addresses) in place, keeping its flows', async () => {
+    const path = freshPath();
+    const clock = testClock();
+    const a = createSqliteStore({ path, now: clock.now });
+    await a.ingest([flowBetween('shop/web', 'shop/api', { startTime: T0 - 30 })]);
+    await a.close();
+    const v1 = new Database(path);
+    v1.exec('ALTER TABLE windows DROP COLUMN source_ips; ALTER TABLE windows DROP COLUMN dest_ips');
+    v1.pragma('user_version = 1');
+    v1.close();
+    const b = createSqliteStore({ path, now: clock.now });
+    await b.ingest([
+      flowBetween('shop/web', 'shop/api', { startTime: T0 - 30, sourceIps: ipSet(['10.0.0.9']) }),
+      flowBetween('shop/web', 'shop/api', { startTime: T0 - 15, sourceIps: ipSet(['10.0.0.8']) }),
+    ]);
+    const r = await b.list({ range: { gte: 0, lt: T0 + 1 } });
+    expect(r.flows.map((f) => [f.id, f.flow.packetsIn, f.flow.sourceIps])).toEqual([
+      [1, 3, ipSet(['10.0.0.8', '10.0.0.9'])],
+    ]);
+    await b.close();
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
+    db.close();
   });
 
   it('retention removes old buckets and keys that have no windows left', async () => {

@@ -2,8 +2,17 @@
 import Database from 'better-sqlite3';
 import { type ChangeQuery, changeLimit, type PolicyChange } from './changes.ts';
 import { compileFilterParts } from './filter.ts';
-import { flowKeyString, hashString, intersectLabels, mergeLabels, parseFlowKey, pendingVerdict } from './key.ts';
-import type { Flow, FlowKey, FlowResult } from './model.ts';
+import { mergeIpSets } from './ips.ts';
+import {
+  flowKeyString,
+  hashString,
+  intersectLabels,
+  mergeLabels,
+  parseFlowKey,
+  pendingVerdict,
+  withIps,
+} from './key.ts';
+import type { Flow, FlowKey, FlowResult, IpSet } from './model.ts';
 import { checkHintType, checkRange, flowStoreError, hintsOf, listOf } from './query.ts';
 import { computeStatistics } from './stats.ts';
 import type { FlowFilter, StringMatch, TimeRange } from './store.ts';
@@ -71,6 +80,9 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (bucket, key_id)
    ) WITHOUT ROWID;
    CREATE INDEX windows_key ON windows (key_id);`,
+  // Addresses seen per window (NULL = none recorded), in the text form of `encodeIps`.
+  `ALTER TABLE windows ADD COLUMN source_ips TEXT;
+   ALTER TABLE windows ADD COLUMN dest_ips TEXT;`,
   `CREATE TABLE policy_changes (
      id INTEGER PRIMARY KEY,
      time INTEGER NOT NULL,
@@ -91,6 +103,20 @@ const MIGRATIONS: readonly string[] = [
 export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;
 
 type Db = Database.Database;
+
+/** `<beyond> <ip> <ip> …`; NULL for no addresses. */
+function encodeIps(set: IpSet | undefined): string | null {
+  return set ? `${set.beyond} ${set.ips.join(' ')}` : null;
+}
+
+function decodeIps(text: string | null): IpSet | undefined {
+  if (!text) return undefined;
+  const parts = text.split(' ');
+  const beyond = Number(parts[0]);
+  parts.shift();
+  if (parts.length === 1 && parts[0] === '') parts.length = 0;
+  return { ips: parts, beyond };
+}
 
 /** Runs the migrations the database has not seen; refuses a database from a newer Verdict. */
 export function migrate(db: Db): number {
@@ -122,6 +148,8 @@ interface Pending {
   started: number;
   completed: number;
   live: number;
+  sourceIps: IpSet | undefined;
+  destIps: IpSet | undefined;
 }
 
 interface WindowRow {
@@ -138,6 +166,8 @@ interface WindowRow {
   connections_started: number;
   connections_completed: number;
   connections_live: number;
+  source_ips: string | null;
+  dest_ips: string | null;
 }
 
 const KEY_CACHE_LIMIT = 500_000;
@@ -270,6 +300,19 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
     step: mergeStep as unknown as (acc: LabelsAcc, next: LabelsAcc) => LabelsAcc,
     result: (acc) => acc.value.join(','),
   });
+  db.function('ips_merge', { deterministic: true }, (a: string | null, b: string | null) =>
+    a === null ? b : b === null ? a : encodeIps(mergeIpSets(decodeIps(a), decodeIps(b))),
+  );
+  type IpsAcc = { value: IpSet | undefined };
+  const ipsStep = (acc: IpsAcc, text: string | null): IpsAcc => {
+    acc.value = mergeIpSets(acc.value, decodeIps(text));
+    return acc;
+  };
+  db.aggregate<IpsAcc>('ips_union', {
+    start: () => ({ value: undefined }),
+    step: ipsStep as unknown as (acc: IpsAcc, next: IpsAcc) => IpsAcc,
+    result: (acc) => encodeIps(acc.value),
+  });
 
   const selectKey = db.prepare<[number], { id: number; key: string; last_bucket: number }>(
     'SELECT id, key, last_bucket FROM keys WHERE hash = ?',
@@ -281,8 +324,8 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
   const touchKey = db.prepare('UPDATE keys SET last_bucket = ? WHERE id = ? AND last_bucket < ?');
   const upsertSql = (rows: number) =>
     `INSERT INTO windows (bucket, key_id, source_labels, dest_labels, packets_in, packets_out, bytes_in, bytes_out,
-       connections_started, connections_completed, connections_live)
-     VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+       connections_started, connections_completed, connections_live, source_ips, dest_ips)
+     VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
      ON CONFLICT (bucket, key_id) DO UPDATE SET
        source_labels = labels_intersect(source_labels, excluded.source_labels),
        dest_labels = labels_intersect(dest_labels, excluded.dest_labels),
@@ -292,7 +335,9 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
        bytes_out = bytes_out + excluded.bytes_out,
        connections_started = connections_started + excluded.connections_started,
        connections_completed = connections_completed + excluded.connections_completed,
-       connections_live = connections_live + excluded.connections_live`;
+       connections_live = connections_live + excluded.connections_live,
+       source_ips = ips_merge(source_ips, excluded.source_ips),
+       dest_ips = ips_merge(dest_ips, excluded.dest_ips)`;
   /** Multi-row upserts cut the per-statement cost; rows of one batch never collide (pre-aggregated). */
   const upsertMany = db.prepare(upsertSql(UPSERT_ROWS));
   const upsertOne = db.prepare(upsertSql(1));
@@ -303,7 +348,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
   const readBuckets = db.prepare<[number, number], WindowRow>(
     `SELECT w.key_id AS id, k.key AS key, w.bucket AS bucket, w.bucket AS last, w.source_labels AS src,
        w.dest_labels AS dst, w.packets_in, w.packets_out, w.bytes_in, w.bytes_out, w.connections_started,
-       w.connections_completed, w.connections_live
+       w.connections_completed, w.connections_live, w.source_ips, w.dest_ips
      FROM windows w JOIN keys k ON k.id = w.key_id WHERE w.bucket >= ? AND w.bucket < ? ORDER BY w.bucket, w.key_id`,
   );
 
@@ -380,7 +425,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
   }
 
   const writeBatch = db.transaction((rows: readonly Pending[]) => {
-    const params: number[] = [];
+    const params: (number | string | null)[] = [];
     const full = rows.length - (rows.length % UPSERT_ROWS);
     for (let i = 0; i < rows.length; i++) {
       const p = rows[i]!;
@@ -396,8 +441,10 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
         p.started,
         p.completed,
         p.live,
+        encodeIps(p.sourceIps),
+        encodeIps(p.destIps),
       );
-      if (i < full ? params.length === 11 * UPSERT_ROWS : true) {
+      if (i < full ? params.length === 13 * UPSERT_ROWS : true) {
         (i < full ? upsertMany : upsertOne).run(params);
         params.length = 0;
       }
@@ -436,6 +483,8 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
           started: f.numConnectionsStarted,
           completed: f.numConnectionsCompleted,
           live: f.numConnectionsLive,
+          sourceIps: f.sourceIps,
+          destIps: f.destIps,
         };
         batch.set(ks, fresh);
         order.push(fresh);
@@ -450,6 +499,8 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
       p.started += f.numConnectionsStarted;
       p.completed += f.numConnectionsCompleted;
       p.live += f.numConnectionsLive;
+      p.sourceIps = mergeIpSets(p.sourceIps, f.sourceIps);
+      p.destIps = mergeIpSets(p.destIps, f.destIps);
     }
     if (order.length === 0) return;
     try {
@@ -468,7 +519,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
   }
 
   function toFlow(key: FlowKey, r: WindowRow): Flow {
-    return {
+    const flow: Flow = {
       key,
       startTime: r.bucket,
       endTime: r.last + BUCKET_SECONDS,
@@ -482,6 +533,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
       numConnectionsCompleted: r.connections_completed,
       numConnectionsLive: r.connections_live,
     };
+    return withIps(flow, decodeIps(r.source_ips), decodeIps(r.dest_ips));
   }
 
   /** Aggregated flows of the keys matching `filter` with a window starting in the range (§3.4). */
@@ -497,7 +549,8 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
     const sql = `SELECT w.key_id AS id, k.key AS key, min(w.bucket) AS bucket, max(w.bucket) AS last,
         labels_merge(w.source_labels) AS src, labels_merge(w.dest_labels) AS dst,
         ${counted('packets_in')}, ${counted('packets_out')}, ${counted('bytes_in')}, ${counted('bytes_out')},
-        ${counted('connections_started')}, ${counted('connections_completed')}, ${counted('connections_live')}
+        ${counted('connections_started')}, ${counted('connections_completed')}, ${counted('connections_live')},
+        ips_union(w.source_ips) AS source_ips, ips_union(w.dest_ips) AS dest_ips
       FROM keys k JOIN windows w ON w.key_id = k.id
       WHERE ${where.join(' AND ')}
       GROUP BY w.key_id`;
@@ -507,6 +560,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
       if (!c.key(key)) continue;
       const flow = toFlow(key, r);
       if (c.labels && !c.labels(flow.sourceLabels, flow.destLabels)) continue;
+      if (c.ips && !c.ips(flow.sourceIps, flow.destIps)) continue;
       out.push({ id: r.id, flow });
     }
     return out;

@@ -1,7 +1,8 @@
 // The behaviour every store must share (calico-observability §3.3–3.7), run by each back-end's tests.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PolicyChangeInput } from './changes.ts';
-import { endOfTier, flowBetween, hit, T0, testClock } from './fixtures.ts';
+import { endOfTier, flowBetween, hit, ipSet, T0, testClock } from './fixtures.ts';
+import { MAX_FLOW_IPS } from './ips.ts';
 import type { FlowResult } from './model.ts';
 import { isFlowStoreError } from './query.ts';
 import type { VerdictFlowStore } from './types.ts';
@@ -88,6 +89,90 @@ export function describeStoreContract(name: string, make: MakeStore): void {
       ]);
       expect(s.dropped).toBe(2);
       expect((await s.list({ range: all })).totalResults).toBe(1);
+    });
+
+    describe('addresses', () => {
+      const at = (i: number) => `10.1.${i >> 8}.${i & 255}`;
+
+      it('keeps the union of the addresses seen within and across windows, sorted', async () => {
+        const s = open();
+        await s.ingest([
+          flowBetween('shop/web', 'shop/api', {
+            startTime: T0 - 30,
+            sourceIps: ipSet(['10.0.0.2']),
+            destIps: ipSet(['10.0.1.1']),
+          }),
+          flowBetween('shop/web', 'shop/api', { startTime: T0 - 25, sourceIps: ipSet(['10.0.0.1']) }),
+          flowBetween('shop/web', 'shop/api', { startTime: T0 - 60, sourceIps: ipSet(['10.0.0.2', 'fd00::1']) }),
+        ]);
+        const [r] = (await s.list({ range: all })).flows;
+        expect(r!.flow.sourceIps).toEqual(ipSet(['10.0.0.1', '10.0.0.2', 'fd00::1']));
+        expect(r!.flow.destIps).toEqual(ipSet(['10.0.1.1']));
+      });
+
+      it(`keeps at most ${MAX_FLOW_IPS} addresses per side and counts the others`, async () => {
+        const s = open();
+        const many = Array.from({ length: MAX_FLOW_IPS + 20 }, (_, i) =>
+          flowBetween('pub', 'shop/web', { startTime: T0 - 30 - (i % 2) * 15, sourceIps: ipSet([at(i)]) }),
+        );
+        await s.ingest(many.slice(0, 70));
+        await s.ingest(many.slice(70));
+        const [r] = (await s.list({ range: all })).flows;
+        const kept = Array.from({ length: MAX_FLOW_IPS + 20 }, (_, i) => at(i))
+          .sort()
+          .slice(0, MAX_FLOW_IPS);
+        expect(r!.flow.sourceIps).toEqual({ ips: kept, beyond: 20 });
+      });
+
+      it('flows without addresses keep working and carry none', async () => {
+        const s = open();
+        await s.ingest([flowBetween('shop/web', 'shop/api', { startTime: T0 - 30 })]);
+        const [r] = (await s.list({ range: all })).flows;
+        expect([r!.flow.sourceIps, r!.flow.destIps]).toEqual([undefined, undefined]);
+      });
+
+      it('filters by CIDR over the recorded addresses; flows without addresses never match', async () => {
+        const s = open();
+        await s.ingest([
+          flowBetween('pub', 'shop/web', { startTime: T0 - 30, sourceIps: ipSet(['198.51.100.7', '203.0.113.9']) }),
+          flowBetween('pvt', 'shop/web', { startTime: T0 - 30, sourceIps: ipSet(['10.1.200.7']) }),
+          flowBetween('shop/web', 'shop/db', { startTime: T0 - 30, destIps: ipSet(['2001:db8::5']) }),
+          flowBetween('shop/web', 'shop/api', { startTime: T0 - 30 }),
+        ]);
+        const names = async (filter: Parameters<VerdictFlowStore['list']>[0]['filter']) =>
+          (await s.list({ range: all, sortBy: 'DestName', ...(filter ? { filter } : {}) })).flows
+            .map((f) => `${f.flow.key.sourceName}>${f.flow.key.destName}`)
+            .sort();
+        expect(await names({ sourceCidrs: ['203.0.113.0/24'] })).toEqual(['pub>web']);
+        expect(await names({ sourceCidrs: ['10.0.0.0/8', '198.51.100.7'] })).toEqual(['pub>web', 'pvt>web']);
+        expect(await names({ destCidrs: ['2001:db8::/32'] })).toEqual(['web>db']);
+        expect(await names({ sourceCidrs: ['0.0.0.0/0'], destNames: [exact('web')] })).toEqual(['pub>web', 'pvt>web']);
+        expect(await names({ destCidrs: ['0.0.0.0/0'] })).toEqual([]);
+        const hints = await s.hints({ type: 'SourceName', range: all, filter: { sourceCidrs: ['10.1.0.0/16'] } });
+        expect(hints.values).toEqual(['pvt']);
+      });
+
+      it('a CIDR that does not parse is an invalid-filter error naming its place', async () => {
+        const s = open();
+        const e = await s
+          .list({ range: all, filter: { destCidrs: ['10.0.0.0/8', '10.0.0.0/33'] } })
+          .catch((x: unknown) => x);
+        expect(isFlowStoreError(e) && [e.code, e.path]).toEqual(['invalid-filter', 'filter.destCidrs[1]']);
+      });
+
+      it('streams honour a CIDR filter', async () => {
+        const s = open();
+        await s.ingest([
+          flowBetween('pub', 'shop/web', { startTime: T0 - 15, sourceIps: ipSet(['198.51.100.7']) }),
+          flowBetween('pvt', 'shop/web', { startTime: T0 - 15, sourceIps: ipSet(['10.1.200.7']) }),
+        ]);
+        const got: string[] = [];
+        s.subscribe(T0 - 15, { sourceCidrs: ['198.51.100.0/24'] }, (r) => got.push(r.flow.key.sourceName));
+        await settle();
+        s.tick(T0 + 15);
+        await settle();
+        expect(got).toEqual(['pub']);
+      });
     });
 
     describe('sorting and paging', () => {

@@ -39,6 +39,12 @@ export interface FlowFilter {
   destPortRanges?: readonly { min: number; max: number }[];
   /** Only flows whose pending verdict differs from the enforced action. */
   pendingDiffers?: boolean;
+  /**
+   * CIDRs (or bare addresses) the flow's recorded source / destination addresses are matched against:
+   * a flow matches when one kept address lies in one of them. Flows without recorded addresses never match.
+   */
+  sourceCidrs?: readonly string[];
+  destCidrs?: readonly string[];
 }
 
 /** `DestType` and `SourceType` exist on the wire but are rejected with `unsupported sort order`. */

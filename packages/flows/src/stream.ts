@@ -43,6 +43,7 @@ export function createStreamHub(read: ReadBuckets, horizon: () => number, beginn
       if (s.closed) return;
       if (!s.filter.key(r.flow.key)) return;
       if (s.filter.labels && !s.filter.labels(r.flow.sourceLabels, r.flow.destLabels)) return;
+      if (s.filter.ips && !s.filter.ips(r.flow.sourceIps, r.flow.destIps)) return;
       try {
         s.onFlow(r);
       } catch {

@@ -1,13 +1,6 @@
 // The cluster as if a change set were enforced, and the policies a change can touch.
-import { type ClusterState, type PolicyKind, type PolicySpec, policyId, specId } from '@verdict/engine';
+import { type ClusterState, enforcedKindOf, type PolicyKind, type PolicySpec, policyId, specId } from '@verdict/engine';
 import type { ChangeSet } from './changeset.ts';
-
-/** The enforced kind a staged kind stands in for. */
-export const ENFORCED_KIND: Partial<Readonly<Record<PolicyKind, PolicyKind>>> = {
-  StagedNetworkPolicy: 'NetworkPolicy',
-  StagedGlobalNetworkPolicy: 'GlobalNetworkPolicy',
-  StagedKubernetesNetworkPolicy: 'KubernetesNetworkPolicy',
-};
 
 /** What the change does to one policy identity. */
 export type PolicyEdit =
@@ -16,7 +9,7 @@ export type PolicyEdit =
 
 /** A staged Set/Learn/Ignore policy as the enforced policy it would become. */
 export function promoteSpec(spec: PolicySpec): PolicySpec {
-  const kind = ENFORCED_KIND[spec.kind];
+  const kind = enforcedKindOf(spec.kind);
   if (!kind) return spec;
   const { stagedAction: _, ...rest } = spec;
   return { ...rest, kind, staged: false };
@@ -35,7 +28,7 @@ export function changeEdits(state: ClusterState, changeSet: ChangeSet): PolicyEd
   };
   for (const spec of changeSet.policies) {
     if (spec.staged && spec.stagedAction === 'Delete') {
-      remove(ENFORCED_KIND[spec.kind] ?? spec.kind, spec.namespace, spec.name);
+      remove(enforcedKindOf(spec.kind) ?? spec.kind, spec.namespace, spec.name);
       continue;
     }
     const promoted = promoteSpec(spec);

@@ -4,10 +4,15 @@ import {
   err,
   type Issue,
   type IssueCode,
+  isGlobalKind,
+  isPolicyKind,
   loadResources,
   ok,
+  POLICY_KINDS,
+  POLICY_MANIFEST_KINDS,
   type PolicyKind,
   type PolicySpec,
+  policyKindOfManifest,
   type Result,
   type SourceRef,
   type SourceText,
@@ -35,36 +40,8 @@ export interface ChangeSet {
   warnings: readonly Issue[];
 }
 
-const POLICY_KINDS = new Set([
-  'NetworkPolicy',
-  'GlobalNetworkPolicy',
-  'StagedNetworkPolicy',
-  'StagedGlobalNetworkPolicy',
-  'StagedKubernetesNetworkPolicy',
-  'AdminNetworkPolicy',
-  'BaselineAdminNetworkPolicy',
-]);
-
-const GLOBAL_KINDS: ReadonlySet<PolicyKind> = new Set([
-  'GlobalNetworkPolicy',
-  'StagedGlobalNetworkPolicy',
-  'AdminNetworkPolicy',
-  'BaselineAdminNetworkPolicy',
-]);
-
-/** `kind` values a deletion may name; `NetworkPolicy` is Calico's unless apiVersion is networking.k8s.io/v1. */
-const DELETABLE_KINDS: ReadonlySet<string> = new Set([
-  'NetworkPolicy',
-  'GlobalNetworkPolicy',
-  'KubernetesNetworkPolicy',
-  'StagedNetworkPolicy',
-  'StagedGlobalNetworkPolicy',
-  'StagedKubernetesNetworkPolicy',
-  'AdminNetworkPolicy',
-  'BaselineAdminNetworkPolicy',
-]);
-
-export const isGlobalKind = (kind: PolicyKind): boolean => GLOBAL_KINDS.has(kind);
+/** `kind` values a deletion may name: manifest kinds (`NetworkPolicy` is Calico's unless apiVersion is networking.k8s.io/v1) and Verdict's own names. */
+const DELETABLE_KINDS: ReadonlySet<string> = new Set([...POLICY_MANIFEST_KINDS, ...POLICY_KINDS]);
 
 /**
  * Parses a change set. Policies go through the engine loader; every problem (YAML, policy
@@ -124,7 +101,7 @@ function splitSource(source: SourceText, issues: Issue[], deletions: PolicyDelet
       text = text.slice(0, start) + text.slice(start, end).replace(/[^\n]/g, ' ') + text.slice(end);
       continue;
     }
-    if (typeof record.kind === 'string' && !POLICY_KINDS.has(record.kind) && !record.kind.endsWith('List')) {
+    if (typeof record.kind === 'string' && !POLICY_MANIFEST_KINDS.has(record.kind) && !record.kind.endsWith('List')) {
       report(
         ['kind'],
         'unknown-kind',
@@ -186,9 +163,9 @@ function readDeletions(
 }
 
 function deletionKind(kind: unknown, apiVersion: unknown): PolicyKind | undefined {
-  if (typeof kind !== 'string' || !DELETABLE_KINDS.has(kind)) return undefined;
-  if (kind === 'NetworkPolicy' && apiVersion === 'networking.k8s.io/v1') return 'KubernetesNetworkPolicy';
-  return kind as PolicyKind;
+  if (typeof kind !== 'string') return undefined;
+  const byManifest = typeof apiVersion === 'string' ? policyKindOfManifest(kind, apiVersion) : undefined;
+  return byManifest ?? (isPolicyKind(kind) ? kind : undefined);
 }
 
 function pathText(path: readonly (string | number)[]): string {

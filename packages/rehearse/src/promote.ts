@@ -2,7 +2,7 @@
 // policies (StagedNetworkPolicy → NetworkPolicy, StagedGlobalNetworkPolicy → GlobalNetworkPolicy,
 // StagedKubernetesNetworkPolicy → networking.k8s.io/v1 NetworkPolicy; stagedAction dropped;
 // Delete → a deletion).
-import type { PolicyKind, PolicySpec } from '@verdict/engine';
+import { apiVersionOf, enforcedKindOf, type PolicyKind, type PolicySpec, policyKindInfo } from '@verdict/engine';
 import { stringify } from 'yaml';
 import type { ChangeSet } from './changeset.ts';
 
@@ -22,47 +22,11 @@ export interface Promotion {
   deletions: PromotedDeletion[];
 }
 
-const CALICO = 'projectcalico.org/v3';
-const K8S = 'networking.k8s.io/v1';
-const ADMIN = 'policy.networking.k8s.io/v1alpha1';
-
-/** How each kind is written and deleted: apiVersion, manifest kind, kubectl resource. */
-const WRITTEN: Readonly<Record<PolicyKind, { apiVersion: string; kind: string; resource: string }>> = {
-  NetworkPolicy: { apiVersion: CALICO, kind: 'NetworkPolicy', resource: 'networkpolicies.projectcalico.org' },
-  GlobalNetworkPolicy: {
-    apiVersion: CALICO,
-    kind: 'GlobalNetworkPolicy',
-    resource: 'globalnetworkpolicies.projectcalico.org',
-  },
-  KubernetesNetworkPolicy: { apiVersion: K8S, kind: 'NetworkPolicy', resource: 'networkpolicies.networking.k8s.io' },
-  StagedNetworkPolicy: {
-    apiVersion: CALICO,
-    kind: 'StagedNetworkPolicy',
-    resource: 'stagednetworkpolicies.projectcalico.org',
-  },
-  StagedGlobalNetworkPolicy: {
-    apiVersion: CALICO,
-    kind: 'StagedGlobalNetworkPolicy',
-    resource: 'stagedglobalnetworkpolicies.projectcalico.org',
-  },
-  StagedKubernetesNetworkPolicy: {
-    apiVersion: CALICO,
-    kind: 'StagedKubernetesNetworkPolicy',
-    resource: 'stagedkubernetesnetworkpolicies.projectcalico.org',
-  },
-  AdminNetworkPolicy: { apiVersion: ADMIN, kind: 'AdminNetworkPolicy', resource: 'adminnetworkpolicies' },
-  BaselineAdminNetworkPolicy: {
-    apiVersion: ADMIN,
-    kind: 'BaselineAdminNetworkPolicy',
-    resource: 'baselineadminnetworkpolicies',
-  },
-};
-
-const PROMOTED: Partial<Readonly<Record<PolicyKind, PolicyKind>>> = {
-  StagedNetworkPolicy: 'NetworkPolicy',
-  StagedGlobalNetworkPolicy: 'GlobalNetworkPolicy',
-  StagedKubernetesNetworkPolicy: 'KubernetesNetworkPolicy',
-};
+/** How a kind is written and deleted: apiVersion, manifest kind, kubectl resource. */
+function written(kind: PolicyKind): { apiVersion: string; kind: string; resource: string } {
+  const info = policyKindInfo(kind);
+  return { apiVersion: apiVersionOf(kind), kind: info.manifestKind, resource: `${info.plural}.${info.group}` };
+}
 
 /** Server-managed metadata that must not be applied back. */
 const MANAGED_METADATA = ['resourceVersion', 'uid', 'creationTimestamp', 'generation', 'managedFields', 'selfLink'];
@@ -72,7 +36,7 @@ export function promote(changeSet: ChangeSet): Promotion {
   const documents: unknown[] = [];
   const deletions: PromotedDeletion[] = [];
   for (const spec of changeSet.policies) {
-    const target = PROMOTED[spec.kind];
+    const target = enforcedKindOf(spec.kind);
     if (spec.staged && spec.stagedAction === 'Delete') {
       deletions.push(deletion(target ?? spec.kind, spec.namespace, spec.name));
       continue;
@@ -92,18 +56,19 @@ function promotedResource(spec: PolicySpec, kind: PolicyKind): Record<string, un
   for (const key of MANAGED_METADATA) delete metadata[key];
   const specBody = isRecord(original.spec) ? { ...original.spec } : {};
   delete specBody.stagedAction;
-  const out: Record<string, unknown> = { apiVersion: WRITTEN[kind].apiVersion, kind: WRITTEN[kind].kind, metadata };
+  const { apiVersion, kind: manifestKind } = written(kind);
+  const out: Record<string, unknown> = { apiVersion, kind: manifestKind, metadata };
   if (Object.keys(specBody).length > 0 || original.spec !== undefined) out.spec = specBody;
   return out;
 }
 
 function deletion(kind: PolicyKind, namespace: string | undefined, name: string): PromotedDeletion {
-  const written = WRITTEN[kind];
+  const w = written(kind);
   const out: PromotedDeletion = {
-    apiVersion: written.apiVersion,
-    kind: written.kind,
+    apiVersion: w.apiVersion,
+    kind: w.kind,
     name,
-    command: `kubectl delete ${written.resource} ${name}${namespace === undefined ? '' : ` -n ${namespace}`}`,
+    command: `kubectl delete ${w.resource} ${name}${namespace === undefined ? '' : ` -n ${namespace}`}`,
   };
   if (namespace !== undefined) out.namespace = namespace;
   return out;

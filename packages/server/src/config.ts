@@ -39,6 +39,8 @@ type Raw = Record<string, unknown>;
 interface Field {
   flag: string;
   env: string;
+  /** One line for `verdict serve --help`. */
+  help: string;
   read: (value: unknown) => unknown | ConfigIssue;
 }
 
@@ -73,30 +75,77 @@ const boolean = (value: unknown) =>
         : new ConfigIssue('true or false');
 
 const FIELDS: Readonly<Record<keyof ServeConfig, Field>> = {
-  cluster: { flag: '--cluster', env: 'VERDICT_CLUSTER', read: list },
-  store: { flag: '--store', env: 'VERDICT_STORE', read: oneOf('memory', 'sqlite') },
-  dataDir: { flag: '--data-dir', env: 'VERDICT_DATA_DIR', read: text },
-  db: { flag: '--db', env: 'VERDICT_DB', read: text },
+  cluster: {
+    flag: '--cluster',
+    env: 'VERDICT_CLUSTER',
+    help: 'manifest files or folders of the cluster (none: the embedded demo)',
+    read: list,
+  },
+  store: {
+    flag: '--store',
+    env: 'VERDICT_STORE',
+    help: 'where flows are kept: sqlite or memory',
+    read: oneOf('memory', 'sqlite'),
+  },
+  dataDir: { flag: '--data-dir', env: 'VERDICT_DATA_DIR', help: 'folder for the SQLite store', read: text },
+  db: { flag: '--db', env: 'VERDICT_DB', help: 'SQLite file (default: <data-dir>/verdict.db)', read: text },
   retentionDays: {
     flag: '--retention-days',
     env: 'VERDICT_RETENTION_DAYS',
+    help: 'days of flows to keep',
     read: integer(1, 3650, 'a whole number of days, 1-3650'),
   },
-  httpHost: { flag: '--http-host', env: 'VERDICT_HTTP_HOST', read: text },
-  httpPort: { flag: '--http-port', env: 'VERDICT_HTTP_PORT', read: integer(0, 65535, 'a port number 0-65535') },
-  grpcHost: { flag: '--grpc-host', env: 'VERDICT_GRPC_HOST', read: text },
+  httpHost: {
+    flag: '--http-host',
+    env: 'VERDICT_HTTP_HOST',
+    help: 'address of the HTTP server (UI, APIs, metrics)',
+    read: text,
+  },
+  httpPort: {
+    flag: '--http-port',
+    env: 'VERDICT_HTTP_PORT',
+    help: 'port of the HTTP server (0: a free port)',
+    read: integer(0, 65535, 'a port number 0-65535'),
+  },
+  grpcHost: { flag: '--grpc-host', env: 'VERDICT_GRPC_HOST', help: 'address of the Goldmane gRPC server', read: text },
   grpcPort: {
     flag: '--grpc-port',
     env: 'VERDICT_GRPC_PORT',
+    help: 'port of the Goldmane gRPC server (0: a free port, -1: off)',
     read: integer(-1, 65535, 'a port number 0-65535, or -1 for off'),
   },
-  grpcTlsCert: { flag: '--grpc-tls-cert', env: 'VERDICT_GRPC_TLS_CERT', read: text },
-  grpcTlsKey: { flag: '--grpc-tls-key', env: 'VERDICT_GRPC_TLS_KEY', read: text },
-  grpcTlsCa: { flag: '--grpc-tls-ca', env: 'VERDICT_GRPC_TLS_CA', read: text },
-  demoTraffic: { flag: '--demo-traffic', env: 'VERDICT_DEMO_TRAFFIC', read: boolean },
-  cors: { flag: '--cors', env: 'VERDICT_CORS', read: list },
-  logLevel: { flag: '--log-level', env: 'VERDICT_LOG_LEVEL', read: oneOf('debug', 'info', 'warn', 'error') },
-  webDir: { flag: '--web-dir', env: 'VERDICT_WEB_DIR', read: text },
+  grpcTlsCert: {
+    flag: '--grpc-tls-cert',
+    env: 'VERDICT_GRPC_TLS_CERT',
+    help: 'PEM certificate for gRPC TLS',
+    read: text,
+  },
+  grpcTlsKey: { flag: '--grpc-tls-key', env: 'VERDICT_GRPC_TLS_KEY', help: 'PEM key of --grpc-tls-cert', read: text },
+  grpcTlsCa: {
+    flag: '--grpc-tls-ca',
+    env: 'VERDICT_GRPC_TLS_CA',
+    help: 'PEM CA: clients must present a certificate it signed (mutual TLS, as Felix expects)',
+    read: text,
+  },
+  demoTraffic: {
+    flag: '--demo-traffic',
+    env: 'VERDICT_DEMO_TRAFFIC',
+    help: 'generate demo traffic (default: on when no cluster is given)',
+    read: boolean,
+  },
+  cors: {
+    flag: '--cors',
+    env: 'VERDICT_CORS',
+    help: 'origin allowed to call /whisker-backend from a browser',
+    read: list,
+  },
+  logLevel: {
+    flag: '--log-level',
+    env: 'VERDICT_LOG_LEVEL',
+    help: 'debug, info, warn or error (JSON logs on stderr)',
+    read: oneOf('debug', 'info', 'warn', 'error'),
+  },
+  webDir: { flag: '--web-dir', env: 'VERDICT_WEB_DIR', help: 'folder of the built web UI', read: text },
 };
 
 const DEFAULTS = {
@@ -112,16 +161,33 @@ const DEFAULTS = {
   logLevel: 'info',
 } as const;
 
-/** The flag names (without `--`) accepted by `verdict serve`, with their option types for parseArgs. */
-export const SERVE_FLAGS = Object.fromEntries(
-  Object.entries(FIELDS).map(([key, field]) => [
-    field.flag.slice(2),
-    {
-      type: key === 'demoTraffic' ? 'boolean' : 'string',
-      ...(key === 'cluster' || key === 'cors' ? { multiple: true } : {}),
-    },
-  ]),
-) as Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
+/** A flag of `verdict serve`, as the CLI declares it; values are checked by `resolveConfig`. */
+export interface ServeFlag {
+  type: 'string' | 'boolean';
+  multiple?: true;
+  help: string;
+  env: string;
+  /** The default as shown in help; the value itself is applied by `resolveConfig`. */
+  default?: string;
+}
+
+/** The flags (without `--`) accepted by `verdict serve`. */
+export const SERVE_FLAGS: Readonly<Record<string, ServeFlag>> = Object.fromEntries(
+  Object.entries(FIELDS).map(([key, field]) => {
+    const fallback = (DEFAULTS as Readonly<Record<string, unknown>>)[key];
+    const shown = Array.isArray(fallback) ? undefined : fallback;
+    return [
+      field.flag.slice(2),
+      {
+        type: key === 'demoTraffic' ? 'boolean' : 'string',
+        ...(key === 'cluster' || key === 'cors' ? { multiple: true } : {}),
+        help: field.help,
+        env: field.env,
+        ...(shown === undefined ? {} : { default: String(shown) }),
+      },
+    ];
+  }),
+);
 
 /**
  * Resolves the configuration. `file` is the parsed config file's text (YAML or JSON) with its name;

@@ -1,6 +1,6 @@
 // @verdict/server: ingest, the HTTP and gRPC APIs, and `verdict serve`.
 export { createApp } from './app.ts';
-export type { ConfigError, ServeConfig } from './config.ts';
+export type { ConfigError, ServeConfig, ServeFlag } from './config.ts';
 export { resolveConfig, SERVE_FLAGS } from './config.ts';
 export type { IngestPipeline, IngestReport } from './ingest/index.ts';
 export { createIngestPipeline, IngestOverloaded } from './ingest/index.ts';

@@ -1,6 +1,6 @@
-// The shell: header with navigation, cluster summary and theme toggle; routes to the pages.
+// The shell: header with navigation, cluster summary and theme toggle; the routes render in its outlet.
+import { createBrowserRouter, Link, NavLink, Outlet, type RouteObject } from 'react-router';
 import { useSummary } from './hooks/useApi.ts';
-import { onLinkClick, useLocation } from './hooks/useLocation.ts';
 import { useTheme } from './hooks/usePrefs.ts';
 import { FlowsPage } from './pages/FlowsPage.tsx';
 import { GraphPage } from './pages/GraphPage.tsx';
@@ -8,45 +8,50 @@ import { PoliciesPage } from './pages/PoliciesPage.tsx';
 import { RecommendPage } from './pages/RecommendPage.tsx';
 import { RehearsePage } from './pages/RehearsePage.tsx';
 
-const ROUTES = [
-  { path: '/', label: 'Flow logs', testId: 'nav-flows' },
-  { path: '/policies', label: 'Policies', testId: 'nav-policies' },
-  { path: '/graph', label: 'Service graph', testId: 'nav-graph' },
-  { path: '/rehearse', label: 'Rehearse', testId: 'nav-rehearse' },
-  { path: '/recommend', label: 'Recommend', testId: 'nav-recommend' },
+/** Every page: its path, its navigation label and element. '/flow-logs' is Whisker's route. */
+const PAGES = [
+  { path: '/', label: 'Flow logs', testId: 'nav-flows', element: <FlowsPage /> },
+  { path: '/policies', label: 'Policies', testId: 'nav-policies', element: <PoliciesPage /> },
+  { path: '/graph', label: 'Service graph', testId: 'nav-graph', element: <GraphPage /> },
+  { path: '/rehearse', label: 'Rehearse', testId: 'nav-rehearse', element: <RehearsePage /> },
+  { path: '/recommend', label: 'Recommend', testId: 'nav-recommend', element: <RecommendPage /> },
 ] as const;
 
-function routeOf(pathname: string): (typeof ROUTES)[number]['path'] {
-  if (pathname.startsWith('/policies')) return '/policies';
-  if (pathname.startsWith('/graph')) return '/graph';
-  if (pathname.startsWith('/rehearse')) return '/rehearse';
-  if (pathname.startsWith('/recommend')) return '/recommend';
-  return '/'; // '/', '/flow-logs' (Whisker's route) and anything unknown
-}
+export const ROUTES: RouteObject[] = [
+  {
+    element: <Shell />,
+    children: [
+      ...PAGES.map((p) =>
+        p.path === '/' ? { index: true, element: p.element } : { path: p.path, element: p.element },
+      ),
+      { path: '/flow-logs', element: <FlowsPage /> },
+      { path: '*', element: <FlowsPage /> },
+    ],
+  },
+];
 
-export function App() {
-  const { pathname } = useLocation();
+export const createRouter = () => createBrowserRouter(ROUTES);
+
+function Shell() {
   const [theme, toggleTheme] = useTheme();
   const summary = useSummary();
-  const route = routeOf(pathname);
   return (
     <div className="app">
       <header className="app-header">
-        <a href="/" className="brand" onClick={onLinkClick}>
+        <Link to="/" className="brand">
           Verdict
-        </a>
-        <nav>
-          {ROUTES.map((r) => (
-            <a
-              key={r.path}
-              href={r.path}
-              onClick={onLinkClick}
-              className={route === r.path ? 'nav-link nav-active' : 'nav-link'}
-              aria-current={route === r.path ? 'page' : undefined}
-              data-testid={r.testId}
+        </Link>
+        <nav aria-label="Pages">
+          {PAGES.map((p) => (
+            <NavLink
+              key={p.path}
+              to={p.path}
+              end={p.path === '/'}
+              className={({ isActive }) => (isActive ? 'nav-link nav-active' : 'nav-link')}
+              data-testid={p.testId}
             >
-              {r.label}
-            </a>
+              {p.label}
+            </NavLink>
           ))}
         </nav>
         <div className="header-right">
@@ -68,11 +73,7 @@ export function App() {
         </div>
       </header>
       <main className="app-main">
-        {route === '/' && <FlowsPage />}
-        {route === '/policies' && <PoliciesPage />}
-        {route === '/graph' && <GraphPage />}
-        {route === '/rehearse' && <RehearsePage />}
-        {route === '/recommend' && <RecommendPage />}
+        <Outlet />
       </main>
     </div>
   );

@@ -138,7 +138,11 @@ describe('subtleties (reference §12)', () => {
     ).toBe('Allow');
     const noMatch = globalPolicy('no-match', { tier: 't', ingress: [rule('Deny', { protocol: 17 })] });
     const passTier = run(cluster({ pods: [web, db], tiers: [tier('t', 1, 'Pass')], policies: [noMatch] }), webToDb);
-    expect(traces(passTier.enforced).ingress).toEqual(['0|__PROFILE__|pro:kns.shop|allow|0']);
+    // Calico records the tier's default Pass (reference §15.4).
+    expect(traces(passTier.enforced).ingress).toEqual([
+      '0|t|gnp:no-match|pass|-1',
+      '1|__PROFILE__|pro:kns.shop|allow|0',
+    ]);
   });
 
   it('8. no policy: a k8s pod is allowed by its kns profile, a host endpoint is denied', () => {

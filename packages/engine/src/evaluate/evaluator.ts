@@ -1,5 +1,7 @@
 // The evaluator: which policies apply to which endpoint, in tier and policy order, and the
 // per-tier walk of reference §4 for both directions of a flow (§5), in every scope (§9).
+
+import type { PolicyKind } from '../kinds.ts';
 import type {
   ClusterState,
   Direction,
@@ -8,7 +10,6 @@ import type {
   Pod,
   PolicyHit,
   PolicyHitRef,
-  PolicyKind,
   PolicySpec,
   SourceRef,
   Tier,
@@ -167,6 +168,8 @@ const VERDICT_CACHE_LIMIT = 1_000_000;
 interface Walk {
   action: Verdict;
   hits: PolicyHit[];
+  /** An end-of-tier Pass whose trigger differs between the enforced and the pending trace. */
+  triggersDiffer: boolean;
 }
 
 export function createEvaluator(initial: ClusterState): Evaluator {
@@ -250,14 +253,15 @@ export function createEvaluator(initial: ClusterState): Evaluator {
   /** Reference §4.2–4.4 for one endpoint and direction. `steps` is filled only when explaining. */
   function walk(entity: Entity, direction: Direction, flow: FlowFacts, scope: ScopeBit, steps?: ExplainStep[]): Walk {
     const hits: PolicyHit[] = [];
+    let triggersDiffer = false;
     for (const group of policiesFor(entity)[direction]) {
       let first: CompiledPolicy | undefined;
+      let lastEnforced: CompiledPolicy | undefined;
       let passed = false;
-      let allStaged = true;
       tierWalk: for (const policy of group.policies) {
         if (!(policy.scopes & scope)) continue;
         first ??= policy;
-        if (!policy.spec.staged) allStaged = false;
+        if (!policy.spec.staged) lastEnforced = policy;
         const rules = (direction === 'Ingress' ? policy.ingress : policy.egress) ?? [];
         const noMatch: string[] | undefined = steps && [];
         for (const rule of rules) {
@@ -281,7 +285,7 @@ export function createEvaluator(initial: ClusterState): Evaluator {
             passed = true;
             break tierWalk;
           }
-          return { action, hits };
+          return { action, hits, triggersDiffer };
         }
         steps?.push({
           tier: group.tier.name,
@@ -313,29 +317,32 @@ export function createEvaluator(initial: ClusterState): Evaluator {
           ruleIndex: -1,
           because,
         });
-        return { action: 'Deny', hits };
+        return { action: 'Deny', hits, triggersDiffer };
       }
-      // End-of-tier Pass is reported only when the tier holds nothing but staged policies (§6.3).
-      if (allStaged) pushEndOfTier(hits, group.tier.name, action, first.ref);
+      // End-of-tier Pass (reference §15.4, Felix since v3.30.0): the enforced trace names the last
+      // enforced policy of the tier that selects the endpoint, the pending trace the first in scope.
+      const trigger = scope === ENFORCED ? (lastEnforced ?? first) : first;
+      if (first !== lastEnforced) triggersDiffer = true;
+      pushEndOfTier(hits, group.tier.name, action, trigger.ref);
       steps?.push({
         tier: group.tier.name,
-        policy: first.ref,
+        policy: trigger.ref,
         outcome: 'end-of-tier',
         action,
         ruleIndex: -1,
         because,
       });
     }
-    return { action: profiles(entity, direction, hits, steps), hits };
+    return { action: profiles(entity, direction, hits, steps), hits, triggersDiffer };
   }
 
   function evaluateFacts(facts: FlowFacts, whatIf: boolean): FlowVerdict {
     const src = facts.src.owner?.isEndpoint ? facts.src.owner : undefined;
     const dst = facts.dst.owner?.isEndpoint ? facts.dst.owner : undefined;
-    const srcUniform = !src || policiesFor(src).uniform.Egress;
-    const dstUniform = !dst || policiesFor(dst).uniform.Ingress;
     const egress = src && walk(src, 'Egress', facts, ENFORCED);
     const ingress = dst && walk(dst, 'Ingress', facts, ENFORCED);
+    const srcUniform = !src || (policiesFor(src).uniform.Egress && !egress?.triggersDiffer);
+    const dstUniform = !dst || (policiesFor(dst).uniform.Ingress && !ingress?.triggersDiffer);
     const enforced = combine(egress, ingress);
     const inScope = (scope: ScopeBit): ScopeVerdict =>
       srcUniform && dstUniform
@@ -618,8 +625,8 @@ function combine(egress: Walk | SideVerdict | undefined, ingress: Walk | SideVer
   const verdict: ScopeVerdict = {
     action: egress?.action === 'Deny' || ingress?.action === 'Deny' ? 'Deny' : 'Allow',
   };
-  if (egress) verdict.egress = egress;
-  if (ingress) verdict.ingress = ingress;
+  if (egress) verdict.egress = { action: egress.action, hits: egress.hits };
+  if (ingress) verdict.ingress = { action: ingress.action, hits: ingress.hits };
   return verdict;
 }
 

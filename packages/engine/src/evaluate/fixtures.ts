@@ -1,4 +1,6 @@
 // Builders for evaluator tests: small clusters written the way a reader thinks about them.
+
+import { formatPolicyHit } from '../hits/strings.ts';
 import type {
   ClusterState,
   EntitySpec,
@@ -92,19 +94,4 @@ export const stagedNetworkPolicy = (ref: string, fields: PolicyFields = {}) => {
 };
 
 /** Calico's 3.32+ string form of a hit, for compact assertions. */
-export function hitString(hit: PolicyHit): string {
-  const target = hit.trigger ?? hit;
-  const short: Record<string, string> = {
-    CalicoNetworkPolicy: 'np',
-    GlobalNetworkPolicy: 'gnp',
-    StagedNetworkPolicy: 'snp',
-    StagedGlobalNetworkPolicy: 'sgnp',
-    StagedKubernetesNetworkPolicy: 'sknp',
-    NetworkPolicy: 'knp',
-    AdminNetworkPolicy: 'kanp',
-    BaselineAdminNetworkPolicy: 'kbanp',
-    Profile: 'pro',
-  };
-  const name = `${short[target.kind] ?? target.kind}:${target.namespace ? `${target.namespace}/` : ''}${target.name}`;
-  return `${hit.policyIndex}|${hit.tier || '__PROFILE__'}|${name}|${hit.action.toLowerCase()}|${hit.ruleIndex}`;
-}
+export const hitString = (hit: PolicyHit): string => formatPolicyHit(hit);

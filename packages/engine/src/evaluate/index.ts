@@ -17,4 +17,4 @@ export type {
   Verdict,
 } from './evaluator.ts';
 export { createEvaluator } from './evaluator.ts';
-export { effectiveSelector, hitKindOf, policyId, specId } from './policies.ts';
+export { effectiveSelector, policyId, specId } from './policies.ts';

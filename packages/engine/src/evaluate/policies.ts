@@ -1,6 +1,7 @@
 // Policies compiled for evaluation: the effective endpoint selector (reference §3), compiled
 // rules per direction, sort position and the scopes in which the policy is active.
-import type { Direction, HitKind, PolicyHitRef, PolicyKind, PolicySpec, Tier } from '../model.ts';
+import { enforcedKindOf, hitKindOf, type PolicyKind } from '../kinds.ts';
+import type { Direction, PolicyHitRef, PolicySpec, Tier } from '../model.ts';
 import {
   and,
   equals,
@@ -43,27 +44,6 @@ export interface CompiledTier {
   readonly order: number | undefined;
   readonly defaultAction: 'Deny' | 'Pass';
 }
-
-const HIT_KIND_OF: Readonly<Record<PolicyKind, HitKind>> = {
-  NetworkPolicy: 'CalicoNetworkPolicy',
-  GlobalNetworkPolicy: 'GlobalNetworkPolicy',
-  StagedNetworkPolicy: 'StagedNetworkPolicy',
-  StagedGlobalNetworkPolicy: 'StagedGlobalNetworkPolicy',
-  StagedKubernetesNetworkPolicy: 'StagedKubernetesNetworkPolicy',
-  KubernetesNetworkPolicy: 'NetworkPolicy',
-  AdminNetworkPolicy: 'AdminNetworkPolicy',
-  BaselineAdminNetworkPolicy: 'BaselineAdminNetworkPolicy',
-};
-
-/** The Goldmane kind that flow logs name a policy of this kind by. */
-export const hitKindOf = (kind: PolicyKind): HitKind => HIT_KIND_OF[kind];
-
-/** The enforced kind a staged kind stands in for. */
-const ENFORCED_COUNTERPART: Partial<Readonly<Record<PolicyKind, PolicyKind>>> = {
-  StagedNetworkPolicy: 'NetworkPolicy',
-  StagedGlobalNetworkPolicy: 'GlobalNetworkPolicy',
-  StagedKubernetesNetworkPolicy: 'KubernetesNetworkPolicy',
-};
 
 export const policyId = (kind: PolicyKind, namespace: string | undefined, name: string): string =>
   `${kind}:${namespace ? `${namespace}/` : ''}${name}`;
@@ -125,7 +105,7 @@ export function assignScopes(policies: Iterable<CompiledPolicy>): void {
   const all = [...policies];
   const shadowed = new Set<string>();
   for (const policy of all) {
-    const counterpart = ENFORCED_COUNTERPART[policy.spec.kind];
+    const counterpart = enforcedKindOf(policy.spec.kind);
     if (counterpart) shadowed.add(policyId(counterpart, policy.spec.namespace, policy.spec.name));
   }
   for (const policy of all) {

@@ -1,5 +1,6 @@
 // Felix's policy-hit strings `<policyIndex>|<tier>|<namePart>|<action>|<ruleIndex>`
 // (calico-observability §6): read the v3.30/v3.31 and the v3.32+ forms, write v3.32+.
+import { isGlobalKind, POLICY_KINDS, policyKindInfo } from '../kinds.ts';
 import type { HitAction, HitKind, PolicyHit, PolicyHitRef } from '../model.ts';
 import { err, ok, type Result } from '../result.ts';
 
@@ -8,41 +9,20 @@ export interface PolicyStringError {
   message: string;
 }
 
+/** Short kinds of hits that are not policies of a loaded kind. */
+const OTHER_SHORT_KINDS = { Profile: 'pro', EndOfTier: 'eot', ClusterNetworkPolicy: 'kcnp' } as const;
+
 /** Short kinds of the v3.32+ `<kind>:[<namespace>/]<name>` form; `kanp`/`kbanp` are Verdict's for v1alpha1 ANP/BANP. */
-const KIND_BY_SHORT: Readonly<Record<string, HitKind>> = {
-  np: 'CalicoNetworkPolicy',
-  gnp: 'GlobalNetworkPolicy',
-  snp: 'StagedNetworkPolicy',
-  sgnp: 'StagedGlobalNetworkPolicy',
-  sknp: 'StagedKubernetesNetworkPolicy',
-  knp: 'NetworkPolicy',
-  kcnp: 'ClusterNetworkPolicy',
-  kanp: 'AdminNetworkPolicy',
-  kbanp: 'BaselineAdminNetworkPolicy',
-  pro: 'Profile',
-  eot: 'EndOfTier',
-};
-
-const SHORT_BY_KIND: Readonly<Record<HitKind, string>> = {
-  CalicoNetworkPolicy: 'np',
-  GlobalNetworkPolicy: 'gnp',
-  StagedNetworkPolicy: 'snp',
-  StagedGlobalNetworkPolicy: 'sgnp',
-  StagedKubernetesNetworkPolicy: 'sknp',
-  NetworkPolicy: 'knp',
-  ClusterNetworkPolicy: 'kcnp',
-  AdminNetworkPolicy: 'kanp',
-  BaselineAdminNetworkPolicy: 'kbanp',
-  Profile: 'pro',
-  EndOfTier: 'eot',
-};
-
-const NAMESPACED: ReadonlySet<HitKind> = new Set([
-  'CalicoNetworkPolicy',
-  'StagedNetworkPolicy',
-  'StagedKubernetesNetworkPolicy',
-  'NetworkPolicy',
+const SHORT_BY_KIND: ReadonlyMap<HitKind, string> = new Map<HitKind, string>([
+  ...POLICY_KINDS.map((k) => [policyKindInfo(k).hitKind, policyKindInfo(k).shortKind] as const),
+  ...Object.entries(OTHER_SHORT_KINDS).map(([hit, short]) => [hit as HitKind, short] as const),
 ]);
+
+const KIND_BY_SHORT: ReadonlyMap<string, HitKind> = new Map([...SHORT_BY_KIND].map(([hit, short]) => [short, hit]));
+
+const NAMESPACED: ReadonlySet<HitKind> = new Set(
+  POLICY_KINDS.filter((k) => !isGlobalKind(k)).map((k) => policyKindInfo(k).hitKind),
+);
 
 const ACTIONS: Readonly<Record<string, HitAction>> = { allow: 'Allow', deny: 'Deny', pass: 'Pass' };
 
@@ -113,7 +93,7 @@ interface NameRef {
 /** The policy named by the third field, or a message saying why it cannot be read. */
 function parseNamePart(namePart: string, tier: string): NameRef | string {
   const colon = namePart.indexOf(':');
-  const shortKind = colon > 0 ? KIND_BY_SHORT[namePart.slice(0, colon)] : undefined;
+  const shortKind = colon > 0 ? KIND_BY_SHORT.get(namePart.slice(0, colon)) : undefined;
   return shortKind === undefined
     ? parseLegacyName(namePart, tier)
     : parseKindName(shortKind, namePart.slice(colon + 1));
@@ -197,5 +177,5 @@ export function formatPolicyHit(hit: PolicyHit): string {
 
 function kindName(ref: PolicyHitRef): string {
   if (ref.name === '' && ref.kind === 'Profile') return 'pro:__NO_MATCH__';
-  return `${SHORT_BY_KIND[ref.kind]}:${ref.namespace === '' ? '' : `${ref.namespace}/`}${ref.name}`;
+  return `${SHORT_BY_KIND.get(ref.kind)}:${ref.namespace === '' ? '' : `${ref.namespace}/`}${ref.name}`;
 }

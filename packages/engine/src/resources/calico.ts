@@ -1,12 +1,12 @@
 // Calico NetworkPolicy, GlobalNetworkPolicy and their staged forms → PolicySpec
 // (reference §1.2–§1.4, §1.8–§1.13, §11).
 
+import { isGlobalKind, policyKindInfo } from '../kinds.ts';
 import type {
   Direction,
   EntitySpec,
   HttpMatch,
   IcmpMatch,
-  PolicyKind,
   PolicySpec,
   PortMatch,
   RuleAction,
@@ -28,18 +28,12 @@ export const MAX_RULES = 1024;
 const MAX_NETS = 256;
 const MAX_PORTS = 50;
 
-interface Flavor {
-  kind: PolicyKind;
-  global: boolean;
-  staged: boolean;
-}
-
-export const CALICO_POLICY_KINDS: Readonly<Record<string, Flavor>> = {
-  NetworkPolicy: { kind: 'NetworkPolicy', global: false, staged: false },
-  GlobalNetworkPolicy: { kind: 'GlobalNetworkPolicy', global: true, staged: false },
-  StagedNetworkPolicy: { kind: 'StagedNetworkPolicy', global: false, staged: true },
-  StagedGlobalNetworkPolicy: { kind: 'StagedGlobalNetworkPolicy', global: true, staged: true },
-};
+/** The Calico v3 policy kinds this converter reads. */
+export type CalicoPolicyKind =
+  | 'NetworkPolicy'
+  | 'GlobalNetworkPolicy'
+  | 'StagedNetworkPolicy'
+  | 'StagedGlobalNetworkPolicy';
 
 const NP_FIELDS = [
   'tier',
@@ -103,7 +97,8 @@ export function checkDeleteSpec(spec: Obj | undefined, allowed: readonly string[
 }
 
 /** Converts a Calico NP/GNP/SNP/SGNP. Undefined when the resource has errors. */
-export function convertCalicoPolicy(res: RawResource, flavor: Flavor): PolicySpec | undefined {
+export function convertCalicoPolicy(res: RawResource, kind: CalicoPolicyKind): PolicySpec | undefined {
+  const flavor = { kind, global: isGlobalKind(kind), staged: policyKindInfo(kind).staged };
   const r = res.root.r;
   const meta = readMeta(res, !flavor.global, flavor.global ? CALICO_GNP_NAME_RULE : CALICO_NP_NAME_RULE);
   const spec = res.root.obj('spec');

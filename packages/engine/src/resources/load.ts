@@ -1,5 +1,6 @@
 // loadResources / loadObjects: text or objects → validated resources → ClusterState.
 
+import { apiVersionOf, POLICY_KINDS, type PolicyKind, policyKindInfo } from '../kinds.ts';
 import type {
   ClusterState,
   EndpointSlice,
@@ -15,7 +16,7 @@ import type {
   Tier,
 } from '../model.ts';
 import { convertAdminPolicy } from './admin.ts';
-import { CALICO_POLICY_KINDS, convertCalicoPolicy } from './calico.ts';
+import { convertCalicoPolicy } from './calico.ts';
 import {
   convertEndpointSlice,
   convertHostEndpoint,
@@ -74,9 +75,7 @@ interface KindHandler {
   collect: (acc: Accumulator, value: never, r: Reporter) => void;
 }
 
-const K8S_NP = 'networking.k8s.io/v1';
 const CALICO = 'projectcalico.org/v3';
-const ADMIN = 'policy.networking.k8s.io/v1alpha1';
 
 interface Entry<T> {
   value: T;
@@ -142,7 +141,7 @@ const handler = <T>(
   collect: collect as KindHandler['collect'],
 });
 
-const HANDLERS: Readonly<Record<string, readonly KindHandler[]>> = {
+const RESOURCE_HANDLERS: Readonly<Record<string, readonly KindHandler[]>> = {
   Namespace: [
     handler(
       ['v1'],
@@ -178,20 +177,6 @@ const HANDLERS: Readonly<Record<string, readonly KindHandler[]>> = {
       collectNamespaced((a) => a.endpointSlices),
     ),
   ],
-  NetworkPolicy: [
-    handler([K8S_NP], (res) => convertK8sPolicy(res, false), collectPolicy),
-    handler([CALICO], (res) => convertCalicoPolicy(res, CALICO_POLICY_KINDS.NetworkPolicy!), collectPolicy),
-  ],
-  GlobalNetworkPolicy: [
-    handler([CALICO], (res) => convertCalicoPolicy(res, CALICO_POLICY_KINDS.GlobalNetworkPolicy!), collectPolicy),
-  ],
-  StagedNetworkPolicy: [
-    handler([CALICO], (res) => convertCalicoPolicy(res, CALICO_POLICY_KINDS.StagedNetworkPolicy!), collectPolicy),
-  ],
-  StagedGlobalNetworkPolicy: [
-    handler([CALICO], (res) => convertCalicoPolicy(res, CALICO_POLICY_KINDS.StagedGlobalNetworkPolicy!), collectPolicy),
-  ],
-  StagedKubernetesNetworkPolicy: [handler([CALICO], (res) => convertK8sPolicy(res, true), collectPolicy)],
   Tier: [
     handler(
       [CALICO],
@@ -220,9 +205,30 @@ const HANDLERS: Readonly<Record<string, readonly KindHandler[]>> = {
       collectNamed((a) => a.hostEndpoints),
     ),
   ],
-  AdminNetworkPolicy: [handler([ADMIN], (res) => convertAdminPolicy(res, false), collectPolicy)],
-  BaselineAdminNetworkPolicy: [handler([ADMIN], (res) => convertAdminPolicy(res, true), collectPolicy)],
 };
+
+/** How each policy kind converts; its manifest kind and apiVersion come from the catalogue. */
+const POLICY_CONVERTERS: Readonly<Record<PolicyKind, (res: RawResource) => PolicySpec | undefined>> = {
+  NetworkPolicy: (res) => convertCalicoPolicy(res, 'NetworkPolicy'),
+  GlobalNetworkPolicy: (res) => convertCalicoPolicy(res, 'GlobalNetworkPolicy'),
+  StagedNetworkPolicy: (res) => convertCalicoPolicy(res, 'StagedNetworkPolicy'),
+  StagedGlobalNetworkPolicy: (res) => convertCalicoPolicy(res, 'StagedGlobalNetworkPolicy'),
+  StagedKubernetesNetworkPolicy: (res) => convertK8sPolicy(res, true),
+  KubernetesNetworkPolicy: (res) => convertK8sPolicy(res, false),
+  AdminNetworkPolicy: (res) => convertAdminPolicy(res, false),
+  BaselineAdminNetworkPolicy: (res) => convertAdminPolicy(res, true),
+};
+
+/** Handlers by manifest kind: the resources above and every kind of the catalogue. */
+const HANDLERS: Readonly<Record<string, readonly KindHandler[]>> = (() => {
+  const out: Record<string, KindHandler[]> = {};
+  for (const [kind, handlers] of Object.entries(RESOURCE_HANDLERS)) out[kind] = [...handlers];
+  for (const kind of POLICY_KINDS) {
+    const { manifestKind } = policyKindInfo(kind);
+    (out[manifestKind] ??= []).push(handler([apiVersionOf(kind)], POLICY_CONVERTERS[kind], collectPolicy));
+  }
+  return out;
+})();
 
 interface Loader {
   issues: Issue[];

@@ -1,22 +1,12 @@
 // Explaining a stored (aggregated) flow: `representativeQuery` (@verdict/flows) picks a concrete
 // flow it stands for in the current cluster state; this explains that in both scopes and attaches
 // each deciding rule's policy YAML with the rule's lines highlighted.
-import type { Evaluator, ExplainStep, FlowExplanation, FlowQuery, HitKind, PolicyKind, Result } from '@verdict/engine';
-import { err, ok } from '@verdict/engine';
-import type { ResolveError } from '@verdict/flows';
-import type { ApiExplanation, ApiStep, ExplainResponse } from './types.ts';
-import { lineRange, policyYaml } from './yaml.ts';
 
-const POLICY_KINDS: Partial<Readonly<Record<HitKind, PolicyKind>>> = {
-  CalicoNetworkPolicy: 'NetworkPolicy',
-  GlobalNetworkPolicy: 'GlobalNetworkPolicy',
-  StagedNetworkPolicy: 'StagedNetworkPolicy',
-  StagedGlobalNetworkPolicy: 'StagedGlobalNetworkPolicy',
-  StagedKubernetesNetworkPolicy: 'StagedKubernetesNetworkPolicy',
-  NetworkPolicy: 'KubernetesNetworkPolicy',
-  AdminNetworkPolicy: 'AdminNetworkPolicy',
-  BaselineAdminNetworkPolicy: 'BaselineAdminNetworkPolicy',
-};
+import type { ApiExplanation, ApiStep, ExplainResponse } from '@verdict/api';
+import type { Evaluator, ExplainStep, FlowExplanation, FlowQuery, Result } from '@verdict/engine';
+import { err, ok, policyKindOfHit } from '@verdict/engine';
+import type { ResolveError } from '@verdict/flows';
+import { lineRange, policyYaml } from './yaml.ts';
 
 function apiStep(evaluator: Evaluator, step: ExplainStep, yamlCache: Map<string, string | undefined>): ApiStep {
   const out: ApiStep = {
@@ -31,7 +21,7 @@ function apiStep(evaluator: Evaluator, step: ExplainStep, yamlCache: Map<string,
   const { kind, namespace, name } = step.policy;
   const cacheKey = `${kind}\0${namespace}\0${name}`;
   if (!yamlCache.has(cacheKey)) {
-    const policyKind = POLICY_KINDS[kind];
+    const policyKind = policyKindOfHit(kind);
     const spec = policyKind && evaluator.policy(policyKind, namespace || undefined, name);
     yamlCache.set(cacheKey, spec ? policyYaml(spec.original) : undefined);
   }

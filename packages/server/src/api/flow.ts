@@ -1,8 +1,9 @@
 // FlowResult → ApiFlow.
+
+import type { Action, ApiFlow, ApiPolicyHit } from '@verdict/api';
 import type { PolicyHit } from '@verdict/engine';
 import type { FlowAction, FlowResult } from '@verdict/flows';
 import { pendingVerdict } from '@verdict/flows';
-import type { Action, ApiFlow, ApiPolicyHit } from './types.ts';
 
 export function apiHit(h: PolicyHit): ApiPolicyHit {
   return {
@@ -53,6 +54,10 @@ export function apiFlow({ id, flow }: FlowResult): ApiFlow {
     numConnectionsStarted: flow.numConnectionsStarted,
     numConnectionsCompleted: flow.numConnectionsCompleted,
     numConnectionsLive: flow.numConnectionsLive,
+    sourceIps: [...(flow.sourceIps?.ips ?? [])],
+    sourceIpsBeyond: flow.sourceIps?.beyond ?? 0,
+    destIps: [...(flow.destIps?.ips ?? [])],
+    destIpsBeyond: flow.destIps?.beyond ?? 0,
     policies: { enforced: k.policies.enforced.map(apiHit), pending: k.policies.pending.map(apiHit) },
   };
 }

@@ -2,7 +2,7 @@
 // GET /api/v1/graph (`group=auto`, `limit`, `focus`) and the web UI (`@verdict/server/graph-fold`).
 // At most `maxNodes` nodes are kept: the busiest by flows on their edges, the rest folded into one
 // "other" node whose edges sum theirs.
-import type { GraphData, GraphEdge, GraphGrouping, GraphNode } from './types.ts';
+import type { GraphData, GraphEdge, GraphGrouping, GraphNode } from '@verdict/api';
 
 export const OTHER_NODE_ID = 'other:';
 

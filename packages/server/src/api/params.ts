@@ -1,16 +1,21 @@
 // Query parameters of /api/v1, read strictly: a bad value is a 400 naming the parameter and what
 // it expects.
+
+import {
+  GRAPH_GROUPINGS,
+  type GraphGrouping,
+  MAX_GRAPH_LIMIT,
+  SORT_FIELDS,
+  UNSUPPORTED_SORT_FIELDS,
+} from '@verdict/api';
 import type { FlowFilter, ListQuery, SortBy, TimeRange } from '@verdict/flows';
 import { normalizeRange } from '@verdict/flows';
 import type { Context } from 'hono';
-import { badRequest } from './errors.ts';
+import { badRequest, invalidInput } from './errors.ts';
 import { type ApiFilter, parseFilters } from './filters.ts';
-import type { GraphGrouping } from './types.ts';
 
-export const SORTS = ['Time', 'SourceName', 'SourceNamespace', 'DestName', 'DestNamespace'] as const;
-export const GROUPS: readonly GraphGrouping[] = ['workload', 'namespace', 'auto'];
-/** Largest `limit` of GET /graph; 0 = no limit. */
-export const MAX_GRAPH_LIMIT = 100_000;
+const SORTS = SORT_FIELDS;
+const GROUPS: readonly GraphGrouping[] = GRAPH_GROUPINGS;
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 10_000;
 
@@ -44,7 +49,7 @@ export function streamStart(c: Context, now: number): number {
 
 export function filters(c: Context): ApiFilter {
   const parsed = parseFilters(c.req.query('filters'));
-  if (!parsed.ok) throw badRequest('invalid-filter', parsed.error.message, parsed.error.path);
+  if (!parsed.ok) throw invalidInput('invalid-filter', parsed.error);
   return parsed.value;
 }
 
@@ -57,7 +62,7 @@ export function sortBy(c: Context): SortBy | undefined {
   if (raw === undefined || raw === '') return undefined;
   const found = SORTS.find((s) => s === raw);
   if (found === undefined) {
-    const unsupported = raw === 'SourceType' || raw === 'DestType';
+    const unsupported = UNSUPPORTED_SORT_FIELDS.some((s) => s === raw);
     throw badRequest(
       unsupported ? 'unsupported-sort' : 'invalid-parameter',
       `sort: ${unsupported ? 'unsupported sort order' : 'unknown sort order'} ${JSON.stringify(raw)}; expected one of ${SORTS.join(', ')}`,

@@ -1,12 +1,3 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually } from '../../test/fixtures.ts';
-import { createPolicyRoutes } from '../policies/index.ts';
-import { createRecommendRoutes } from '../recommend/index.ts';
-import { createRehearsalRoutes } from '../rehearse/index.ts';
-import { ALL_RAW, enrich, filtersParam, type Harness, shopEvaluator, startApi, T0 } from './fixtures.ts';
-import { nodeTraffic, OTHER_NODE_ID } from './graphFold.ts';
-import { openApiDocument } from './openapi.ts';
-import { createApiRoutes } from './routes.ts';
 import type {
   ApiErrorBody,
   ApiFlow,
@@ -16,7 +7,16 @@ import type {
   GraphResponse,
   PolicyStatsResponse,
   TiersResponse,
-} from './types.ts';
+} from '@verdict/api';
+import { openApiDocument } from '@verdict/api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../test/fixtures.ts';
+import { createPolicyRoutes } from '../policies/index.ts';
+import { createRecommendRoutes } from '../recommend/index.ts';
+import { createRehearsalRoutes } from '../rehearse/index.ts';
+import { ALL_RAW, enrich, filtersParam, type Harness, rawFlow, shopEvaluator, startApi, T0 } from './fixtures.ts';
+import { nodeTraffic, OTHER_NODE_ID } from './graphFold.ts';
+import { createApiRoutes } from './routes.ts';
 
 let api: Harness;
 beforeAll(async () => {
@@ -69,6 +69,10 @@ describe('GET /flows', () => {
       numConnectionsStarted: 1,
       numConnectionsCompleted: 0,
       numConnectionsLive: 0,
+      sourceIps: ['198.51.100.7'],
+      sourceIpsBeyond: 0,
+      destIps: ['10.244.1.20'],
+      destIpsBeyond: 0,
       policies: {
         enforced: [
           {
@@ -131,6 +135,35 @@ describe('GET /flows', () => {
     expect(body.items.map(route)).toEqual(['frontend-6d4b8c7f9-* -> postgres-* (Dst)']);
   });
 
+  it('filters by CIDR over the addresses a flow recorded, before the addresses its endpoint stands for', async () => {
+    const own = await startApi();
+    try {
+      const [recorded] = enrich(own.evaluator, [
+        rawFlow({ ip: '10.1.200.7' }, { namespace: 'shop', name: 'catalog-7d9f-xk2p4' }, 9999),
+      ]);
+      const goldmane = { ...recorded!, key: { ...recorded!.key, destPort: 9998 } };
+      delete goldmane.sourceIps;
+      delete goldmane.destIps;
+      await own.store.ingest([recorded!, goldmane]);
+      const ports = async (filters: object) => {
+        const r = await own.get<FlowListResponse>(`/api/v1/flows?start=0&end=0&${filtersParam(filters)}`);
+        return r.body.items.map((f) => [f.destPort, f.sourceIps]);
+      };
+      expect(await ports({ sourceCidrs: ['10.1.200.0/24'], destPorts: [9999, 9998] })).toEqual([
+        [9999, ['10.1.200.7']],
+        [9998, []],
+      ]);
+      // The recorded address decides for the first flow; the second, with none, stands for any private address.
+      expect(await ports({ sourceCidrs: ['10.2.0.0/16'], destPorts: [9999, 9998] })).toEqual([[9998, []]]);
+      const dest = await own.get<FlowListResponse>(
+        `/api/v1/flows?start=0&end=0&${filtersParam({ destCidrs: ['10.244.1.20'], destPorts: [9999] })}`,
+      );
+      expect(dest.body.items.map((f) => f.destIps)).toEqual([['10.244.1.20']]);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('filters by CIDR against the addresses the endpoints stand for', async () => {
     const partners = await listFlows(`&${filtersParam({ sourceCidrs: ['198.51.100.0/24'] })}`);
     expect(partners.body.items.map(route)).toEqual(['partners -> catalog-7d9f-* (Dst)']);
@@ -155,7 +188,7 @@ describe('GET /flows', () => {
     [{ sourceNames: [{ value: 'a', type: 'Regex' }] }, 'filters.sourceNames[0].type', /"Exact", "Fuzzy"/],
     [{ sourceNamez: [] }, 'filters.sourceNamez', /unknown field/],
     [{ destCidrs: ['10.0.0.0/33'] }, 'filters.destCidrs[0]', /CIDR/],
-    [[1], 'filters', /expected an object/],
+    [[1], 'filters', /expected a JSON object/],
   ])('rejects the bad filter %j with 400 naming %s', async (filter, path, message) => {
     const { status, body } = await listFlows(`&${filtersParam(filter)}`);
     expect(status).toBe(400);

@@ -1,23 +1,27 @@
 // Verdict's REST API, mounted by the caller at /api/v1. Every failure is an ApiError turned into
 // `{ error: { code, message, path? } }` by the one onError handler.
+import {
+  type FlowListResponse,
+  type GraphResponse,
+  openApiDocument,
+  type PolicyStatsResponse,
+  type TiersResponse,
+} from '@verdict/api';
 import type { Evaluator } from '@verdict/engine';
-import type { Flow, FlowResult, FlowStore, ListQuery, ListResult, Subscription } from '@verdict/flows';
-import { BUCKET_SECONDS, isFlowStoreError, representativeQuery } from '@verdict/flows';
+import type { Flow, FlowFilter, FlowResult, FlowStore, ListQuery, ListResult, Subscription } from '@verdict/flows';
+import { BUCKET_SECONDS, compileFilterParts, endpointInCidrs, representativeQuery } from '@verdict/flows';
 import { type Context, Hono } from 'hono';
 import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
 import type { Metrics } from '../metrics/index.ts';
-import { endpointInCidrs } from './cidr.ts';
 import { apiTiers, clusterSummary } from './cluster.ts';
-import { ApiError, errorBody, respondWithError } from './errors.ts';
+import { ApiError, errorBody, fromLibraryError, libraryCall, respondWithError } from './errors.ts';
 import { explainQuery } from './explain.ts';
 import { type ApiFilter, hasCidrs } from './filters.ts';
 import { apiFlow } from './flow.ts';
 import { buildGraph } from './graph.ts';
 import { shapeGraph } from './graphFold.ts';
-import { openApiDocument } from './openapi.ts';
 import * as params from './params.ts';
 import { policyStats } from './stats.ts';
-import type { FlowListResponse, GraphResponse, PolicyStatsResponse, TiersResponse } from './types.ts';
 
 export interface ApiDeps {
   store: FlowStore;
@@ -50,7 +54,7 @@ export function createApiRoutes(deps: ApiDeps): Hono {
     const query: ListQuery = { range: params.timeRange(c, now()), pageSize: 0, ...extra };
     const f = params.storeFilter(filter);
     if (f) query.filter = f;
-    const result = await storeCall(store.list(query));
+    const result = await libraryCall(store.list(query));
     if (!hasCidrs(filter)) return result;
     const keep = cidrPredicate(filter, deps.evaluator());
     const flows = result.flows.filter((r) => keep(r.flow));
@@ -91,14 +95,13 @@ export function createApiRoutes(deps: ApiDeps): Hono {
     const raw = c.req.param('id');
     const id = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
     if (!Number.isSafeInteger(id))
-      throw new ApiError(400, 'invalid-parameter', `id: expected a flow id, got ${JSON.stringify(raw)}`, 'id');
+      throw new ApiError('invalid-parameter', `id: expected a flow id, got ${JSON.stringify(raw)}`, 'id');
     const found = await findFlow(store, id, now());
-    if (!found) throw new ApiError(404, 'not-found', `flow ${id} is not in the store (it may have aged out)`, 'id');
+    if (!found) throw new ApiError('not-found', `flow ${id} is not in the store (it may have aged out)`, 'id');
     const evaluator = deps.evaluator();
     const query = representativeQuery(evaluator, found.flow.key);
     if (!query.ok) {
       throw new ApiError(
-        409,
         'unresolvable-flow',
         `flow ${id} cannot be explained: ${query.error.message}`,
         query.error.path,
@@ -108,7 +111,6 @@ export function createApiRoutes(deps: ApiDeps): Hono {
     deps.metrics?.evaluated(2);
     if (!explained.ok) {
       throw new ApiError(
-        409,
         'unresolvable-flow',
         `flow ${id} cannot be explained: ${explained.error.message}`,
         explained.error.path,
@@ -147,7 +149,7 @@ export function createApiRoutes(deps: ApiDeps): Hono {
   app.get('/openapi.json', (c) => c.json(openApiDocument));
 
   // A catch-all rather than notFound(): a mounted app's notFound handler is not used by its parent.
-  app.all('*', (c) => c.json(errorBody(new ApiError(404, 'not-found', `no route ${c.req.method} ${c.req.path}`)), 404));
+  app.all('*', (c) => c.json(errorBody(new ApiError('not-found', `no route ${c.req.method} ${c.req.path}`)), 404));
 
   return app;
 }
@@ -159,41 +161,39 @@ function* flowsOf(results: readonly FlowResult[]): Iterable<Flow> {
   for (const r of results) yield r.flow;
 }
 
+/**
+ * A side matches a CIDR filter through the addresses the flow recorded; a side without recorded
+ * addresses (Goldmane, Felix) falls back to the addresses its endpoint stands for in the cluster state.
+ */
 function cidrPredicate(filter: ApiFilter, evaluator: Evaluator): (flow: Flow) => boolean {
   const src = filter.sourceCidrs && endpointInCidrs(evaluator.state, filter.sourceCidrs);
   const dst = filter.destCidrs && endpointInCidrs(evaluator.state, filter.destCidrs);
-  return ({ key: k }) =>
-    (!src || src({ type: k.sourceType, namespace: k.sourceNamespace, name: k.sourceName })) &&
-    (!dst || dst({ type: k.destType, namespace: k.destNamespace, name: k.destName }));
-}
-
-/** Store rejections caused by the query are 400s, a closed store is 503, anything else a 500. */
-async function storeCall<T>(promise: Promise<T>): Promise<T> {
-  try {
-    return await promise;
-  } catch (e) {
-    throw storeError(e);
-  }
-}
-
-function storeError(e: unknown): unknown {
-  if (!isFlowStoreError(e)) return e;
-  if (e.code === 'closed') return new ApiError(503, 'unavailable', 'the flow store is closed');
-  const path = e.path.startsWith('filter.') ? `filters.${e.path.slice('filter.'.length)}` : e.path || undefined;
-  const code =
-    e.code === 'invalid-filter'
-      ? 'invalid-filter'
-      : e.code === 'unsupported-sort'
-        ? 'unsupported-sort'
-        : e.code === 'invalid-range'
-          ? 'invalid-range'
-          : 'invalid-parameter';
-  return new ApiError(400, code, e.message, path);
+  const recorded = (f: FlowFilter) => {
+    const c = compileFilterParts(f);
+    return c.ok ? c.value.ips : undefined;
+  };
+  const srcIps = filter.cidrTexts?.sourceCidrs && recorded({ sourceCidrs: filter.cidrTexts.sourceCidrs });
+  const dstIps = filter.cidrTexts?.destCidrs && recorded({ destCidrs: filter.cidrTexts.destCidrs });
+  return (flow) => {
+    const k = flow.key;
+    if (src) {
+      const ok = flow.sourceIps
+        ? srcIps?.(flow.sourceIps, undefined) === true
+        : src({ type: k.sourceType, namespace: k.sourceNamespace, name: k.sourceName });
+      if (!ok) return false;
+    }
+    if (dst) {
+      return flow.destIps
+        ? dstIps?.(undefined, flow.destIps) === true
+        : dst({ type: k.destType, namespace: k.destNamespace, name: k.destName });
+    }
+    return true;
+  };
 }
 
 /** The flow with this id over the whole kept history, or undefined. The store has no lookup by id, so this scans. */
 async function findFlow(store: FlowStore, id: number, now: number): Promise<FlowResult | undefined> {
-  const all = await storeCall(store.list({ range: { gte: 0, lt: now + 2 * BUCKET_SECONDS }, pageSize: 0 }));
+  const all = await libraryCall(store.list({ range: { gte: 0, lt: now + 2 * BUCKET_SECONDS }, pageSize: 0 }));
   return all.flows.find((r) => r.id === id);
 }
 
@@ -245,7 +245,7 @@ function stream(c: Context, deps: ApiDeps, from: number, filter: ApiFilter): Res
   try {
     subscription = deps.store.subscribe(from, params.storeFilter(filter), send);
   } catch (e) {
-    throw storeError(e);
+    throw fromLibraryError(e);
   }
   deps.metrics?.streamOpened('v1');
   return streamSSE(

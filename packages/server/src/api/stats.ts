@@ -2,9 +2,10 @@
 // once (not weighted by connections: many sources report no connection counts), per distinct
 // policy and per distinct (direction, rule) of its trace. EndOfTier hits count for their trigger
 // policy with rule index -1.
+
+import type { PolicyStats, RuleStats, VerdictCounts } from '@verdict/api';
 import type { PolicyHit } from '@verdict/engine';
 import type { Flow } from '@verdict/flows';
-import type { PolicyStats, RuleStats, VerdictCounts } from './types.ts';
 
 type Direction = RuleStats['direction'];
 

@@ -45,13 +45,27 @@ describe('Goldmane codec', () => {
     expect(flowFromProto(pb)).toEqual({
       ok: false,
       error: {
+        code: 'invalid-value',
         path: 'flow.Key.policies.enforced_policies[0].action',
-        message: 'ActionUnspecified is not a valid action (expected Allow, Deny, Pass)',
+        message:
+          'flow.Key.policies.enforced_policies[0].action: ActionUnspecified is not a valid action (expected Allow, Deny, Pass)',
       },
     });
     const unknownEnum = flowToProto(flowBetween('shop/a-*', 'shop/b-*'));
     (unknownEnum.Key as unknown as { reporter: number }).reporter = 7;
     expect(flowFromProto(unknownEnum)).toMatchObject({ ok: false, error: { path: 'flow.Key.reporter' } });
+    expect(flowFromProto(null)).toEqual({
+      ok: false,
+      error: { code: 'missing-field', path: 'flow', message: 'flow: missing' },
+    });
+    const stringy = flowToProto(flowBetween('shop/a-*', 'shop/b-*'));
+    (stringy as unknown as { packetsIn: string }).packetsIn = '12';
+    expect(flowFromProto(stringy)).toMatchObject({ ok: true, value: { packetsIn: 12 } });
+    (stringy as unknown as { bytesIn: number }).bytesIn = -1;
+    expect(flowFromProto(stringy)).toMatchObject({
+      ok: false,
+      error: { path: 'flow.bytes_in', code: 'invalid-value' },
+    });
   });
 
   it('drops "any" values from filters and round-trips the rest', () => {

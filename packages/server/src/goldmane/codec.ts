@@ -1,6 +1,7 @@
 // Pure conversions between Goldmane proto message objects (as @grpc/proto-loader hands them over with
 // `longs: Number, enums: String, defaults: true, oneofs: true`, camelCase field names) and Verdict's
 // flow model (calico-observability §2). Decoders validate and return errors as values.
+import { decode, type FieldName, type WireIssue } from '@verdict/api';
 import type { HitAction, HitKind, PolicyHit, PolicyHitRef, Result } from '@verdict/engine';
 import { err, HIT_KINDS, ok } from '@verdict/engine';
 import type {
@@ -8,7 +9,6 @@ import type {
   Flow,
   FlowAction,
   FlowFilter,
-  FlowKey,
   FlowResult,
   HintsQuery,
   HintsResult,
@@ -27,6 +27,7 @@ import type {
   TimeRange,
 } from '@verdict/flows';
 import { normalizeRange } from '@verdict/flows';
+import { z } from 'zod';
 
 // ---------------------------------------------------------------------------------------------
 // Proto object shapes. Enum fields carry names; a number the schema does not know arrives as a
@@ -185,12 +186,11 @@ export interface PbStatisticsResult {
 }
 
 /** What was wrong and where, as a proto field path such as `flow.Key.policies.enforced_policies[0].action`. */
-export interface CodecIssue {
-  path: string;
-  message: string;
-}
+/** A decoding problem: @verdict/api's coded issue, its path in proto field names (`flow.Key.source_type`). */
+export type CodecIssue = WireIssue;
 
-export const describeIssue = (issue: CodecIssue): string => `${issue.path}: ${issue.message}`;
+/** The issue as one line; the message already starts with the path. */
+export const describeIssue = (issue: CodecIssue): string => issue.message;
 
 // ---------------------------------------------------------------------------------------------
 // Enum tables
@@ -223,56 +223,195 @@ const HINT_TYPES: Readonly<Record<string, HintType | undefined>> = {
   FilterTypePolicyNamespace: 'PolicyNamespace',
 };
 
-// Decoders throw this internally; every exported decoder turns it into an `err` value.
-class Invalid extends Error {
-  constructor(
-    readonly path: string,
-    readonly detail: string,
-  ) {
-    super(detail);
+// Schemas of the proto messages as proto-loader hands them over. Paths in issues use proto field
+// names (`source_type`), as Goldmane's own messages do.
+
+const snake: FieldName = (key) => (key === 'Key' ? key : key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
+
+function decodeProto<S extends z.ZodType>(schema: S, value: unknown, path: string): Result<z.output<S>, CodecIssue> {
+  const decoded = decode(schema, value, path, snake);
+  return decoded.ok ? decoded : err(decoded.error[0] as CodecIssue);
+}
+
+/** A message field that must be present. */
+const message = <T extends z.core.$ZodLooseShape>(shape: T) =>
+  z.object(shape, { error: (iss) => (iss.input == null ? 'missing' : undefined) });
+
+const enumOf = <T extends string>(table: Readonly<Record<string, T | undefined>>, what: string) =>
+  z.unknown().transform((value, ctx): T => {
+    const found = typeof value === 'string' ? table[value] : undefined;
+    if (found !== undefined) return found;
+    ctx.addIssue({
+      code: 'custom',
+      params: { code: 'invalid-value' },
+      message: `${String(value)} is not a valid ${what} (expected ${Object.keys(table).join(', ')})`,
+    });
+    return z.NEVER;
+  });
+
+/** An int64 as proto-loader gives it (a number, or a decimal string from NDJSON) at least `min`. */
+const integer = (min = Number.MIN_SAFE_INTEGER) =>
+  z
+    .union(
+      [
+        z.number(),
+        z
+          .string()
+          .regex(/^-?\d+$/)
+          .transform(Number),
+      ],
+      {
+        error: (iss) => `expected an integer, got ${String(iss.input)}`,
+      },
+    )
+    .pipe(
+      z
+        .int({ error: (iss) => `expected an integer, got ${String(iss.input)}` })
+        .min(min, { error: (iss) => `expected an integer >= ${min}, got ${String(iss.input)}` }),
+    );
+
+const text = z.string({ error: (iss) => `expected a string, got ${typeof iss.input}` });
+
+/** A repeated field: absent or null is empty. */
+const repeated = <T extends z.ZodType>(item: T) =>
+  z
+    .array(item, { error: 'expected a list' })
+    .nullish()
+    .transform((v) => v ?? []);
+
+const hitRefShape = {
+  kind: enumOf(KINDS, 'policy kind'),
+  namespace: text,
+  name: text,
+  tier: text,
+};
+
+const policyHitSchema = message({
+  ...hitRefShape,
+  action: enumOf(ACTIONS, 'action'),
+  policyIndex: integer(0),
+  ruleIndex: integer(-1),
+  trigger: message(hitRefShape).nullish(),
+}).transform((pb): PolicyHit => {
+  const hit: PolicyHit = {
+    kind: pb.kind,
+    namespace: pb.namespace,
+    name: pb.name,
+    tier: pb.tier,
+    action: pb.action as HitAction,
+    policyIndex: pb.policyIndex,
+    ruleIndex: pb.ruleIndex,
+  };
+  if (pb.trigger) hit.trigger = pb.trigger;
+  return hit;
+});
+
+const flowKeySchema = message({
+  sourceName: text,
+  sourceNamespace: text,
+  sourceType: enumOf(ENDPOINT_TYPES, 'endpoint type'),
+  destName: text,
+  destNamespace: text,
+  destType: enumOf(ENDPOINT_TYPES, 'endpoint type'),
+  destPort: integer(0),
+  destServiceName: text,
+  destServiceNamespace: text,
+  destServicePortName: text,
+  destServicePort: integer(0),
+  proto: text,
+  reporter: enumOf(REPORTERS, 'reporter'),
+  action: enumOf(ACTIONS, 'action'),
+  policies: z
+    .object({ enforcedPolicies: repeated(policyHitSchema), pendingPolicies: repeated(policyHitSchema) })
+    .nullish()
+    .transform((p) => ({ enforced: p?.enforcedPolicies ?? [], pending: p?.pendingPolicies ?? [] })),
+});
+
+const flowSchema = message({
+  Key: flowKeySchema,
+  startTime: integer(0),
+  endTime: integer(0),
+  sourceLabels: repeated(text),
+  destLabels: repeated(text),
+  packetsIn: integer(0),
+  packetsOut: integer(0),
+  bytesIn: integer(0),
+  bytesOut: integer(0),
+  numConnectionsStarted: integer(0),
+  numConnectionsCompleted: integer(0),
+  numConnectionsLive: integer(0),
+}).transform(({ Key, ...rest }): Flow => ({ key: Key, ...rest }));
+
+const stringMatchSchema = message({
+  value: text,
+  type: enumOf(MATCH_TYPES, 'match type')
+    .optional()
+    .transform((t) => t ?? 'Exact'),
+});
+
+/** Unspecified enums and empty StringMatch values mean "any" and are dropped. */
+const policyMatchSchema = message({
+  kind: z.unknown(),
+  tier: stringMatchSchema.nullish(),
+  namespace: stringMatchSchema.nullish(),
+  name: stringMatchSchema.nullish(),
+  action: z.unknown(),
+}).transform((pb, ctx): PolicyMatch => {
+  const match: PolicyMatch = {};
+  if (pb.kind !== undefined && pb.kind !== 'KindUnspecified') {
+    const kind = enumOf(KINDS, 'policy kind').safeParse(pb.kind);
+    if (!kind.success) {
+      ctx.addIssue({ code: 'custom', path: ['kind'], message: kind.error.issues[0]?.message ?? 'invalid kind' });
+      return z.NEVER;
+    }
+    match.kind = kind.data;
   }
-}
-
-function decode<T>(run: () => T): Result<T, CodecIssue> {
-  try {
-    return ok(run());
-  } catch (e) {
-    if (e instanceof Invalid) return err({ path: e.path, message: e.detail });
-    throw e;
+  for (const field of ['tier', 'namespace', 'name'] as const) {
+    const m = pb[field];
+    if (m && m.value !== '') match[field] = m;
   }
-}
-
-function enumValue<T>(table: Readonly<Record<string, T | undefined>>, value: unknown, path: string, what: string): T {
-  const found = typeof value === 'string' ? table[value] : undefined;
-  if (found === undefined) {
-    throw new Invalid(path, `${String(value)} is not a valid ${what} (expected ${Object.keys(table).join(', ')})`);
+  if (pb.action !== undefined && pb.action !== 'ActionUnspecified') {
+    const action = enumOf(ACTIONS, 'action').safeParse(pb.action);
+    if (!action.success) {
+      ctx.addIssue({ code: 'custom', path: ['action'], message: action.error.issues[0]?.message ?? 'invalid action' });
+      return z.NEVER;
+    }
+    match.action = action.data;
   }
-  return found;
-}
+  return match;
+});
 
-function integer(value: unknown, path: string, min = Number.MIN_SAFE_INTEGER): number {
-  const n = typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n))
-    throw new Invalid(path, `expected an integer, got ${String(value)}`);
-  if (n < min) throw new Invalid(path, `expected an integer >= ${min}, got ${n}`);
-  return n;
-}
-
-function text(value: unknown, path: string): string {
-  if (typeof value !== 'string') throw new Invalid(path, `expected a string, got ${typeof value}`);
-  return value;
-}
-
-function list<T>(value: unknown, path: string, item: (v: unknown, path: string) => T): T[] {
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) throw new Invalid(path, 'expected a list');
-  return value.map((v, i) => item(v, `${path}[${i}]`));
-}
-
-function record(value: unknown, path: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) throw new Invalid(path, 'missing');
-  return value as Record<string, unknown>;
-}
+const filterSchema = z
+  .object({
+    sourceNames: repeated(stringMatchSchema),
+    sourceNamespaces: repeated(stringMatchSchema),
+    destNames: repeated(stringMatchSchema),
+    destNamespaces: repeated(stringMatchSchema),
+    protocols: repeated(stringMatchSchema),
+    destPorts: repeated(message({ port: integer(0) }).transform((p) => p.port)),
+    actions: repeated(enumOf(ACTIONS, 'action')),
+    pendingActions: repeated(enumOf(ACTIONS, 'action')),
+    policies: repeated(policyMatchSchema),
+    reporter: z.unknown(),
+  })
+  .nullish()
+  .transform((pb, ctx): FlowFilter => {
+    const filter: FlowFilter = {};
+    if (!pb) return filter;
+    const { reporter, ...lists } = pb;
+    for (const [key, value] of Object.entries(lists)) {
+      if (value.length > 0) (filter as Record<string, unknown>)[key] = value;
+    }
+    if (reporter !== undefined && reporter !== 'ReporterUnspecified') {
+      const decoded = enumOf(REPORTERS, 'reporter').safeParse(reporter);
+      if (!decoded.success) {
+        ctx.addIssue({ code: 'custom', path: ['reporter'], message: decoded.error.issues[0]?.message ?? '' });
+        return z.NEVER;
+      }
+      filter.reporter = decoded.data;
+    }
+    return filter;
+  });
 
 // ---------------------------------------------------------------------------------------------
 // Time ranges (§2: 0 = beginning of history / now, < 0 = relative to now)
@@ -294,76 +433,12 @@ export function streamStart(gte: number, now: number): number {
 
 /** Decodes the flow of a FlowUpdate; every enum must be set (Felix always sets them). */
 export function flowFromProto(pb: PbFlow | null | undefined, path = 'flow'): Result<Flow, CodecIssue> {
-  return decode(() => decodeFlow(pb, path));
-}
-
-function decodeFlow(value: unknown, path: string): Flow {
-  const pb = record(value, path);
-  const kp = `${path}.Key`;
-  const key = record(pb.Key, kp);
-  const policies = key.policies === null || key.policies === undefined ? {} : record(key.policies, `${kp}.policies`);
-  const flowKey: FlowKey = {
-    sourceName: text(key.sourceName, `${kp}.source_name`),
-    sourceNamespace: text(key.sourceNamespace, `${kp}.source_namespace`),
-    sourceType: enumValue(ENDPOINT_TYPES, key.sourceType, `${kp}.source_type`, 'endpoint type'),
-    destName: text(key.destName, `${kp}.dest_name`),
-    destNamespace: text(key.destNamespace, `${kp}.dest_namespace`),
-    destType: enumValue(ENDPOINT_TYPES, key.destType, `${kp}.dest_type`, 'endpoint type'),
-    destPort: integer(key.destPort, `${kp}.dest_port`, 0),
-    destServiceName: text(key.destServiceName, `${kp}.dest_service_name`),
-    destServiceNamespace: text(key.destServiceNamespace, `${kp}.dest_service_namespace`),
-    destServicePortName: text(key.destServicePortName, `${kp}.dest_service_port_name`),
-    destServicePort: integer(key.destServicePort, `${kp}.dest_service_port`, 0),
-    proto: text(key.proto, `${kp}.proto`),
-    reporter: enumValue(REPORTERS, key.reporter, `${kp}.reporter`, 'reporter'),
-    action: enumValue(ACTIONS, key.action, `${kp}.action`, 'action'),
-    policies: {
-      enforced: list(policies.enforcedPolicies, `${kp}.policies.enforced_policies`, decodeHit),
-      pending: list(policies.pendingPolicies, `${kp}.policies.pending_policies`, decodeHit),
-    },
-  };
-  return {
-    key: flowKey,
-    startTime: integer(pb.startTime, `${path}.start_time`, 0),
-    endTime: integer(pb.endTime, `${path}.end_time`, 0),
-    sourceLabels: list(pb.sourceLabels, `${path}.source_labels`, text),
-    destLabels: list(pb.destLabels, `${path}.dest_labels`, text),
-    packetsIn: integer(pb.packetsIn, `${path}.packets_in`, 0),
-    packetsOut: integer(pb.packetsOut, `${path}.packets_out`, 0),
-    bytesIn: integer(pb.bytesIn, `${path}.bytes_in`, 0),
-    bytesOut: integer(pb.bytesOut, `${path}.bytes_out`, 0),
-    numConnectionsStarted: integer(pb.numConnectionsStarted, `${path}.num_connections_started`, 0),
-    numConnectionsCompleted: integer(pb.numConnectionsCompleted, `${path}.num_connections_completed`, 0),
-    numConnectionsLive: integer(pb.numConnectionsLive, `${path}.num_connections_live`, 0),
-  };
+  return decodeProto(flowSchema, pb, path);
 }
 
 /** Decodes one PolicyHit, including the trigger of an EndOfTier hit. */
 export function policyHitFromProto(pb: PbPolicyHit, path = 'policy_hit'): Result<PolicyHit, CodecIssue> {
-  return decode(() => decodeHit(pb, path));
-}
-
-function decodeHit(value: unknown, path: string): PolicyHit {
-  const pb = record(value, path);
-  const hit: PolicyHit = {
-    kind: enumValue(KINDS, pb.kind, `${path}.kind`, 'policy kind'),
-    namespace: text(pb.namespace, `${path}.namespace`),
-    name: text(pb.name, `${path}.name`),
-    tier: text(pb.tier, `${path}.tier`),
-    action: enumValue(ACTIONS, pb.action, `${path}.action`, 'action') as HitAction,
-    policyIndex: integer(pb.policyIndex, `${path}.policy_index`, 0),
-    ruleIndex: integer(pb.ruleIndex, `${path}.rule_index`, -1),
-  };
-  if (pb.trigger !== null && pb.trigger !== undefined) {
-    const t = record(pb.trigger, `${path}.trigger`);
-    hit.trigger = {
-      kind: enumValue(KINDS, t.kind, `${path}.trigger.kind`, 'policy kind'),
-      namespace: text(t.namespace, `${path}.trigger.namespace`),
-      name: text(t.name, `${path}.trigger.name`),
-      tier: text(t.tier, `${path}.trigger.tier`),
-    };
-  }
-  return hit;
+  return decodeProto(policyHitSchema, pb, path);
 }
 
 export function policyHitToProto(hit: PolicyHit): PbPolicyHit {
@@ -432,9 +507,11 @@ export function flowToProto(flow: Flow): PbFlow {
 
 export const flowResultToProto = (r: FlowResult): PbFlowResult => ({ id: r.id, flow: flowToProto(r.flow) });
 
+const flowResultSchema = z.object({ id: integer(), flow: flowSchema });
+
 /** Decodes a FlowResult (the client side of List and Stream). */
 export function flowResultFromProto(pb: PbFlowResult, path = 'flow_result'): Result<FlowResult, CodecIssue> {
-  return decode(() => ({ id: integer(pb.id, `${path}.id`), flow: decodeFlow(pb.flow, `${path}.flow`) }));
+  return decodeProto(flowResultSchema, pb, path);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -442,68 +519,7 @@ export function flowResultFromProto(pb: PbFlowResult, path = 'flow_result'): Res
 
 /** Decodes a Filter; Unspecified enums and empty StringMatch values mean "any" and are dropped. */
 export function filterFromProto(pb: PbFilter | null | undefined, path = 'filter'): Result<FlowFilter, CodecIssue> {
-  return decode(() => decodeFilter(pb, path));
-}
-
-function decodeFilter(value: unknown, path: string): FlowFilter {
-  if (value === null || value === undefined) return {};
-  const pb = record(value, path);
-  const filter: FlowFilter = {};
-  const strings = (v: unknown, p: string) => {
-    const matches = list(v, p, decodeStringMatch);
-    return matches.length > 0 ? matches : undefined;
-  };
-  const set = <K extends keyof FlowFilter>(k: K, v: FlowFilter[K] | undefined) => {
-    if (v !== undefined && (!Array.isArray(v) || v.length > 0)) filter[k] = v;
-  };
-  set('sourceNames', strings(pb.sourceNames, `${path}.source_names`));
-  set('sourceNamespaces', strings(pb.sourceNamespaces, `${path}.source_namespaces`));
-  set('destNames', strings(pb.destNames, `${path}.dest_names`));
-  set('destNamespaces', strings(pb.destNamespaces, `${path}.dest_namespaces`));
-  set('protocols', strings(pb.protocols, `${path}.protocols`));
-  set(
-    'destPorts',
-    list(pb.destPorts, `${path}.dest_ports`, (v, p) => integer(record(v, p).port, `${p}.port`, 0)),
-  );
-  set(
-    'actions',
-    list(pb.actions, `${path}.actions`, (v, p) => enumValue(ACTIONS, v, p, 'action')),
-  );
-  set(
-    'pendingActions',
-    list(pb.pendingActions, `${path}.pending_actions`, (v, p) => enumValue(ACTIONS, v, p, 'action')),
-  );
-  set('policies', list(pb.policies, `${path}.policies`, decodePolicyMatch));
-  if (pb.reporter !== undefined && pb.reporter !== 'ReporterUnspecified') {
-    filter.reporter = enumValue(REPORTERS, pb.reporter, `${path}.reporter`, 'reporter');
-  }
-  return filter;
-}
-
-function decodeStringMatch(value: unknown, path: string): StringMatch {
-  const pb = record(value, path);
-  return {
-    value: text(pb.value, `${path}.value`),
-    type: pb.type === undefined ? 'Exact' : enumValue(MATCH_TYPES, pb.type, `${path}.type`, 'match type'),
-  };
-}
-
-function decodePolicyMatch(value: unknown, path: string): PolicyMatch {
-  const pb = record(value, path);
-  const match: PolicyMatch = {};
-  if (pb.kind !== undefined && pb.kind !== 'KindUnspecified') {
-    match.kind = enumValue(KINDS, pb.kind, `${path}.kind`, 'policy kind');
-  }
-  for (const field of ['tier', 'namespace', 'name'] as const) {
-    const v = pb[field];
-    if (v === null || v === undefined) continue;
-    const m = decodeStringMatch(v, `${path}.${field}`);
-    if (m.value !== '') match[field] = m;
-  }
-  if (pb.action !== undefined && pb.action !== 'ActionUnspecified') {
-    match.action = enumValue(ACTIONS, pb.action, `${path}.action`, 'action');
-  }
-  return match;
+  return decodeProto(filterSchema, pb, path);
 }
 
 /** Encodes the Goldmane part of a filter; Verdict-only fields (selectors, port ranges, pendingDiffers) have no wire form. */
@@ -610,7 +626,8 @@ export function policyMatchFromProto(
   pb: PbPolicyMatch | null | undefined,
   path = 'policy_match',
 ): Result<PolicyMatch, CodecIssue> {
-  return decode(() => (pb === null || pb === undefined ? {} : decodePolicyMatch(pb, path)));
+  if (pb === null || pb === undefined) return ok({});
+  return decodeProto(policyMatchSchema, pb, path);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,7 +1,14 @@
 // POST /api/v1/policies (apply policies, typically staged ones, to Verdict's cluster state) and
 // DELETE /api/v1/policies/{kind}/{namespace}/{name}. Flows evaluated afterwards get traces that
 // include them; nothing is written to a real cluster.
-import { type Evaluator, type Issue, loadResources, type PolicyKind, type PolicySpec } from '@verdict/engine';
+import {
+  type Evaluator,
+  type Issue,
+  isPolicyKind,
+  loadResources,
+  POLICY_KINDS,
+  type PolicySpec,
+} from '@verdict/engine';
 import { Hono } from 'hono';
 import { ApiError, respondWithError } from '../api/errors.ts';
 
@@ -9,17 +16,6 @@ export interface PolicyRoutesDeps {
   evaluator: () => Evaluator;
   log?: Pick<Console, 'error'>;
 }
-
-const KINDS = new Set<PolicyKind>([
-  'NetworkPolicy',
-  'GlobalNetworkPolicy',
-  'StagedNetworkPolicy',
-  'StagedGlobalNetworkPolicy',
-  'StagedKubernetesNetworkPolicy',
-  'KubernetesNetworkPolicy',
-  'AdminNetworkPolicy',
-  'BaselineAdminNetworkPolicy',
-]);
 
 const ref = (spec: PolicySpec) => ({ kind: spec.kind, namespace: spec.namespace ?? '', name: spec.name });
 
@@ -42,21 +38,16 @@ export function createPolicyRoutes(deps: PolicyRoutesDeps): Hono {
 
   app.post('/policies', async (c) => {
     const yaml = await c.req.text();
-    if (yaml.trim() === '') throw new ApiError(400, 'invalid-parameter', 'body: expected policy YAML or JSON', 'body');
+    if (yaml.trim() === '') throw new ApiError('invalid-parameter', 'body: expected policy YAML or JSON', 'body');
     const { state, issues } = loadResources([{ file: 'request', text: yaml }]);
     const errors = issues.filter((issue: Issue) => issue.severity === 'error');
     if (errors.length > 0 || state.policies.length === 0) {
-      return c.json(
-        {
-          error: {
-            code: 'invalid-policies',
-            message:
-              errors[0]?.message ??
-              'body: no policy found; expected NetworkPolicy, StagedNetworkPolicy or another policy kind',
-            issues,
-          },
-        },
-        400,
+      throw new ApiError(
+        'invalid-policies',
+        errors[0]?.message ??
+          'body: no policy found; expected NetworkPolicy, StagedNetworkPolicy or another policy kind',
+        undefined,
+        issues,
       );
     }
     const evaluator = deps.evaluator();
@@ -65,13 +56,13 @@ export function createPolicyRoutes(deps: PolicyRoutesDeps): Hono {
   });
 
   app.delete('/policies/:kind/:namespace/:name', (c) => {
-    const kind = c.req.param('kind') as PolicyKind;
-    if (!KINDS.has(kind))
-      throw new ApiError(400, 'invalid-parameter', `kind: expected one of ${[...KINDS].join(', ')}`, 'kind');
+    const kind = c.req.param('kind');
+    if (!isPolicyKind(kind))
+      throw new ApiError('invalid-parameter', `kind: expected one of ${POLICY_KINDS.join(', ')}`, 'kind');
     const namespace = c.req.param('namespace');
     const removed = deps.evaluator().removePolicy(kind, namespace === '-' ? undefined : namespace, c.req.param('name'));
     if (!removed)
-      throw new ApiError(404, 'not-found', `no ${kind} ${namespace}/${c.req.param('name')} in the cluster state`);
+      throw new ApiError('not-found', `no ${kind} ${namespace}/${c.req.param('name')} in the cluster state`);
     return c.json({ removed: { kind, namespace, name: c.req.param('name') } });
   });
 

@@ -1,11 +1,12 @@
 // GET /api/v1/recommendations: draft policies for a namespace or workload from the stored flows of
 // a time window. Bad parameters answer 400 `{ error: { code, message, path } }` like the rest of /api/v1.
+
+import { DIALECTS, type Dialect } from '@verdict/api';
 import type { Evaluator } from '@verdict/engine';
 import type { FlowResult, FlowStore, ListQuery } from '@verdict/flows';
-import { isFlowStoreError } from '@verdict/flows';
-import { type Dialect, recommend, toYaml } from '@verdict/recommend';
+import { recommend, toYaml } from '@verdict/recommend';
 import { type Context, Hono } from 'hono';
-import { badRequest, respondWithError } from '../api/errors.ts';
+import { badRequest, libraryCall, respondWithError } from '../api/errors.ts';
 import * as params from '../api/params.ts';
 
 export interface RecommendDeps {
@@ -17,7 +18,6 @@ export interface RecommendDeps {
   log?: Pick<Console, 'error'>;
 }
 
-const DIALECTS: readonly Dialect[] = ['calico', 'k8s'];
 /** Window when `start` is not given: the last 24 hours. */
 export const DEFAULT_WINDOW_SECONDS = 86_400;
 
@@ -82,14 +82,7 @@ export function createRecommendRoutes(deps: RecommendDeps): Hono {
 /** Every stored flow of the range with the namespace at either end. */
 async function flowsOf(store: FlowStore, range: ListQuery['range'], namespace: string): Promise<FlowResult[]> {
   const match = [{ value: namespace, type: 'Exact' as const }];
-  const list = async (query: ListQuery) => {
-    try {
-      return (await store.list(query)).flows;
-    } catch (e) {
-      if (isFlowStoreError(e)) throw badRequest('invalid-range', e.message, 'start');
-      throw e;
-    }
-  };
+  const list = async (query: ListQuery) => (await libraryCall(store.list(query))).flows;
   const [from, to] = await Promise.all([
     list({ range, pageSize: 0, filter: { sourceNamespaces: match } }),
     list({ range, pageSize: 0, filter: { destNamespaces: match } }),

@@ -1,9 +1,11 @@
 // POST /api/v1/rehearsals (change set + time range → impact report, as a job with progress) and
 // POST /api/v1/promote (staged policies → the enforced YAML and deletions to apply).
-import type { Evaluator, Issue } from '@verdict/engine';
+import { decodeJson, promoteRequestSchema, rehearsalRequestSchema, type WireIssue } from '@verdict/api';
+import type { Evaluator } from '@verdict/engine';
 import { type FlowStore, normalizeRange } from '@verdict/flows';
 import { type ImpactReport, parseChangeSet, promote, rehearseStore } from '@verdict/rehearse';
 import { type Context, Hono } from 'hono';
+import type { z } from 'zod';
 import { ApiError, respondWithError } from '../api/errors.ts';
 
 export interface RehearsalDeps {
@@ -24,47 +26,20 @@ export interface Rehearsal {
   error?: { code: string; message: string };
 }
 
-/** A change set that does not load: every issue, positioned for the editor. */
-class InvalidChangeSet extends ApiError {
-  constructor(readonly issues: Issue[]) {
-    const first = issues.find((i) => i.severity === 'error') ?? issues[0];
-    super(
-      400,
-      'invalid-parameter',
-      `changeSet: ${first ? `${first.path || first.file}: ${first.message}` : 'invalid'}`,
-    );
-  }
-}
-
 /** Routes relative to /api/v1: mount with `app.route('/api/v1', createRehearsalRoutes(deps))` before the API catch-all. */
 export function createRehearsalRoutes(deps: RehearsalDeps): Hono {
   const now = () => Math.floor(deps.now?.() ?? Date.now() / 1000);
   const jobs = new Map<string, Rehearsal>();
   const keep = deps.keep ?? 50;
   const app = new Hono();
-  const onError = respondWithError(deps.log ?? console);
-  app.onError((e, c) =>
-    e instanceof InvalidChangeSet
-      ? c.json({ error: { code: 'invalid-change-set', message: e.message, issues: e.issues } }, 400)
-      : onError(e, c),
-  );
+  app.onError(respondWithError(deps.log ?? console));
 
   app.post('/rehearsals', async (c) => {
-    const body = await jsonBody(c);
+    const body = await jsonBody(c, rehearsalRequestSchema);
     const changeSet = loadChangeSet(body.changeSet);
-    const range = normalizeRange({ gte: intField(body, 'start'), lt: intField(body, 'end') }, now());
-    if (!range.ok) throw new ApiError(400, 'invalid-range', range.error.message, 'start');
+    const range = normalizeRange({ gte: body.start, lt: body.end }, now());
+    if (!range.ok) throw new ApiError('invalid-range', range.error.message, 'start');
     const allowBreaking = body.allowBreaking;
-    if (
-      allowBreaking !== undefined &&
-      !(Array.isArray(allowBreaking) && allowBreaking.every((s) => typeof s === 'string'))
-    )
-      throw new ApiError(
-        400,
-        'invalid-parameter',
-        'allowBreaking: expected a list of Calico selectors',
-        'allowBreaking',
-      );
     const job: Rehearsal = { id: crypto.randomUUID(), status: 'running', progress: { done: 0, total: null } };
     jobs.set(job.id, job);
     for (const id of jobs.keys()) if (jobs.size > keep) jobs.delete(id);
@@ -73,7 +48,7 @@ export function createRehearsalRoutes(deps: RehearsalDeps): Hono {
       range: range.value,
       before: deps.evaluator(),
       changeSet,
-      ...(allowBreaking ? { allowBreaking: allowBreaking as string[] } : {}),
+      ...(allowBreaking ? { allowBreaking } : {}),
       onProgress: (p) => {
         job.progress = { done: p.done, total: p.total ?? null };
       },
@@ -96,58 +71,49 @@ export function createRehearsalRoutes(deps: RehearsalDeps): Hono {
     if (c.req.query('wait') !== 'true') return c.json(job, 202, { location: `/api/v1/rehearsals/${job.id}` });
     await finished;
     if (job.status === 'failed' && job.error?.code === 'invalid-parameter')
-      throw new ApiError(400, 'invalid-parameter', job.error.message, 'allowBreaking');
+      throw new ApiError('invalid-parameter', job.error.message, 'allowBreaking');
     return c.json(job, job.status === 'done' ? 200 : 500);
   });
 
   app.get('/rehearsals/:id', (c) => {
     const job = jobs.get(c.req.param('id'));
     if (!job)
-      throw new ApiError(
-        404,
-        'not-found',
-        `no rehearsal ${c.req.param('id')} (finished ones are kept for a while)`,
-        'id',
-      );
+      throw new ApiError('not-found', `no rehearsal ${c.req.param('id')} (finished ones are kept for a while)`, 'id');
     return c.json(job);
   });
 
   app.post('/promote', async (c) => {
-    const body = await jsonBody(c);
+    const body = await jsonBody(c, promoteRequestSchema);
     return c.json(promote(loadChangeSet(body.changeSet)));
   });
 
   return app;
 }
 
-async function jsonBody(c: Context): Promise<Record<string, unknown>> {
-  let body: unknown;
-  try {
-    body = await c.req.json();
-  } catch {
-    throw new ApiError(400, 'invalid-parameter', 'body: expected a JSON object');
-  }
-  if (body === null || typeof body !== 'object' || Array.isArray(body))
-    throw new ApiError(400, 'invalid-parameter', 'body: expected a JSON object');
-  return body as Record<string, unknown>;
-}
-
-function loadChangeSet(text: unknown) {
-  if (typeof text !== 'string')
-    throw new ApiError(400, 'invalid-parameter', 'changeSet: expected the change set as a YAML string', 'changeSet');
-  const parsed = parseChangeSet([{ file: 'changeSet', text }]);
-  if (!parsed.ok) throw new InvalidChangeSet(parsed.error);
-  return parsed.value;
-}
-
-function intField(body: Record<string, unknown>, name: string): number {
-  const value = body[name] ?? 0;
-  if (typeof value !== 'number' || !Number.isInteger(value))
+/** The JSON body decoded with its schema; a problem is a 400 naming the field. */
+async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
+  const decoded = decodeJson(schema, await c.req.text(), 'body');
+  if (!decoded.ok) {
+    const first = decoded.error[0] as WireIssue;
+    // A field's issue is named by the field alone (`start`, `allowBreaking`), as the request documents it.
+    const path = first.path.startsWith('body.') ? first.path.slice('body.'.length) : first.path;
     throw new ApiError(
-      400,
       'invalid-parameter',
-      `${name}: expected Unix seconds (negative = seconds before now)`,
-      name,
+      path === first.path ? first.message : first.message.slice('body.'.length),
+      path,
     );
-  return value;
+  }
+  return decoded.value;
+}
+
+/** A change set that does not load is a 400 `invalid-change-set` with every issue, positioned for the editor. */
+function loadChangeSet(text: string) {
+  const parsed = parseChangeSet([{ file: 'changeSet', text }]);
+  if (!parsed.ok) {
+    const issues = parsed.error;
+    const first = issues.find((i) => i.severity === 'error') ?? issues[0];
+    const message = `changeSet: ${first ? `${first.path || first.file}: ${first.message}` : 'invalid'}`;
+    throw new ApiError('invalid-change-set', message, undefined, issues);
+  }
+  return parsed.value;
 }

@@ -1,12 +1,14 @@
 // whisker-backend-compatible HTTP API (calico-observability §4), served from a FlowStore. Mount it
 // at `/whisker-backend` for Calico's Whisker UI.
+import type { WireIssue } from '@verdict/api';
 import type { FlowFilter, FlowResult, FlowStore, HintType, ListQuery, SortBy, Subscription } from '@verdict/flows';
-import { isFlowStoreError, normalizeRange } from '@verdict/flows';
+import { normalizeRange } from '@verdict/flows';
 import { type Context, Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { ApiError, fromLibraryError, libraryCall } from '../api/errors.ts';
 import { parseFilters } from './filters.ts';
 import { flowResponse, hintValues, type ListResponse } from './response.ts';
 
@@ -63,6 +65,11 @@ export function createWhiskerRoutes(options: WhiskerRoutesOptions): Hono {
 
   app.onError((e, c) => {
     if (e instanceof HTTPException && e.status < 500) return json(c, e.status, { error: e.message });
+    const mapped = fromLibraryError(e);
+    if (mapped instanceof ApiError && mapped.code !== 'internal') {
+      const message = mapped.path ? `${mapped.path}: ${mapped.message}` : mapped.message;
+      return json(c, mapped.status, { error: message });
+    }
     log.error(`whisker: ${c.req.method} ${c.req.path} failed: ${e instanceof Error ? e.message : String(e)}`);
     return json(c, 500, { error: 'Internal Server Error' });
   });
@@ -94,7 +101,7 @@ export function createWhiskerRoutes(options: WhiskerRoutesOptions): Hono {
     const pageSize = integer(c, 'pageSize', 0);
     if (page !== undefined) query.page = page;
     if (pageSize !== undefined) query.pageSize = pageSize;
-    const result = await storeCall(store.list(query));
+    const result = await libraryCall(store.list(query));
     const body: ListResponse<ReturnType<typeof flowResponse>> = {
       total: { totalPages: result.totalPages, totalResults: result.totalResults },
       items: result.flows.map(flowResponse),
@@ -115,7 +122,7 @@ export function createWhiskerRoutes(options: WhiskerRoutesOptions): Hono {
     if (!range.ok) throw new Error(range.error.message);
     const page = integer(c, 'page', 0);
     const pageSize = integer(c, 'pageSize', 0);
-    const result = await storeCall(
+    const result = await libraryCall(
       store.hints({
         type,
         range: range.value,
@@ -166,8 +173,8 @@ function json(c: Context, status: ContentfulStatusCode, body: unknown): Response
   return c.body(`${JSON.stringify(body)}\n`, status, { 'Content-Type': 'application/json; charset=utf-8' });
 }
 
-function unwrap<T>(r: { ok: true; value: T } | { ok: false; error: string }): T {
-  if (!r.ok) throw badRequest(r.error);
+function unwrap<T>(r: { ok: true; value: T } | { ok: false; error: WireIssue }): T {
+  if (!r.ok) throw badRequest(r.error.message);
   return r.value;
 }
 
@@ -211,16 +218,6 @@ function streamStart(gte: number, now: number): number {
   return gte < 0 ? Math.max(1, now + gte) : gte;
 }
 
-/** Store rejections caused by the query become 400s; anything else stays a 500. */
-async function storeCall<T>(promise: Promise<T>): Promise<T> {
-  try {
-    return await promise;
-  } catch (e) {
-    if (isFlowStoreError(e) && e.code !== 'closed') throw badRequest(e.path ? `${e.path}: ${e.message}` : e.message);
-    throw e;
-  }
-}
-
 /**
  * SSE: one `data: <FlowResponse>` event per stream message, written as it arrives; the subscription
  * ends when the client goes away. Messages beyond `buffer` unsent ones are dropped.
@@ -243,8 +240,7 @@ function watch(c: Context, store: FlowStore, fromTime: number, filter: FlowFilte
     // Subscribing before the response starts turns an invalid filter into a 400 rather than a dead stream.
     subscription = store.subscribe(fromTime, Object.keys(filter).length > 0 ? filter : undefined, send);
   } catch (e) {
-    if (isFlowStoreError(e) && e.code !== 'closed') throw badRequest(e.path ? `${e.path}: ${e.message}` : e.message);
-    throw e;
+    throw fromLibraryError(e);
   }
   return streamSSE(c, async (stream) => {
     sse = stream;

@@ -1,5 +1,6 @@
 // Every flow filter: Whisker's (namespaces, names, port/protocol, reporter, action, staged action, policy) plus
 // label selectors, CIDRs, port ranges, "pending differs", time range and a quick search.
+import { HIT_KINDS } from '@verdict/engine';
 import { type ReactNode, type RefObject, useState } from 'react';
 import type { HintType, HitAction, PolicyMatch, StringMatch, VerdictFilters } from '../api/types.ts';
 import {
@@ -47,17 +48,8 @@ const RANGE_PRESETS: readonly { label: string; start: number }[] = [
   { label: 'Last 24 hours', start: -86400 },
 ];
 
-const POLICY_KINDS = [
-  'CalicoNetworkPolicy',
-  'GlobalNetworkPolicy',
-  'NetworkPolicy',
-  'ClusterNetworkPolicy',
-  'StagedNetworkPolicy',
-  'StagedGlobalNetworkPolicy',
-  'StagedKubernetesNetworkPolicy',
-  'EndOfTier',
-  'Profile',
-];
+/** Policy kinds offered by the filter: every Goldmane PolicyKind. */
+const POLICY_KINDS = HIT_KINDS;
 
 const FIELD_GROUP: Record<FilterField, string> = {
   sourceNamespaces: 'sourceNamespaces',

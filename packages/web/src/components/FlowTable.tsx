@@ -1,4 +1,6 @@
 // Virtualized flow table: react-table owns columns (order, visibility), react-virtual owns rows.
+// An ARIA grid of divs (absolutely positioned rows cannot be a <table>); the scrolling row group is the
+// one tab stop and rows are driven by page-level keys, so rows and cells are not tab stops (biome.json).
 import {
   type ColumnOrderState,
   type ColumnVisibilityState,
@@ -186,36 +188,6 @@ export function FlowTable({
 
   return (
     <div className="flow-table" data-testid="flow-table" data-rows={rows.length} data-query={query}>
-      <div className="flow-row flow-head" style={{ gridTemplateColumns }}>
-        {visible.map((c) => {
-          const sortCol = SORT_OF[c.id as ColumnId];
-          const active = sortCol !== undefined && sort.column === sortCol;
-          return (
-            <div key={c.id} className="flow-cell" data-sort={active ? sort.dir : undefined}>
-              {sortCol ? (
-                <button
-                  type="button"
-                  className="sort-button"
-                  data-testid={`sort-${c.id}`}
-                  onClick={() =>
-                    onSort({
-                      column: sortCol,
-                      dir: active ? (sort.dir === 'asc' ? 'desc' : 'asc') : sortCol === 'startTime' ? 'desc' : 'asc',
-                    })
-                  }
-                >
-                  {COLUMN_LABELS[c.id as ColumnId]}
-                  <span className="sort-mark" aria-hidden="true">
-                    {active ? (sort.dir === 'asc' ? '▲' : '▼') : ''}
-                  </span>
-                </button>
-              ) : (
-                COLUMN_LABELS[c.id as ColumnId]
-              )}
-            </div>
-          );
-        })}
-      </div>
       {newAbove > 0 && (
         <button
           type="button"
@@ -229,39 +201,108 @@ export function FlowTable({
           ↑ {newAbove} new {newAbove === 1 ? 'flow' : 'flows'}
         </button>
       )}
-      <div className="flow-scroll" ref={scrollRef} onScroll={onScroll} data-testid="flow-scroll">
-        {rows.length === 0 ? (
-          empty
-        ) : (
-          <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-            {items.map((item) => {
-              const row = modelRows[item.index];
-              if (!row) return null;
+      {/* An ARIA grid: the header is row 1, flow i is row i + 2; only the rows in view are in the DOM. */}
+      <div
+        className="flow-grid"
+        role="grid"
+        aria-label="Flows"
+        aria-rowcount={rows.length + 1}
+        aria-colcount={visible.length}
+      >
+        <div role="rowgroup">
+          <div className="flow-row flow-head" role="row" aria-rowindex={1} style={{ gridTemplateColumns }}>
+            {visible.map((c) => {
+              const sortCol = SORT_OF[c.id as ColumnId];
+              const active = sortCol !== undefined && sort.column === sortCol;
               return (
-                <FlowRowView
-                  key={row.id}
-                  rowKey={row.id}
-                  index={item.index}
-                  start={item.start}
-                  flow={row.original}
-                  gridTemplateColumns={gridTemplateColumns}
-                  cells={row.getVisibleCells().map((cell) => (
-                    <div key={cell.id} className={`flow-cell col-${cell.column.id}`}>
-                      <table.FlexRender cell={cell} />
-                    </div>
-                  ))}
-                  selected={row.id === selectedKey}
-                  cursor={item.index === cursor}
-                  onClick={onRowClick}
-                />
+                <div
+                  key={c.id}
+                  className="flow-cell"
+                  role="columnheader"
+                  aria-sort={active ? (sort.dir === 'asc' ? 'ascending' : 'descending') : undefined}
+                  data-sort={active ? sort.dir : undefined}
+                >
+                  {sortCol ? (
+                    <button
+                      type="button"
+                      className="sort-button"
+                      data-testid={`sort-${c.id}`}
+                      onClick={() =>
+                        onSort({
+                          column: sortCol,
+                          dir: active
+                            ? sort.dir === 'asc'
+                              ? 'desc'
+                              : 'asc'
+                            : sortCol === 'startTime'
+                              ? 'desc'
+                              : 'asc',
+                        })
+                      }
+                    >
+                      {COLUMN_LABELS[c.id as ColumnId]}
+                      <span className="sort-mark" aria-hidden="true">
+                        {active ? (sort.dir === 'asc' ? '▲' : '▼') : ''}
+                      </span>
+                    </button>
+                  ) : (
+                    COLUMN_LABELS[c.id as ColumnId]
+                  )}
+                </div>
               );
             })}
           </div>
-        )}
+        </div>
+        <div
+          className="flow-scroll"
+          ref={scrollRef}
+          onScroll={onScroll}
+          data-testid="flow-scroll"
+          role="rowgroup"
+          // A keyboard user scrolls the rows here; j/k and the arrows move the cursor (useHotkeys).
+          // biome-ignore lint/a11y/noNoninteractiveTabindex: axe scrollable-region-focusable
+          tabIndex={0}
+        >
+          {rows.length === 0 ? (
+            <div role="row" aria-rowindex={2}>
+              <div role="gridcell" aria-colspan={visible.length}>
+                {empty}
+              </div>
+            </div>
+          ) : (
+            <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+              {items.map((item) => {
+                const row = modelRows[item.index];
+                if (!row) return null;
+                return (
+                  <FlowRowView
+                    key={row.id}
+                    rowKey={row.id}
+                    index={item.index}
+                    start={item.start}
+                    flow={row.original}
+                    gridTemplateColumns={gridTemplateColumns}
+                    cells={row.getVisibleCells().map((cell) => (
+                      <div key={cell.id} className={`flow-cell col-${cell.column.id}`} role="gridcell">
+                        <table.FlexRender cell={cell} />
+                      </div>
+                    ))}
+                    selected={row.id === selectedKey}
+                    cursor={item.index === cursor}
+                    onClick={onRowClick}
+                  />
+                );
+              })}
+            </div>
+          )}
+        </div>
       </div>
     </div>
   );
 }
+
+/** The DOM id of flow row `index` (the grid's active descendant when it is the cursor). */
+const rowDomId = (index: number) => `flow-row-${index}`;
 
 interface FlowRowViewProps {
   rowKey: string;
@@ -288,9 +329,12 @@ function FlowRowView(p: FlowRowViewProps) {
     .join(' ');
   return (
     // biome-ignore lint/a11y/useKeyWithClickEvents: rows are driven by page-level keys (j/k/arrows, Enter, Esc)
-    // biome-ignore lint/a11y/noStaticElementInteractions: a virtualized row; keyboard access is page-level
     <div
       className={cls}
+      id={rowDomId(p.index)}
+      role="row"
+      aria-rowindex={p.index + 2}
+      aria-selected={p.selected}
       data-selected={p.selected}
       data-index={p.index}
       data-testid="flow-row"

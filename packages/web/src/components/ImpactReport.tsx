@@ -2,6 +2,7 @@
 // denied, allowed or decided differently (each row expands to example flows with both traces), and
 // the rules no flow exercises.
 import { useState } from 'react';
+import { Link } from 'react-router';
 import type { ImpactReport } from '../api/types.ts';
 import { formatDateTime } from '../data/format.ts';
 import {
@@ -15,7 +16,6 @@ import {
   reportSections,
   toPolicyHit,
 } from '../data/impact.ts';
-import { onLinkClick } from '../hooks/useLocation.ts';
 import { ActionBadge } from './common.tsx';
 import { TraceTable } from './FlowDetail.tsx';
 
@@ -257,9 +257,9 @@ function ImpactRowView({
                       reported by the {ex.flow.reporter === 'Src' ? 'source' : 'destination'} ·{' '}
                       {formatDateTime(ex.flow.startTime)}
                     </span>
-                    <a href={exampleFlowsHref(ex, start)} onClick={onLinkClick} data-testid="example-flows-link">
+                    <Link to={exampleFlowsHref(ex, start)} data-testid="example-flows-link">
                       Show in flow logs →
-                    </a>
+                    </Link>
                   </div>
                   <div className="trace-pair">
                     <TraceTable

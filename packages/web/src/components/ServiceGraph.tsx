@@ -107,13 +107,14 @@ export function ServiceGraph({ layout, edges, mode, selection, onSelect, onOpen 
   const selectedPlaced = selectedNode === null ? undefined : layout.byId.get(selectedNode);
 
   return (
+    // biome-ignore lint/a11y/useSemanticElements: an SVG drawing of focusable nodes; <fieldset> cannot hold it
     <svg
       ref={svgRef}
       className="graph"
       data-testid="graph-svg"
       data-nodes={layout.nodes.length}
       data-edges={edges.length}
-      role="img"
+      role="group"
       aria-label="Service graph"
       onPointerDown={(e) => {
         const v = view.current;

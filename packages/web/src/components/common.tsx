@@ -119,7 +119,9 @@ export function CodeBlock({
   for (const h of highlight) byLine.set(h.line, [...(byLine.get(h.line) ?? []), h.reason]);
   const lines = text.replace(/\n$/, '').split('\n');
   return (
-    <pre className="code" data-testid={testId}>
+    // A scrollable block: keyboard users scroll it once focused.
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: axe scrollable-region-focusable
+    <pre className="code" data-testid={testId} tabIndex={0}>
       {lines
         .map((line, i) => ({ n: i + 1, line }))
         .map(({ n, line }) => {

@@ -57,6 +57,10 @@ export function flowBetween(src: string, dst: string, over: Partial<ApiFlow> = {
     numConnectionsStarted: 1,
     numConnectionsCompleted: 1,
     numConnectionsLive: 0,
+    sourceIps: [],
+    sourceIpsBeyond: 0,
+    destIps: [],
+    destIpsBeyond: 0,
     policies: { enforced: [hit()], pending: [hit()] },
     ...over,
   };

@@ -1,7 +1,7 @@
 // The flow-logs view (filters, time range, sort, search, selection) and its URL codec.
 // URL names follow Whisker's (source_namespace, dest_port, staged_action, policy, …) so its links keep working.
 
-import { FILTER_FIELDS } from '@verdict/server/api-types';
+import { FILTER_FIELDS } from '@verdict/api';
 import type {
   HitAction,
   PolicyMatch,

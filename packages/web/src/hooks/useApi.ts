@@ -12,21 +12,20 @@ import type {
 } from '../api/types.ts';
 import { toWhiskerFilters } from '../data/flowView.ts';
 import { hintFilters } from '../data/hints.ts';
-import { useClusterRevision } from './clusterState.ts';
+import { CLUSTER_KEY } from './queryClient.ts';
 import { type Resource, useResource } from './useResource.ts';
 
 export function useExplain(id: number | null): Resource<ExplainResponse> {
-  return useResource(id === null ? null : `explain:${id}`, (signal) => api.explainFlow(id ?? 0, signal));
+  return useResource(id === null ? null : ['explain', id], (signal) => api.explainFlow(id ?? 0, signal));
 }
 
-/** Reloads after the UI stages or removes policies (clusterState.ts). */
+/** Reloads after the UI stages or removes policies (queryClient.ts). */
 export function useTiers(): Resource<TiersResponse> {
-  const revision = useClusterRevision();
-  return useResource(`tiers:${revision}`, (signal) => api.tiers(signal));
+  return useResource([...CLUSTER_KEY, 'tiers'], (signal) => api.tiers(signal));
 }
 
 export function usePolicyStats(range: TimeRange): Resource<PolicyStatsResponse> {
-  return useResource(`stats:${range.start}:${range.end}`, (signal) => api.policyStats(range, signal));
+  return useResource(['policy-stats', range.start, range.end], (signal) => api.policyStats(range, signal));
 }
 
 /** The graph folded by the server to the page's node budget (`limit`, 0 = all) and `focus`. */
@@ -36,14 +35,13 @@ export function useGraph(
   view: { group: GraphGrouping; limit: number; focus: string | null },
 ): Resource<GraphResponse> {
   const { group, limit, focus } = view;
-  const key = `graph:${range.start}:${range.end}:${group}:${limit}:${focus ?? ''}:${JSON.stringify(filters)}`;
+  const key = ['graph', range.start, range.end, group, limit, focus, filters];
   return useResource(key, (signal) => api.graph({ ...range, filters, group, limit, focus }, signal));
 }
 
-/** Reloads after the UI stages or removes policies (clusterState.ts). */
+/** Reloads after the UI stages or removes policies (queryClient.ts). */
 export function useSummary(): Resource<ClusterSummary> {
-  const revision = useClusterRevision();
-  return useResource(`summary:${revision}`, (signal) => api.summary(signal));
+  return useResource([...CLUSTER_KEY, 'summary'], (signal) => api.summary(signal));
 }
 
 /** Filter hints from whisker-backend: the other active filters apply, plus a Fuzzy match on `search`. */
@@ -52,7 +50,7 @@ export function useFilterHints(
   search: string,
   filters: VerdictFilters,
 ): Resource<{ values: string[]; total: number }> {
-  const key = type === null ? null : `hints:${type}:${search}:${JSON.stringify(filters)}`;
+  const key = type === null ? null : ['hints', type, search, filters];
   return useResource(key, async (signal) => {
     if (type === null) return { values: [], total: 0 };
     // Debounce: a newer key aborts this one before the request leaves.

@@ -1,17 +1,19 @@
 // The Recommend page's server state: the recommendation for the scope in the URL, and staging its
 // policies into Verdict's cluster state (the staged list survives a reload in sessionStorage).
+
+import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useState } from 'react';
 import { ApiError, api } from '../api/client.ts';
 import type { ApiIssue, PolicyKey, Recommendation } from '../api/types.ts';
 import { decodeStaged, encodeStaged, STAGED_STORAGE_KEY } from '../data/changeSet.ts';
 import type { RecommendParams } from '../data/recommend.ts';
-import { changeClusterState } from './clusterState.ts';
+import { changeClusterState } from './queryClient.ts';
 import { useResource } from './useResource.ts';
 import { readSession, writeSession } from './useSessionStorage.ts';
 
 /** Loads when a namespace is chosen; `null` params = nothing to load. */
 export function useRecommendation(params: RecommendParams | null) {
-  const key = params?.namespace ? `recommend:${JSON.stringify(params)}` : null;
+  const key = params?.namespace ? ['recommend', params] : null;
   return useResource<Recommendation>(key, (signal) => {
     if (!params) return Promise.reject(new ApiError(0, 'client', 'no scope'));
     return api.recommendations(
@@ -40,6 +42,7 @@ export interface Staging {
 
 export function useStaging(): Staging {
   const [staged, setStagedState] = useState<PolicyKey[]>(() => decodeStaged(readSession(STAGED_STORAGE_KEY)));
+  const client = useQueryClient();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
   const [warnings, setWarnings] = useState<readonly ApiIssue[]>([]);
@@ -52,7 +55,7 @@ export function useStaging(): Staging {
     (yaml: string) => {
       setBusy(true);
       setError(null);
-      changeClusterState(() => api.applyPolicies(yaml)).then(
+      changeClusterState(client, () => api.applyPolicies(yaml)).then(
         (res) => {
           const key = (p: PolicyKey) => `${p.kind}/${p.namespace}/${p.name}`;
           const merged = new Map([...staged, ...res.applied].map((p) => [key(p), p]));
@@ -66,13 +69,13 @@ export function useStaging(): Staging {
         },
       );
     },
-    [staged, setStaged],
+    [staged, setStaged, client],
   );
 
   const unstage = useCallback(() => {
     setBusy(true);
     setError(null);
-    changeClusterState(() => Promise.allSettled(staged.map((p) => api.removePolicy(p)))).then((results) => {
+    changeClusterState(client, () => Promise.allSettled(staged.map((p) => api.removePolicy(p)))).then((results) => {
       // A 404 means it is gone already (e.g. the server restarted): drop it from the list too.
       const left = staged.filter((_, i) => {
         const r = results[i];
@@ -88,7 +91,7 @@ export function useStaging(): Staging {
       setWarnings([]);
       setBusy(false);
     });
-  }, [staged, setStaged]);
+  }, [staged, setStaged, client]);
 
   return { staged, busy, error, warnings, stage, unstage };
 }

@@ -1,6 +1,7 @@
 // The Rehearse page's server state: the editor draft (sessionStorage), the rehearsal job with its
 // polling, and promotion.
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { useNavigate } from 'react-router';
 import { ApiError, api } from '../api/client.ts';
 import type { ApiIssue, ImpactReport, Promotion } from '../api/types.ts';
 import {
@@ -10,7 +11,6 @@ import {
   EXAMPLE_CHANGE_SET,
   encodeDraft,
 } from '../data/changeSet.ts';
-import { navigate } from './useLocation.ts';
 import { readSession, writeSession } from './useSessionStorage.ts';
 
 const POLL_MS = 250;
@@ -31,10 +31,16 @@ export function useChangeSetDraft(): [ChangeSetDraft, (changeSet: string) => voi
   return [draft, update];
 }
 
-/** Opens /rehearse with `changeSet` in the editor (handed over through sessionStorage). */
-export function openInRehearse(changeSet: string, origin: string): void {
-  writeSession(DRAFT_STORAGE_KEY, encodeDraft({ changeSet, origin }));
-  navigate('/rehearse');
+/** Returns a function that opens /rehearse with `changeSet` in the editor (handed over through sessionStorage). */
+export function useOpenInRehearse(): (changeSet: string, origin: string) => void {
+  const navigate = useNavigate();
+  return useCallback(
+    (changeSet: string, origin: string) => {
+      writeSession(DRAFT_STORAGE_KEY, encodeDraft({ changeSet, origin }));
+      navigate('/rehearse');
+    },
+    [navigate],
+  );
 }
 
 export type RehearsalState =

@@ -3,6 +3,7 @@
 // GET /api/v1/graph?limit=) and a few edges per node (the busiest); a namespace can be expanded into
 // its workloads (focus).
 import { useMemo } from 'react';
+import { Link, useLocation, useNavigate } from 'react-router';
 import type { GraphEdge, GraphNode, VerdictFilters } from '../api/types.ts';
 import { StateMessage } from '../components/common.tsx';
 import { RangeSelect } from '../components/RangeSelect.tsx';
@@ -19,7 +20,6 @@ import {
 } from '../data/graphFold.ts';
 import { edgeChanges, isGroupNode, layoutGraph } from '../data/graphLayout.ts';
 import { useGraph } from '../hooks/useApi.ts';
-import { navigate, onLinkClick, useLocation } from '../hooks/useLocation.ts';
 
 function params(search: string) {
   const p = new URLSearchParams(search);
@@ -56,6 +56,7 @@ function endpointFilters(n: GraphNode, side: 'source' | 'dest'): VerdictFilters 
 
 export function GraphPage() {
   const { pathname, search } = useLocation();
+  const navigate = useNavigate();
   const p = params(search);
   const focusable = p.group !== 'namespace';
   // The server collapses ("auto") and folds to the node budget; the page only lays out what it gets.
@@ -283,22 +284,14 @@ export function GraphPage() {
             {selectedNode && selectedNode.type !== 'other' && (
               <ul className="link-list">
                 <li>
-                  <a
-                    href={flowLogsHref(endpointFilters(selectedNode, 'source'))}
-                    onClick={onLinkClick}
-                    data-testid="graph-flows-from"
-                  >
+                  <Link to={flowLogsHref(endpointFilters(selectedNode, 'source'))} data-testid="graph-flows-from">
                     Flows from {selectedNode.label} →
-                  </a>
+                  </Link>
                 </li>
                 <li>
-                  <a
-                    href={flowLogsHref(endpointFilters(selectedNode, 'dest'))}
-                    onClick={onLinkClick}
-                    data-testid="graph-flows-to"
-                  >
+                  <Link to={flowLogsHref(endpointFilters(selectedNode, 'dest'))} data-testid="graph-flows-to">
                     Flows to {selectedNode.label} →
-                  </a>
+                  </Link>
                 </li>
               </ul>
             )}
@@ -350,9 +343,9 @@ function EdgeDetail({
         </div>
       </dl>
       {href && (
-        <a href={href} onClick={onLinkClick} data-testid="graph-edge-flows">
+        <Link to={href} data-testid="graph-edge-flows">
           Show these flows →
-        </a>
+        </Link>
       )}
     </div>
   );

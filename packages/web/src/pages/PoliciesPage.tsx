@@ -1,5 +1,6 @@
 // Policies board: tiers and policies in evaluation order with counts for the chosen time range.
 import { useMemo } from 'react';
+import { Link, useLocation, useNavigate } from 'react-router';
 import type { ApiPolicy, PolicyStats } from '../api/types.ts';
 import { CodeBlock, StateMessage } from '../components/common.tsx';
 import { EnforcedCell, PendingCell, PolicyBoard, policyId } from '../components/PolicyBoard.tsx';
@@ -7,7 +8,6 @@ import { RangeSelect } from '../components/RangeSelect.tsx';
 import { flowLogsHref } from '../data/flowView.ts';
 import { indexPolicyStats, policyCounts, statsKey } from '../data/policyStats.ts';
 import { usePolicyStats, useTiers } from '../hooks/useApi.ts';
-import { navigate, onLinkClick, useLocation } from '../hooks/useLocation.ts';
 
 /** Flow logs filtered to the flows a policy decided (its own hits and the end-of-tier hits it owns). */
 export function policyFlowsHref(p: ApiPolicy): string {
@@ -30,6 +30,7 @@ function pageParams(search: string): { start: number; policy: string | null } {
 
 export function PoliciesPage() {
   const { pathname, search } = useLocation();
+  const navigate = useNavigate();
   const { start, policy } = pageParams(search);
   const tiers = useTiers();
   const stats = usePolicyStats({ start, end: 0 });
@@ -126,9 +127,9 @@ export function PoliciesPage() {
               </div>
             </dl>
             <p>
-              <a href={policyFlowsHref(selected)} onClick={onLinkClick} data-testid="policy-flows-link">
+              <Link to={policyFlowsHref(selected)} data-testid="policy-flows-link">
                 Show the flows it decided →
-              </a>
+              </Link>
             </p>
             <CodeBlock text={selected.yaml} testId="policy-yaml" />
           </div>

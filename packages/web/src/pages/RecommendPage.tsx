@@ -1,6 +1,7 @@
 // Recommend: least-privilege policy drafts for a namespace or workload from its recorded flows,
 // with the rationale of each rule; stage them, rehearse them or copy them. The scope is in the URL.
 import { useEffect, useState } from 'react';
+import { useLocation, useNavigate } from 'react-router';
 import type { Dialect } from '../api/types.ts';
 import { CopyButton, StateMessage } from '../components/common.tsx';
 import { CoverageSummary, PolicyDraft } from '../components/RecommendationView.tsx';
@@ -14,15 +15,16 @@ import {
   scopeLabel,
 } from '../data/recommend.ts';
 import { useSummary, useTiers } from '../hooks/useApi.ts';
-import { navigate, useLocation } from '../hooks/useLocation.ts';
 import { useRecommendation, useStaging } from '../hooks/useRecommend.ts';
-import { openInRehearse } from '../hooks/useRehearse.ts';
+import { useOpenInRehearse } from '../hooks/useRehearse.ts';
 
 /** Tiers an admin cannot put a Calico NetworkPolicy in. */
 const NOT_FOR_POLICIES = new Set(['adminnetworkpolicy', 'baselineadminnetworkpolicy', 'kube-admin', 'kube-baseline']);
 
 export function RecommendPage() {
   const { pathname, search } = useLocation();
+  const navigate = useNavigate();
+  const openInRehearse = useOpenInRehearse();
   const params = parseRecommendParams(search);
   const summary = useSummary();
   const tiers = useTiers();

@@ -1,6 +1,7 @@
 // Rehearse: edit a change set, replay recorded flows against it, read what would break, promote.
 // The editor text lives in sessionStorage, the time range in the URL.
 import { useMemo, useRef, useState } from 'react';
+import { useLocation, useNavigate } from 'react-router';
 import type { ApiIssue } from '../api/types.ts';
 import { CodeBlock, CopyButton, StateMessage } from '../components/common.tsx';
 import { ImpactReportView } from '../components/ImpactReport.tsx';
@@ -15,11 +16,11 @@ import {
   REHEARSE_RANGES,
   sortIssues,
 } from '../data/changeSet.ts';
-import { navigate, useLocation } from '../hooks/useLocation.ts';
 import { type PromotionState, useChangeSetDraft, usePromotion, useRehearsal } from '../hooks/useRehearse.ts';
 
 export function RehearsePage() {
   const { pathname, search } = useLocation();
+  const navigate = useNavigate();
   const start = parseRangeStart(search);
   const [draft, setDraft] = useChangeSetDraft();
   const [rehearsal, rehearse] = useRehearsal();

@@ -1,0 +1,37 @@
+// The error body of /api/v1 and the one table from error code to HTTP status.
+import { z } from 'zod';
+import { issueSchema } from './policy.ts';
+
+/** Every code an /api/v1 error carries, with its HTTP status. */
+export const API_ERROR_STATUS = {
+  'invalid-filter': 400,
+  'invalid-parameter': 400,
+  'invalid-range': 400,
+  'unsupported-sort': 400,
+  'invalid-policies': 400,
+  'invalid-change-set': 400,
+  'not-found': 404,
+  'unresolvable-flow': 409,
+  unavailable: 503,
+  internal: 500,
+} as const;
+
+export type ApiErrorCode = keyof typeof API_ERROR_STATUS;
+export const API_ERROR_CODES = Object.keys(API_ERROR_STATUS) as ApiErrorCode[];
+
+export const errorBodySchema = z
+  .object({
+    error: z.object({
+      code: z.enum(API_ERROR_CODES as [ApiErrorCode, ...ApiErrorCode[]]),
+      message: z.string(),
+      /** The parameter or field at fault, e.g. `filters.sourceSelector`. */
+      path: z.string().optional(),
+      /** Every issue of submitted YAML that does not load (invalid-change-set, invalid-policies). */
+      issues: z.array(issueSchema).optional(),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+export type ApiErrorBody = z.infer<typeof errorBodySchema>;
+/** The error body of submitted YAML that does not load (codes invalid-change-set, invalid-policies). */
+export type ApiIssuesErrorBody = ApiErrorBody;

@@ -1,0 +1,93 @@
+// The `filters` query parameter of /api/v1 and whisker-backend, as schemas.
+import { HIT_KINDS, parseCidr } from '@verdict/engine';
+import { z } from 'zod';
+import { expecting, quoteAll } from './decode.ts';
+
+export const ACTIONS = ['Allow', 'Deny'] as const;
+export const HIT_ACTIONS = ['Allow', 'Deny', 'Pass'] as const;
+export const REPORTERS = ['Src', 'Dst'] as const;
+export const MATCH_TYPES = ['Exact', 'Fuzzy'] as const;
+
+export const actionSchema = z.enum(ACTIONS);
+export const hitActionSchema = z.enum(HIT_ACTIONS);
+export const reporterSchema = z.enum(REPORTERS);
+const KINDS: readonly string[] = HIT_KINDS;
+/** A policy kind as hits name it (a string on the wire, checked against the engine's kinds). */
+export const policyKindSchema = z.string().refine((k) => KINDS.includes(k), {
+  error: (iss) => `expected one of ${quoteAll(KINDS)}, got ${JSON.stringify(iss.input)}`,
+});
+
+/** An object with exactly these keys; an unknown key names the allowed ones. */
+export const strictObject = <T extends z.core.$ZodLooseShape>(shape: T) =>
+  z.strictObject(shape, {
+    error: (iss) => (iss.code === 'unrecognized_keys' ? `expected one of ${quoteAll(Object.keys(shape))}` : undefined),
+  });
+
+export const portSchema = z
+  .int(expecting('an integer 0-65535'))
+  .min(0, expecting('an integer 0-65535'))
+  .max(65535, expecting('an integer 0-65535'));
+
+export const stringMatchSchema = strictObject({
+  value: z.string(),
+  type: z.enum(MATCH_TYPES).default('Exact'),
+});
+
+export const policyMatchSchema = strictObject({
+  kind: policyKindSchema.optional(),
+  tier: stringMatchSchema.optional(),
+  namespace: stringMatchSchema.optional(),
+  name: stringMatchSchema.optional(),
+  action: hitActionSchema.optional(),
+});
+
+export const portRangeSchema = strictObject({ min: portSchema, max: portSchema }).refine((r) => r.min <= r.max, {
+  error: (iss) => {
+    const r = iss.input as { min: number; max: number };
+    return `min (${r.min}) must not be greater than max (${r.max})`;
+  },
+});
+
+export const cidrSchema = z
+  .string()
+  .refine((s) => parseCidr(s) !== undefined, {
+    error: (iss) => `expected a CIDR such as 10.0.0.0/8 or an IP address, got ${JSON.stringify(iss.input)}`,
+    params: { code: 'invalid-cidr' },
+  })
+  .meta({ description: 'Matches endpoints with an address in the CIDR in the current cluster.' });
+
+/** The keys of the `filters` JSON of /api/v1, in display order. */
+const filterShape = {
+  sourceNames: z.array(stringMatchSchema),
+  sourceNamespaces: z.array(stringMatchSchema),
+  destNames: z.array(stringMatchSchema),
+  destNamespaces: z.array(stringMatchSchema),
+  protocols: z.array(stringMatchSchema),
+  destPorts: z.array(portSchema),
+  actions: z.array(hitActionSchema),
+  pendingActions: z.array(hitActionSchema),
+  reporter: reporterSchema,
+  policies: z.array(policyMatchSchema),
+  sourceSelector: z.string().meta({ description: 'Calico selector over source labels.' }),
+  destSelector: z.string().meta({ description: 'Calico selector over destination labels.' }),
+  destPortRanges: z.array(portRangeSchema),
+  pendingDiffers: z.boolean(),
+  sourceCidrs: z.array(cidrSchema),
+  destCidrs: z.array(cidrSchema),
+};
+
+/** The `filters` JSON of /api/v1: every key optional, absent means "no constraint". */
+export const filtersSchema = strictObject(filterShape).partial().meta({ id: 'Filters' });
+
+export type FilterField = keyof typeof filterShape;
+export const FILTER_FIELDS = Object.keys(filterShape) as FilterField[];
+
+export type Action = z.infer<typeof actionSchema>;
+export type HitAction = z.infer<typeof hitActionSchema>;
+export type Reporter = z.infer<typeof reporterSchema>;
+export type MatchType = (typeof MATCH_TYPES)[number];
+export type StringMatch = z.infer<typeof stringMatchSchema>;
+export type PolicyMatch = z.output<typeof policyMatchSchema>;
+export type PortRange = z.infer<typeof portRangeSchema>;
+/** The `filters` JSON of /api/v1 as decoded (a client may leave out `type` of a StringMatch: Exact). */
+export type VerdictFilters = z.output<typeof filtersSchema>;

@@ -1,0 +1,175 @@
+// The catalogue of policy kinds: one record per kind, from which every list and map of kinds in
+// every package is derived. Adding a kind is an entry here (a missing one is a compile error in
+// every `Record<PolicyKind, …>`), its converter in `resources/`, and its tests.
+import type { HitKind } from './model.ts';
+
+/** Verdict's internal policy kinds (manifest kinds, except Kubernetes' NetworkPolicy is `KubernetesNetworkPolicy`). */
+export type PolicyKind =
+  | 'NetworkPolicy'
+  | 'GlobalNetworkPolicy'
+  | 'StagedNetworkPolicy'
+  | 'StagedGlobalNetworkPolicy'
+  | 'StagedKubernetesNetworkPolicy'
+  | 'KubernetesNetworkPolicy'
+  | 'AdminNetworkPolicy'
+  | 'BaselineAdminNetworkPolicy';
+
+export interface PolicyKindInfo {
+  kind: PolicyKind;
+  /** `kind:` as written in manifests. */
+  manifestKind: string;
+  /** API group ("" for the core group) and version. */
+  group: string;
+  version: string;
+  /** Resource plural, as in `kubectl get <plural>.<group>`. */
+  plural: string;
+  /** The Goldmane PolicyKind that flow logs name a policy of this kind by. */
+  hitKind: HitKind;
+  /** Short kind of the v3.32+ policy-hit string (`np:`, `knp:`, …). */
+  shortKind: string;
+  /** True for kinds that only take part in pending traces (reference §9). */
+  staged: boolean;
+  /** For a staged kind, the enforced kind it stands for; for an enforced kind, its staged form. */
+  counterpart?: PolicyKind;
+  scope: 'Global' | 'Namespaced';
+  /** How people name the kind in prose and in the UI. */
+  displayName: string;
+}
+
+const CALICO = { group: 'projectcalico.org', version: 'v3' } as const;
+const K8S_NETWORKING = { group: 'networking.k8s.io', version: 'v1' } as const;
+const ADMIN_V1ALPHA1 = { group: 'policy.networking.k8s.io', version: 'v1alpha1' } as const;
+
+const CATALOGUE = {
+  NetworkPolicy: {
+    kind: 'NetworkPolicy',
+    manifestKind: 'NetworkPolicy',
+    ...CALICO,
+    plural: 'networkpolicies',
+    hitKind: 'CalicoNetworkPolicy',
+    shortKind: 'np',
+    staged: false,
+    counterpart: 'StagedNetworkPolicy',
+    scope: 'Namespaced',
+    displayName: 'Calico NetworkPolicy',
+  },
+  GlobalNetworkPolicy: {
+    kind: 'GlobalNetworkPolicy',
+    manifestKind: 'GlobalNetworkPolicy',
+    ...CALICO,
+    plural: 'globalnetworkpolicies',
+    hitKind: 'GlobalNetworkPolicy',
+    shortKind: 'gnp',
+    staged: false,
+    counterpart: 'StagedGlobalNetworkPolicy',
+    scope: 'Global',
+    displayName: 'GlobalNetworkPolicy',
+  },
+  StagedNetworkPolicy: {
+    kind: 'StagedNetworkPolicy',
+    manifestKind: 'StagedNetworkPolicy',
+    ...CALICO,
+    plural: 'stagednetworkpolicies',
+    hitKind: 'StagedNetworkPolicy',
+    shortKind: 'snp',
+    staged: true,
+    counterpart: 'NetworkPolicy',
+    scope: 'Namespaced',
+    displayName: 'StagedNetworkPolicy',
+  },
+  StagedGlobalNetworkPolicy: {
+    kind: 'StagedGlobalNetworkPolicy',
+    manifestKind: 'StagedGlobalNetworkPolicy',
+    ...CALICO,
+    plural: 'stagedglobalnetworkpolicies',
+    hitKind: 'StagedGlobalNetworkPolicy',
+    shortKind: 'sgnp',
+    staged: true,
+    counterpart: 'GlobalNetworkPolicy',
+    scope: 'Global',
+    displayName: 'StagedGlobalNetworkPolicy',
+  },
+  StagedKubernetesNetworkPolicy: {
+    kind: 'StagedKubernetesNetworkPolicy',
+    manifestKind: 'StagedKubernetesNetworkPolicy',
+    ...CALICO,
+    plural: 'stagedkubernetesnetworkpolicies',
+    hitKind: 'StagedKubernetesNetworkPolicy',
+    shortKind: 'sknp',
+    staged: true,
+    counterpart: 'KubernetesNetworkPolicy',
+    scope: 'Namespaced',
+    displayName: 'StagedKubernetesNetworkPolicy',
+  },
+  KubernetesNetworkPolicy: {
+    kind: 'KubernetesNetworkPolicy',
+    manifestKind: 'NetworkPolicy',
+    ...K8S_NETWORKING,
+    plural: 'networkpolicies',
+    hitKind: 'NetworkPolicy',
+    shortKind: 'knp',
+    staged: false,
+    counterpart: 'StagedKubernetesNetworkPolicy',
+    scope: 'Namespaced',
+    displayName: 'Kubernetes NetworkPolicy',
+  },
+  AdminNetworkPolicy: {
+    kind: 'AdminNetworkPolicy',
+    manifestKind: 'AdminNetworkPolicy',
+    ...ADMIN_V1ALPHA1,
+    plural: 'adminnetworkpolicies',
+    hitKind: 'AdminNetworkPolicy',
+    shortKind: 'kanp',
+    staged: false,
+    scope: 'Global',
+    displayName: 'AdminNetworkPolicy',
+  },
+  BaselineAdminNetworkPolicy: {
+    kind: 'BaselineAdminNetworkPolicy',
+    manifestKind: 'BaselineAdminNetworkPolicy',
+    ...ADMIN_V1ALPHA1,
+    plural: 'baselineadminnetworkpolicies',
+    hitKind: 'BaselineAdminNetworkPolicy',
+    shortKind: 'kbanp',
+    staged: false,
+    scope: 'Global',
+    displayName: 'BaselineAdminNetworkPolicy',
+  },
+} as const satisfies { readonly [K in PolicyKind]: PolicyKindInfo & { kind: K } };
+
+/** Every policy kind, in catalogue order. */
+export const POLICY_KINDS: readonly PolicyKind[] = Object.keys(CATALOGUE) as PolicyKind[];
+
+export const policyKindInfo = (kind: PolicyKind): PolicyKindInfo => CATALOGUE[kind];
+
+export const isPolicyKind = (value: string): value is PolicyKind => Object.hasOwn(CATALOGUE, value);
+
+/** The Goldmane kind that flow logs name a policy of this kind by. */
+export const hitKindOf = (kind: PolicyKind): HitKind => CATALOGUE[kind].hitKind;
+
+const KIND_BY_HIT: ReadonlyMap<HitKind, PolicyKind> = new Map(POLICY_KINDS.map((k) => [CATALOGUE[k].hitKind, k]));
+
+/** The policy kind a hit names; undefined for `Profile`, `EndOfTier` and kinds Verdict does not load. */
+export const policyKindOfHit = (hitKind: HitKind): PolicyKind | undefined => KIND_BY_HIT.get(hitKind);
+
+/** The enforced kind a staged kind stands in for; undefined for enforced kinds. */
+export function enforcedKindOf(kind: PolicyKind): PolicyKind | undefined {
+  const info: PolicyKindInfo = CATALOGUE[kind];
+  return info.staged ? info.counterpart : undefined;
+}
+
+export const isGlobalKind = (kind: PolicyKind): boolean => CATALOGUE[kind].scope === 'Global';
+
+/** `apiVersion` as written in manifests. */
+export function apiVersionOf(kind: PolicyKind): string {
+  const { group, version }: PolicyKindInfo = CATALOGUE[kind];
+  return group === '' ? version : `${group}/${version}`;
+}
+
+/** The internal kind of a manifest's `kind` and `apiVersion`; undefined when it is not a policy kind. */
+export function policyKindOfManifest(manifestKind: string, apiVersion: string): PolicyKind | undefined {
+  return POLICY_KINDS.find((k) => CATALOGUE[k].manifestKind === manifestKind && apiVersionOf(k) === apiVersion);
+}
+
+/** Manifest `kind` values that name a policy kind (in some apiVersion). */
+export const POLICY_MANIFEST_KINDS: ReadonlySet<string> = new Set(POLICY_KINDS.map((k) => CATALOGUE[k].manifestKind));
