@@ -65,7 +65,9 @@ describe('sqlite store', () => {
     await a.ingest([flowBetween('shop/web', 'shop/api', { startTime: T0 - 30 })]);
     await a.close();
     const v1 = new Database(path);
-    v1.exec('ALTER TABLE windows DROP COLUMN source_ips; ALTER TABLE windows DROP COLUMN dest_ips');
+    v1.exec(
+      'ALTER TABLE windows DROP COLUMN source_ips; ALTER TABLE windows DROP COLUMN dest_ips; DROP TABLE policy_changes',
+    );
     v1.pragma('user_version = 1');
     v1.close();
     const b = createSqliteStore({ path, now: clock.now });
