@@ -13,6 +13,21 @@ export const API_ERROR_STATUS = {
   'not-found': 404,
   'unresolvable-flow': 409,
   unavailable: 503,
+  /** A store query ran over its time budget. */
+  'query-timeout': 503,
+  /** Writes are refused while the store is unhealthy (corrupt file, disk full). */
+  'not-ready': 503,
+  overloaded: 503,
+  'too-large': 413,
+  'line-too-long': 413,
+  'unsupported-media-type': 415,
+  /** A write from another site (Origin / Sec-Fetch-Site). */
+  'cross-site': 403,
+  /** A Host header that is not one of the configured names (DNS rebinding). */
+  'invalid-host': 421,
+  unauthorized: 401,
+  /** Writes are off (`--allow-writes`), or the caller lacks the write role. */
+  forbidden: 403,
   internal: 500,
 } as const;
 

@@ -12,7 +12,8 @@ export type PolicyKind =
   | 'StagedKubernetesNetworkPolicy'
   | 'KubernetesNetworkPolicy'
   | 'AdminNetworkPolicy'
-  | 'BaselineAdminNetworkPolicy';
+  | 'BaselineAdminNetworkPolicy'
+  | 'ClusterNetworkPolicy';
 
 export interface PolicyKindInfo {
   kind: PolicyKind;
@@ -34,11 +35,14 @@ export interface PolicyKindInfo {
   scope: 'Global' | 'Namespaced';
   /** How people name the kind in prose and in the UI. */
   displayName: string;
+  /** Calico's backend kind, used to break ties between policies of equal order (reference §4.1). */
+  backendKind: string;
 }
 
 const CALICO = { group: 'projectcalico.org', version: 'v3' } as const;
 const K8S_NETWORKING = { group: 'networking.k8s.io', version: 'v1' } as const;
 const ADMIN_V1ALPHA1 = { group: 'policy.networking.k8s.io', version: 'v1alpha1' } as const;
+const ADMIN_V1ALPHA2 = { group: 'policy.networking.k8s.io', version: 'v1alpha2' } as const;
 
 const CATALOGUE = {
   NetworkPolicy: {
@@ -52,6 +56,7 @@ const CATALOGUE = {
     counterpart: 'StagedNetworkPolicy',
     scope: 'Namespaced',
     displayName: 'Calico NetworkPolicy',
+    backendKind: 'NetworkPolicy',
   },
   GlobalNetworkPolicy: {
     kind: 'GlobalNetworkPolicy',
@@ -64,6 +69,7 @@ const CATALOGUE = {
     counterpart: 'StagedGlobalNetworkPolicy',
     scope: 'Global',
     displayName: 'GlobalNetworkPolicy',
+    backendKind: 'GlobalNetworkPolicy',
   },
   StagedNetworkPolicy: {
     kind: 'StagedNetworkPolicy',
@@ -76,6 +82,7 @@ const CATALOGUE = {
     counterpart: 'NetworkPolicy',
     scope: 'Namespaced',
     displayName: 'StagedNetworkPolicy',
+    backendKind: 'StagedNetworkPolicy',
   },
   StagedGlobalNetworkPolicy: {
     kind: 'StagedGlobalNetworkPolicy',
@@ -88,6 +95,7 @@ const CATALOGUE = {
     counterpart: 'GlobalNetworkPolicy',
     scope: 'Global',
     displayName: 'StagedGlobalNetworkPolicy',
+    backendKind: 'StagedGlobalNetworkPolicy',
   },
   StagedKubernetesNetworkPolicy: {
     kind: 'StagedKubernetesNetworkPolicy',
@@ -100,6 +108,7 @@ const CATALOGUE = {
     counterpart: 'KubernetesNetworkPolicy',
     scope: 'Namespaced',
     displayName: 'StagedKubernetesNetworkPolicy',
+    backendKind: 'StagedKubernetesNetworkPolicy',
   },
   KubernetesNetworkPolicy: {
     kind: 'KubernetesNetworkPolicy',
@@ -112,6 +121,7 @@ const CATALOGUE = {
     counterpart: 'StagedKubernetesNetworkPolicy',
     scope: 'Namespaced',
     displayName: 'Kubernetes NetworkPolicy',
+    backendKind: 'KubernetesNetworkPolicy',
   },
   AdminNetworkPolicy: {
     kind: 'AdminNetworkPolicy',
@@ -123,6 +133,7 @@ const CATALOGUE = {
     staged: false,
     scope: 'Global',
     displayName: 'AdminNetworkPolicy',
+    backendKind: 'AdminNetworkPolicy',
   },
   BaselineAdminNetworkPolicy: {
     kind: 'BaselineAdminNetworkPolicy',
@@ -134,6 +145,19 @@ const CATALOGUE = {
     staged: false,
     scope: 'Global',
     displayName: 'BaselineAdminNetworkPolicy',
+    backendKind: 'BaselineAdminNetworkPolicy',
+  },
+  ClusterNetworkPolicy: {
+    kind: 'ClusterNetworkPolicy',
+    manifestKind: 'ClusterNetworkPolicy',
+    ...ADMIN_V1ALPHA2,
+    plural: 'clusternetworkpolicies',
+    hitKind: 'ClusterNetworkPolicy',
+    shortKind: 'kcnp',
+    staged: false,
+    scope: 'Global',
+    displayName: 'ClusterNetworkPolicy',
+    backendKind: 'KubernetesClusterNetworkPolicy',
   },
 } as const satisfies { readonly [K in PolicyKind]: PolicyKindInfo & { kind: K } };
 

@@ -42,7 +42,9 @@ export type IssueCode =
   | 'invalid-protocol'
   | 'invalid-rule'
   | 'duplicate'
-  | 'unknown-field';
+  | 'unknown-field'
+  /** A peer Calico cannot convert (ClusterNetworkPolicy `nodes`, `domainNames`): the rule fails. */
+  | 'unsupported-peer';
 
 // ---------------------------------------------------------------------------------------------
 // Workloads and other endpoints
@@ -192,6 +194,8 @@ export interface RuleSpec {
   /** Field path of the rule in the resource as written, e.g. `spec.ingress[0]`; for a
    * k8s rule expanded to several Calico rules every expansion names the same k8s rule. */
   path: string;
+  /** Set on the unconditional Deny that replaces a rule Calico could not convert: why it failed. */
+  failed?: string;
 }
 
 /**

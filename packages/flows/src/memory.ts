@@ -4,7 +4,16 @@ import { compileFilterParts } from './filter.ts';
 import { mergeIpSets } from './ips.ts';
 import { canonicalKey, flowKeyString, intersectLabels, mergeLabels, withIps } from './key.ts';
 import type { Flow, FlowKey, FlowResult, IpSet } from './model.ts';
-import { checkHintType, checkRange, flowStoreError, hintsOf, listOf } from './query.ts';
+import {
+  checkHintType,
+  checkRange,
+  checkSignal,
+  flowStoreError,
+  hintsOf,
+  listOf,
+  SCAN_CHUNK,
+  yieldToLoop,
+} from './query.ts';
 import { computeStatistics } from './stats.ts';
 import type { FlowFilter, TimeRange } from './store.ts';
 import { createStreamHub, startTicker, wallClock } from './stream.ts';
@@ -114,7 +123,8 @@ export function createMemoryStore(options: StoreOptions = {}): MemoryFlowStore {
   /** Start of the bucket currently filling; the head (ahead) bucket is the next one. */
   let filling = bucketStart(now());
   const beginningOfHistory = () => filling + 2 * BUCKET_SECONDS - NUM_BUCKETS * BUCKET_SECONDS;
-  const headEnd = () => filling + 2 * BUCKET_SECONDS;
+  const skew = options.maxClockSkewSeconds ?? 30;
+  const headEnd = () => Math.max(filling + 2 * BUCKET_SECONDS, bucketStart(now() + skew));
 
   const hub = createStreamHub(
     (from, to, emit) => {
@@ -162,9 +172,9 @@ export function createMemoryStore(options: StoreOptions = {}): MemoryFlowStore {
     evict();
   }
 
-  function ingestOne(flow: Flow): void {
+  function ingestOne(flow: Flow, begin: number, end: number): void {
     const start = bucketStart(flow.startTime);
-    if (start < beginningOfHistory() || start >= headEnd()) {
+    if (start < begin || start >= end) {
       dropped++;
       return;
     }
@@ -211,11 +221,21 @@ export function createMemoryStore(options: StoreOptions = {}): MemoryFlowStore {
     w.destIps = mergeIpSets(w.destIps, flow.destIps);
   }
 
-  function matching(range: TimeRange, filter: FlowFilter | undefined): FlowResult[] {
+  async function matching(
+    range: TimeRange,
+    filter: FlowFilter | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<FlowResult[]> {
     checkRange(range);
     const c = compile(filter);
     const out: FlowResult[] = [];
+    let seen = 0;
+    // A Map iterates live: entries added while this scan yields are visited, removed ones skipped.
     for (const e of keys.values()) {
+      if (++seen % SCAN_CHUNK === 0) {
+        await yieldToLoop();
+        checkSignal(signal);
+      }
       if (!c.key(e.key)) continue;
       const f = aggregate(e, range);
       if (!f) continue;
@@ -242,19 +262,22 @@ export function createMemoryStore(options: StoreOptions = {}): MemoryFlowStore {
     get dropped() {
       return dropped;
     },
+    acceptedStarts: () => ({ gte: beginningOfHistory(), lt: headEnd() }),
     async ingest(flows) {
       ensureOpen();
-      for (const f of flows) ingestOne(f);
+      const begin = beginningOfHistory();
+      const end = headEnd();
+      for (const f of flows) ingestOne(f, begin, end);
     },
     async list(q) {
       ensureOpen();
-      return listOf(matching(q.range, q.filter), q);
+      return listOf(await matching(q.range, q.filter, q.signal), q);
     },
     async hints(q) {
       ensureOpen();
       // Checked before the scan, so a bad type fails fast.
       checkHintType(q.type);
-      return hintsOf(matching(q.range, q.filter), q);
+      return hintsOf(await matching(q.range, q.filter, q.signal), q);
     },
     subscribe(fromTime, filter, onFlow) {
       ensureOpen();

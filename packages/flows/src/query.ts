@@ -7,6 +7,7 @@ export type FlowStoreErrorCode =
   | 'invalid-filter'
   | 'unsupported-sort'
   | 'unsupported-filter-type'
+  | 'cancelled'
   | 'closed';
 
 /** The error a store's promise rejects with when the query, not the back-end, is at fault. */
@@ -24,9 +25,23 @@ export function isFlowStoreError(e: unknown): e is FlowStoreError {
   return e instanceof Error && e.name === 'FlowStoreError' && 'code' in e;
 }
 
+/** Rows a scan handles between looks at its abort signal and turns given back to the event loop. */
+export const SCAN_CHUNK = 4096;
+
+/** Throws `cancelled` (with the signal's reason as message) when the signal has fired. */
+export function checkSignal(signal: AbortSignal | undefined): void {
+  if (!signal?.aborted) return;
+  const reason: unknown = signal.reason;
+  const message = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'query cancelled';
+  throw Object.assign(flowStoreError('cancelled', message), { cause: reason });
+}
+
+/** Lets other work (health checks, ingest) run between chunks of a long scan. */
+export const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 export function checkRange(range: TimeRange): void {
   if (range.gte >= range.lt) {
-    throw flowStoreError('invalid-range', `startTimeGt (${range.gte}) must be less than startTimeLt (${range.lt})`);
+    throw flowStoreError('invalid-range', `startTimeGte (${range.gte}) must be less than startTimeLt (${range.lt})`);
   }
 }
 

@@ -13,7 +13,16 @@ import {
   withIps,
 } from './key.ts';
 import type { Flow, FlowKey, FlowResult, IpSet } from './model.ts';
-import { checkHintType, checkRange, flowStoreError, hintsOf, listOf } from './query.ts';
+import {
+  checkHintType,
+  checkRange,
+  checkSignal,
+  flowStoreError,
+  hintsOf,
+  listOf,
+  SCAN_CHUNK,
+  yieldToLoop,
+} from './query.ts';
 import { computeStatistics } from './stats.ts';
 import type { FlowFilter, StringMatch, TimeRange } from './store.ts';
 import { createStreamHub, startTicker, wallClock } from './stream.ts';
@@ -175,6 +184,8 @@ const UPSERT_ROWS = 64;
 /** Seconds `keys.last_bucket` may lag behind the key's newest window. */
 const LAST_BUCKET_SLACK = 3600;
 const PARSED_CACHE_LIMIT = 100_000;
+/** Least time between two sweeps of unused label sets. */
+const LABEL_PRUNE_SECONDS = 3600;
 
 /** Label sets interned by id (0 = empty); small, so all of them live in memory. */
 function createLabelIntern(db: Db) {
@@ -379,7 +390,8 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
   let closed = false;
   let filling = bucketStart(now());
   const beginningOfHistory = () => bucketStart(now() - retentionSeconds);
-  const headEnd = () => filling + 2 * BUCKET_SECONDS;
+  const skew = options.maxClockSkewSeconds ?? 30;
+  const headEnd = () => Math.max(filling + 2 * BUCKET_SECONDS, bucketStart(now() + skew));
 
   function resolveKey(ks: string, key: FlowKey, bucket: number): number {
     let c = keyCache.get(ks);
@@ -536,13 +548,21 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
     return withIps(flow, decodeIps(r.source_ips), decodeIps(r.dest_ips));
   }
 
-  /** Aggregated flows of the keys matching `filter` with a window starting in the range (§3.4). */
-  function matching(range: TimeRange, filter: FlowFilter | undefined): FlowResult[] {
+  /**
+   * Aggregated flows of the keys matching `filter` with a window starting in the range (§3.4). Read in
+   * chunks of keys by id, each its own statement, so the event loop (and ingest, which needs the
+   * connection) runs between chunks and an aborted signal stops the scan.
+   */
+  async function matching(
+    range: TimeRange,
+    filter: FlowFilter | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<FlowResult[]> {
     checkRange(range);
     const c = compile(filter);
     const params: unknown[] = [range.lt, range.lt, range.lt, range.lt, range.lt, range.lt, range.lt];
     const narrowParams: unknown[] = [];
-    const where = ['w.bucket >= ?', 'w.bucket < ?', ...narrowKeys(filter, narrowParams)];
+    const where = ['w.bucket >= ?', 'w.bucket < ?', ...narrowKeys(filter, narrowParams), 'w.key_id > ?'];
     params.push(range.gte, range.lt, ...narrowParams);
     const counted = (col: string) =>
       `sum(CASE WHEN w.bucket + ${BUCKET_SECONDS} <= ? THEN w.${col} ELSE 0 END) AS ${col}`;
@@ -553,17 +573,26 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
         ips_union(w.source_ips) AS source_ips, ips_union(w.dest_ips) AS dest_ips
       FROM keys k JOIN windows w ON w.key_id = k.id
       WHERE ${where.join(' AND ')}
-      GROUP BY w.key_id`;
+      GROUP BY w.key_id ORDER BY w.key_id LIMIT ${SCAN_CHUNK}`;
     const out: FlowResult[] = [];
-    for (const r of prepared(sql).iterate(...params) as IterableIterator<WindowRow>) {
-      const key = keyOf(r.id, r.key);
-      if (!c.key(key)) continue;
-      const flow = toFlow(key, r);
-      if (c.labels && !c.labels(flow.sourceLabels, flow.destLabels)) continue;
-      if (c.ips && !c.ips(flow.sourceIps, flow.destIps)) continue;
-      out.push({ id: r.id, flow });
+    let after = 0;
+    for (;;) {
+      checkSignal(signal);
+      ensureOpen();
+      let rows = 0;
+      for (const r of prepared(sql).iterate(...params, after) as IterableIterator<WindowRow>) {
+        rows++;
+        after = r.id;
+        const key = keyOf(r.id, r.key);
+        if (!c.key(key)) continue;
+        const flow = toFlow(key, r);
+        if (c.labels && !c.labels(flow.sourceLabels, flow.destLabels)) continue;
+        if (c.ips && !c.ips(flow.sourceIps, flow.destIps)) continue;
+        out.push({ id: r.id, flow });
+      }
+      if (rows < SCAN_CHUNK) return out;
+      await yieldToLoop();
     }
-    return out;
   }
 
   const insertChange = db.prepare(
@@ -620,11 +649,21 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
       diff: r.diff,
     }));
   }
+  /** Label sets no window refers to any more; with ids kept in memory, they would grow without bound. */
+  const deleteLabelSets = db.prepare(
+    `DELETE FROM label_sets WHERE id NOT IN (SELECT source_labels FROM windows UNION SELECT dest_labels FROM windows)`,
+  );
+  let labelsPrunedAt = Number.NEGATIVE_INFINITY;
 
   function prune(): number {
     const cutoff = beginningOfHistory();
     deleteChanges.run(cutoff * 1000);
     const n = deleteWindows.run(cutoff).changes;
+    // A full scan of the windows: at most once per LABEL_PRUNE_SECONDS of the store's clock.
+    if (n > 0 && now() - labelsPrunedAt >= LABEL_PRUNE_SECONDS) {
+      labelsPrunedAt = now();
+      if (deleteLabelSets.run().changes > 0) labels.reload();
+    }
     if (n > 0 && deleteKeys.run(cutoff).changes > 0) {
       keyCache.clear();
       parsed.clear();
@@ -656,19 +695,20 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
     get dropped() {
       return dropped;
     },
+    acceptedStarts: () => ({ gte: beginningOfHistory(), lt: headEnd() }),
     async ingest(flows) {
       ensureOpen();
       ingestSync(flows);
     },
     async list(q) {
       ensureOpen();
-      return listOf(matching(q.range, q.filter), q);
+      return listOf(await matching(q.range, q.filter, q.signal), q);
     },
     async hints(q) {
       ensureOpen();
       // Checked before the scan, so a bad type fails fast.
       checkHintType(q.type);
-      return hintsOf(matching(q.range, q.filter), q);
+      return hintsOf(await matching(q.range, q.filter, q.signal), q);
     },
     subscribe(fromTime, filter, onFlow) {
       ensureOpen();

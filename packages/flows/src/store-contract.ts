@@ -76,7 +76,7 @@ export function describeStoreContract(name: string, make: MakeStore): void {
     it('rejects gte >= lt with Goldmane’s message', async () => {
       const s = open();
       await expect(s.list({ range: { gte: T0, lt: T0 } })).rejects.toThrow(
-        `startTimeGt (${T0}) must be less than startTimeLt (${T0})`,
+        `startTimeGte (${T0}) must be less than startTimeLt (${T0})`,
       );
     });
 

@@ -71,6 +71,8 @@ export interface ListQuery {
   page?: number;
   /** 0 = everything. */
   pageSize?: number;
+  /** Aborting it (client gone, time budget spent) stops the scan; the promise rejects with code `cancelled`. */
+  signal?: AbortSignal;
 }
 
 export interface ListResult {
@@ -95,6 +97,7 @@ export interface HintsQuery {
   filter?: FlowFilter;
   page?: number;
   pageSize?: number;
+  signal?: AbortSignal;
 }
 
 export interface HintsResult {

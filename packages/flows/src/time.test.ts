@@ -28,11 +28,11 @@ describe('normalizeRange', () => {
   it('fails with Goldmane’s message when gte >= lt', () => {
     expect(normalizeRange({ gte: 6000, lt: 6000 }, now)).toEqual({
       ok: false,
-      error: { message: 'startTimeGt (6000) must be less than startTimeLt (6000)' },
+      error: { message: 'startTimeGte (6000) must be less than startTimeLt (6000)' },
     });
     expect(normalizeRange({ gte: -10, lt: -20 }, now)).toEqual({
       ok: false,
-      error: { message: 'startTimeGt (9990) must be less than startTimeLt (9980)' },
+      error: { message: 'startTimeGte (9990) must be less than startTimeLt (9980)' },
     });
   });
   it('for streams 0 means now (no backfill) and never fails', () => {

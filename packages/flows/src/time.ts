@@ -32,6 +32,7 @@ export function normalizeRange(
     rawGte === 0 ? (options.forStream ? now : (options.beginningOfHistory ?? 0)) : rawGte < 0 ? now + rawGte : rawGte;
   const lt = rawLt === 0 ? now : rawLt < 0 ? now + rawLt : rawLt;
   if (options.forStream) return { ok: true, value: { gte, lt: Math.max(lt, gte + 1) } };
-  if (gte >= lt) return { ok: false, error: { message: `startTimeGt (${gte}) must be less than startTimeLt (${lt})` } };
+  if (gte >= lt)
+    return { ok: false, error: { message: `startTimeGte (${gte}) must be less than startTimeLt (${lt})` } };
   return { ok: true, value: { gte, lt } };
 }

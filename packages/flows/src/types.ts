@@ -1,7 +1,7 @@
 // The store surface Verdict's back-ends offer beyond the agreed FlowStore contract.
 import type { ChangeQuery, PolicyChange, PolicyChangeInput } from './changes.ts';
 import type { StatisticsQuery, StatisticsResult } from './stats.ts';
-import type { FlowStore } from './store.ts';
+import type { FlowStore, TimeRange } from './store.ts';
 
 export interface VerdictFlowStore extends FlowStore {
   /** Policy / rule statistics over the stored windows (§3.9); `[]` when there is no data. */
@@ -14,6 +14,12 @@ export interface VerdictFlowStore extends FlowStore {
   recordChanges(changes: readonly PolicyChangeInput[]): Promise<PolicyChange[]>;
   /** The newest `limit` matching changes, oldest first. */
   changes(query: ChangeQuery): Promise<PolicyChange[]>;
+  /**
+   * Start times `ingest` keeps right now: from the beginning of history to the clock plus the
+   * accepted skew. Callers reject flows outside it themselves, so that nothing is acknowledged and
+   * then dropped.
+   */
+  acceptedStarts(): TimeRange;
 }
 
 export interface MemoryFlowStore extends VerdictFlowStore {
@@ -33,4 +39,6 @@ export interface StoreOptions {
   now?: () => number;
   /** Roll over on a timer aligned to 15 s boundaries; default true unless `now` is given. */
   autoRollover?: boolean;
+  /** How far ahead of the clock a flow may start (a sender's clock skew); default 30 s. */
+  maxClockSkewSeconds?: number;
 }

@@ -81,7 +81,13 @@ function splitSource(source: SourceText, issues: Issue[], deletions: PolicyDelet
   if (!Array.isArray(docs) || docs.some((doc) => doc.errors.length > 0)) return source;
   let text = source.text;
   for (const doc of docs) {
-    const value: unknown = doc.toJS();
+    let value: unknown;
+    try {
+      // The engine loader reads every document with the same alias limit and reports the failure.
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch {
+      continue;
+    }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) continue;
     const record = value as Record<string, unknown>;
     const at = (path: readonly (string | number)[]) => {

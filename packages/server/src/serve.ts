@@ -60,6 +60,7 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
     store,
     evaluator: () => evaluator,
     log,
+    acceptedStarts: () => store.acceptedStarts(),
     onDrop: (source, reason, count) => metrics.ingestDropped(source, reason, count),
     onStored: (source, count) => metrics.ingestStored(source, count),
   });

@@ -140,6 +140,8 @@ export interface Evaluator {
   /** Looks up an endpoint as flow logs would show it. */
   endpoint(ref: EndpointRef): EndpointInfo | undefined;
   upsertPolicy(spec: PolicySpec): void;
+  /** Adds or replaces many policies in one pass (one re-sort, not one per policy). */
+  upsertPolicies(specs: readonly PolicySpec[]): void;
   removePolicy(kind: PolicyKind, namespace: string | undefined, name: string): boolean;
   upsertPod(pod: Pod): void;
   removePod(namespace: string, name: string): void;
@@ -362,6 +364,16 @@ export function createEvaluator(initial: ClusterState): Evaluator {
     return verdict;
   }
 
+  function upsertPolicies(specs: readonly PolicySpec[]): void {
+    if (specs.length === 0) return;
+    const latest = new Map<string, PolicySpec>();
+    for (const spec of specs) latest.set(specId(spec), spec);
+    for (const [id, spec] of latest) policies.set(id, compilePolicy(spec, index));
+    state = { ...state, policies: [...state.policies.filter((p) => !latest.has(specId(p))), ...latest.values()] };
+    assignScopes(policies.values());
+    resort();
+  }
+
   return {
     evaluate(query, options) {
       const ends = resolveEnds(query);
@@ -402,11 +414,10 @@ export function createEvaluator(initial: ClusterState): Evaluator {
     },
 
     upsertPolicy(spec) {
-      policies.set(specId(spec), compilePolicy(spec, index));
-      state = { ...state, policies: [...state.policies.filter((p) => specId(p) !== specId(spec)), spec] };
-      assignScopes(policies.values());
-      resort();
+      upsertPolicies([spec]);
     },
+
+    upsertPolicies,
 
     removePolicy(kind, namespace, name) {
       const id = policyId(kind, namespace, name);

@@ -1,6 +1,6 @@
 // Policies compiled for evaluation: the effective endpoint selector (reference §3), compiled
 // rules per direction, sort position and the scopes in which the policy is active.
-import { enforcedKindOf, hitKindOf, type PolicyKind } from '../kinds.ts';
+import { enforcedKindOf, hitKindOf, type PolicyKind, policyKindInfo } from '../kinds.ts';
 import type { Direction, PolicyHitRef, PolicySpec, Tier } from '../model.ts';
 import {
   and,
@@ -64,7 +64,7 @@ export function compilePolicy(spec: PolicySpec, index: ClusterIndex): CompiledPo
     ingress: rules('Ingress'),
     egress: rules('Egress'),
     scopes: 0,
-    sortKey: `${spec.name}/${spec.namespace ?? ''}/${spec.kind}`,
+    sortKey: `${spec.name}/${spec.namespace ?? ''}/${policyKindInfo(spec.kind).backendKind}`,
   };
 }
 

@@ -113,7 +113,8 @@ export function explainRule(rule: CompiledRule, flow: FlowFacts): { matched: boo
     because.push(`${clause.field}: ${clause.explain(flow, held)}`);
     if (!held) return { matched: false, because };
   }
-  if (rule.clauses.length === 0) because.push('the rule has no conditions, so it matches every flow');
+  if (rule.spec.failed !== undefined) because.push(`${rule.spec.failed}; it matches every flow`);
+  else if (rule.clauses.length === 0) because.push('the rule has no conditions, so it matches every flow');
   return { matched: true, because };
 }
 

@@ -10,7 +10,7 @@ export interface PolicyStringError {
 }
 
 /** Short kinds of hits that are not policies of a loaded kind. */
-const OTHER_SHORT_KINDS = { Profile: 'pro', EndOfTier: 'eot', ClusterNetworkPolicy: 'kcnp' } as const;
+const OTHER_SHORT_KINDS = { Profile: 'pro', EndOfTier: 'eot' } as const;
 
 /** Short kinds of the v3.32+ `<kind>:[<namespace>/]<name>` form; `kanp`/`kbanp` are Verdict's for v1alpha1 ANP/BANP. */
 const SHORT_BY_KIND: ReadonlyMap<HitKind, string> = new Map<HitKind, string>([

@@ -28,6 +28,7 @@ import {
   convertTier,
   namespaceWithLabel,
 } from './cluster.ts';
+import { convertClusterNetworkPolicy } from './cnp.ts';
 import { convertK8sPolicy } from './k8s.ts';
 import type { RawResource } from './meta.ts';
 import { isRecord, objAt } from './read.ts';
@@ -217,6 +218,7 @@ const POLICY_CONVERTERS: Readonly<Record<PolicyKind, (res: RawResource) => Polic
   KubernetesNetworkPolicy: (res) => convertK8sPolicy(res, false),
   AdminNetworkPolicy: (res) => convertAdminPolicy(res, false),
   BaselineAdminNetworkPolicy: (res) => convertAdminPolicy(res, true),
+  ClusterNetworkPolicy: convertClusterNetworkPolicy,
 };
 
 /** Handlers by manifest kind: the resources above and every kind of the catalogue. */

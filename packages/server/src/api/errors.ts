@@ -37,6 +37,7 @@ export const invalidInput = (code: ApiErrorCode, issue: WireIssue): ApiError =>
 export function fromLibraryError(e: unknown): unknown {
   if (e instanceof ApiError || !isFlowStoreError(e)) return e;
   if (e.code === 'closed') return new ApiError('unavailable', 'the flow store is closed');
+  if (e.code === 'cancelled') return new ApiError('query-timeout', e.message);
   const path = e.path.startsWith('filter.') ? `filters.${e.path.slice('filter.'.length)}` : e.path || undefined;
   const code: ApiErrorCode =
     e.code === 'invalid-filter' || e.code === 'unsupported-sort' || e.code === 'invalid-range'

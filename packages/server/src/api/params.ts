@@ -36,7 +36,10 @@ export function integer(c: Context, name: string, min = Number.MIN_SAFE_INTEGER,
 /** `start` / `end` with Goldmane's conventions: 0 = beginning of history / now, negative = relative to now. */
 export function timeRange(c: Context, now: number): TimeRange {
   const range = normalizeRange({ gte: integer(c, 'start') ?? 0, lt: integer(c, 'end') ?? 0 }, now);
-  if (!range.ok) throw badRequest('invalid-range', `start/end: ${range.error.message}`, 'start');
+  if (!range.ok) {
+    const { gte, lt } = { gte: integer(c, 'start') ?? 0, lt: integer(c, 'end') ?? 0 };
+    throw badRequest('invalid-range', `start (${gte}) must be before end (${lt}) once resolved against now`, 'start');
+  }
   return range.value;
 }
 

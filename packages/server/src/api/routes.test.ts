@@ -219,7 +219,7 @@ describe('GET /flows', () => {
   it('rejects an empty time range', async () => {
     const { status, body } = await api.get<ApiErrorBody>(`/api/v1/flows?start=${T0 + 10}&end=${T0}`);
     expect(status).toBe(400);
-    expect(body.error).toMatchObject({ code: 'invalid-range', message: expect.stringContaining('must be less than') });
+    expect(body.error).toMatchObject({ code: 'invalid-range', message: expect.stringContaining('must be before end') });
   });
 });
 

@@ -12,6 +12,8 @@ import type { Flow, FlowFilter, FlowResult, FlowStore, ListQuery, ListResult, Su
 import { BUCKET_SECONDS, compileFilterParts, endpointInCidrs, representativeQuery } from '@verdict/flows';
 import { type Context, Hono } from 'hono';
 import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
+import { querySignal } from '../http/budget.ts';
+import { streamJson } from '../http/stream-json.ts';
 import type { Metrics } from '../metrics/index.ts';
 import { apiTiers, clusterSummary } from './cluster.ts';
 import { ApiError, errorBody, fromLibraryError, libraryCall, respondWithError } from './errors.ts';
@@ -36,6 +38,8 @@ export interface ApiDeps {
   keepAliveMs?: number;
   /** Stream messages waiting for a slow client before the oldest are dropped (default 20 000, the UI's row limit). */
   sseBuffer?: number;
+  /** Time budget of one store query (default 10 s). */
+  queryBudgetMs?: number;
 }
 
 /**
@@ -51,7 +55,12 @@ export function createApiRoutes(deps: ApiDeps): Hono {
 
   /** Every flow of the range that passes the filter, CIDRs included, in the store's sort order. */
   async function listAll(c: Context, filter: ApiFilter, extra: Partial<ListQuery> = {}): Promise<ListResult> {
-    const query: ListQuery = { range: params.timeRange(c, now()), pageSize: 0, ...extra };
+    const query: ListQuery = {
+      range: params.timeRange(c, now()),
+      pageSize: 0,
+      signal: querySignal(c.req.raw, deps.queryBudgetMs),
+      ...extra,
+    };
     const f = params.storeFilter(filter);
     if (f) query.filter = f;
     const result = await libraryCall(store.list(query));
@@ -78,11 +87,8 @@ export function createApiRoutes(deps: ApiDeps): Hono {
         flows: inRange ? all.flows.slice(page * pageSize, (page + 1) * pageSize) : [],
       };
     } else result = await listAll(c, filter, { ...sort, page, pageSize });
-    const body: FlowListResponse = {
-      total: { totalPages: result.totalPages, totalResults: result.totalResults },
-      items: result.flows.map(apiFlow),
-    };
-    return c.json(body);
+    const total: FlowListResponse['total'] = { totalPages: result.totalPages, totalResults: result.totalResults };
+    return streamJson({ total }, 'items', result.flows, apiFlow);
   });
 
   app.get('/flows/stream', (c) => {

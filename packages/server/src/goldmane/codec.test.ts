@@ -110,7 +110,7 @@ describe('Goldmane codec', () => {
     });
     expect(listQueryFromProto(listRequest({ startTimeGte: -10, startTimeLt: -20 }), now)).toEqual({
       ok: false,
-      error: `startTimeGt (${T0 + 90}) must be less than startTimeLt (${T0 + 80})`,
+      error: `startTimeGte (${T0 + 90}) must be less than startTimeLt (${T0 + 80})`,
     });
   });
 

@@ -188,7 +188,7 @@ describe('Goldmane gRPC over a socket', () => {
     const gate = new Promise<void>((r) => {
       release = r;
     });
-    h = await start({ ingest: () => gate });
+    h = await start({ ingest: () => gate.then(() => undefined) });
     const call = (h.collector as unknown as { Connect(): grpc.ClientDuplexStream<unknown, unknown> }).Connect();
     let receipts = 0;
     call.on('data', () => receipts++);
@@ -316,7 +316,7 @@ describe('Goldmane gRPC over a socket', () => {
       [
         'List',
         { startTimeGte: T0 + 100, startTimeLt: T0 },
-        `startTimeGt (${T0 + 100}) must be less than startTimeLt (${T0})`,
+        `startTimeGte (${T0 + 100}) must be less than startTimeLt (${T0})`,
       ],
       ['FilterHints', { type: 'FilterTypeUnspecified' }, 'unsupported filter type'],
     ];

@@ -27,8 +27,11 @@ export type GoldmaneLog = Pick<Console, 'info' | 'warn' | 'error'>;
 
 export interface GoldmaneServiceOptions {
   store: FlowStore;
-  /** Enrich and store Felix's flows; a FlowReceipt is sent only once this resolves. */
-  ingest: (flows: Flow[]) => Promise<void>;
+  /**
+   * Enrich and store Felix's flows; a FlowReceipt is sent only once this resolves, and never for a
+   * flow it reports rejected (that ends the Connect stream with OUT_OF_RANGE naming the reason).
+   */
+  ingest: (flows: Flow[]) => Promise<IngestOutcome | undefined>;
   log?: GoldmaneLog;
   /** Concurrent Flows.Stream calls before RESOURCE_EXHAUSTED; Goldmane uses 100. */
   maxStreams?: number;
@@ -42,6 +45,17 @@ export interface GoldmaneServiceOptions {
   now?: () => number;
 }
 
+/** Flows of a batch that were not stored: their positions, and reasons for the first few. */
+export interface IngestOutcome {
+  rejectedAt: readonly number[];
+  errors: readonly { index: number; message: string }[];
+}
+
+/** A flow the ingest refused (out of the accepted time range): no receipt is sent for it. */
+class FlowRejected extends Error {
+  override readonly name = 'FlowRejected';
+}
+
 export interface GoldmaneServiceEntry {
   name: 'Flows' | 'FlowCollector' | 'Statistics';
   definition: grpc.ServiceDefinition;
@@ -53,7 +67,14 @@ export interface GoldmaneService {
   /** Registers Flows, FlowCollector and Statistics on `server`. */
   addTo(server: grpc.Server): void;
   /** Counters for metrics and health. */
-  stats(): { streams: number; collectors: number; received: number; duplicates: number; dropped: number };
+  stats(): {
+    streams: number;
+    collectors: number;
+    received: number;
+    duplicates: number;
+    dropped: number;
+    rejected: number;
+  };
   /** Ends open Stream and Connect calls with UNAVAILABLE and forgets the dedup cache. */
   close(): void;
 }
@@ -83,7 +104,7 @@ export function createGoldmaneService(options: GoldmaneServiceOptions): Goldmane
   const dedup = createDedup(dedupSeconds, clock);
   const openStreams = new Set<() => void>();
   const openCollectors = new Set<() => void>();
-  const counts = { received: 0, duplicates: 0, dropped: 0 };
+  const counts = { received: 0, duplicates: 0, dropped: 0, rejected: 0 };
 
   const internal = (what: string, e: unknown): Partial<grpc.StatusObject> => {
     log.error(`goldmane: ${what} failed: ${e instanceof Error ? e.message : String(e)}`);
@@ -250,7 +271,12 @@ export function createGoldmaneService(options: GoldmaneServiceOptions): Goldmane
           },
           (e: unknown) => {
             dedup.delete(key);
-            fail(internal('ingest', e), true);
+            if (!(e instanceof FlowRejected)) return fail(internal('ingest', e), true);
+            // Receipts already due still go out; this flow and everything after it get none.
+            counts.rejected++;
+            const at = pending.indexOf(entry);
+            if (at >= 0) pending.length = at;
+            fail({ code: grpc.status.OUT_OF_RANGE, details: `flow rejected: ${e.message}` });
           },
         );
       });
@@ -375,7 +401,7 @@ interface Batcher {
  * Group commit: flows from every Connect stream that arrive while a batch is being ingested form the
  * next batch, so one slow ingest never serialises the nodes behind it and batches grow with load.
  */
-function createBatcher(ingest: (flows: Flow[]) => Promise<void>, maxBatch: number): Batcher {
+function createBatcher(ingest: GoldmaneServiceOptions['ingest'], maxBatch: number): Batcher {
   let queue: { flow: Flow; resolve: () => void; reject: (e: unknown) => void }[] = [];
   let running = false;
   const run = async () => {
@@ -383,8 +409,13 @@ function createBatcher(ingest: (flows: Flow[]) => Promise<void>, maxBatch: numbe
       const batch = queue.slice(0, maxBatch);
       queue = queue.slice(batch.length);
       try {
-        await ingest(batch.map((b) => b.flow));
-        for (const b of batch) b.resolve();
+        const outcome = await ingest(batch.map((b) => b.flow));
+        const rejected = new Set(outcome?.rejectedAt ?? []);
+        const reasons = new Map(outcome?.errors.map((e) => [e.index, e.message]) ?? []);
+        batch.forEach((b, i) => {
+          if (rejected.has(i)) b.reject(new FlowRejected(reasons.get(i) ?? 'not accepted by the store'));
+          else b.resolve();
+        });
       } catch (e) {
         for (const b of batch) b.reject(e);
       }

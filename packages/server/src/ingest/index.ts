@@ -1,2 +1,2 @@
-export type { IngestCounters, IngestPipeline, IngestReport, PipelineOptions } from './pipeline.ts';
+export type { IngestCounters, IngestPipeline, IngestReport, PipelineOptions, RejectCode } from './pipeline.ts';
 export { createIngestPipeline, IngestOverloaded } from './pipeline.ts';

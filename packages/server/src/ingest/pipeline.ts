@@ -1,15 +1,20 @@
 // The one ingest path: raw flows are enriched and evaluated, flows with Calico traces pass as they
 // are; both wait in one bounded queue drained by a single writer into the store.
 import type { Evaluator } from '@verdict/engine';
-import { enrichRawFlow, type Flow, type FlowStore, type RawFlow } from '@verdict/flows';
+import { enrichRawFlow, type Flow, type FlowStore, type RawFlow, type TimeRange } from '@verdict/flows';
 import type { Logger } from '../log.ts';
+
+/** Why a submitted flow was not stored; never acknowledged as stored. */
+export type RejectCode = 'out-of-range' | 'unresolved';
 
 export interface IngestReport {
   /** Flow records stored (a raw flow gives one per reporting side). */
   stored: number;
-  /** Raw flows that could not be resolved or evaluated, with the first few reasons. */
+  /** Submitted flows not stored (out of the accepted time range, or unresolvable), with the first few reasons. */
   rejected: number;
-  errors: { index: number; message: string }[];
+  errors: { index: number; code: RejectCode; message: string }[];
+  /** Index of every rejected submission, in order. */
+  rejectedAt: number[];
 }
 
 export interface IngestCounters {
@@ -22,8 +27,8 @@ export interface IngestCounters {
 export interface IngestPipeline {
   /** Evaluates raw flows against the current cluster and stores them; resolves once they are durable. */
   submitRaw(flows: readonly RawFlow[], source: string): Promise<IngestReport>;
-  /** Stores flows that carry their own traces (Felix's); resolves once they are durable. */
-  submitFlows(flows: readonly Flow[], source: string): Promise<void>;
+  /** Stores flows that carry their own traces (Felix's); resolves once the accepted ones are durable. */
+  submitFlows(flows: readonly Flow[], source: string): Promise<IngestReport>;
   counters(): Readonly<Record<string, IngestCounters>>;
   /** Flows waiting to be written. */
   queueDepth(): number;
@@ -39,6 +44,11 @@ export interface PipelineOptions {
   queueLimit?: number;
   /** How long a submitter waits for room before its flows are dropped (and counted). */
   waitMs?: number;
+  /**
+   * Start times the store keeps now (see `VerdictFlowStore.acceptedStarts`); flows outside are
+   * rejected in the report, never queued. Absent: every start time is queued.
+   */
+  acceptedStarts?: () => TimeRange;
   /** Called for every drop or rejection, for metrics. */
   onDrop?: (source: string, reason: string, count: number) => void;
   onStored?: (source: string, count: number) => void;
@@ -127,36 +137,86 @@ export function createIngestPipeline(options: PipelineOptions): IngestPipeline {
     return stored;
   }
 
+  /** Splits off flows whose start time the store would not keep. */
+  function inRange<T>(items: readonly T[], startOf: (item: T) => number, report: IngestReport): T[] {
+    const range = options.acceptedStarts?.();
+    if (range === undefined) return [...items];
+    const kept: T[] = [];
+    items.forEach((item, index) => {
+      const start = startOf(item);
+      // Compared by bucket, as the store does: a flow is kept when its 15 s bucket is.
+      const bucket = start - (((start % 15) + 15) % 15);
+      if (bucket >= range.gte && bucket < range.lt) {
+        kept.push(item);
+        return;
+      }
+      report.rejected++;
+      report.rejectedAt.push(index);
+      if (report.errors.length < MAX_ERRORS) {
+        report.errors.push({
+          index,
+          code: 'out-of-range',
+          message: `startTime: ${start} is outside the accepted range [${range.gte}, ${range.lt}) (retention behind, clock skew ahead); check the sender's clock`,
+        });
+      }
+    });
+    return kept;
+  }
+
+  function countRejected(source: string, report: IngestReport, code: RejectCode, before: number): void {
+    const n = report.rejected - before;
+    if (n === 0) return;
+    countersOf(source).rejected += n;
+    options.onDrop?.(source, code, n);
+    log.warn('flows rejected', { source, reason: code, rejected: n, first: report.errors[0]?.message });
+  }
+
   return {
     async submitRaw(raws, source) {
       countersOf(source).received += raws.length;
+      const report: IngestReport = { stored: 0, rejected: 0, errors: [], rejectedAt: [] };
+      const indexed = inRange(
+        raws.map((raw, index) => ({ raw, index })),
+        (r) => r.raw.startTime,
+        report,
+      );
+      // inRange numbered positions in `indexed`'s input, which are the raw indexes already.
+      countRejected(source, report, 'out-of-range', 0);
       const evaluator = options.evaluator();
       const flows: Flow[] = [];
-      const errors: IngestReport['errors'] = [];
-      let rejected = 0;
-      raws.forEach((raw, index) => {
+      const before = report.rejected;
+      for (const { raw, index } of indexed) {
         const enriched = enrichRawFlow(evaluator, raw);
         if (enriched.ok) flows.push(...enriched.flows);
         else {
-          rejected++;
-          if (errors.length < MAX_ERRORS)
-            errors.push({ index, message: `${enriched.error.path}: ${enriched.error.message}` });
+          report.rejected++;
+          report.rejectedAt.push(index);
+          if (report.errors.length < MAX_ERRORS)
+            report.errors.push({
+              index,
+              code: 'unresolved',
+              message: `${enriched.error.path}: ${enriched.error.message}`,
+            });
         }
-      });
-      if (rejected > 0) {
-        countersOf(source).rejected += rejected;
-        options.onDrop?.(source, 'unresolved', rejected);
-        log.warn('raw flows rejected', { source, rejected, first: errors[0]?.message });
       }
+      countRejected(source, report, 'unresolved', before);
+      report.rejectedAt.sort((a, b) => a - b);
+      report.errors.sort((a, b) => a.index - b.index);
       await waitForRoom(flows.length, source);
       await enqueue(flows, source);
-      return { stored: flows.length, rejected, errors };
+      report.stored = flows.length;
+      return report;
     },
 
     async submitFlows(flows, source) {
       countersOf(source).received += flows.length;
-      await waitForRoom(flows.length, source);
-      await enqueue(flows, source);
+      const report: IngestReport = { stored: 0, rejected: 0, errors: [], rejectedAt: [] };
+      const kept = inRange(flows, (f) => f.startTime, report);
+      countRejected(source, report, 'out-of-range', 0);
+      await waitForRoom(kept.length, source);
+      await enqueue(kept, source);
+      report.stored = kept.length;
+      return report;
     },
 
     counters: () => counters,

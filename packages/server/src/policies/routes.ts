@@ -31,6 +31,41 @@ function withoutKnownTierWarnings(issues: readonly Issue[], evaluator: Evaluator
   );
 }
 
+/** YAML documents loaded between turns of the event loop. */
+const LOAD_PIECE = 200;
+/** Policies applied to the evaluator between turns of the event loop. */
+const APPLY_PIECE = 1000;
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Loads a multi-document body a few hundred documents at a time (split at column-0 `---` lines,
+ * where YAML itself splits), giving the event loop back in between so health checks and ingest keep
+ * being answered during a bulk post. Lines in issues and specs stay those of the whole body.
+ */
+async function loadInPieces(text: string): Promise<{ state: { policies: PolicySpec[] }; issues: Issue[] }> {
+  const lines = text.split('\n');
+  const starts: number[] = [0];
+  for (let i = 1; i < lines.length; i++) if (/^---(\s|$)/.test(lines[i] as string)) starts.push(i);
+  if (starts.length <= LOAD_PIECE) {
+    const { state, issues } = loadResources([{ file: 'request', text }]);
+    return { state: { policies: [...state.policies] }, issues };
+  }
+  const policies: PolicySpec[] = [];
+  const issues: Issue[] = [];
+  for (let d = 0; d < starts.length; d += LOAD_PIECE) {
+    const from = starts[d] as number;
+    const to = starts[d + LOAD_PIECE] ?? lines.length;
+    // Blank lines in front keep line numbers those of the whole body.
+    const piece = '\n'.repeat(from) + lines.slice(from, to).join('\n');
+    const loaded = loadResources([{ file: 'request', text: piece }]);
+    policies.push(...loaded.state.policies);
+    issues.push(...loaded.issues);
+    await yieldToLoop();
+  }
+  return { state: { policies }, issues };
+}
+
 /** Routes relative to /api/v1. */
 export function createPolicyRoutes(deps: PolicyRoutesDeps): Hono {
   const app = new Hono();
@@ -39,7 +74,7 @@ export function createPolicyRoutes(deps: PolicyRoutesDeps): Hono {
   app.post('/policies', async (c) => {
     const yaml = await c.req.text();
     if (yaml.trim() === '') throw new ApiError('invalid-parameter', 'body: expected policy YAML or JSON', 'body');
-    const { state, issues } = loadResources([{ file: 'request', text: yaml }]);
+    const { state, issues } = await loadInPieces(yaml);
     const errors = issues.filter((issue: Issue) => issue.severity === 'error');
     if (errors.length > 0 || state.policies.length === 0) {
       throw new ApiError(
@@ -51,7 +86,10 @@ export function createPolicyRoutes(deps: PolicyRoutesDeps): Hono {
       );
     }
     const evaluator = deps.evaluator();
-    for (const spec of state.policies) evaluator.upsertPolicy(spec);
+    for (let i = 0; i < state.policies.length; i += APPLY_PIECE) {
+      evaluator.upsertPolicies(state.policies.slice(i, i + APPLY_PIECE));
+      await yieldToLoop();
+    }
     return c.json({ applied: state.policies.map(ref), issues: withoutKnownTierWarnings(issues, evaluator) });
   });
 

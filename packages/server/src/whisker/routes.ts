@@ -9,6 +9,8 @@ import { HTTPException } from 'hono/http-exception';
 import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ApiError, fromLibraryError, libraryCall } from '../api/errors.ts';
+import { querySignal } from '../http/budget.ts';
+import { streamJson } from '../http/stream-json.ts';
 import { parseFilters } from './filters.ts';
 import { flowResponse, hintValues, type ListResponse } from './response.ts';
 
@@ -21,6 +23,8 @@ export interface WhiskerRoutesOptions {
   now?: () => number;
   /** SSE messages waiting for a slow client before further ones are dropped. */
   sseBuffer?: number;
+  /** Time budget of one list or hints query (default 10 s). */
+  queryBudgetMs?: number;
 }
 
 const SORTS: readonly string[] = [
@@ -43,6 +47,11 @@ const HINT_TYPES: readonly HintType[] = [
   'PolicyKind',
   'PolicyNamespace',
 ];
+/** Page size when `pageSize` is absent or 0 (Goldmane's "everything" would be the whole store). */
+export const WHISKER_DEFAULT_PAGE_SIZE = 1000;
+/** Largest `pageSize` accepted; more is a 400 naming the limit. */
+export const WHISKER_MAX_PAGE_SIZE = 10_000;
+
 const TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
 const FALSE = new Set(['', '0', 'f', 'F', 'FALSE', 'false', 'False']);
 
@@ -98,15 +107,18 @@ export function createWhiskerRoutes(options: WhiskerRoutesOptions): Hono {
     const sortBy = sortOrder(c.req.queries('sortBy') ?? []);
     if (sortBy !== undefined) query.sortBy = sortBy;
     const page = integer(c, 'page', 0);
-    const pageSize = integer(c, 'pageSize', 0);
     if (page !== undefined) query.page = page;
-    if (pageSize !== undefined) query.pageSize = pageSize;
+    query.pageSize = pageSizeOf(c);
+    query.signal = querySignal(c.req.raw, options.queryBudgetMs);
     const result = await libraryCall(store.list(query));
-    const body: ListResponse<ReturnType<typeof flowResponse>> = {
-      total: { totalPages: result.totalPages, totalResults: result.totalResults },
-      items: result.flows.map(flowResponse),
+    const total: ListResponse<unknown>['total'] = {
+      totalPages: result.totalPages,
+      totalResults: result.totalResults,
     };
-    return json(c, 200, body);
+    return streamJson({ total }, 'items', result.flows, flowResponse, {
+      contentType: 'application/json; charset=utf-8',
+      trailingNewline: true,
+    });
   });
 
   app.get('/flows-filter-hints', async (c) => {
@@ -121,14 +133,14 @@ export function createWhiskerRoutes(options: WhiskerRoutesOptions): Hono {
     const range = normalizeRange({ gte: 0, lt: 0 }, now());
     if (!range.ok) throw new Error(range.error.message);
     const page = integer(c, 'page', 0);
-    const pageSize = integer(c, 'pageSize', 0);
     const result = await libraryCall(
       store.hints({
         type,
         range: range.value,
         ...(Object.keys(filter).length > 0 ? { filter } : {}),
         ...(page !== undefined ? { page } : {}),
-        ...(pageSize !== undefined ? { pageSize } : {}),
+        pageSize: pageSizeOf(c),
+        signal: querySignal(c.req.raw, options.queryBudgetMs),
       }),
     );
     const body: ListResponse<{ value: string }> = {
@@ -188,6 +200,15 @@ function integer(c: Context, name: string, min = Number.MIN_SAFE_INTEGER): numbe
     throw badRequest(`${name}: expected ${what}, got ${JSON.stringify(raw)}`);
   }
   return n;
+}
+
+/** `pageSize`: absent or 0 means the default page (the whole store is never one reply); at most the maximum. */
+function pageSizeOf(c: Context): number {
+  const size = integer(c, 'pageSize', 0) ?? 0;
+  if (size > WHISKER_MAX_PAGE_SIZE) {
+    throw badRequest(`pageSize: at most ${WHISKER_MAX_PAGE_SIZE}, got ${size}; read further pages with page=1, 2, ...`);
+  }
+  return size === 0 ? WHISKER_DEFAULT_PAGE_SIZE : size;
 }
 
 function boolean(c: Context, name: string): boolean {
