@@ -108,8 +108,13 @@ function aggregate(e: Entry, range: TimeRange): Flow | undefined {
   return f;
 }
 
+export interface MemoryStoreOptions extends StoreOptions {
+  /** Id of a new key (given its canonical string); default: 1, 2, 3… in order of first sight. */
+  idOf?: (keyString: string) => number;
+}
+
 /** Creates the Goldmane-parity memory store. Flows outside `[beginningOfHistory, headEnd)` are dropped and counted. */
-export function createMemoryStore(options: StoreOptions = {}): MemoryFlowStore {
+export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryFlowStore {
   const now = options.now ?? wallClock;
   const keys = new Map<string, Entry>();
   /** bucket start → entries with a window there */
@@ -181,7 +186,7 @@ export function createMemoryStore(options: StoreOptions = {}): MemoryFlowStore {
     const ks = flowKeyString(flow.key);
     let e = keys.get(ks);
     if (!e) {
-      e = { id: nextId++, keyString: ks, key: canonicalKey(flow.key), windows: [] };
+      e = { id: options.idOf ? options.idOf(ks) : nextId++, keyString: ks, key: canonicalKey(flow.key), windows: [] };
       keys.set(ks, e);
     }
     let w = findWindow(e, start);
