@@ -41,6 +41,8 @@ describe('verdict --help', () => {
                     when some would, 2 on bad input
         recommend   draft network policies for a namespace or workload from recorded
                     flows, with rationale and coverage
+        insights    findings: policies that select nothing, unreachable and unused
+                    rules, staged denies, DNS, egress, scans
         completion  print a shell completion script: bash or zsh
         help        display help for command
       "

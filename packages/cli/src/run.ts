@@ -7,6 +7,7 @@ import { SERVE_FLAGS } from '@verdict/server';
 import { loadCluster, parseEndpoint } from './cluster.ts';
 import { completionScript, SHELLS, type Shell } from './completion.ts';
 import { evaluateStream } from './evaluate.ts';
+import { insightsCommand } from './insights.ts';
 import { recommendCommand } from './recommend.ts';
 import { rehearseCommand } from './rehearse.ts';
 import { ingestCommand, serveCommand } from './serve.ts';
@@ -200,6 +201,32 @@ export function createProgram(io: Io, setCode: (code: number) => void = () => {}
     .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json'] as const).default('yaml'))
     .action(async (options) => {
       setCode(await recommendCommand(options, io));
+    });
+
+  program
+    .command('insights')
+    .summary('findings: policies that select nothing, unreachable and unused rules, staged denies, DNS, egress, scans')
+    .description(
+      'Findings over a cluster and its flows, each with evidence and a fix (a change set verdict rehearse accepts).\nOffline: --cluster manifests (default: the embedded demo) and --flows NDJSON (raw flows or Goldmane Flow JSON); online: --server.',
+    )
+    .addOption(clusterOption())
+    .option('-f, --flows <file>', 'NDJSON flows, - for standard input')
+    .option('--server <url>', 'a running Verdict server (default: http://127.0.0.1:8080)')
+    .option(
+      '--since <duration>',
+      `${SINCE_HELP}; the window before it is the baseline (default: 24h; all of an NDJSON file)`,
+    )
+    .option('--tenant-label <label>', 'namespace label that groups namespaces into tenants (default: tenant)')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json'] as const).default('text'))
+    .addOption(
+      new Option('--fail-on <severity>', 'exit 1 when a finding is this severe or more').choices([
+        'high',
+        'medium',
+        'low',
+      ] as const),
+    )
+    .action(async (options) => {
+      setCode(await insightsCommand(options, io));
     });
 
   program
