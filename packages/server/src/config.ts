@@ -1,5 +1,6 @@
 // `verdict serve` configuration: defaults, then a config file, then VERDICT_* environment variables,
 // then flags. Every bad value is reported with where it came from and what was expected.
+import { CALICO_VERSIONS, type CalicoVersion, DEFAULT_CALICO_VERSION } from '@verdict/engine';
 import { parse as parseYaml } from 'yaml';
 import type { LogLevel } from './log.ts';
 
@@ -41,6 +42,8 @@ export interface ServeConfig {
   /** PEM files: serve the HTTP API over HTTPS. */
   httpTlsCert?: string;
   httpTlsKey?: string;
+  /** The Calico release whose behaviour to reproduce. */
+  calicoVersion: CalicoVersion;
 }
 
 export interface ConfigError {
@@ -204,6 +207,12 @@ const FIELDS: Readonly<Record<keyof ServeConfig, Field>> = {
     read: text,
   },
   httpTlsKey: { flag: '--http-tls-key', env: 'VERDICT_HTTP_TLS_KEY', help: 'PEM key of --http-tls-cert', read: text },
+  calicoVersion: {
+    flag: '--calico-version',
+    env: 'VERDICT_CALICO_VERSION',
+    help: 'Calico release to reproduce: 3.30, 3.31 (ANP/BANP), 3.32 or 3.33 (ClusterNetworkPolicy)',
+    read: oneOf(...CALICO_VERSIONS),
+  },
 };
 
 const DEFAULTS = {
@@ -222,6 +231,7 @@ const DEFAULTS = {
   trustProxyUserHeader: false,
   writeGroup: 'verdict-writers',
   allowWrites: false,
+  calicoVersion: DEFAULT_CALICO_VERSION,
 } as const;
 
 const BOOLEAN_FIELDS: ReadonlySet<string> = new Set(['demoTraffic', 'trustProxyUserHeader', 'allowWrites']);

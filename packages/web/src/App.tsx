@@ -1,12 +1,16 @@
 // The shell: header with navigation, cluster summary and theme toggle; the routes render in its outlet.
+import { lazy, Suspense } from 'react';
 import { createBrowserRouter, Link, NavLink, Outlet, type RouteObject } from 'react-router';
+import { StateMessage } from './components/common.tsx';
 import { useSummary } from './hooks/useApi.ts';
 import { useTheme } from './hooks/usePrefs.ts';
 import { FlowsPage } from './pages/FlowsPage.tsx';
-import { GraphPage } from './pages/GraphPage.tsx';
 import { PoliciesPage } from './pages/PoliciesPage.tsx';
 import { RecommendPage } from './pages/RecommendPage.tsx';
-import { RehearsePage } from './pages/RehearsePage.tsx';
+
+// The editor (CodeMirror) and the graph layout (dagre) load with their pages.
+const GraphPage = lazy(() => import('./pages/GraphPage.tsx').then((m) => ({ default: m.GraphPage })));
+const RehearsePage = lazy(() => import('./pages/RehearsePage.tsx').then((m) => ({ default: m.RehearsePage })));
 
 /** Every page: its path, its navigation label and element. '/flow-logs' is Whisker's route. */
 const PAGES = [
@@ -73,7 +77,9 @@ function Shell() {
         </div>
       </header>
       <main className="app-main">
-        <Outlet />
+        <Suspense fallback={<StateMessage kind="loading" title="Loading…" />}>
+          <Outlet />
+        </Suspense>
       </main>
     </div>
   );

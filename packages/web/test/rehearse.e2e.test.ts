@@ -66,7 +66,13 @@ async function ingestFreshBucket(): Promise<void> {
   running.store.tick(start + 2 * BUCKET_SECONDS);
 }
 
-const editor = (page: Page) => page.getByTestId('rehearse-editor-input');
+const editor = (page: Page) => page.getByRole('textbox', { name: 'Change set YAML' });
+/** The editor's text, as the page keeps it for a reload (sessionStorage). */
+const editorText = (page: Page) =>
+  page.evaluate(() => {
+    const stored = sessionStorage.getItem('verdict-rehearse-draft');
+    return stored ? (JSON.parse(stored) as { changeSet: string }).changeSet : '';
+  });
 const section = (page: Page, id: string) => page.locator(`[data-testid="impact-section"][data-section="${id}"]`);
 
 async function rehearseAndWait(page: Page): Promise<void> {
@@ -94,8 +100,8 @@ describe('the new user rehearses a default-deny for payments', () => {
     // Tab indents instead of leaving the editor.
     await editor(page).press('Control+End');
     await editor(page).press('Tab');
-    await expect(editor(page).inputValue()).resolves.toBe(`${PAYMENTS_DEFAULT_DENY}  `);
-    await expect(page.evaluate(() => document.activeElement?.tagName)).resolves.toBe('TEXTAREA');
+    await expect(editorText(page)).resolves.toBe(`${PAYMENTS_DEFAULT_DENY}  `);
+    await expect(page.evaluate(() => document.activeElement?.classList.contains('cm-content'))).resolves.toBe(true);
     await editor(page).fill(PAYMENTS_DEFAULT_DENY);
 
     await rehearseAndWait(page);
@@ -165,12 +171,21 @@ describe('the new user rehearses a default-deny for payments', () => {
     expect(await annotated.count()).toBe(1);
     await expect(annotated.getAttribute('data-line')).resolves.toBe(String(SELECTOR_LINE));
     await expect(annotated.textContent()).resolves.toMatch(/spec\.selector: .*selector/);
+    // The same issue as a lint diagnostic: a gutter marker and the underlined text from its column.
+    const box = page.getByTestId('rehearse-editor');
+    expect(await box.locator('.cm-lint-marker-error').count()).toBe(1);
+    await expect(box.locator('.cm-lintRange-error').first().textContent()).resolves.toContain('app ==');
     const issue = page.getByTestId('issue-list').getByTestId('issue');
     await expect(issue.getAttribute('data-line')).resolves.toBe(String(SELECTOR_LINE));
+    // Search and folding come with the editor.
+    await editor(page).press('Control+f');
+    await box.getByRole('textbox', { name: 'Find' }).waitFor();
+    await page.keyboard.press('Escape');
+    expect(await box.locator('.cm-foldGutter').count()).toBe(1);
     await expect(page.getByTestId('impact-report').count()).resolves.toBe(0);
 
     await page.reload();
-    await expect(editor(page).inputValue()).resolves.toContain('selector: app ==');
+    await expect(editor(page).textContent()).resolves.toContain('selector: app ==');
     await expect(page.getByTestId('rehearse-range').inputValue()).resolves.toBe('-900');
     await page.close();
   });
@@ -235,7 +250,7 @@ describe('the new user drafts policies for shop, stages, rehearses and promotes 
     await expect(page.getByTestId('draft-origin').textContent()).resolves.toContain(
       'the recommendation for shop (calico)',
     );
-    await expect(editor(page).inputValue()).resolves.toContain('name: application.verdict-cart');
+    await expect(editor(page).textContent()).resolves.toContain('name: application.verdict-cart');
     await rehearseAndWait(page);
     await expect(page.getByTestId('total-newlyAllowed').getAttribute('data-value')).resolves.toBe('0');
     const deniedRows = await section(page, 'newlyDenied')

@@ -1,8 +1,18 @@
-// A plain-text YAML editor: a textarea over a backdrop that draws the line-number gutter, the
-// highlighted lines and each line's messages (as text, after the line's own text). Tab inserts two
-// spaces; Escape then Tab leaves the editor; Ctrl/Cmd+Enter submits.
-import { forwardRef, useCallback, useImperativeHandle, useRef } from 'react';
-import { type Annotations, lineOffset } from '../data/changeSet.ts';
+// The change-set editor: CodeMirror 6 with YAML language support (highlighting, folding), search
+// (Ctrl/Cmd+F), history, and Verdict's own validation as lint diagnostics: each coded issue from the
+// server is underlined from its column, marked in the gutter, and its message written after its line.
+// Tab indents; Escape then Tab leaves the editor (CodeMirror's tab-focus mode); Ctrl/Cmd+Enter submits.
+
+import { indentWithTab } from '@codemirror/commands';
+import { yaml } from '@codemirror/lang-yaml';
+import { lintGutter, setDiagnostics } from '@codemirror/lint';
+import { EditorState, type Extension, RangeSetBuilder, StateEffect, StateField, type Text } from '@codemirror/state';
+import { Decoration, type DecorationSet, EditorView, keymap, WidgetType } from '@codemirror/view';
+import { basicSetup } from 'codemirror';
+import { forwardRef, useEffect, useImperativeHandle, useRef } from 'react';
+import type { ApiIssue } from '../api/types.ts';
+import { type Annotations, annotate } from '../data/changeSet.ts';
+import { issueDiagnostics } from '../data/editorIssues.ts';
 
 export interface YamlEditorHandle {
   /** Focuses the editor with the caret at the start of a 1-based line. */
@@ -13,121 +23,178 @@ export interface YamlEditorProps {
   value: string;
   onChange: (value: string) => void;
   onSubmit?: () => void;
-  annotations: Annotations;
-  /** The annotations belong to an earlier text: drawn dimmed. */
+  /** Issues from the last check, positioned by line and column in the text they were found in. */
+  issues: readonly ApiIssue[];
+  /** The issues belong to an earlier text: drawn dimmed. */
   stale?: boolean;
   label: string;
   testId: string;
 }
 
+/** The message after the end of an annotated line. */
+class LineMessage extends WidgetType {
+  constructor(
+    readonly text: string,
+    readonly severity: string,
+  ) {
+    super();
+  }
+  override eq(other: LineMessage) {
+    return other.text === this.text && other.severity === this.severity;
+  }
+  override toDOM() {
+    const span = document.createElement('span');
+    span.className = `cm-line-msg cm-line-msg-${this.severity}`;
+    span.textContent = this.text;
+    return span;
+  }
+}
+
+const setAnnotations = StateEffect.define<Annotations>();
+
+/** Line classes, test hooks and end-of-line messages for the annotated lines, kept in place through edits. */
+const annotationField = StateField.define<DecorationSet>({
+  create: () => Decoration.none,
+  update(decos, tr) {
+    let next = decos.map(tr.changes);
+    for (const e of tr.effects) if (e.is(setAnnotations)) next = annotationDecorations(e.value, tr.state.doc);
+    return next;
+  },
+  provide: (f) => EditorView.decorations.from(f),
+});
+
+function annotationDecorations(annotations: Annotations, doc: Text): DecorationSet {
+  const b = new RangeSetBuilder<Decoration>();
+  for (const [n, a] of [...annotations.byLine.entries()].sort(([x], [y]) => x - y)) {
+    if (n > doc.lines) continue;
+    const line = doc.line(n);
+    b.add(
+      line.from,
+      line.from,
+      Decoration.line({
+        class: `cm-annotated cm-annotated-${a.severity}`,
+        attributes: { 'data-testid': 'editor-annotated-line', 'data-line': String(n), 'data-severity': a.severity },
+      }),
+    );
+    b.add(
+      line.to,
+      line.to,
+      Decoration.widget({ widget: new LineMessage(a.messages.join(' · '), a.severity), side: 1 }),
+    );
+  }
+  return b.finish();
+}
+
+/** Colours from the page's theme variables, so the editor follows light and dark. */
+const theme = EditorView.theme({
+  '&': { height: '100%', backgroundColor: 'var(--surface)', color: 'var(--text)', fontSize: '12px' },
+  '.cm-scroller': { fontFamily: 'var(--mono)', lineHeight: '18px' },
+  '.cm-gutters': { backgroundColor: 'var(--surface-2)', color: 'var(--muted)', borderRight: '1px solid var(--border)' },
+  '.cm-activeLine': { backgroundColor: 'transparent' },
+  '.cm-activeLineGutter': { backgroundColor: 'var(--selected-bg)' },
+  '&.cm-focused .cm-cursor': { borderLeftColor: 'var(--text)' },
+  '&.cm-focused': { outline: 'none' },
+});
+
 export const YamlEditor = forwardRef<YamlEditorHandle, YamlEditorProps>(function YamlEditor(
-  { value, onChange, onSubmit, annotations, stale = false, label, testId },
+  { value, onChange, onSubmit, issues, stale = false, label, testId },
   ref,
 ) {
-  const textRef = useRef<HTMLTextAreaElement>(null);
-  const backRef = useRef<HTMLDivElement>(null);
-  const leaveOnTab = useRef(false);
-  const lines = value.split('\n');
+  const hostRef = useRef<HTMLDivElement>(null);
+  const viewRef = useRef<EditorView | null>(null);
+  const callbacks = useRef({ onChange, onSubmit });
+  callbacks.current = { onChange, onSubmit };
+  const errorLines = [...new Set(issues.filter((i) => i.severity === 'error' && i.line > 0).map((i) => i.line))];
+  const helpId = `${testId}-help`;
 
-  const syncScroll = useCallback(() => {
-    const ta = textRef.current;
-    const back = backRef.current;
-    if (ta && back) {
-      back.scrollTop = ta.scrollTop;
-      back.scrollLeft = ta.scrollLeft;
-    }
+  // One view for the component's life; the value, issues and attributes are pushed into it below.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: created once; `value` is synced by the effect below
+  useEffect(() => {
+    const host = hostRef.current;
+    if (!host) return;
+    const extensions: Extension[] = [
+      keymap.of([
+        {
+          key: 'Mod-Enter',
+          run: () => {
+            callbacks.current.onSubmit?.();
+            return callbacks.current.onSubmit !== undefined;
+          },
+        },
+        indentWithTab,
+      ]),
+      basicSetup,
+      yaml(),
+      lintGutter(),
+      annotationField,
+      EditorState.tabSize.of(2),
+      theme,
+      EditorView.updateListener.of((u) => {
+        if (u.docChanged) callbacks.current.onChange(u.state.doc.toString());
+      }),
+    ];
+    const view = new EditorView({ parent: host, state: EditorState.create({ doc: value, extensions }) });
+    viewRef.current = view;
+    return () => {
+      view.destroy();
+      viewRef.current = null;
+    };
   }, []);
+
+  // The text from outside (a draft loaded, a reload) replaces the editor's when they differ.
+  useEffect(() => {
+    const view = viewRef.current;
+    if (!view) return;
+    const current = view.state.doc.toString();
+    if (current !== value) view.dispatch({ changes: { from: 0, to: current.length, insert: value } });
+  }, [value]);
+
+  // New issues: diagnostics and line annotations for the text they were found in (the current one).
+  useEffect(() => {
+    const view = viewRef.current;
+    if (!view) return;
+    const doc = view.state.doc;
+    view.dispatch(setDiagnostics(view.state, issueDiagnostics(issues, doc)), {
+      effects: setAnnotations.of(annotate(issues, doc.lines)),
+    });
+  }, [issues]);
+
+  // Accessible name and state on CodeMirror's content element (the textbox).
+  useEffect(() => {
+    const content = viewRef.current?.contentDOM;
+    if (!content) return;
+    content.setAttribute('aria-label', label);
+    content.setAttribute('aria-describedby', helpId);
+    content.setAttribute('data-testid', `${testId}-input`);
+    if (errorLines.length > 0) content.setAttribute('aria-invalid', 'true');
+    else content.removeAttribute('aria-invalid');
+  });
 
   useImperativeHandle(
     ref,
     () => ({
       goToLine(line: number) {
-        const ta = textRef.current;
-        if (!ta) return;
-        const at = lineOffset(ta.value, line);
-        ta.focus();
-        ta.setSelectionRange(at, at);
-        // Scroll the line into the middle of the editor (18 px lines, see .editor in styles.css).
-        ta.scrollTop = Math.max(0, (line - 1) * 18 - ta.clientHeight / 2);
-        syncScroll();
+        const view = viewRef.current;
+        if (!view) return;
+        const at = view.state.doc.line(Math.min(Math.max(line, 1), view.state.doc.lines)).from;
+        view.dispatch({ selection: { anchor: at }, effects: EditorView.scrollIntoView(at, { y: 'center' }) });
+        view.focus();
       },
     }),
-    [syncScroll],
+    [],
   );
 
-  const onKeyDown = (e: React.KeyboardEvent<HTMLTextAreaElement>) => {
-    if (e.key === 'Escape') {
-      leaveOnTab.current = true;
-      return;
-    }
-    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && onSubmit) {
-      e.preventDefault();
-      onSubmit();
-      return;
-    }
-    if (e.key === 'Tab' && !e.shiftKey && !e.altKey && !e.ctrlKey && !e.metaKey) {
-      if (leaveOnTab.current) {
-        leaveOnTab.current = false;
-        return; // the browser moves focus on
-      }
-      e.preventDefault();
-      const ta = e.currentTarget;
-      ta.setRangeText('  ', ta.selectionStart, ta.selectionEnd, 'end');
-      onChange(ta.value);
-      return;
-    }
-    leaveOnTab.current = false;
-  };
-
-  const errorLines = [...annotations.byLine.entries()].filter(([, a]) => a.severity === 'error').map(([n]) => n);
+  const lines = value.split('\n').length;
   return (
     <div
       className={stale ? 'editor editor-stale' : 'editor'}
       data-testid={testId}
       // Grows with the text between 10 and 24 lines (18 px each, plus padding), then scrolls.
-      style={{ height: `${Math.min(24, Math.max(10, lines.length + 1)) * 18 + 40}px` }}
+      style={{ height: `${Math.min(24, Math.max(10, lines + 1)) * 18 + 12}px` }}
     >
-      <div className="editor-backdrop" ref={backRef} aria-hidden="true">
-        <div className="editor-lines">
-          {lines.map((line, i) => {
-            const n = i + 1;
-            const a = annotations.byLine.get(n);
-            return (
-              <div
-                // biome-ignore lint/suspicious/noArrayIndexKey: a line is identified by its number
-                key={i}
-                className={a ? `editor-line editor-line-${a.severity}` : 'editor-line'}
-                data-testid={a ? 'editor-annotated-line' : undefined}
-                data-line={n}
-                data-severity={a?.severity}
-              >
-                <span className="editor-ln">{n}</span>
-                <span className="editor-ghost">{line}</span>
-                {a && <span className="editor-msg">{a.messages.join(' · ')}</span>}
-              </div>
-            );
-          })}
-        </div>
-      </div>
-      <textarea
-        ref={textRef}
-        id={`${testId}-input-id`}
-        className="editor-input"
-        value={value}
-        onChange={(e) => onChange(e.target.value)}
-        onKeyDown={onKeyDown}
-        onScroll={syncScroll}
-        spellCheck={false}
-        autoCapitalize="off"
-        autoComplete="off"
-        wrap="off"
-        aria-label={label}
-        aria-invalid={errorLines.length > 0 ? true : undefined}
-        aria-describedby={`${testId}-help`}
-        data-testid={`${testId}-input`}
-      />
-      <span id={`${testId}-help`} className="visually-hidden">
-        Tab inserts two spaces; press Escape then Tab to leave the editor; Ctrl+Enter rehearses.
+      <div ref={hostRef} className="editor-host" />
+      <span id={helpId} className="visually-hidden">
+        Tab indents; press Escape then Tab to leave the editor; Ctrl+F searches; Ctrl+Enter rehearses.
         {errorLines.length > 0 ? ` Errors on lines ${errorLines.join(', ')}.` : ''}
       </span>
     </div>

@@ -1,14 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   annotate,
-  countLines,
   DEFAULT_REHEARSE_START,
   decodeDraft,
   decodeStaged,
   encodeDraft,
   encodeStaged,
   issuePosition,
-  lineOffset,
   parseRangeStart,
   sortIssues,
 } from './changeSet.ts';
@@ -55,14 +53,6 @@ describe('issue helpers', () => {
     expect(issuePosition(issueAt(8, 'x', { column: 19 }))).toBe('line 8, column 19');
     expect(issuePosition(issueAt(8, 'x'))).toBe('line 8');
     expect(issuePosition(issueAt(0, 'x'))).toBe('');
-  });
-
-  it('finds line offsets for go-to-line, clamped to the text', () => {
-    const text = 'a\nbb\nccc';
-    expect(lineOffset(text, 1)).toBe(0);
-    expect(lineOffset(text, 3)).toBe(5);
-    expect(lineOffset(text, 9)).toBe(text.length);
-    expect(countLines(text)).toBe(3);
   });
 });
 

@@ -88,19 +88,6 @@ export function issuePosition(issue: ApiIssue): string {
   return issue.column > 0 ? `line ${issue.line}, column ${issue.column}` : `line ${issue.line}`;
 }
 
-/** Character offset of the start of a 1-based line (clamped to the text). */
-export function lineOffset(text: string, line: number): number {
-  let offset = 0;
-  for (let n = 1; n < line; n++) {
-    const next = text.indexOf('\n', offset);
-    if (next < 0) return text.length;
-    offset = next + 1;
-  }
-  return offset;
-}
-
-export const countLines = (text: string): number => text.split('\n').length;
-
 // sessionStorage codecs. Both are versioned JSON; anything unreadable decodes to "nothing stored".
 
 export const DRAFT_STORAGE_KEY = 'verdict-rehearse-draft';

@@ -1,14 +1,12 @@
 // Rehearse: edit a change set, replay recorded flows against it, read what would break, promote.
 // The editor text lives in sessionStorage, the time range in the URL.
-import { useMemo, useRef, useState } from 'react';
+import { useRef, useState } from 'react';
 import { useLocation, useNavigate } from 'react-router';
 import type { ApiIssue } from '../api/types.ts';
 import { CodeBlock, CopyButton, StateMessage } from '../components/common.tsx';
 import { ImpactReportView } from '../components/ImpactReport.tsx';
 import { ProgressBar, YamlEditor, type YamlEditorHandle } from '../components/YamlEditor.tsx';
 import {
-  annotate,
-  countLines,
   EXAMPLE_CHANGE_SET,
   issuePathMessage,
   issuePosition,
@@ -31,7 +29,6 @@ export function RehearsePage() {
 
   const issues: readonly ApiIssue[] =
     promotion.phase === 'invalid' ? promotion.issues : rehearsal.phase === 'invalid' ? rehearsal.issues : [];
-  const annotations = useMemo(() => annotate(issues, countLines(draft.changeSet)), [issues, draft.changeSet]);
   const stale = issues.length > 0 && checked !== draft.changeSet;
 
   const run = () => {
@@ -84,7 +81,7 @@ export function RehearsePage() {
             value={draft.changeSet}
             onChange={setDraft}
             onSubmit={run}
-            annotations={annotations}
+            issues={issues}
             stale={stale}
             label="Change set YAML"
             testId="rehearse-editor"
