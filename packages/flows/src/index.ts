@@ -1,7 +1,14 @@
 // @verdict/flows: the flow model, aggregation, stores, filters and streams.
 
+export type { ChangeOp, ChangeQuery, PolicyChange, PolicyChangeInput } from './changes.ts';
+export { CHANGE_QUERY_LIMIT } from './changes.ts';
 export type { FlowEndpoint } from './cidr.ts';
 export { cidrsOverlap, endpointInCidrs } from './cidr.ts';
+export { CLICKHOUSE_SCHEMA_VERSION } from './clickhouse/schema.ts';
+export type { LocalClickHouse } from './clickhouse/server.ts';
+export { startLocalClickHouse } from './clickhouse/server.ts';
+export type { ClickHouseFlowStore, ClickHouseStoreOptions } from './clickhouse/store.ts';
+export { createClickHouseStore, SpoolFull } from './clickhouse/store.ts';
 export type { EnrichError, Enriched } from './enrich.ts';
 export { enrichRawFlow } from './enrich.ts';
 export type { StoreConfig } from './factory.ts';

@@ -1,4 +1,5 @@
 // The in-memory store: Goldmane parity (242 buckets of 15 s, calico-observability §3.2–3.7).
+import { type ChangeQuery, changeLimit, changeMatches, type PolicyChange } from './changes.ts';
 import { compileFilterParts } from './filter.ts';
 import { mergeIpSets } from './ips.ts';
 import { canonicalKey, flowKeyString, intersectLabels, mergeLabels, withIps } from './key.ts';
@@ -107,14 +108,22 @@ function aggregate(e: Entry, range: TimeRange): Flow | undefined {
   return f;
 }
 
+export interface MemoryStoreOptions extends StoreOptions {
+  /** Id of a new key (given its canonical string); default: 1, 2, 3… in order of first sight. */
+  idOf?: (keyString: string) => number;
+}
+
 /** Creates the Goldmane-parity memory store. Flows outside `[beginningOfHistory, headEnd)` are dropped and counted. */
-export function createMemoryStore(options: StoreOptions = {}): MemoryFlowStore {
+export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryFlowStore {
   const now = options.now ?? wallClock;
   const keys = new Map<string, Entry>();
   /** bucket start → entries with a window there */
   const buckets = new Map<number, Entry[]>();
   let nextId = 1;
   let dropped = 0;
+  /** Oldest first; trimmed to the flow history on rollover. */
+  let changeLog: PolicyChange[] = [];
+  let nextChangeId = 1;
   let closed = false;
   /** Start of the bucket currently filling; the head (ahead) bucket is the next one. */
   let filling = bucketStart(now());
@@ -177,7 +186,7 @@ export function createMemoryStore(options: StoreOptions = {}): MemoryFlowStore {
     const ks = flowKeyString(flow.key);
     let e = keys.get(ks);
     if (!e) {
-      e = { id: nextId++, keyString: ks, key: canonicalKey(flow.key), windows: [] };
+      e = { id: options.idOf ? options.idOf(ks) : nextId++, keyString: ks, key: canonicalKey(flow.key), windows: [] };
       keys.set(ks, e);
     }
     let w = findWindow(e, start);
@@ -245,6 +254,10 @@ export function createMemoryStore(options: StoreOptions = {}): MemoryFlowStore {
   const ensureOpen = () => {
     if (closed) throw flowStoreError('closed', 'store is closed');
   };
+  const forgetOldChanges = () => {
+    const cutoff = beginningOfHistory() * 1000;
+    if (changeLog.length > 0 && changeLog[0]!.time < cutoff) changeLog = changeLog.filter((c) => c.time >= cutoff);
+  };
 
   const ticker =
     (options.autoRollover ?? options.now === undefined) ? startTicker(now, (t) => store.tick(t)) : undefined;
@@ -284,9 +297,21 @@ export function createMemoryStore(options: StoreOptions = {}): MemoryFlowStore {
     },
     tick(t = now()) {
       advanceTo(bucketStart(t));
+      forgetOldChanges();
     },
     rollover() {
       advanceTo(filling + BUCKET_SECONDS);
+      forgetOldChanges();
+    },
+    async recordChanges(changes) {
+      ensureOpen();
+      const stored = changes.map((change) => ({ ...change, id: nextChangeId++ }));
+      changeLog.push(...stored);
+      return stored;
+    },
+    async changes(query: ChangeQuery) {
+      ensureOpen();
+      return changeLog.filter((change) => changeMatches(change, query)).slice(-changeLimit(query));
     },
     async stats() {
       let rows = 0;

@@ -44,12 +44,12 @@ interface Group {
 
 const ACTION_SLOT = { Allow: 0, Deny: 2, Pass: 4 } as const;
 
-function identity(h: PolicyHit): { kind: PolicyHit['kind']; namespace: string; name: string; tier: string } {
+export function identity(h: PolicyHit): { kind: PolicyHit['kind']; namespace: string; name: string; tier: string } {
   return h.kind === 'EndOfTier' && h.trigger ? h.trigger : h;
 }
 
 /** Goldmane's PolicyHit string form, the sort order of the results. */
-function hitString(h: PolicyHit): string {
+export function hitString(h: PolicyHit): string {
   const ns = h.namespace ? `${h.namespace}/` : '';
   return `${h.tier}|${h.kind}:${ns}${h.name}|${h.action.toLowerCase()}|${h.ruleIndex}`;
 }

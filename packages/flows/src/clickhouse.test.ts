@@ -1,0 +1,166 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalClickHouse, startLocalClickHouse } from './clickhouse/server.ts';
+import { type ClickHouseFlowStore, createClickHouseStore, SpoolFull } from './clickhouse/store.ts';
+import { flowBetween, ipSet, T0, testClock } from './fixtures.ts';
+import { describeStoreContract } from './store-contract.ts';
+
+let server: LocalClickHouse;
+const spoolDir = mkdtempSync(join(tmpdir(), 'verdict-spool-'));
+let n = 0;
+
+beforeAll(async () => {
+  server = await startLocalClickHouse();
+}, 60_000);
+afterAll(async () => {
+  await server?.close();
+  rmSync(spoolDir, { recursive: true, force: true });
+});
+
+describeStoreContract('clickhouse', (now) =>
+  createClickHouseStore({ url: server.url, database: `contract_${n++}`, spoolDir, now }),
+);
+
+describe('clickhouse store: delivery', () => {
+  const totals = async (s: ClickHouseFlowStore, range: { gte: number; lt: number }) => {
+    const r = await s.list({ range, pageSize: 0 });
+    return {
+      flows: r.totalResults,
+      packets: r.flows.reduce((sum, f) => sum + f.flow.packetsIn, 0),
+    };
+  };
+
+  it('a batch ClickHouse stored but whose answer was lost is sent again and counted once', async () => {
+    // A proxy that lets the first insert into flow_windows reach ClickHouse and then cuts the answer off.
+    let cut = 1;
+    const proxy = createServer((client) => {
+      const upstream = connect(Number(new URL(server.url).port), '127.0.0.1');
+      let swallow = false;
+      client.on('data', (chunk) => {
+        if (cut > 0 && /INSERT(%20|\+| )INTO(%20|\+| )flow_windows/.test(chunk.toString('latin1'))) {
+          cut--;
+          swallow = true;
+        }
+        upstream.write(chunk);
+      });
+      upstream.on('data', (chunk) => {
+        if (swallow) {
+          client.destroy();
+          upstream.destroy();
+        } else client.write(chunk);
+      });
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const clock = testClock();
+    const s = createClickHouseStore({ url, database: `retry_${n++}`, spoolDir, now: clock.now });
+    try {
+      await s.ready;
+      await s.ingest([flowBetween('shop/web', 'shop/api', { startTime: T0 - 30, packetsIn: 5 })]);
+      expect([cut, s.writable, s.spooled.batches]).toEqual([0, false, 1]);
+      await s.flush();
+      expect(s.writable).toBe(true);
+      expect(await totals(s, { gte: T0 - 60, lt: T0 + 30 })).toEqual({ flows: 1, packets: 5 });
+    } finally {
+      await s.close();
+      proxy.close();
+    }
+  });
+
+  it('ClickHouse killed mid-ingest: every acknowledged flow arrives once, none twice, and writes pause on a full buffer', async () => {
+    const local = await startLocalClickHouse();
+    const spool = mkdtempSync(join(tmpdir(), 'verdict-spool-fault-'));
+    const clock = testClock();
+    const s = createClickHouseStore({
+      url: local.url,
+      database: 'fault',
+      spoolDir: spool,
+      spoolLimitBytes: 400_000,
+      requestTimeoutMs: 2_000,
+      now: clock.now,
+    });
+    try {
+      await s.ready;
+      let acknowledged = 0;
+      let refused = 0;
+      const batch = (i: number) =>
+        Array.from({ length: 200 }, (_, j) =>
+          flowBetween(`ns-${j % 7}/web`, `ns-${(i + j) % 5}/api`, {
+            startTime: T0 - 15 * (1 + (i % 8)),
+            destPort: 1000 + (j % 50),
+            packetsIn: 1,
+            sourceIps: ipSet([`10.0.${i % 200}.${j % 250}`]),
+          }),
+        );
+      const send = async (i: number) => {
+        try {
+          await s.ingest(batch(i));
+          acknowledged += 200;
+        } catch (e) {
+          expect(e).toBeInstanceOf(SpoolFull);
+          refused += 200;
+        }
+      };
+      for (let i = 0; i < 20; i++) await send(i);
+      expect(s.writable).toBe(true);
+      // Kill while batches are in flight.
+      const inFlight = [send(20), send(21), send(22)];
+      await local.kill();
+      await Promise.all(inFlight);
+      for (let i = 23; i < 60; i++) await send(i);
+      expect(s.writable).toBe(false);
+      expect(s.spooled.batches).toBeGreaterThan(0);
+      expect(refused).toBeGreaterThan(0);
+      await local.restart();
+      await s.flush();
+      expect(s.writable).toBe(true);
+      expect(s.spooled).toEqual({ batches: 0, bytes: 0 });
+      const stored = await totals(s, { gte: T0 - 3600, lt: T0 + 30 });
+      expect(stored.packets).toBe(acknowledged);
+      // Nothing doubled after the server merges its parts either.
+      await fetch(`${local.url}/?database=fault`, { method: 'POST', body: 'OPTIMIZE TABLE flow_windows FINAL' });
+      expect((await totals(s, { gte: T0 - 3600, lt: T0 + 30 })).packets).toBe(acknowledged);
+    } finally {
+      await s.close();
+      await local.close();
+      rmSync(spool, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('a batch spooled by a Verdict that died is sent by the next one, once', async () => {
+    const local = await startLocalClickHouse();
+    const spool = mkdtempSync(join(tmpdir(), 'verdict-spool-restart-'));
+    const clock = testClock();
+    try {
+      const first = createClickHouseStore({ url: local.url, spoolDir: spool, requestTimeoutMs: 2_000, now: clock.now });
+      await first.ready;
+      await first.ingest([flowBetween('shop/web', 'shop/api', { startTime: T0 - 30, packetsIn: 3 })]);
+      await local.kill();
+      await first.ingest([flowBetween('shop/web', 'shop/db', { startTime: T0 - 30, packetsIn: 4 })]);
+      expect(first.spooled.batches).toBe(1);
+      await first.close();
+      await local.restart();
+      const second = createClickHouseStore({ url: local.url, spoolDir: spool, now: clock.now });
+      await second.ready;
+      await second.flush();
+      const r = await second.list({ range: { gte: T0 - 60, lt: T0 + 30 }, sortBy: 'DestName' });
+      expect(r.flows.map((f) => [f.id, f.flow.key.destName, f.flow.packetsIn])).toEqual([
+        [1, 'api', 3],
+        [2, 'db', 4],
+      ]);
+      await second.ingest([flowBetween('shop/web', 'shop/cache', { startTime: T0 - 30 })]);
+      const again = await second.list({ range: { gte: T0 - 60, lt: T0 + 30 }, sortBy: 'DestName' });
+      expect(again.flows.map((f) => f.id)).toEqual([1, 3, 2]);
+      await second.close();
+    } finally {
+      await local.close();
+      rmSync(spool, { recursive: true, force: true });
+    }
+  }, 120_000);
+});

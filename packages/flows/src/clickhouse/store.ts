@@ -1,0 +1,837 @@
+// The ClickHouse store: flow history for many clusters and weeks, in MergeTree tables Verdict creates
+// and migrates itself. Queries are answered in SQL (filters, aggregation, sorting, paging); live
+// streams come from a memory ring of the last hour of what this Verdict ingested.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
+import { type ChangeQuery, changeLimit, type PolicyChange, type PolicyChangeInput } from '../changes.ts';
+import { compileFilterParts, hitMatches } from '../filter.ts';
+import { MAX_FLOW_IPS, mergeIpSets } from '../ips.ts';
+import { flowKeyString, hashString, intersectLabels, mergeLabels, parseFlowKey, withIps } from '../key.ts';
+import { createMemoryStore } from '../memory.ts';
+import type { Flow, FlowKey, FlowResult, IpSet } from '../model.ts';
+import { checkHintType, checkRange, flowStoreError, listOf, paginate } from '../query.ts';
+import type { StatisticsQuery, StatisticsResult } from '../stats.ts';
+import { hitString } from '../stats.ts';
+import type { FlowFilter, HintsQuery, HintsResult, ListQuery, ListResult, SortBy, TimeRange } from '../store.ts';
+import { startTicker, wallClock } from '../stream.ts';
+import { BUCKET_SECONDS, bucketStart } from '../time.ts';
+import type { StoreOptions, VerdictFlowStore } from '../types.ts';
+import { type KeyRow, keyRow, type StatGroup, WINDOW_COLUMNS, type WindowRow, windowsTsv } from './rows.ts';
+import { migrateClickHouse, quoteName } from './schema.ts';
+import { openSpool, type SpooledBatch } from './spool.ts';
+import { filterSql, int, literal } from './sql.ts';
+
+export interface ClickHouseStoreOptions extends StoreOptions {
+  /** `http://host:8123` */
+  url: string;
+  /** Default `verdict`; created when missing. */
+  database?: string;
+  username?: string;
+  password?: string;
+  /** The Kubernetes cluster this Verdict reports; default `default`. */
+  cluster?: string;
+  /** Windows older than this are removed; default 7 (as SQLite). */
+  retentionDays?: number;
+  /** Where batches wait while ClickHouse is unreachable. */
+  spoolDir: string;
+  /** Beyond this many bytes waiting, ingest is refused (backpressure); default 1 GiB. */
+  spoolLimitBytes?: number;
+  /** Per request; default 30 s. */
+  requestTimeoutMs?: number;
+}
+
+export interface ClickHouseFlowStore extends VerdictFlowStore {
+  readonly kind: 'clickhouse';
+  /** Resolves once the schema is migrated and the store's state is loaded; rejects if that failed. */
+  readonly ready: Promise<void>;
+  /** False while batches wait in the local spool (ClickHouse unreachable or catching up). */
+  readonly writable: boolean;
+  readonly spooled: { batches: number; bytes: number };
+  /** Sends every spooled batch now; rejects when ClickHouse is still unreachable. */
+  flush(): Promise<void>;
+  /** Drops day partitions older than the retention; returns how many. */
+  prune(): Promise<number>;
+}
+
+/** Thrown by `ingest` when the spool is full: nothing of the batch was kept; the sender must retry. */
+export class SpoolFull extends Error {
+  override readonly name = 'SpoolFull';
+}
+
+interface Batch {
+  id: number;
+  keys: KeyRow[];
+  labels: { hash: number; labels: readonly string[] }[];
+  minBucket: number;
+  maxBucket: number;
+  /** TabSeparated rows of `flow_windows`. */
+  tsv: string;
+  rows: number;
+  /** The flows, for the stream ring once the batch is durable. */
+  flows: Flow[];
+}
+
+interface AggregateRow {
+  id: number | string;
+  first: number | string;
+  last: number | string;
+  packets_in: number | string;
+  packets_out: number | string;
+  bytes_in: number | string;
+  bytes_out: number | string;
+  connections_started: number | string;
+  connections_completed: number | string;
+  connections_live: number | string;
+  src_sets: (number | string)[];
+  dst_sets: (number | string)[];
+  sips: string[];
+  sbeyond: number | string;
+  dips: string[];
+  dbeyond: number | string;
+}
+
+const SORT_COLUMNS: Partial<Record<SortBy, string>> = {
+  DestName: 's_dest_name',
+  DestNamespace: 's_dest_namespace',
+  SourceName: 's_source_name',
+  SourceNamespace: 's_source_namespace',
+};
+
+const CLUSTER_ID_SHIFT = 2 ** 32;
+const RETRY_MS = [200, 500, 1000, 2000, 5000];
+
+/**
+ * Opens the ClickHouse store. It returns at once; `ready` settles when the schema is migrated. Ingest
+ * resolves once ClickHouse acknowledged the batch or, while it is unreachable, once the batch is
+ * fsynced into the local spool, from which it is sent (at least once, never counted twice) on return.
+ */
+export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHouseFlowStore {
+  const now = options.now ?? wallClock;
+  const database = quoteName(options.database ?? 'verdict');
+  const cluster = options.cluster ?? 'default';
+  const retentionSeconds = (options.retentionDays ?? 7) * 86_400;
+  const auth = {
+    ...(options.username === undefined ? {} : { username: options.username }),
+    ...(options.password === undefined ? {} : { password: options.password }),
+  };
+  const common = {
+    url: options.url,
+    request_timeout: options.requestTimeoutMs ?? 30_000,
+    log: { level: ClickHouseLogLevel.OFF },
+    ...auth,
+  };
+  const admin = createClient(common);
+  const client: ClickHouseClient = createClient({ ...common, database });
+  const spool = openSpool<Omit<Batch, 'flows'> & { flows: Flow[] }>(
+    join(options.spoolDir, `${database}-${cluster.replace(/[^A-Za-z0-9_.-]/g, '_')}`),
+    options.spoolLimitBytes ?? 2 ** 30,
+  );
+
+  const keyIds = new Map<number, number>();
+  const keyTexts = new Map<number, FlowKey>();
+  const labelSets = new Map<number, readonly string[]>([[0, []]]);
+  let clusterBase = 0;
+  let nextSeq = 1;
+  let dropped = 0;
+  let closed = false;
+  let writable = spool.count === 0;
+  let draining: Promise<void> | undefined;
+  let lastError: Error | undefined;
+
+  const ring = createMemoryStore({
+    now,
+    autoRollover: false,
+    idOf: (ks) => keyIds.get(hashString(ks)) ?? 0,
+  });
+
+  const rows = async <T>(query: string): Promise<T[]> => {
+    const r = await client.query({ query, format: 'JSONEachRow' });
+    return r.json<T>();
+  };
+
+  async function registerCluster(): Promise<number> {
+    const found = await rows<{ number: number }>(
+      `SELECT any(number) AS number FROM clusters WHERE name = ${literal(cluster)} GROUP BY name`,
+    );
+    if (found[0]) return Number(found[0].number);
+    const taken = await rows<{ n: number | string }>('SELECT count(DISTINCT name) AS n FROM clusters');
+    const number = Number(taken[0]?.n ?? 0);
+    await client.insert({
+      table: 'clusters',
+      values: [{ name: cluster, number, registered: Math.floor(Date.now() / 1000) }],
+      format: 'JSONEachRow',
+    });
+    return number;
+  }
+
+  async function init(): Promise<void> {
+    await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
+    await migrateClickHouse(client, database);
+    clusterBase = (await registerCluster()) * CLUSTER_ID_SHIFT;
+    const max = await rows<{ m: number | string }>(
+      `SELECT max(id) AS m FROM flow_keys WHERE cluster = ${literal(cluster)}`,
+    );
+    let maxSeq = Math.max(0, Number(max[0]?.m ?? 0) - clusterBase);
+    // Key ids this Verdict gave out before: from ClickHouse, and from batches still in the spool.
+    const known = await rows<{ id: number | string; key: string }>(
+      `SELECT id, any(key) AS key FROM flow_keys WHERE cluster = ${literal(cluster)} GROUP BY id`,
+    );
+    for (const r of known) keyIds.set(hashString(r.key), Number(r.id));
+    for (const b of spool.all()) {
+      for (const k of b.body.keys) {
+        keyIds.set(hashString(k.key), k.id);
+        maxSeq = Math.max(maxSeq, k.id - clusterBase);
+      }
+    }
+    nextSeq = maxSeq + 1;
+    const sets = await rows<{ hash: number | string; labels: string[] }>(
+      'SELECT hash, any(labels) AS labels FROM label_sets GROUP BY hash',
+    );
+    for (const s of sets) labelSets.set(Number(s.hash), s.labels);
+    if (spool.count > 0) kickDrain();
+  }
+
+  const ready = init();
+  ready.catch(() => {});
+
+  /** Change-log ids of this cluster, continued from the stored ones; inserts run one at a time so ids stay in order. */
+  let nextChangeId = ready.then(async () => {
+    const max = await rows<{ m: number | string }>(
+      `SELECT max(id) AS m FROM policy_changes WHERE cluster = ${literal(cluster)}`,
+    );
+    return Number(max[0]?.m ?? 0) + 1;
+  });
+  nextChangeId.catch(() => {});
+  let changeWrites: Promise<unknown> = Promise.resolve();
+
+  function recordChanges(changes: readonly PolicyChangeInput[]): Promise<PolicyChange[]> {
+    const write = changeWrites.then(async () => {
+      let id = await nextChangeId;
+      const stored = changes.map((change) => ({ ...change, id: id++ }));
+      if (stored.length > 0)
+        await client.insert({
+          table: 'policy_changes',
+          format: 'JSONEachRow',
+          values: stored.map((c) => ({
+            cluster,
+            id: c.id,
+            time: c.time,
+            op: c.op,
+            kind: c.kind,
+            namespace: c.namespace,
+            name: c.name,
+            resource_version: c.resourceVersion,
+            source: c.source,
+            before: c.before === null || c.before === undefined ? '' : JSON.stringify(c.before),
+            after: c.after === null || c.after === undefined ? '' : JSON.stringify(c.after),
+            diff: c.diff,
+          })),
+        });
+      nextChangeId = Promise.resolve(id);
+      return stored;
+    });
+    changeWrites = write.catch(() => {});
+    return write;
+  }
+
+  async function queryChanges(query: ChangeQuery): Promise<PolicyChange[]> {
+    await ready;
+    // Changes older than the kept flow history are left out here and removed by prune().
+    const where = [
+      `cluster = ${literal(cluster)}`,
+      `time >= ${int(Math.max(query.since ?? 0, bucketStart(now() - retentionSeconds) * 1000))}`,
+    ];
+    if (query.afterId !== undefined) where.push(`id > ${int(query.afterId)}`);
+    if (query.kind !== undefined) where.push(`kind = ${literal(query.kind)}`);
+    if (query.namespace !== undefined) where.push(`namespace = ${literal(query.namespace)}`);
+    if (query.name !== undefined) where.push(`name = ${literal(query.name)}`);
+    const found = await rows<Record<string, string | number>>(
+      `SELECT id, time, op, kind, namespace, name, resource_version, source, before, after, diff
+       FROM policy_changes WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ${int(changeLimit(query))}`,
+    );
+    return found.reverse().map((r) => ({
+      id: Number(r.id),
+      time: Number(r.time),
+      op: String(r.op) as PolicyChange['op'],
+      kind: String(r.kind),
+      namespace: String(r.namespace),
+      name: String(r.name),
+      resourceVersion: String(r.resource_version),
+      source: String(r.source),
+      before: r.before === '' ? null : JSON.parse(String(r.before)),
+      after: r.after === '' ? null : JSON.parse(String(r.after)),
+      diff: String(r.diff),
+    }));
+  }
+
+  function labelId(labels: readonly string[], fresh: Batch['labels']): number {
+    if (labels.length === 0) return 0;
+    const hash = hashString(labels.join(','));
+    if (!labelSets.has(hash)) {
+      labelSets.set(hash, labels);
+      fresh.push({ hash, labels });
+    }
+    return hash;
+  }
+
+  /** Pre-aggregates a batch per (bucket, key) and gives new keys their ids. */
+  function prepare(flows: readonly Flow[]): { batch: Batch; newKeys: number[]; newLabels: number[] } {
+    const begin = bucketStart(now() - retentionSeconds);
+    const end = bucketStart(now()) + 2 * BUCKET_SECONDS;
+    const perWindow = new Map<string, WindowRow>();
+    const order: WindowRow[] = [];
+    const keys: KeyRow[] = [];
+    const labels: Batch['labels'] = [];
+    const newKeys: number[] = [];
+    const kept: Flow[] = [];
+    for (const f of flows) {
+      const bucket = bucketStart(f.startTime);
+      if (bucket < begin || bucket >= end) {
+        dropped++;
+        continue;
+      }
+      kept.push(f);
+      const ks = flowKeyString(f.key);
+      const hash = hashString(ks);
+      let id = keyIds.get(hash);
+      if (id === undefined) {
+        id = clusterBase + nextSeq++;
+        keyIds.set(hash, id);
+        newKeys.push(hash);
+        keys.push(keyRow(cluster, id, ks, f.key));
+      }
+      const slot = `${bucket}:${id}`;
+      const w = perWindow.get(slot);
+      if (!w) {
+        const row: WindowRow = {
+          bucket,
+          keyId: id,
+          seq: order.length,
+          key: f.key,
+          sourceLabels: labelId(f.sourceLabels, labels),
+          destLabels: labelId(f.destLabels, labels),
+          sourceIps: f.sourceIps,
+          destIps: f.destIps,
+          packetsIn: f.packetsIn,
+          packetsOut: f.packetsOut,
+          bytesIn: f.bytesIn,
+          bytesOut: f.bytesOut,
+          started: f.numConnectionsStarted,
+          completed: f.numConnectionsCompleted,
+          live: f.numConnectionsLive,
+        };
+        perWindow.set(slot, row);
+        order.push(row);
+        continue;
+      }
+      w.sourceLabels = labelId(intersectLabels(labelSets.get(w.sourceLabels) ?? [], f.sourceLabels), labels);
+      w.destLabels = labelId(intersectLabels(labelSets.get(w.destLabels) ?? [], f.destLabels), labels);
+      w.sourceIps = mergeIpSets(w.sourceIps, f.sourceIps);
+      w.destIps = mergeIpSets(w.destIps, f.destIps);
+      w.packetsIn += f.packetsIn;
+      w.packetsOut += f.packetsOut;
+      w.bytesIn += f.bytesIn;
+      w.bytesOut += f.bytesOut;
+      w.started += f.numConnectionsStarted;
+      w.completed += f.numConnectionsCompleted;
+      w.live += f.numConnectionsLive;
+    }
+    const id = randomBytes(6).readUIntBE(0, 6);
+    let minBucket = Number.POSITIVE_INFINITY;
+    let maxBucket = 0;
+    for (const r of order) {
+      if (r.bucket < minBucket) minBucket = r.bucket;
+      if (r.bucket > maxBucket) maxBucket = r.bucket;
+    }
+    const batch: Batch = {
+      id,
+      keys,
+      labels,
+      minBucket: order.length > 0 ? minBucket : 0,
+      maxBucket,
+      tsv: windowsTsv(cluster, id, order),
+      rows: order.length,
+      flows: kept,
+    };
+    return { batch, newKeys, newLabels: labels.map((l) => l.hash) };
+  }
+
+  /** Sends a batch; with `verify`, first asks which of its rows already arrived and sends only the others. */
+  async function send(batch: Omit<Batch, 'flows'>, verify: boolean): Promise<void> {
+    if (batch.labels.length > 0) {
+      await client.insert({ table: 'label_sets', values: batch.labels, format: 'JSONEachRow' });
+    }
+    if (batch.keys.length > 0) await client.insert({ table: 'flow_keys', values: batch.keys, format: 'JSONEachRow' });
+    if (batch.rows === 0) return;
+    let tsv = batch.tsv;
+    if (verify) {
+      const present = await rows<{ seq: number }>(
+        `SELECT seq FROM flow_windows WHERE cluster = ${literal(cluster)} AND bucket >= ${int(batch.minBucket)}
+           AND bucket <= ${int(batch.maxBucket)} AND batch = ${int(batch.id)}`,
+      );
+      if (present.length >= batch.rows) return;
+      if (present.length > 0) {
+        const have = new Set(present.map((r) => Number(r.seq)));
+        tsv = tsv
+          .split('\n')
+          .filter((line, i) => line !== '' && !have.has(i))
+          .map((line) => `${line}\n`)
+          .join('');
+      }
+    }
+    await client.insert({
+      table: 'flow_windows',
+      values: Readable.from([tsv], { objectMode: false }),
+      format: 'TabSeparated',
+      columns: [...WINDOW_COLUMNS] as [string, ...string[]],
+    });
+  }
+
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let failures = 0;
+
+  function kickDrain(): void {
+    if (retryTimer) {
+      clearTimeout(retryTimer);
+      retryTimer = undefined;
+    }
+    draining ??= drainOnce().finally(() => {
+      draining = undefined;
+    });
+  }
+
+  /** Sends the spooled batches oldest first; on a failure, schedules another pass with backoff. */
+  async function drainOnce(): Promise<void> {
+    while (!closed && spool.count > 0) {
+      const b: SpooledBatch<Omit<Batch, 'flows'> & { flows: Flow[] }> = spool.oldest()!;
+      try {
+        await send(b.body, true);
+        spool.remove(b);
+        failures = 0;
+        lastError = undefined;
+      } catch (e) {
+        lastError = e as Error;
+        if (!closed) {
+          retryTimer = setTimeout(kickDrain, RETRY_MS[Math.min(failures++, RETRY_MS.length - 1)]);
+          retryTimer.unref?.();
+        }
+        return;
+      }
+    }
+    if (spool.count === 0) writable = true;
+  }
+
+  async function ingest(flows: readonly Flow[]): Promise<void> {
+    ensureOpen();
+    await ready;
+    const { batch, newKeys, newLabels } = prepare(flows);
+    if (batch.rows === 0 && batch.keys.length === 0) return;
+    const forget = () => {
+      for (const h of newKeys) keyIds.delete(h);
+      for (const h of newLabels) labelSets.delete(h);
+    };
+    if (spool.count === 0) {
+      try {
+        await send(batch, false);
+        writable = true;
+        await ring.ingest(batch.flows);
+        return;
+      } catch (e) {
+        // Unknown outcome: the batch goes to the spool and is verified row by row when sent again.
+        lastError = e as Error;
+        writable = false;
+      }
+    }
+    const { flows: kept, ...rest } = batch;
+    if (!spool.append({ ...rest, flows: [] })) {
+      forget();
+      throw new SpoolFull(
+        `ClickHouse is unreachable (${lastError?.message ?? 'catching up'}) and the local buffer is full (${spool.bytes} of ${spool.limitBytes} bytes): batch of ${flows.length} flows refused`,
+      );
+    }
+    writable = false;
+    await ring.ingest(kept);
+    kickDrain();
+  }
+
+  function compile(filter: FlowFilter | undefined) {
+    const c = compileFilterParts(filter);
+    if (!c.ok) throw flowStoreError('invalid-filter', c.error.message, `filter.${c.error.path}`);
+    return c.value;
+  }
+
+  /** WHERE for the windows of a range and filter. */
+  function where(range: TimeRange, filter: FlowFilter | undefined): { sql: string; needsLabels: boolean } {
+    const f = filterSql(filter);
+    const parts = [`bucket >= ${int(Math.max(0, Math.floor(range.gte)))}`, `bucket < ${int(Math.ceil(range.lt))}`];
+    // Buckets are whole: a window qualifies when its start is in [gte, lt).
+    if (!Number.isInteger(range.gte)) parts[0] = `bucket >= ${int(Math.ceil(range.gte))}`;
+    parts.push(...f.windows);
+    if (f.keys.length > 0) parts.push(`key_id IN (SELECT id FROM flow_keys WHERE ${f.keys.join(' AND ')})`);
+    return { sql: parts.join(' AND '), needsLabels: f.needsLabels };
+  }
+
+  const aggregates = (lt: number) => {
+    const counted = (col: string) =>
+      `sum(if(bucket + ${BUCKET_SECONDS} <= ${int(Math.floor(lt))}, ${col}, 0)) AS ${col}`;
+    return `key_id AS id, min(bucket) AS first, max(bucket) AS last,
+      ${['packets_in', 'packets_out', 'bytes_in', 'bytes_out', 'connections_started', 'connections_completed', 'connections_live'].map(counted).join(', ')},
+      groupUniqArray(source_labels) AS src_sets, groupUniqArray(dest_labels) AS dst_sets,
+      arraySort(groupUniqArrayArray(source_ips)) AS sips, sum(source_ips_beyond) AS sbeyond,
+      arraySort(groupUniqArrayArray(dest_ips)) AS dips, sum(dest_ips_beyond) AS dbeyond,
+      any(source_name) AS s_source_name, any(source_namespace) AS s_source_namespace,
+      any(dest_name) AS s_dest_name, any(dest_namespace) AS s_dest_namespace`;
+  };
+
+  async function keysOf(ids: readonly number[]): Promise<void> {
+    const missing = ids.filter((id) => !keyTexts.has(id));
+    if (missing.length === 0) return;
+    if (keyTexts.size > 200_000) keyTexts.clear();
+    const found = await rows<{ id: number | string; key: string }>(
+      `SELECT id, any(key) AS key FROM flow_keys WHERE id IN (${missing.map(int).join(', ')}) GROUP BY id`,
+    );
+    for (const r of found) keyTexts.set(Number(r.id), parseFlowKey(r.key));
+  }
+
+  async function labelsOf(hashes: Iterable<number>): Promise<void> {
+    const missing = [...new Set(hashes)].filter((h) => !labelSets.has(h));
+    if (missing.length === 0) return;
+    const found = await rows<{ hash: number | string; labels: string[] }>(
+      `SELECT hash, any(labels) AS labels FROM label_sets WHERE hash IN (${missing.map(int).join(', ')}) GROUP BY hash`,
+    );
+    for (const r of found) labelSets.set(Number(r.hash), r.labels);
+  }
+
+  /** Labels across windows: the intersection of the non-empty sets (empty = not yet set). */
+  const mergedLabels = (ids: readonly (number | string)[]) => {
+    let out: readonly string[] = [];
+    for (const id of ids) out = mergeLabels(out, labelSets.get(Number(id)) ?? []);
+    return out;
+  };
+
+  const ipSet = (ips: string[], beyond: number | string): IpSet | undefined => {
+    const extra = Math.max(0, ips.length - MAX_FLOW_IPS);
+    const total = Number(beyond) + extra;
+    if (ips.length === 0 && total === 0) return undefined;
+    return { ips: extra > 0 ? ips.slice(0, MAX_FLOW_IPS) : ips, beyond: total };
+  };
+
+  async function toResults(list: AggregateRow[]): Promise<FlowResult[]> {
+    await keysOf(list.map((r) => Number(r.id)));
+    await labelsOf(list.flatMap((r) => [...r.src_sets, ...r.dst_sets].map(Number)));
+    return list.map((r) => {
+      const id = Number(r.id);
+      const key = keyTexts.get(id);
+      if (!key) throw new Error(`flow key ${id} is missing from flow_keys`);
+      const flow: Flow = {
+        key,
+        startTime: Number(r.first),
+        endTime: Number(r.last) + BUCKET_SECONDS,
+        sourceLabels: mergedLabels(r.src_sets),
+        destLabels: mergedLabels(r.dst_sets),
+        packetsIn: Number(r.packets_in),
+        packetsOut: Number(r.packets_out),
+        bytesIn: Number(r.bytes_in),
+        bytesOut: Number(r.bytes_out),
+        numConnectionsStarted: Number(r.connections_started),
+        numConnectionsCompleted: Number(r.connections_completed),
+        numConnectionsLive: Number(r.connections_live),
+      };
+      return { id, flow: withIps(flow, ipSet(r.sips, r.sbeyond), ipSet(r.dips, r.dbeyond)) };
+    });
+  }
+
+  /** Every matching key aggregated (one row per key), with the label selectors applied here. */
+  async function allMatching(range: TimeRange, filter: FlowFilter | undefined): Promise<FlowResult[]> {
+    const c = compile(filter);
+    const w = where(range, filter);
+    const list = await rows<AggregateRow>(
+      `SELECT ${aggregates(range.lt)} FROM flow_windows WHERE ${w.sql} GROUP BY key_id`,
+    );
+    const results = await toResults(list);
+    return c.labels ? results.filter((r) => c.labels!(r.flow.sourceLabels, r.flow.destLabels)) : results;
+  }
+
+  async function list(q: ListQuery): Promise<ListResult> {
+    ensureOpen();
+    checkRange(q.range);
+    compile(q.filter);
+    if (q.sortBy !== undefined && q.sortBy !== 'Time' && !(q.sortBy in SORT_COLUMNS)) {
+      throw flowStoreError('unsupported-sort', 'unsupported sort order', 'sortBy');
+    }
+    await ready;
+    const w = where(q.range, q.filter);
+    if (w.needsLabels) return listOf(await allMatching(q.range, q.filter), q);
+    const count = await rows<{ n: number | string }>(`SELECT uniqExact(key_id) AS n FROM flow_windows WHERE ${w.sql}`);
+    const total = Number(count[0]?.n ?? 0);
+    const page = q.page ?? 0;
+    const pageSize = q.pageSize ?? 0;
+    if (total === 0) return { totalPages: 0, totalResults: 0, flows: [] };
+    const totalPages = pageSize > 0 ? Math.ceil(total / pageSize) : 1;
+    if (pageSize > 0 && (page < 0 || page >= totalPages)) return { totalPages: 0, totalResults: 0, flows: [] };
+    const order =
+      q.sortBy === undefined || q.sortBy === 'Time' ? 'first DESC, id ASC' : `${SORT_COLUMNS[q.sortBy]} ASC, id ASC`;
+    const limit = pageSize > 0 ? ` LIMIT ${int(page * pageSize)}, ${int(pageSize)}` : '';
+    const list = await rows<AggregateRow>(
+      `SELECT ${aggregates(q.range.lt)} FROM flow_windows WHERE ${w.sql} GROUP BY key_id ORDER BY ${order}${limit}`,
+    );
+    return { totalPages, totalResults: total, flows: await toResults(list) };
+  }
+
+  const HINT_COLUMNS: Record<string, string> = {
+    SourceName: 'source_name',
+    DestName: 'dest_name',
+    SourceNamespace: 'source_namespace',
+    DestNamespace: 'dest_namespace',
+    PolicyTier: 'hint_tier',
+    PolicyName: 'hint_name',
+    PolicyKind: 'hint_kind',
+    PolicyNamespace: 'hint_namespace',
+  };
+
+  async function hints(q: HintsQuery): Promise<HintsResult> {
+    ensureOpen();
+    checkHintType(q.type);
+    checkRange(q.range);
+    compile(q.filter);
+    await ready;
+    const w = where(q.range, q.filter);
+    const column = HINT_COLUMNS[q.type]!;
+    const policy = column.startsWith('hint_');
+    let values: string[];
+    if (w.needsLabels) {
+      const matched = await allMatching(q.range, q.filter);
+      if (!policy) {
+        const field = {
+          SourceName: 'sourceName',
+          DestName: 'destName',
+          SourceNamespace: 'sourceNamespace',
+          DestNamespace: 'destNamespace',
+        }[q.type as 'SourceName'] as 'sourceName';
+        values = [...new Set(matched.map((r) => r.flow.key[field]))];
+      } else {
+        const ids = matched.map((r) => r.id);
+        values =
+          ids.length === 0
+            ? []
+            : (
+                await rows<{ v: string }>(
+                  `SELECT DISTINCT arrayJoin(${column}) AS v FROM flow_keys WHERE id IN (${ids.map(int).join(', ')})`,
+                )
+              ).map((r) => r.v);
+      }
+      const p = paginate(values.sort(), q.page, q.pageSize);
+      return { totalPages: p.totalPages, totalResults: p.totalResults, values: p.items };
+    }
+    const source = policy
+      ? `(SELECT arrayJoin(${column}) AS v FROM flow_keys WHERE id IN (SELECT key_id FROM flow_windows WHERE ${w.sql}))`
+      : `(SELECT ${column} AS v FROM flow_windows WHERE ${w.sql})`;
+    const count = Number((await rows<{ n: number | string }>(`SELECT uniqExact(v) AS n FROM ${source}`))[0]?.n ?? 0);
+    const page = q.page ?? 0;
+    const pageSize = q.pageSize ?? 0;
+    if (count === 0) return { totalPages: 0, totalResults: 0, values: [] };
+    const totalPages = pageSize > 0 ? Math.ceil(count / pageSize) : 1;
+    if (pageSize > 0 && (page < 0 || page >= totalPages)) return { totalPages: 0, totalResults: 0, values: [] };
+    const limit = pageSize > 0 ? ` LIMIT ${int(page * pageSize)}, ${int(pageSize)}` : '';
+    values = (await rows<{ v: string }>(`SELECT DISTINCT v FROM ${source} ORDER BY v${limit}`)).map((r) => r.v);
+    return { totalPages, totalResults: count, values };
+  }
+
+  async function statistics(q: StatisticsQuery): Promise<StatisticsResult[]> {
+    ensureOpen();
+    checkRange(q.range);
+    await ready;
+    const [vin, vout] =
+      q.type === 'PacketCount'
+        ? ['packets_in', 'packets_out']
+        : q.type === 'ByteCount'
+          ? ['bytes_in', 'bytes_out']
+          : ["if(reporter = 'Dst', connections_live, 0)", "if(reporter = 'Dst', 0, connections_live)"];
+    const [groups, slots] =
+      q.groupBy === 'Policy' ? ['stat_policy', 'stat_policy_slot'] : ['stat_rule', 'stat_rule_slot'];
+    const byBucket = q.timeSeries === true;
+    const sql = `SELECT g, slot, ${byBucket ? 'bucket,' : '0 AS bucket,'} sum(vin) AS vin, sum(vout) AS vout FROM (
+        SELECT key_id, ${byBucket ? 'bucket,' : ''} sum(${vin}) AS vin, sum(${vout}) AS vout FROM flow_windows
+        WHERE bucket >= ${int(Math.ceil(q.range.gte))} AND bucket + ${BUCKET_SECONDS} <= ${int(Math.floor(q.range.lt))}
+        GROUP BY key_id${byBucket ? ', bucket' : ''}
+      ) ALL INNER JOIN (
+        SELECT key_id, g, slot FROM (
+          SELECT id AS key_id, any(${groups}) AS gs, any(${slots}) AS ss FROM flow_keys GROUP BY id
+        ) ARRAY JOIN gs AS g, ss AS slot
+      ) USING key_id
+      GROUP BY g, slot${byBucket ? ', bucket' : ''}`;
+    const found = await rows<{
+      g: string;
+      slot: number;
+      bucket: number | string;
+      vin: number | string;
+      vout: number | string;
+    }>(sql);
+    interface Group {
+      result: StatisticsResult;
+      sortKey: string;
+      buckets: Map<number, number[]>;
+    }
+    const out = new Map<string, Group>();
+    for (const r of found) {
+      const [kind, namespace, name, tier, action, ruleIndex, direction] = JSON.parse(r.g) as StatGroup;
+      const slot = Number(r.slot);
+      const policy = { kind, namespace, name, tier, action, policyIndex: 0, ruleIndex };
+      const matched =
+        q.groupBy === 'Policy'
+          ? { ...policy, action: (['Allow', 'Allow', 'Deny', 'Deny', 'Pass', 'Pass'] as const)[slot]! }
+          : policy;
+      if (q.policyMatch && !hitMatches(q.policyMatch, matched)) continue;
+      let g = out.get(r.g);
+      if (!g) {
+        g = {
+          result: {
+            policy,
+            direction: direction as StatisticsResult['direction'],
+            groupBy: q.groupBy,
+            type: q.type,
+            allowedIn: [],
+            allowedOut: [],
+            deniedIn: [],
+            deniedOut: [],
+            passedIn: [],
+            passedOut: [],
+            x: [],
+          },
+          sortKey: hitString(policy),
+          buckets: new Map(),
+        };
+        out.set(r.g, g);
+      }
+      const b = Number(r.bucket);
+      let c = g.buckets.get(b);
+      if (!c) g.buckets.set(b, (c = [0, 0, 0, 0, 0, 0]));
+      c[slot]! += Number(r.vin);
+      c[slot + 1]! += Number(r.vout);
+    }
+    return [...out.values()]
+      .sort(
+        (a, b) =>
+          (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0) ||
+          a.result.direction.localeCompare(b.result.direction),
+      )
+      .map((g) => {
+        const r = g.result;
+        const arrays = [r.allowedIn, r.allowedOut, r.deniedIn, r.deniedOut, r.passedIn, r.passedOut];
+        for (const b of [...g.buckets.keys()].sort((x, y) => x - y)) {
+          if (byBucket) r.x.push(b);
+          const c = g.buckets.get(b)!;
+          for (let i = 0; i < 6; i++) arrays[i]!.push(c[i]!);
+        }
+        return r;
+      });
+  }
+
+  async function prune(): Promise<number> {
+    await ready;
+    const cutoff = new Date((bucketStart(now() - retentionSeconds) - 86_400) * 1000);
+    const day = Number(cutoff.toISOString().slice(0, 10).replace(/-/g, ''));
+    const parts = await rows<{ partition: string }>(
+      `SELECT DISTINCT partition FROM system.parts WHERE database = ${literal(database)} AND table = 'flow_windows' AND active`,
+    );
+    let n = 0;
+    for (const p of parts) {
+      const value = Number(p.partition.replace(/'/g, ''));
+      if (Number.isInteger(value) && value < day) {
+        await client.command({ query: `ALTER TABLE flow_windows DROP PARTITION ${int(value)}` });
+        n++;
+      }
+    }
+    const changesCutoff = bucketStart(now() - retentionSeconds) * 1000;
+    const old = await rows<{ n: number | string }>(
+      `SELECT count() AS n FROM policy_changes WHERE cluster = ${literal(cluster)} AND time < ${int(changesCutoff)}`,
+    );
+    if (Number(old[0]?.n ?? 0) > 0)
+      await client.command({
+        query: `ALTER TABLE policy_changes DELETE WHERE cluster = ${literal(cluster)} AND time < ${int(changesCutoff)}`,
+      });
+    return n;
+  }
+
+  const ensureOpen = () => {
+    if (closed) throw flowStoreError('closed', 'store is closed');
+  };
+
+  const ticker =
+    (options.autoRollover ?? options.now === undefined) ? startTicker(now, (t) => store.tick(t)) : undefined;
+  let lastPrune = 0;
+
+  const store: ClickHouseFlowStore = {
+    kind: 'clickhouse',
+    ready,
+    get dropped() {
+      return dropped;
+    },
+    acceptedStarts: () => ({
+      gte: bucketStart(now() - retentionSeconds),
+      lt: bucketStart(now()) + 2 * BUCKET_SECONDS,
+    }),
+    get writable() {
+      return writable && spool.count === 0;
+    },
+    get spooled() {
+      return { batches: spool.count, bytes: spool.bytes };
+    },
+    ingest,
+    list,
+    hints,
+    subscribe(fromTime, filter, onFlow) {
+      ensureOpen();
+      compile(filter);
+      return ring.subscribe(fromTime, filter, onFlow);
+    },
+    statistics,
+    tick(t = now()) {
+      if (closed) return;
+      ring.tick(t);
+      if (t - lastPrune > 3600 && options.now === undefined) {
+        lastPrune = t;
+        prune().catch(() => {});
+      }
+    },
+    async flush() {
+      await ready;
+      await draining;
+      if (spool.count === 0) return;
+      kickDrain();
+      await draining;
+      if (spool.count > 0) throw lastError ?? new Error('ClickHouse did not take the buffered batches');
+    },
+    prune,
+    async recordChanges(changes) {
+      ensureOpen();
+      return recordChanges(changes);
+    },
+    async changes(query) {
+      ensureOpen();
+      return queryChanges(query);
+    },
+    async stats() {
+      ensureOpen();
+      await ready;
+      const r = await rows<{ rows: number | string; bytes: number | string }>(
+        `SELECT sumIf(rows, table = 'flow_windows') AS rows, sum(bytes_on_disk) AS bytes FROM system.parts
+         WHERE database = ${literal(database)} AND active`,
+      );
+      return { rows: Number(r[0]?.rows ?? 0), bytes: Number(r[0]?.bytes ?? 0) };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      ticker?.stop();
+      if (retryTimer) clearTimeout(retryTimer);
+      await ring.close();
+      await draining;
+      await client.close();
+      await admin.close();
+    },
+  };
+  return store;
+}
