@@ -5,7 +5,7 @@
 // through the layers and bundled per source and target namespace. Bigger graphs keep the packed layout
 // below (namespace clusters on a circle or in rows, nodes in a sunflower): dagre takes seconds there.
 import dagre from '@dagrejs/dagre';
-import { compareEdges, isGroupNode } from '@verdict/server/graph-fold';
+import { compareEdges, isGroupNode } from '@verdict/flows/graph-fold';
 import type { GraphData, GraphEdge, GraphNode } from '../api/types.ts';
 
 // The folding rule lives with the server (GET /api/v1/graph applies it); re-exported for the UI.
@@ -15,7 +15,7 @@ export {
   isGroupNode,
   namespaceNodeId,
   remapEdges,
-} from '@verdict/server/graph-fold';
+} from '@verdict/flows/graph-fold';
 
 export const AUTO_COLLAPSE_NODES = 150;
 const NODE_SPACING = 34;
