@@ -1,4 +1,5 @@
 // Reads cluster manifests from files and folders and loads them with the engine.
+import { MissingPath, readManifestFiles } from '@verdict/cluster';
 import {
   type CalicoVersion,
   type ClusterState,
@@ -7,7 +8,6 @@ import {
   loadResources,
   type SourceText,
 } from '@verdict/engine';
-import { MissingPath, readManifestFiles } from '@verdict/server';
 import { UsageError } from './usage.ts';
 
 /** Every manifest file under the given paths. */

@@ -1,6 +1,6 @@
 // Service graph: namespace collapse and a deterministic layout (namespace clusters on a circle, or in rows when
 // there are many, nodes in a sunflower).
-import { isGroupNode } from '@verdict/server/graph-fold';
+import { isGroupNode } from '@verdict/flows/graph-fold';
 import type { GraphData, GraphEdge, GraphNode } from '../api/types.ts';
 
 // The folding rule lives with the server (GET /api/v1/graph applies it); re-exported for the UI.
@@ -10,7 +10,7 @@ export {
   isGroupNode,
   namespaceNodeId,
   remapEdges,
-} from '@verdict/server/graph-fold';
+} from '@verdict/flows/graph-fold';
 
 export const AUTO_COLLAPSE_NODES = 150;
 const NODE_SPACING = 34;
