@@ -26,6 +26,8 @@ export interface AppDeps {
   /** The built web UI; a hint page is served when it is missing. */
   webDir: string;
   ready: () => boolean;
+  /** False while flows cannot reach the store (they wait in a local buffer); /readyz then says so. */
+  writable?: () => boolean;
   /** Body limits of POST /api/v1/ingest (default 64 MiB, 1 MiB per line). */
   ingestLimits?: IngestLimits;
 }
@@ -49,7 +51,16 @@ export function createApp(deps: AppDeps): Hono {
   );
   app.get('/metrics', (c) => c.text(deps.metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
   app.get('/livez', (c) => c.json({ status: 'ok' }));
-  app.get('/readyz', (c) => (deps.ready() ? c.json({ status: 'ready' }) : c.json({ status: 'starting' }, 503)));
+  app.get('/readyz', (c) =>
+    !deps.ready()
+      ? c.json({ status: 'starting' }, 503)
+      : deps.writable && !deps.writable()
+        ? c.json(
+            { status: 'not-ready-for-writes', reason: 'the flow store is unreachable; flows wait in the local buffer' },
+            503,
+          )
+        : c.json({ status: 'ready' }),
+  );
   serveWeb(app, deps.webDir);
   return app;
 }

@@ -1,12 +1,12 @@
 // `verdict serve`: loads the cluster, opens the store, starts the ingest pipeline, the HTTP and gRPC
 // servers and (for the demo) the traffic generator; stops them in reverse order.
 import { mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { type ServerType, serve } from '@hono/node-server';
 import { createTrafficGenerator, demoClusterFiles } from '@verdict/demo';
 import { type ClusterState, createEvaluator, type Evaluator, type Issue, loadResources } from '@verdict/engine';
-import { createStore, type VerdictFlowStore } from '@verdict/flows';
+import { type ClickHouseFlowStore, createStore, type StoreConfig, type VerdictFlowStore } from '@verdict/flows';
 import { createApp } from './app.ts';
 import { readManifestFiles } from './cluster/files.ts';
 import type { ServeConfig } from './config.ts';
@@ -50,11 +50,11 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
   });
 
   if (config.store === 'sqlite') mkdirSync(dirname(config.db), { recursive: true });
-  const store = createStore(
-    config.store === 'sqlite'
-      ? { kind: 'sqlite', path: config.db, retentionDays: config.retentionDays }
-      : { kind: 'memory' },
-  );
+  const store = createStore(storeConfig(config, log));
+  if (store.kind === 'clickhouse') {
+    log.info('opening the ClickHouse store', { url: config.clickhouseUrl, database: config.clickhouseDatabase });
+    await (store as ClickHouseFlowStore).ready;
+  }
   const metrics = createMetrics();
   const pipeline = createIngestPipeline({
     store,
@@ -74,6 +74,7 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
     cors: config.cors,
     webDir: config.webDir,
     ready: () => ready,
+    writable: () => store.kind !== 'clickhouse' || (store as ClickHouseFlowStore).writable,
   });
 
   const http = await new Promise<ServerType>((resolve, reject) => {
@@ -113,7 +114,7 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
   log.info('verdict is serving', {
     ui: `${httpUrl}/`,
     grpc: grpcAddress ?? 'off',
-    store: config.store === 'sqlite' ? config.db : 'memory',
+    store: config.store === 'sqlite' ? config.db : config.store === 'clickhouse' ? config.clickhouseUrl : 'memory',
   });
 
   let closing: Promise<void> | undefined;
@@ -187,5 +188,25 @@ function toConsole(log: Logger): Pick<Console, 'info' | 'warn' | 'error'> {
     info: (...args: unknown[]) => log.info(text(args)),
     warn: (...args: unknown[]) => log.warn(text(args)),
     error: (...args: unknown[]) => log.error(text(args)),
+  };
+}
+
+function storeConfig(config: ServeConfig, log: Logger): StoreConfig {
+  if (config.store === 'memory') return { kind: 'memory' };
+  if (config.store === 'sqlite') return { kind: 'sqlite', path: config.db, retentionDays: config.retentionDays };
+  const password = config.clickhousePasswordFile
+    ? readFileSync(config.clickhousePasswordFile, 'utf8').replace(/\r?\n$/, '')
+    : undefined;
+  return {
+    kind: 'clickhouse',
+    url: config.clickhouseUrl ?? 'http://127.0.0.1:8123',
+    database: config.clickhouseDatabase,
+    cluster: config.clusterName,
+    retentionDays: config.retentionDays,
+    spoolDir: join(config.dataDir, 'clickhouse-buffer'),
+    spoolLimitBytes: config.clickhouseBufferMb * 2 ** 20,
+    ...(config.clickhouseUser === undefined ? {} : { username: config.clickhouseUser }),
+    ...(password === undefined ? {} : { password }),
+    onRetry: (error, attempt) => log.warn('ClickHouse not reachable yet', { attempt, error: error.message }),
   };
 }

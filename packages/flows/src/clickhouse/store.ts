@@ -39,6 +39,8 @@ export interface ClickHouseStoreOptions extends StoreOptions {
   spoolLimitBytes?: number;
   /** Per request; default 30 s. */
   requestTimeoutMs?: number;
+  /** Told about each failed attempt to reach ClickHouse while opening (which is retried until it works). */
+  onRetry?: (error: Error, attempt: number) => void;
 }
 
 export interface ClickHouseFlowStore extends VerdictFlowStore {
@@ -192,7 +194,20 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
     if (spool.count > 0) kickDrain();
   }
 
-  const ready = init();
+  /** Opening is retried with backoff: ClickHouse may start after Verdict. A newer schema is final. */
+  async function openWithRetry(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await init();
+      } catch (e) {
+        if (closed || /newer than this Verdict supports/.test((e as Error).message)) throw e;
+        options.onRetry?.(e as Error, attempt);
+        await new Promise((r) => setTimeout(r, RETRY_MS[Math.min(attempt - 1, RETRY_MS.length - 1)]));
+      }
+    }
+  }
+
+  const ready = openWithRetry();
   ready.catch(() => {});
 
   function labelId(labels: readonly string[], fresh: Batch['labels']): number {
