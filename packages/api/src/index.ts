@@ -66,6 +66,15 @@ export type {
   GraphShape,
 } from './graph.ts';
 export { GRAPH_GROUPINGS, graphResponseSchema, MAX_GRAPH_LIMIT } from './graph.ts';
+export type { Finding, InsightsResponse } from './insights.ts';
+export {
+  FINDING_TYPES,
+  findingFlowSchema,
+  findingPolicySchema,
+  findingSchema,
+  insightsResponseSchema,
+  SEVERITIES,
+} from './insights.ts';
 export type { JsonSyntaxError } from './json.ts';
 export { parseJson } from './json.ts';
 export { openApiDocument } from './openapi.ts';

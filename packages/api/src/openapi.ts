@@ -6,6 +6,7 @@ import './errors.ts';
 import './explain.ts';
 import { SORT_FIELDS } from './flow.ts';
 import { GRAPH_GROUPINGS, MAX_GRAPH_LIMIT } from './graph.ts';
+import './insights.ts';
 import './policy.ts';
 
 const SAFE = Number.MAX_SAFE_INTEGER;
@@ -270,6 +271,22 @@ export const openApiDocument = {
           ),
         ],
         responses: { '200': json(ref('Recommendation'), 'The recommendation.'), ...errors },
+      },
+    },
+    '/insights': {
+      get: {
+        summary: 'Findings over the stored flows of a window, each with evidence and a proposed fix',
+        description:
+          'Types: policy-selects-nothing, unreachable-rule, unused-rule, staged-would-deny, dns-blocked, public-egress, lateral-movement, port-scan, unprotected-workload, deny-spike-after-change (docs/insights.md defines each). The window before `since` is the baseline for new destinations and peers.',
+        parameters: [
+          query(
+            'since',
+            z.string().default('24h'),
+            'Window: seconds or a duration such as 30m, 24h, 7d (at most 31d).',
+          ),
+          query('tenantLabel', z.string().default('tenant'), 'Namespace label that groups namespaces into tenants.'),
+        ],
+        responses: { '200': json(ref('Insights'), 'The findings, most severe first.'), ...errors },
       },
     },
     '/openapi.json': {

@@ -1,6 +1,13 @@
 // Reads cluster manifests from files and folders and loads them with the engine.
-import { type ClusterState, type EndpointRef, type Issue, loadResources, type SourceText } from '@verdict/engine';
-import { MissingPath, readManifestFiles } from '@verdict/server';
+import { MissingPath, readManifestFiles } from '@verdict/cluster';
+import {
+  type CalicoVersion,
+  type ClusterState,
+  type EndpointRef,
+  type Issue,
+  loadResources,
+  type SourceText,
+} from '@verdict/engine';
 import { UsageError } from './usage.ts';
 
 /** Every manifest file under the given paths. */
@@ -19,12 +26,19 @@ export function formatIssue(issue: Issue): string {
 }
 
 /** Loads the cluster; errors in manifests are printed to stderr and the rest still loads. */
-export function loadCluster(paths: readonly string[], stderr: (line: string) => void): ClusterState {
+export function loadCluster(
+  paths: readonly string[],
+  stderr: (line: string) => void,
+  calicoVersion?: CalicoVersion,
+): ClusterState {
   if (paths.length === 0) throw new UsageError('--cluster: give at least one manifest file or folder');
-  const { state, issues } = loadResources(readSources(paths));
-  for (const issue of issues) if (issue.severity === 'error') stderr(formatIssue(issue));
+  const { state, issues } = loadResources(readSources(paths), calicoVersion ? { calicoVersion } : {});
+  for (const issue of issues) if (issue.severity === 'error' || LOUD.has(issue.code)) stderr(formatIssue(issue));
   return state;
 }
+
+/** Warnings printed with the errors: a policy the Calico version ignores, a rule Calico cannot convert. */
+const LOUD: ReadonlySet<string> = new Set(['not-enforced', 'unsupported-peer']);
 
 /** `namespace/pod`, `hep:<name>` or an IP address. */
 export function parseEndpoint(text: string, option: string): EndpointRef {

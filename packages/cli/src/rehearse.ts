@@ -1,10 +1,9 @@
 // `verdict rehearse` and `verdict check`: the impact of a change set over recorded flows, from a
 // running server, a SQLite store or an NDJSON flow file.
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { demoClusterFiles } from '@verdict/demo';
 import { createEvaluator, loadResources } from '@verdict/engine';
-import { createSqliteStore, enrichRawFlow, type FlowResult } from '@verdict/flows';
+import { createSqliteStore } from '@verdict/flows';
 import {
   type ChangeSet,
   formatMarkdown,
@@ -14,8 +13,8 @@ import {
   rehearse,
   rehearseStore,
 } from '@verdict/rehearse';
-import { parseFlowLine } from '@verdict/server';
 import { formatIssue, loadCluster } from './cluster.ts';
+import { readFlowFile } from './flowfile.ts';
 import type { Io } from './run.ts';
 import { UsageError } from './usage.ts';
 
@@ -131,31 +130,7 @@ async function fromFlowFile(
   io: Io,
 ): Promise<ImpactReport | number> {
   const before = evaluatorFor(values, io);
-  const path = values.flows ?? '-';
-  const input = path === '-' ? io.stdin : io.openFile(path);
-  const flows: FlowResult[] = [];
-  let bad = 0;
-  let lineNumber = 0;
-  for await (const line of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
-    lineNumber++;
-    if (line.trim() === '') continue;
-    const parsed = parseFlowLine(line, now);
-    if (parsed.kind === 'error') {
-      if (bad++ < 10) io.stderr(`${path}:${lineNumber}: ${parsed.message}`);
-      continue;
-    }
-    if (parsed.kind === 'flow') {
-      flows.push({ id: lineNumber, flow: parsed.flow });
-      continue;
-    }
-    const enriched = enrichRawFlow(before, parsed.raw);
-    if (!enriched.ok) {
-      if (bad++ < 10) io.stderr(`${path}:${lineNumber}: ${enriched.error.path}: ${enriched.error.message}`);
-      continue;
-    }
-    for (const flow of enriched.flows) flows.push({ id: lineNumber, flow });
-  }
-  if (bad > 0) io.stderr(`${bad} flow lines skipped`);
+  const flows = await readFlowFile(values.flows ?? '-', before, now, io);
   const kept = since === undefined ? flows : flows.filter((f) => f.flow.endTime >= now - since);
   const range = since === undefined ? {} : { range: { gte: now - since, lt: now } };
   return finish(await rehearse({ flows: kept, total: kept.length, before, changeSet, allowBreaking, ...range }), io);

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { helpText, type Io, run } from './run.ts';
@@ -41,6 +44,8 @@ describe('verdict --help', () => {
                     when some would, 2 on bad input
         recommend   draft network policies for a namespace or workload from recorded
                     flows, with rationale and coverage
+        insights    findings: policies that select nothing, unreachable and unused
+                    rules, staged denies, DNS, egress, scans
         completion  print a shell completion script: bash or zsh
         help        display help for command
       "
@@ -55,6 +60,49 @@ describe('verdict --help', () => {
 });
 
 describe('verdict trace', () => {
+  it('--calico-version selects the admin-policy API enforced: a ClusterNetworkPolicy from 3.32, not before', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'verdict-cnp-'));
+    const cnp = join(dir, 'cnp.yaml');
+    writeFileSync(
+      cnp,
+      [
+        'apiVersion: policy.networking.k8s.io/v1alpha2',
+        'kind: ClusterNetworkPolicy',
+        'metadata: {name: accept-web-to-db}',
+        'spec:',
+        '  tier: Admin',
+        '  priority: 5',
+        '  subject: {namespaces: {matchLabels: {kubernetes.io/metadata.name: db}}}',
+        '  ingress:',
+        '    - {action: Accept, from: [{namespaces: {matchLabels: {kubernetes.io/metadata.name: web}}}]}',
+      ].join('\n'),
+    );
+    const trace = (version: string) =>
+      verdict([
+        'trace',
+        '--cluster',
+        QUICKSTART,
+        cnp,
+        '--from',
+        'web/frontend-7c5d9b8f6-abcde',
+        '--to',
+        'db/postgres-0',
+        '--port',
+        '5432',
+        '--calico-version',
+        version,
+        '-o',
+        'json',
+      ]);
+    const newest = await trace('3.33');
+    expect(JSON.parse(newest.stdout).enforced.action).toBe('Allow');
+    expect(newest.stderr).toBe('');
+    const old = await trace('3.31');
+    expect(JSON.parse(old.stdout).enforced.action).toBe('Deny');
+    expect(old.stderr).toMatch(/not-enforced.*Calico 3\.31 does not enforce ClusterNetworkPolicy/);
+    expect((await trace('3.29')).code).toBe(2);
+  });
+
   it('explains a denied flow: the tier walk, the policy that selected the pod, and why its rule did not match', async () => {
     const result = await verdict([
       'trace',

@@ -2,11 +2,12 @@
 // every failure becomes a message and an exit code here (0 ok, 1 findings or failed lines, 2 bad usage).
 import type { Readable } from 'node:stream';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from '@commander-js/extra-typings';
-import { createEvaluator } from '@verdict/engine';
+import { CALICO_VERSIONS, createEvaluator, DEFAULT_CALICO_VERSION } from '@verdict/engine';
 import { SERVE_FLAGS } from '@verdict/server';
 import { loadCluster, parseEndpoint } from './cluster.ts';
 import { completionScript, SHELLS, type Shell } from './completion.ts';
 import { evaluateStream } from './evaluate.ts';
+import { insightsCommand } from './insights.ts';
 import { recommendCommand } from './recommend.ts';
 import { rehearseCommand } from './rehearse.ts';
 import { ingestCommand, serveCommand } from './serve.ts';
@@ -30,6 +31,15 @@ export function portNumber(text: string): number {
 
 const clusterOption = () =>
   new Option('-c, --cluster <files|dirs...>', 'cluster manifests: files or folders (repeatable)');
+
+/** The Calico release whose behaviour to reproduce: which admin-policy API is enforced. */
+const calicoVersionOption = () =>
+  new Option(
+    '--calico-version <version>',
+    'Calico release to reproduce (ANP/BANP up to 3.31, ClusterNetworkPolicy from 3.32)',
+  )
+    .choices(CALICO_VERSIONS)
+    .default(DEFAULT_CALICO_VERSION);
 
 const SINCE_HELP = 'how far back to read flows: 30m, 24h, 7d';
 
@@ -115,9 +125,11 @@ export function createProgram(io: Io, setCode: (code: number) => void = () => {}
     .requiredOption('-p, --port <n>', 'destination port', portNumber)
     .option('--protocol <name>', 'TCP, UDP, SCTP, ICMP or a number', 'TCP')
     .option('--what-if', 'also evaluate the what-if scope (staged Set replaces, staged Delete removes)')
+    .addOption(calicoVersionOption())
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json'] as const).default('text'))
     .action(async (paths, options) => {
-      const evaluator = createEvaluator(loadCluster([...(options.cluster ?? []), ...paths], io.stderr));
+      const cluster = loadCluster([...(options.cluster ?? []), ...paths], io.stderr, options.calicoVersion);
+      const evaluator = createEvaluator(cluster);
       const report = traceFlow(
         evaluator,
         {
@@ -141,8 +153,10 @@ export function createProgram(io: Io, setCode: (code: number) => void = () => {}
     .argument('[files|dirs...]', 'cluster manifests, as with --cluster')
     .addOption(clusterOption())
     .option('-f, --flows <file>', 'NDJSON flows, - for standard input', '-')
+    .addOption(calicoVersionOption())
     .action(async (paths, options) => {
-      const evaluator = createEvaluator(loadCluster([...(options.cluster ?? []), ...paths], io.stderr));
+      const cluster = loadCluster([...(options.cluster ?? []), ...paths], io.stderr, options.calicoVersion);
+      const evaluator = createEvaluator(cluster);
       const input = options.flows === '-' ? io.stdin : io.openFile(options.flows);
       setCode((await evaluateStream(evaluator, input, io.stdout)) === 0 ? 0 : 1);
     });
@@ -200,6 +214,32 @@ export function createProgram(io: Io, setCode: (code: number) => void = () => {}
     .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json'] as const).default('yaml'))
     .action(async (options) => {
       setCode(await recommendCommand(options, io));
+    });
+
+  program
+    .command('insights')
+    .summary('findings: policies that select nothing, unreachable and unused rules, staged denies, DNS, egress, scans')
+    .description(
+      'Findings over a cluster and its flows, each with evidence and a fix (a change set verdict rehearse accepts).\nOffline: --cluster manifests (default: the embedded demo) and --flows NDJSON (raw flows or Goldmane Flow JSON); online: --server.',
+    )
+    .addOption(clusterOption())
+    .option('-f, --flows <file>', 'NDJSON flows, - for standard input')
+    .option('--server <url>', 'a running Verdict server (default: http://127.0.0.1:8080)')
+    .option(
+      '--since <duration>',
+      `${SINCE_HELP}; the window before it is the baseline (default: 24h; all of an NDJSON file)`,
+    )
+    .option('--tenant-label <label>', 'namespace label that groups namespaces into tenants (default: tenant)')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json'] as const).default('text'))
+    .addOption(
+      new Option('--fail-on <severity>', 'exit 1 when a finding is this severe or more').choices([
+        'high',
+        'medium',
+        'low',
+      ] as const),
+    )
+    .action(async (options) => {
+      setCode(await insightsCommand(options, io));
     });
 
   program

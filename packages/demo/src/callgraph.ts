@@ -401,7 +401,7 @@ export const DEMO_CALL_GRAPH: readonly CallEdge[] = [
   // kube-system
   {
     id: 'pods->dns',
-    from: { allPods: true, except: ['kube-system/coredns'] },
+    from: { allPods: true, except: ['kube-system/coredns', 'monitoring/grafana'] },
     to: { service: 'kube-system/kube-dns', port: 'dns' },
     protocol: 'UDP',
     perMinute: 12,
@@ -471,6 +471,16 @@ export const DEMO_CALL_GRAPH: readonly CallEdge[] = [
     perMinute: 2,
     sent: [200_000, 4_000_000],
     received: [100, 600],
+  },
+  {
+    id: 'dns-blocked',
+    from: { pods: 'monitoring/grafana' },
+    to: { service: 'kube-system/kube-dns', port: 'dns' },
+    protocol: 'UDP',
+    perMinute: 12,
+    sent: [40, 90],
+    received: [0, 0],
+    unanswered: true,
   },
   {
     id: 'port-scan',

@@ -60,6 +60,19 @@ export const DEMO_SUSPICIOUS: readonly DemoSuspiciousFlow[] = [
     pending: 'Deny',
   },
   {
+    id: 'dns-blocked',
+    title: 'DNS blocked by a lock-down',
+    description:
+      "Grafana's egress lock-down in the security tier forgot DNS: every name lookup Grafana makes is denied.",
+    source: 'monitoring/grafana',
+    destination: 'kube-system/coredns (service kube-dns:53)',
+    protocol: 'UDP',
+    ports: [53],
+    enforced: 'Deny',
+    decidedBy: 'egress: security.grafana-egress rule 1 (tier security)',
+    pending: 'Deny',
+  },
+  {
     id: 'port-scan',
     title: 'Port scan across the payments namespace',
     description: 'One catalog pod probes 20 well-known ports on every payments pod.',

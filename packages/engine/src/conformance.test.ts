@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createEvaluator, type EndpointRef } from './evaluate/index.ts';
+import type { CalicoVersion } from './kinds.ts';
 import type { ClusterState, Namespace, Pod } from './model.ts';
 import { protocolNumber } from './net/protocol.ts';
 import { loadObjects } from './resources/index.ts';
@@ -36,14 +37,18 @@ interface ConformanceCase {
 }
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const SUITES = ['k8s-netpol-cases.json', 'cnp-cases.json'] as const;
+/** Each suite with the Calico release that enforces its admin-policy API (v1alpha1 ANP/BANP, v1alpha2 CNP). */
+const SUITES = [
+  { file: 'k8s-netpol-cases.json', calicoVersion: '3.31' },
+  { file: 'cnp-cases.json', calicoVersion: '3.33' },
+] as const;
 const read = (file: string): ConformanceCase[] => JSON.parse(readFileSync(resolve(root, 'conformance', file), 'utf8'));
 
 /** Cases not run, by name, each with the reason. */
 const SKIPPED: Readonly<Record<string, string>> = {};
 
-function clusterOf(testCase: ConformanceCase): { state: ClusterState; issues: string[] } {
-  const loaded = loadObjects(testCase.policies, testCase.name);
+function clusterOf(testCase: ConformanceCase, calicoVersion: CalicoVersion): { state: ClusterState; issues: string[] } {
+  const loaded = loadObjects(testCase.policies, testCase.name, { calicoVersion });
   const namespaces: Namespace[] = Object.entries(testCase.namespaces).map(([name, labels]) => ({ name, labels }));
   const pods: Pod[] = testCase.pods.map((pod) => ({
     namespace: pod.namespace,
@@ -71,8 +76,8 @@ function endpoint(ref: string | { ip: string }): EndpointRef {
 
 const tag = (testCase: ConformanceCase) => testCase.name.slice(0, testCase.name.indexOf(':'));
 
-function runCase(testCase: ConformanceCase): void {
-  const { state, issues } = clusterOf(testCase);
+function runCase(testCase: ConformanceCase, calicoVersion: CalicoVersion): void {
+  const { state, issues } = clusterOf(testCase, calicoVersion);
   // Every policy as applied upstream loads, with no error or warning.
   expect(issues).toEqual([]);
   expect(state.policies).toHaveLength(testCase.policies.length);
@@ -100,9 +105,9 @@ function runCase(testCase: ConformanceCase): void {
   expect(wrong.slice(0, 10), `${wrong.length} of ${testCase.expect.length} wrong`).toEqual([]);
 }
 
-for (const file of SUITES) {
+for (const { file, calicoVersion } of SUITES) {
   const cases = read(file);
-  describe(file, () => {
+  describe(`${file} (Calico ${calicoVersion})`, () => {
     for (const source of [...new Set(cases.map(tag))]) {
       const ofSource = cases.filter((testCase) => tag(testCase) === source);
       const rows = ofSource.reduce((sum, testCase) => sum + testCase.expect.length, 0);
@@ -110,7 +115,7 @@ for (const file of SUITES) {
         for (const testCase of ofSource) {
           const reason = SKIPPED[testCase.name];
           if (reason !== undefined) it.skip(`${testCase.name} — skipped: ${reason}`, () => {});
-          else it(testCase.name, () => runCase(testCase));
+          else it(testCase.name, () => runCase(testCase, calicoVersion));
         }
       });
     }

@@ -5,11 +5,16 @@ export type { WhiskerPolicyHit } from './hits/json.ts';
 export { hitToWhiskerJson } from './hits/json.ts';
 export type { PolicyStringError } from './hits/strings.ts';
 export { formatPolicyHit, parsePolicyHitString } from './hits/strings.ts';
-export type { PolicyKind, PolicyKindInfo } from './kinds.ts';
+export type { CalicoVersion, PolicyKind, PolicyKindInfo } from './kinds.ts';
 export {
   apiVersionOf,
+  CALICO_VERSIONS,
+  DEFAULT_CALICO_VERSION,
   enforcedKindOf,
   hitKindOf,
+  hitKindsIn,
+  isCalicoVersion,
+  isEnforcedIn,
   isGlobalKind,
   isPolicyKind,
   POLICY_KINDS,
@@ -32,7 +37,7 @@ export {
   sampleAddresses,
 } from './net/ip.ts';
 export { goldmaneProtocol, protocolName, protocolNumber } from './net/protocol.ts';
-export type { LoadResult, SourceText } from './resources/index.ts';
+export type { LoadOptions, LoadResult, SourceText } from './resources/index.ts';
 export { BUILTIN_TIERS, emptyClusterState, loadObjects, loadResources, mergeStates } from './resources/index.ts';
 export type { Result } from './result.ts';
 export { err, ok } from './result.ts';

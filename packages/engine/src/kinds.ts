@@ -1,7 +1,7 @@
 // The catalogue of policy kinds: one record per kind, from which every list and map of kinds in
 // every package is derived. Adding a kind is an entry here (a missing one is a compile error in
 // every `Record<PolicyKind, …>`), its converter in `resources/`, and its tests.
-import type { HitKind } from './model.ts';
+import { HIT_KINDS, type HitKind } from './model.ts';
 
 /** Verdict's internal policy kinds (manifest kinds, except Kubernetes' NetworkPolicy is `KubernetesNetworkPolicy`). */
 export type PolicyKind =
@@ -14,6 +14,14 @@ export type PolicyKind =
   | 'AdminNetworkPolicy'
   | 'BaselineAdminNetworkPolicy'
   | 'ClusterNetworkPolicy';
+
+/** Calico releases whose behaviour Verdict reproduces; the newest is the default. */
+export const CALICO_VERSIONS = ['3.30', '3.31', '3.32', '3.33'] as const;
+export type CalicoVersion = (typeof CALICO_VERSIONS)[number];
+export const DEFAULT_CALICO_VERSION: CalicoVersion = '3.33';
+
+export const isCalicoVersion = (value: unknown): value is CalicoVersion =>
+  (CALICO_VERSIONS as readonly unknown[]).includes(value);
 
 export interface PolicyKindInfo {
   kind: PolicyKind;
@@ -37,6 +45,13 @@ export interface PolicyKindInfo {
   displayName: string;
   /** Calico's backend kind, used to break ties between policies of equal order (reference §4.1). */
   backendKind: string;
+  /** Calico releases that enforce the kind (inclusive bounds); absent = every release. */
+  enforcedIn?: { since?: CalicoVersion; until?: CalicoVersion };
+  /**
+   * The policy-hit name part Calico 3.30/3.31 wrote (calico-observability §6.2), with `{ns}`,
+   * `{tier}` and `{name}` filled in; absent for kinds those releases do not know.
+   */
+  legacyName?: string;
 }
 
 const CALICO = { group: 'projectcalico.org', version: 'v3' } as const;
@@ -57,6 +72,7 @@ const CATALOGUE = {
     scope: 'Namespaced',
     displayName: 'Calico NetworkPolicy',
     backendKind: 'NetworkPolicy',
+    legacyName: '{ns}/{tier}.{name}',
   },
   GlobalNetworkPolicy: {
     kind: 'GlobalNetworkPolicy',
@@ -70,6 +86,7 @@ const CATALOGUE = {
     scope: 'Global',
     displayName: 'GlobalNetworkPolicy',
     backendKind: 'GlobalNetworkPolicy',
+    legacyName: '{tier}.{name}',
   },
   StagedNetworkPolicy: {
     kind: 'StagedNetworkPolicy',
@@ -83,6 +100,7 @@ const CATALOGUE = {
     scope: 'Namespaced',
     displayName: 'StagedNetworkPolicy',
     backendKind: 'StagedNetworkPolicy',
+    legacyName: '{ns}/{tier}.staged:{name}',
   },
   StagedGlobalNetworkPolicy: {
     kind: 'StagedGlobalNetworkPolicy',
@@ -96,6 +114,7 @@ const CATALOGUE = {
     scope: 'Global',
     displayName: 'StagedGlobalNetworkPolicy',
     backendKind: 'StagedGlobalNetworkPolicy',
+    legacyName: '{tier}.staged:{name}',
   },
   StagedKubernetesNetworkPolicy: {
     kind: 'StagedKubernetesNetworkPolicy',
@@ -109,6 +128,7 @@ const CATALOGUE = {
     scope: 'Namespaced',
     displayName: 'StagedKubernetesNetworkPolicy',
     backendKind: 'StagedKubernetesNetworkPolicy',
+    legacyName: '{ns}/staged:knp.default.{name}',
   },
   KubernetesNetworkPolicy: {
     kind: 'KubernetesNetworkPolicy',
@@ -122,6 +142,7 @@ const CATALOGUE = {
     scope: 'Namespaced',
     displayName: 'Kubernetes NetworkPolicy',
     backendKind: 'KubernetesNetworkPolicy',
+    legacyName: '{ns}/knp.default.{name}',
   },
   AdminNetworkPolicy: {
     kind: 'AdminNetworkPolicy',
@@ -134,6 +155,8 @@ const CATALOGUE = {
     scope: 'Global',
     displayName: 'AdminNetworkPolicy',
     backendKind: 'AdminNetworkPolicy',
+    legacyName: 'kanp.adminnetworkpolicy.{name}',
+    enforcedIn: { until: '3.31' },
   },
   BaselineAdminNetworkPolicy: {
     kind: 'BaselineAdminNetworkPolicy',
@@ -146,6 +169,8 @@ const CATALOGUE = {
     scope: 'Global',
     displayName: 'BaselineAdminNetworkPolicy',
     backendKind: 'BaselineAdminNetworkPolicy',
+    legacyName: 'kbanp.baselineadminnetworkpolicy.{name}',
+    enforcedIn: { until: '3.31' },
   },
   ClusterNetworkPolicy: {
     kind: 'ClusterNetworkPolicy',
@@ -158,6 +183,7 @@ const CATALOGUE = {
     scope: 'Global',
     displayName: 'ClusterNetworkPolicy',
     backendKind: 'KubernetesClusterNetworkPolicy',
+    enforcedIn: { since: '3.32' },
   },
 } as const satisfies { readonly [K in PolicyKind]: PolicyKindInfo & { kind: K } };
 
@@ -197,3 +223,27 @@ export function policyKindOfManifest(manifestKind: string, apiVersion: string): 
 
 /** Manifest `kind` values that name a policy kind (in some apiVersion). */
 export const POLICY_MANIFEST_KINDS: ReadonlySet<string> = new Set(POLICY_KINDS.map((k) => CATALOGUE[k].manifestKind));
+
+const versionRank = (v: CalicoVersion): number => CALICO_VERSIONS.indexOf(v);
+
+/** Whether Calico `version` enforces policies of this kind (ANP/BANP up to 3.31, CNP from 3.32). */
+export function isEnforcedIn(kind: PolicyKind, version: CalicoVersion): boolean {
+  const range = (CATALOGUE[kind] as PolicyKindInfo).enforcedIn;
+  if (!range) return true;
+  const rank = versionRank(version);
+  return (
+    (range.since === undefined || rank >= versionRank(range.since)) &&
+    (range.until === undefined || rank <= versionRank(range.until))
+  );
+}
+
+/** Goldmane PolicyKinds that Calico `version` uses: 7/8 (ANP/BANP) up to 3.31, 11 (CNP) from 3.32. */
+export function hitKindsIn(version: CalicoVersion): readonly HitKind[] {
+  const absent = new Set<HitKind>(
+    POLICY_KINDS.filter((k) => !isEnforcedIn(k, version)).map((k) => policyKindInfo(k).hitKind),
+  );
+  return HIT_KINDS.filter((kind) => !absent.has(kind));
+}
+
+/** Whether `version` writes policy-hit strings in the 3.30/3.31 form (calico-observability §6.2). */
+export const writesLegacyHitStrings = (version: CalicoVersion): boolean => versionRank(version) <= versionRank('3.31');

@@ -2,7 +2,7 @@
 // every policy kind converts to. Selectors are kept as text here; `compile` turns them into
 // matchers.
 
-import type { PolicyKind } from './kinds.ts';
+import type { CalicoVersion, PolicyKind } from './kinds.ts';
 
 export type Labels = Readonly<Record<string, string>>;
 export type Direction = 'Ingress' | 'Egress';
@@ -44,7 +44,9 @@ export type IssueCode =
   | 'duplicate'
   | 'unknown-field'
   /** A peer Calico cannot convert (ClusterNetworkPolicy `nodes`, `domainNames`): the rule fails. */
-  | 'unsupported-peer';
+  | 'unsupported-peer'
+  /** A policy of a kind the selected Calico version does not enforce: loaded and shown only. */
+  | 'not-enforced';
 
 // ---------------------------------------------------------------------------------------------
 // Workloads and other endpoints
@@ -238,6 +240,8 @@ export interface ClusterState {
   networkSets: readonly NetworkSet[];
   hostEndpoints: readonly HostEndpoint[];
   policies: readonly PolicySpec[];
+  /** The Calico release whose behaviour to reproduce; absent = the newest Verdict knows. */
+  calicoVersion?: CalicoVersion;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 // @verdict/flows: the flow model, aggregation, stores, filters and streams.
 
+export type { ChangeOp, ChangeQuery, PolicyChange, PolicyChangeInput } from './changes.ts';
+export { CHANGE_QUERY_LIMIT } from './changes.ts';
 export type { FlowEndpoint } from './cidr.ts';
 export { cidrsOverlap, endpointInCidrs } from './cidr.ts';
 export { CLICKHOUSE_SCHEMA_VERSION } from './clickhouse/schema.ts';

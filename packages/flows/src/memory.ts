@@ -1,4 +1,5 @@
 // The in-memory store: Goldmane parity (242 buckets of 15 s, calico-observability §3.2–3.7).
+import { type ChangeQuery, changeLimit, changeMatches, type PolicyChange } from './changes.ts';
 import { compileFilterParts } from './filter.ts';
 import { mergeIpSets } from './ips.ts';
 import { canonicalKey, flowKeyString, intersectLabels, mergeLabels, withIps } from './key.ts';
@@ -120,6 +121,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryFlowS
   const buckets = new Map<number, Entry[]>();
   let nextId = 1;
   let dropped = 0;
+  /** Oldest first; trimmed to the flow history on rollover. */
+  let changeLog: PolicyChange[] = [];
+  let nextChangeId = 1;
   let closed = false;
   /** Start of the bucket currently filling; the head (ahead) bucket is the next one. */
   let filling = bucketStart(now());
@@ -250,6 +254,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryFlowS
   const ensureOpen = () => {
     if (closed) throw flowStoreError('closed', 'store is closed');
   };
+  const forgetOldChanges = () => {
+    const cutoff = beginningOfHistory() * 1000;
+    if (changeLog.length > 0 && changeLog[0]!.time < cutoff) changeLog = changeLog.filter((c) => c.time >= cutoff);
+  };
 
   const ticker =
     (options.autoRollover ?? options.now === undefined) ? startTicker(now, (t) => store.tick(t)) : undefined;
@@ -289,9 +297,21 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryFlowS
     },
     tick(t = now()) {
       advanceTo(bucketStart(t));
+      forgetOldChanges();
     },
     rollover() {
       advanceTo(filling + BUCKET_SECONDS);
+      forgetOldChanges();
+    },
+    async recordChanges(changes) {
+      ensureOpen();
+      const stored = changes.map((change) => ({ ...change, id: nextChangeId++ }));
+      changeLog.push(...stored);
+      return stored;
+    },
+    async changes(query: ChangeQuery) {
+      ensureOpen();
+      return changeLog.filter((change) => changeMatches(change, query)).slice(-changeLimit(query));
     },
     async stats() {
       let rows = 0;

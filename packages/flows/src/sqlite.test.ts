@@ -23,7 +23,7 @@ describe('sqlite store', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-    expect(tables).toEqual(['keys', 'label_sets', 'windows']);
+    expect(tables).toEqual(['keys', 'label_sets', 'policy_changes', 'windows']);
     db.close();
   });
 
@@ -65,7 +65,9 @@ describe('sqlite store', () => {
     await a.ingest([flowBetween('shop/web', 'shop/api', { startTime: T0 - 30 })]);
     await a.close();
     const v1 = new Database(path);
-    v1.exec('ALTER TABLE windows DROP COLUMN source_ips; ALTER TABLE windows DROP COLUMN dest_ips');
+    v1.exec(
+      'ALTER TABLE windows DROP COLUMN source_ips; ALTER TABLE windows DROP COLUMN dest_ips; DROP TABLE policy_changes',
+    );
     v1.pragma('user_version = 1');
     v1.close();
     const b = createSqliteStore({ path, now: clock.now });

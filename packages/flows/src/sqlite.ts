@@ -1,5 +1,6 @@
 // The embedded default store: SQLite (better-sqlite3 12), one row per (flow key, 15 s bucket).
 import Database from 'better-sqlite3';
+import { type ChangeQuery, changeLimit, type PolicyChange } from './changes.ts';
 import { compileFilterParts } from './filter.ts';
 import { mergeIpSets } from './ips.ts';
 import {
@@ -27,6 +28,20 @@ import type { FlowFilter, StringMatch, TimeRange } from './store.ts';
 import { createStreamHub, startTicker, wallClock } from './stream.ts';
 import { BUCKET_SECONDS, bucketStart } from './time.ts';
 import type { SqliteFlowStore, StoreOptions } from './types.ts';
+
+interface ChangeRow {
+  id: number;
+  time: number;
+  op: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  resource_version: string;
+  source: string;
+  before: string | null;
+  after: string | null;
+  diff: string;
+}
 
 export interface SqliteStoreOptions extends StoreOptions {
   /** Database file; `:memory:` works for throwaway stores. */
@@ -77,6 +92,21 @@ const MIGRATIONS: readonly string[] = [
   // Addresses seen per window (NULL = none recorded), in the text form of `encodeIps`.
   `ALTER TABLE windows ADD COLUMN source_ips TEXT;
    ALTER TABLE windows ADD COLUMN dest_ips TEXT;`,
+  `CREATE TABLE policy_changes (
+     id INTEGER PRIMARY KEY,
+     time INTEGER NOT NULL,
+     op TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     namespace TEXT NOT NULL,
+     name TEXT NOT NULL,
+     resource_version TEXT NOT NULL,
+     source TEXT NOT NULL,
+     before TEXT,
+     after TEXT,
+     diff TEXT NOT NULL
+   );
+   CREATE INDEX policy_changes_time ON policy_changes (time);
+   CREATE INDEX policy_changes_name ON policy_changes (name, kind, namespace);`,
 ];
 
 export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;
@@ -565,6 +595,60 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
     }
   }
 
+  const insertChange = db.prepare(
+    `INSERT INTO policy_changes (time, op, kind, namespace, name, resource_version, source, before, after, diff)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const recordChanges = db.transaction((changes: readonly Omit<PolicyChange, 'id'>[]) =>
+    changes.map((c) => {
+      const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
+      const { lastInsertRowid } = insertChange.run(
+        c.time,
+        c.op,
+        c.kind,
+        c.namespace,
+        c.name,
+        c.resourceVersion,
+        c.source,
+        json(c.before),
+        json(c.after),
+        c.diff,
+      );
+      return { ...c, id: Number(lastInsertRowid) };
+    }),
+  );
+  const deleteChanges = db.prepare('DELETE FROM policy_changes WHERE time < ?');
+  function queryChanges(query: ChangeQuery): PolicyChange[] {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    const add = (sql: string, value: string | number | undefined) => {
+      if (value === undefined) return;
+      where.push(sql);
+      params.push(value);
+    };
+    add('time >= ?', query.since);
+    add('id > ?', query.afterId);
+    add('kind = ?', query.kind);
+    add('namespace = ?', query.namespace);
+    add('name = ?', query.name);
+    const rows = prepared(
+      `SELECT * FROM (SELECT * FROM policy_changes ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY id DESC LIMIT ?) ORDER BY id`,
+    ).all(...params, changeLimit(query)) as ChangeRow[];
+    return rows.map((r) => ({
+      id: r.id,
+      time: r.time,
+      op: r.op as PolicyChange['op'],
+      kind: r.kind,
+      namespace: r.namespace,
+      name: r.name,
+      resourceVersion: r.resource_version,
+      source: r.source,
+      before: r.before === null ? null : JSON.parse(r.before),
+      after: r.after === null ? null : JSON.parse(r.after),
+      diff: r.diff,
+    }));
+  }
   /** Label sets no window refers to any more; with ids kept in memory, they would grow without bound. */
   const deleteLabelSets = db.prepare(
     `DELETE FROM label_sets WHERE id NOT IN (SELECT source_labels FROM windows UNION SELECT dest_labels FROM windows)`,
@@ -573,6 +657,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
 
   function prune(): number {
     const cutoff = beginningOfHistory();
+    deleteChanges.run(cutoff * 1000);
     const n = deleteWindows.run(cutoff).changes;
     // A full scan of the windows: at most once per LABEL_PRUNE_SECONDS of the store's clock.
     if (n > 0 && now() - labelsPrunedAt >= LABEL_PRUNE_SECONDS) {
@@ -646,6 +731,14 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
       prune();
     },
     prune,
+    async recordChanges(changes) {
+      ensureOpen();
+      return recordChanges(changes);
+    },
+    async changes(query) {
+      ensureOpen();
+      return queryChanges(query);
+    },
     async stats() {
       ensureOpen();
       const rows = (db.prepare('SELECT count(*) FROM windows').pluck().get() as number) ?? 0;

@@ -1,5 +1,6 @@
 // The behaviour every store must share (calico-observability §3.3–3.7), run by each back-end's tests.
 import { afterEach, describe, expect, it } from 'vitest';
+import type { PolicyChangeInput } from './changes.ts';
 import { endOfTier, flowBetween, hit, ipSet, T0, testClock } from './fixtures.ts';
 import { MAX_FLOW_IPS } from './ips.ts';
 import type { FlowResult } from './model.ts';
@@ -395,6 +396,69 @@ export function describeStoreContract(name: string, make: MakeStore): void {
       expect(r.map((x) => [x.policy.name, x.policy.ruleIndex, x.direction, x.allowedIn, x.allowedOut])).toEqual([
         ['allow-web', 2, 'Ingress', [5], [1]],
       ]);
+    });
+
+    describe('policy change log', () => {
+      const change = (name: string, time: number, op: PolicyChangeInput['op'] = 'modified'): PolicyChangeInput => ({
+        time,
+        op,
+        kind: 'GlobalNetworkPolicy',
+        namespace: '',
+        name,
+        resourceVersion: String(time),
+        source: 'watch',
+        before: op === 'added' ? null : { spec: { order: 1 } },
+        after: op === 'deleted' ? null : { spec: { order: 2 } },
+        diff: '-  order: 1\n+  order: 2\n',
+      });
+      const ms = (seconds: number) => seconds * 1000;
+
+      it('numbers changes in order and returns them oldest first with before, after and diff intact', async () => {
+        const s = open();
+        const stored = await s.recordChanges([change('a', ms(T0 - 20), 'added'), change('b', ms(T0 - 10))]);
+        expect(stored.map((c) => c.id)).toEqual([stored[0]!.id, stored[0]!.id + 1]);
+        const [later] = await s.recordChanges([change('a', ms(T0 - 5), 'deleted')]);
+        expect(later!.id).toBeGreaterThan(stored[1]!.id);
+        const all = await s.changes({});
+        expect(all.map((c) => [c.name, c.op])).toEqual([
+          ['a', 'added'],
+          ['b', 'modified'],
+          ['a', 'deleted'],
+        ]);
+        expect(all[0]).toEqual({ ...change('a', ms(T0 - 20), 'added'), id: stored[0]!.id });
+        expect(all[2]!.after).toBeNull();
+      });
+
+      it('filters by name, kind, namespace, time and id, and keeps the newest `limit`', async () => {
+        const s = open();
+        const stored = await s.recordChanges([
+          change('a', ms(T0 - 30)),
+          change('b', ms(T0 - 20)),
+          change('a', ms(T0 - 10)),
+          { ...change('a', ms(T0 - 5)), kind: 'NetworkPolicy', namespace: 'shop' },
+        ]);
+        const names = (list: readonly { name: string; time: number }[]) => list.map((c) => `${c.name}@${c.time}`);
+        expect(names(await s.changes({ kind: 'GlobalNetworkPolicy', namespace: '', name: 'a' }))).toEqual([
+          `a@${ms(T0 - 30)}`,
+          `a@${ms(T0 - 10)}`,
+        ]);
+        expect(names(await s.changes({ since: ms(T0 - 20) }))).toEqual([
+          `b@${ms(T0 - 20)}`,
+          `a@${ms(T0 - 10)}`,
+          `a@${ms(T0 - 5)}`,
+        ]);
+        expect(names(await s.changes({ afterId: stored[2]!.id }))).toEqual([`a@${ms(T0 - 5)}`]);
+        expect(names(await s.changes({ limit: 2 }))).toEqual([`a@${ms(T0 - 10)}`, `a@${ms(T0 - 5)}`]);
+        expect(await s.changes({ name: 'nothing' })).toEqual([]);
+      });
+
+      it('forgets changes older than the kept flow history', async () => {
+        const s = open();
+        await s.recordChanges([change('old', ms(T0 - 30 * 86_400)), change('new', ms(T0))]);
+        clock.set(T0 + 60);
+        s.tick();
+        expect((await s.changes({})).map((c) => c.name)).toEqual(['new']);
+      });
     });
 
     it('reports rows in stats()', async () => {

@@ -1,4 +1,5 @@
 // The store surface Verdict's back-ends offer beyond the agreed FlowStore contract.
+import type { ChangeQuery, PolicyChange, PolicyChangeInput } from './changes.ts';
 import type { StatisticsQuery, StatisticsResult } from './stats.ts';
 import type { FlowStore, TimeRange } from './store.ts';
 
@@ -9,6 +10,10 @@ export interface VerdictFlowStore extends FlowStore {
   tick(now?: number): void;
   /** Flows dropped on ingest because their start time fell outside the kept history. */
   readonly dropped: number;
+  /** Stores policy changes in the given order, numbered after every change already stored; kept as long as flows. */
+  recordChanges(changes: readonly PolicyChangeInput[]): Promise<PolicyChange[]>;
+  /** The newest `limit` matching changes, oldest first. */
+  changes(query: ChangeQuery): Promise<PolicyChange[]>;
   /**
    * Start times `ingest` keeps right now: from the beginning of history to the clock plus the
    * accepted skew. Callers reject flows outside it themselves, so that nothing is acknowledged and

@@ -9,6 +9,7 @@ import { Hono } from 'hono';
 import { createApiRoutes } from './api/index.ts';
 import { type IngestLimits, ingestNdjson } from './ingest/http.ts';
 import type { IngestPipeline } from './ingest/index.ts';
+import { createInsightsRoutes } from './insights/index.ts';
 import type { Logger } from './log.ts';
 import { type Metrics, timeQueries } from './metrics/index.ts';
 import { createPolicyRoutes } from './policies/index.ts';
@@ -39,6 +40,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/whisker-backend', createWhiskerRoutes({ store: deps.store, cors: [...deps.cors], log: deps.log }));
   app.route('/', createWhiskerConfigRoutes());
   app.post('/api/v1/ingest', (c) => ingestNdjson(c.req.raw, deps.pipeline, deps.ingestLimits));
+  app.route('/api/v1/insights', createInsightsRoutes({ store: deps.store, evaluator: deps.evaluator, log: deps.log }));
   app.route(
     '/api/v1/recommendations',
     createRecommendRoutes({ store: deps.store, evaluator: deps.evaluator, log: deps.log }),

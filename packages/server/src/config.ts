@@ -1,5 +1,6 @@
 // `verdict serve` configuration: defaults, then a config file, then VERDICT_* environment variables,
 // then flags. Every bad value is reported with where it came from and what was expected.
+import { CALICO_VERSIONS, type CalicoVersion, DEFAULT_CALICO_VERSION } from '@verdict/engine';
 import { parse as parseYaml } from 'yaml';
 import type { LogLevel } from './log.ts';
 
@@ -36,6 +37,8 @@ export interface ServeConfig {
   logLevel: LogLevel;
   /** Directory of the built web UI. */
   webDir: string;
+  /** The Calico release whose behaviour to reproduce. */
+  calicoVersion: CalicoVersion;
 }
 
 export interface ConfigError {
@@ -191,6 +194,12 @@ const FIELDS: Readonly<Record<keyof ServeConfig, Field>> = {
     read: oneOf('debug', 'info', 'warn', 'error'),
   },
   webDir: { flag: '--web-dir', env: 'VERDICT_WEB_DIR', help: 'folder of the built web UI', read: text },
+  calicoVersion: {
+    flag: '--calico-version',
+    env: 'VERDICT_CALICO_VERSION',
+    help: 'Calico release to reproduce: 3.30, 3.31 (ANP/BANP), 3.32 or 3.33 (ClusterNetworkPolicy)',
+    read: oneOf(...CALICO_VERSIONS),
+  },
 };
 
 const DEFAULTS = {
@@ -207,6 +216,7 @@ const DEFAULTS = {
   grpcPort: 7443,
   cors: [],
   logLevel: 'info',
+  calicoVersion: DEFAULT_CALICO_VERSION,
 } as const;
 
 /** A flag of `verdict serve`, as the CLI declares it; values are checked by `resolveConfig`. */

@@ -1,6 +1,5 @@
 // @verdict/server: ingest, the HTTP and gRPC APIs, and `verdict serve`.
 export { createApp } from './app.ts';
-export { MissingPath, readManifestFiles } from './cluster/files.ts';
 export type { ConfigError, ServeConfig, ServeFlag } from './config.ts';
 export { resolveConfig, SERVE_FLAGS } from './config.ts';
 export type { IngestPipeline, IngestReport } from './ingest/index.ts';

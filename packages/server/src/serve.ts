@@ -4,11 +4,11 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { type ServerType, serve } from '@hono/node-server';
+import { readManifestFiles } from '@verdict/cluster';
 import { createTrafficGenerator, demoClusterFiles } from '@verdict/demo';
 import { type ClusterState, createEvaluator, type Evaluator, type Issue, loadResources } from '@verdict/engine';
 import { type ClickHouseFlowStore, createStore, type StoreConfig, type VerdictFlowStore } from '@verdict/flows';
 import { createApp } from './app.ts';
-import { readManifestFiles } from './cluster/files.ts';
 import type { ServeConfig } from './config.ts';
 import { createGoldmaneService } from './goldmane/index.ts';
 import { createIngestPipeline, type IngestPipeline } from './ingest/index.ts';
@@ -34,12 +34,15 @@ const DEMO_TICK_MS = 5_000;
 
 export function loadClusterState(config: ServeConfig): { state: ClusterState; issues: Issue[] } {
   const sources = config.cluster.length === 0 ? demoClusterFiles() : readManifestFiles(config.cluster);
-  return loadResources(sources);
+  return loadResources(sources, { calicoVersion: config.calicoVersion });
 }
 
 export async function startVerdict(config: ServeConfig, log: Logger): Promise<RunningVerdict> {
   const { state, issues } = loadClusterState(config);
-  for (const issue of issues) if (issue.severity === 'error') log.warn('manifest problem', { ...issue });
+  for (const issue of issues) {
+    if (issue.severity === 'error' || issue.code === 'not-enforced' || issue.code === 'unsupported-peer')
+      log.warn('manifest problem', { ...issue });
+  }
   const evaluator = createEvaluator(state);
   log.info('cluster loaded', {
     source: config.cluster.length ? config.cluster : 'embedded demo',

@@ -96,7 +96,7 @@ describe('end-of-tier Pass hits (reference §15.4)', () => {
     expect(ingress(verdict.enforced)).toEqual(['0|tier1|gnp:first|pass|-1', '1|default|gnp:deny|deny|0']);
   });
 
-  it('the admin tier records an end-of-tier Pass when no AdminNetworkPolicy rule matches', () => {
+  it('the admin tier records an end-of-tier Pass when no AdminNetworkPolicy rule matches (Calico 3.31)', () => {
     const anp = {
       apiVersion: 'policy.networking.k8s.io/v1alpha1',
       kind: 'AdminNetworkPolicy',
@@ -107,9 +107,10 @@ describe('end-of-tier Pass hits (reference §15.4)', () => {
         ingress: [{ action: 'Deny', from: [{ namespaces: { matchLabels: { team: 'red' } } }] }],
       },
     };
-    const loaded = loadObjects([anp]);
+    const loaded = loadObjects([anp], 'anp.yaml', { calicoVersion: '3.31' });
     expect(loaded.issues.filter((i) => i.severity === 'error')).toEqual([]);
-    const verdict = run(cluster({ pods: [web, db], tiers: loaded.state.tiers, policies: loaded.state.policies }));
+    const { tiers, policies } = loaded.state;
+    const verdict = run({ ...cluster({ pods: [web, db], tiers, policies }), calicoVersion: '3.31' });
     expect(ingress(verdict.enforced)).toEqual([
       '0|adminnetworkpolicy|kanp:guard|pass|-1',
       '1|__PROFILE__|pro:kns.shop|allow|0',

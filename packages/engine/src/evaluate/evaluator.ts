@@ -1,7 +1,7 @@
 // The evaluator: which policies apply to which endpoint, in tier and policy order, and the
 // per-tier walk of reference §4 for both directions of a flow (§5), in every scope (§9).
 
-import type { PolicyKind } from '../kinds.ts';
+import { type CalicoVersion, DEFAULT_CALICO_VERSION, isEnforcedIn, type PolicyKind } from '../kinds.ts';
 import type {
   ClusterState,
   Direction,
@@ -149,6 +149,10 @@ export interface Evaluator {
   tiers(): TierView[];
   policy(kind: PolicyKind, namespace: string | undefined, name: string): PolicySpec | undefined;
   readonly state: ClusterState;
+  /** The Calico release reproduced (the state's, or the newest). */
+  readonly calicoVersion: CalicoVersion;
+  /** False for kinds the Calico release does not enforce: loaded and shown, never evaluated. */
+  enforces(kind: PolicyKind): boolean;
 }
 
 interface TierGroup {
@@ -176,12 +180,13 @@ interface Walk {
 
 export function createEvaluator(initial: ClusterState): Evaluator {
   let state = initial;
+  const calicoVersion = initial.calicoVersion ?? DEFAULT_CALICO_VERSION;
   const index = new ClusterIndex(state);
   const policies = new Map<string, CompiledPolicy>();
   const tiers = new Map<string, CompiledTier>();
   for (const tier of state.tiers) tiers.set(tier.name, compileTier(tier));
   for (const spec of state.policies) policies.set(specId(spec), compilePolicy(spec, index));
-  assignScopes(policies.values());
+  assignScopes(policies.values(), calicoVersion);
 
   let sorted: CompiledPolicy[] = [];
   let tierRank = new Map<string, number>();
@@ -370,7 +375,7 @@ export function createEvaluator(initial: ClusterState): Evaluator {
     for (const spec of specs) latest.set(specId(spec), spec);
     for (const [id, spec] of latest) policies.set(id, compilePolicy(spec, index));
     state = { ...state, policies: [...state.policies.filter((p) => !latest.has(specId(p))), ...latest.values()] };
-    assignScopes(policies.values());
+    assignScopes(policies.values(), calicoVersion);
     resort();
   }
 
@@ -423,7 +428,7 @@ export function createEvaluator(initial: ClusterState): Evaluator {
       const id = policyId(kind, namespace, name);
       if (!policies.delete(id)) return false;
       state = { ...state, policies: state.policies.filter((p) => specId(p) !== id) };
-      assignScopes(policies.values());
+      assignScopes(policies.values(), calicoVersion);
       resort();
       return true;
     },
@@ -462,6 +467,12 @@ export function createEvaluator(initial: ClusterState): Evaluator {
 
     get state() {
       return state;
+    },
+
+    calicoVersion,
+
+    enforces(kind) {
+      return isEnforcedIn(kind, calicoVersion);
     },
   };
 

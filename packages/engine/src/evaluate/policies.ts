@@ -1,6 +1,13 @@
 // Policies compiled for evaluation: the effective endpoint selector (reference §3), compiled
 // rules per direction, sort position and the scopes in which the policy is active.
-import { enforcedKindOf, hitKindOf, type PolicyKind, policyKindInfo } from '../kinds.ts';
+import {
+  type CalicoVersion,
+  enforcedKindOf,
+  hitKindOf,
+  isEnforcedIn,
+  type PolicyKind,
+  policyKindInfo,
+} from '../kinds.ts';
 import type { Direction, PolicyHitRef, PolicySpec, Tier } from '../model.ts';
 import {
   and,
@@ -97,11 +104,12 @@ export function effectiveSelector(spec: PolicySpec): SelectorNode {
 }
 
 /**
- * Sets each policy's scopes (reference §9): enforced kinds everywhere, staged Set/Learn/Ignore in
+ * Sets each policy's scopes (reference §9): kinds that Calico `version` does not enforce nowhere,
+ * enforced kinds everywhere, staged Set/Learn/Ignore in
  * pending and what-if, staged Delete nowhere; in what-if a staged policy replaces (Set) or removes
  * (Delete) the enforced policy of the same name.
  */
-export function assignScopes(policies: Iterable<CompiledPolicy>): void {
+export function assignScopes(policies: Iterable<CompiledPolicy>, version: CalicoVersion): void {
   const all = [...policies];
   const shadowed = new Set<string>();
   for (const policy of all) {
@@ -110,7 +118,8 @@ export function assignScopes(policies: Iterable<CompiledPolicy>): void {
   }
   for (const policy of all) {
     const { spec } = policy;
-    if (!spec.staged) policy.scopes = ENFORCED | PENDING | (shadowed.has(policy.id) ? 0 : WHAT_IF);
+    if (!isEnforcedIn(spec.kind, version)) policy.scopes = 0;
+    else if (!spec.staged) policy.scopes = ENFORCED | PENDING | (shadowed.has(policy.id) ? 0 : WHAT_IF);
     else policy.scopes = spec.stagedAction === 'Delete' ? 0 : PENDING | WHAT_IF;
   }
 }

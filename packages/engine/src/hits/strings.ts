@@ -1,6 +1,14 @@
 // Felix's policy-hit strings `<policyIndex>|<tier>|<namePart>|<action>|<ruleIndex>`
 // (calico-observability §6): read the v3.30/v3.31 and the v3.32+ forms, write v3.32+.
-import { isGlobalKind, POLICY_KINDS, policyKindInfo } from '../kinds.ts';
+import {
+  type CalicoVersion,
+  DEFAULT_CALICO_VERSION,
+  isGlobalKind,
+  POLICY_KINDS,
+  policyKindInfo,
+  policyKindOfHit,
+  writesLegacyHitStrings,
+} from '../kinds.ts';
 import type { HitAction, HitKind, PolicyHit, PolicyHitRef } from '../model.ts';
 import { err, ok, type Result } from '../result.ts';
 
@@ -157,22 +165,32 @@ function parseLegacyName(namePart: string, tier: string): NameRef | string {
 }
 
 /**
- * Writes a hit in the v3.32+ form. EndOfTier hits name their trigger (or `eot:__NO_MATCH__` without
+ * Writes a hit in the form Calico `version` writes (v3.32+ by default; v3.30/v3.31: §6.2). EndOfTier hits name their trigger (or `eot:__NO_MATCH__` without
  * one); profiles use the `__PROFILE__` tier.
  *
  * @example
  * formatPolicyHit({ kind: 'Profile', name: 'kns.shop', namespace: '', tier: '', action: 'Allow', policyIndex: 0, ruleIndex: 0 })
  * // '0|__PROFILE__|pro:kns.shop|allow|0'
  */
-export function formatPolicyHit(hit: PolicyHit): string {
+export function formatPolicyHit(hit: PolicyHit, version: CalicoVersion = DEFAULT_CALICO_VERSION): string {
   const action = hit.action.toLowerCase();
   const head = `${hit.policyIndex}|${hit.kind === 'Profile' ? PROFILE_TIER : hit.tier}`;
   const tail = `${action}|${hit.ruleIndex}`;
+  const name = writesLegacyHitStrings(version) ? legacyName : kindName;
   if (hit.kind === 'EndOfTier') {
     const t = hit.trigger;
-    return t === undefined ? `${head}|eot:__NO_MATCH__|${tail}` : `${head}|${kindName(t)}|${tail}`;
+    return t === undefined ? `${head}|eot:__NO_MATCH__|${tail}` : `${head}|${name(t)}|${tail}`;
   }
-  return `${head}|${kindName(hit)}|${tail}`;
+  return `${head}|${name(hit)}|${tail}`;
+}
+
+/** The 3.30/3.31 name part from the catalogue's template; kinds those releases lack keep the new form. */
+function legacyName(ref: PolicyHitRef): string {
+  if (ref.kind === 'Profile') return `${PROFILE_TIER}.${ref.name === '' ? '__NO_MATCH__' : ref.name}`;
+  const kind = policyKindOfHit(ref.kind);
+  const template = kind && policyKindInfo(kind).legacyName;
+  if (template === undefined) return kindName(ref);
+  return template.replace('{ns}', ref.namespace).replace('{tier}', ref.tier).replace('{name}', ref.name);
 }
 
 function kindName(ref: PolicyHitRef): string {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { adminPolicy, baselinePolicy, errorCodes, loadYaml, onlyPolicy, warnings } from './fixtures.ts';
+import { adminPolicy, baselinePolicy, errorCodes, onlyPolicy, warnings, yamlStream } from './fixtures.ts';
+import { loadResources } from './load.ts';
+import type { Json } from './read.ts';
+
+/** ANP/BANP are enforced up to Calico 3.31; load them as that release does. */
+const loadYaml = (...objects: Json[]) =>
+  loadResources([{ file: 'test.yaml', text: yamlStream(...objects) }], { calicoVersion: '3.31' });
 
 const ORCH = "projectcalico.org/orchestrator == 'k8s'";
 const house = (name: string) => ({ matchLabels: { 'conformance-house': name } });

@@ -16,7 +16,7 @@ import {
 } from './fixtures.ts';
 import { BUILTIN_TIERS, emptyClusterState, loadObjects, loadResources, mergeStates } from './index.ts';
 
-const everyKind = () => loadResources([{ file: 'cluster.yaml', text: EVERY_KIND_YAML }]);
+const everyKind = () => loadResources([{ file: 'cluster.yaml', text: EVERY_KIND_YAML }], { calicoVersion: '3.31' });
 
 describe('every kind loads', () => {
   it('loads the every-kind fixture without issues', () => {

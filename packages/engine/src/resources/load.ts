@@ -1,6 +1,14 @@
 // loadResources / loadObjects: text or objects → validated resources → ClusterState.
 
-import { apiVersionOf, POLICY_KINDS, type PolicyKind, policyKindInfo } from '../kinds.ts';
+import {
+  apiVersionOf,
+  type CalicoVersion,
+  DEFAULT_CALICO_VERSION,
+  isEnforcedIn,
+  POLICY_KINDS,
+  type PolicyKind,
+  policyKindInfo,
+} from '../kinds.ts';
 import type {
   ClusterState,
   EndpointSlice,
@@ -43,6 +51,14 @@ export interface SourceText {
   text: string;
 }
 
+export interface LoadOptions {
+  /**
+   * The Calico release to reproduce: recorded in the state, and every policy of a kind it does not
+   * enforce gets a 'not-enforced' warning. Absent = the newest.
+   */
+  calicoVersion?: CalicoVersion;
+}
+
 export interface LoadResult {
   state: ClusterState;
   issues: Issue[];
@@ -53,8 +69,8 @@ export interface LoadResult {
  * every resource and converts policies to PolicySpec. A resource with an error is skipped whole;
  * the rest load. Never throws.
  */
-export function loadResources(sources: readonly SourceText[]): LoadResult {
-  const loader = createLoader();
+export function loadResources(sources: readonly SourceText[], options: LoadOptions = {}): LoadResult {
+  const loader = createLoader(options);
   for (const { file, text } of sources) {
     for (const doc of parseText(file, text, loader.issues)) loader.add(doc.value, doc.locator, file);
   }
@@ -62,8 +78,8 @@ export function loadResources(sources: readonly SourceText[]): LoadResult {
 }
 
 /** Same as loadResources for already-parsed objects (JSON test data); line numbers are 0. */
-export function loadObjects(objects: readonly unknown[], file = '<objects>'): LoadResult {
-  const loader = createLoader();
+export function loadObjects(objects: readonly unknown[], file = '<objects>', options: LoadOptions = {}): LoadResult {
+  const loader = createLoader(options);
   for (const value of objects) loader.add(value, NOWHERE, file);
   return loader.finish();
 }
@@ -238,7 +254,7 @@ interface Loader {
   finish(): LoadResult;
 }
 
-function createLoader(): Loader {
+function createLoader(options: LoadOptions): Loader {
   const acc: Accumulator = {
     issues: [],
     namespaces: new Map(),
@@ -335,11 +351,12 @@ function createLoader(): Loader {
   return {
     issues: acc.issues,
     add: (value, locator, file) => addResource(value, locator, file),
-    finish: () => buildState(acc),
+    finish: () => buildState(acc, options),
   };
 }
 
-function buildState(acc: Accumulator): LoadResult {
+function buildState(acc: Accumulator, options: LoadOptions): LoadResult {
+  const version = options.calicoVersion ?? DEFAULT_CALICO_VERSION;
   const values = <T>(m: Map<string, Entry<T>>): T[] => [...m.values()].map((e) => e.value);
   const namespaces = values(acc.namespaces);
   for (const ns of [...acc.usedNamespaces].sort()) {
@@ -358,6 +375,15 @@ function buildState(acc: Accumulator): LoadResult {
         `tier ${JSON.stringify(value.tier)} is not defined in the loaded resources or among the built-in tiers; define a Tier named ${value.tier}`,
       );
     }
+    if (r && !isEnforcedIn(value.kind, version)) {
+      const info = policyKindInfo(value.kind);
+      const range = info.enforcedIn?.since ? `from ${info.enforcedIn.since}` : `up to ${info.enforcedIn?.until}`;
+      r.warn(
+        'not-enforced',
+        ['kind'],
+        `Calico ${version} does not enforce ${info.displayName} (${apiVersionOf(value.kind)}, enforced ${range}); it is loaded and shown but not evaluated`,
+      );
+    }
     policies.push(value);
   }
   return {
@@ -371,6 +397,7 @@ function buildState(acc: Accumulator): LoadResult {
       networkSets: values(acc.networkSets),
       hostEndpoints: values(acc.hostEndpoints),
       policies,
+      ...(options.calicoVersion !== undefined ? { calicoVersion: options.calicoVersion } : {}),
     },
     issues: acc.issues,
   };

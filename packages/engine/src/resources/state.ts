@@ -55,6 +55,7 @@ function mergeList<T extends { source?: unknown }>(
  * written ones of `a`.
  */
 export function mergeStates(a: ClusterState, b: ClusterState): ClusterState {
+  const version = b.calicoVersion ?? a.calicoVersion;
   return {
     namespaces: mergeList(a.namespaces, b.namespaces, identity.named, true),
     pods: mergeList(a.pods, b.pods, identity.namespaced, false),
@@ -65,5 +66,6 @@ export function mergeStates(a: ClusterState, b: ClusterState): ClusterState {
     networkSets: mergeList(a.networkSets, b.networkSets, identity.namespaced, false),
     hostEndpoints: mergeList(a.hostEndpoints, b.hostEndpoints, identity.named, false),
     policies: mergeList(a.policies, b.policies, identity.policy, false),
+    ...(version !== undefined ? { calicoVersion: version } : {}),
   };
 }

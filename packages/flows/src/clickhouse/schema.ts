@@ -66,6 +66,23 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
     `CREATE TABLE IF NOT EXISTS clusters (name String, number UInt32, registered DateTime)
      ENGINE = ReplacingMergeTree ORDER BY name`,
   ],
+  // The policy change log; `before`/`after` are JSON, '' for none; time in Unix milliseconds.
+  [
+    `CREATE TABLE IF NOT EXISTS policy_changes (
+       cluster String,
+       id UInt64,
+       time UInt64,
+       op String,
+       kind String,
+       namespace String,
+       name String,
+       resource_version String,
+       source String,
+       before String,
+       after String,
+       diff String
+     ) ENGINE = MergeTree ORDER BY (cluster, id)`,
+  ],
 ];
 
 export const CLICKHOUSE_SCHEMA_VERSION = MIGRATIONS.length;

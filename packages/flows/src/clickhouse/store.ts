@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
+import { type ChangeQuery, changeLimit, type PolicyChange, type PolicyChangeInput } from '../changes.ts';
 import { compileFilterParts, hitMatches } from '../filter.ts';
 import { MAX_FLOW_IPS, mergeIpSets } from '../ips.ts';
 import { flowKeyString, hashString, intersectLabels, mergeLabels, parseFlowKey, withIps } from '../key.ts';
@@ -209,6 +210,76 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
 
   const ready = openWithRetry();
   ready.catch(() => {});
+
+  /** Change-log ids of this cluster, continued from the stored ones; inserts run one at a time so ids stay in order. */
+  let nextChangeId = ready.then(async () => {
+    const max = await rows<{ m: number | string }>(
+      `SELECT max(id) AS m FROM policy_changes WHERE cluster = ${literal(cluster)}`,
+    );
+    return Number(max[0]?.m ?? 0) + 1;
+  });
+  nextChangeId.catch(() => {});
+  let changeWrites: Promise<unknown> = Promise.resolve();
+
+  function recordChanges(changes: readonly PolicyChangeInput[]): Promise<PolicyChange[]> {
+    const write = changeWrites.then(async () => {
+      let id = await nextChangeId;
+      const stored = changes.map((change) => ({ ...change, id: id++ }));
+      if (stored.length > 0)
+        await client.insert({
+          table: 'policy_changes',
+          format: 'JSONEachRow',
+          values: stored.map((c) => ({
+            cluster,
+            id: c.id,
+            time: c.time,
+            op: c.op,
+            kind: c.kind,
+            namespace: c.namespace,
+            name: c.name,
+            resource_version: c.resourceVersion,
+            source: c.source,
+            before: c.before === null || c.before === undefined ? '' : JSON.stringify(c.before),
+            after: c.after === null || c.after === undefined ? '' : JSON.stringify(c.after),
+            diff: c.diff,
+          })),
+        });
+      nextChangeId = Promise.resolve(id);
+      return stored;
+    });
+    changeWrites = write.catch(() => {});
+    return write;
+  }
+
+  async function queryChanges(query: ChangeQuery): Promise<PolicyChange[]> {
+    await ready;
+    // Changes older than the kept flow history are left out here and removed by prune().
+    const where = [
+      `cluster = ${literal(cluster)}`,
+      `time >= ${int(Math.max(query.since ?? 0, bucketStart(now() - retentionSeconds) * 1000))}`,
+    ];
+    if (query.afterId !== undefined) where.push(`id > ${int(query.afterId)}`);
+    if (query.kind !== undefined) where.push(`kind = ${literal(query.kind)}`);
+    if (query.namespace !== undefined) where.push(`namespace = ${literal(query.namespace)}`);
+    if (query.name !== undefined) where.push(`name = ${literal(query.name)}`);
+    const found = await rows<Record<string, string | number>>(
+      `SELECT id, time, op, kind, namespace, name, resource_version, source, before, after, diff
+       FROM policy_changes WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ${int(changeLimit(query))}`,
+    );
+    return found.reverse().map((r) => ({
+      id: Number(r.id),
+      time: Number(r.time),
+      op: String(r.op) as PolicyChange['op'],
+      kind: String(r.kind),
+      namespace: String(r.namespace),
+      name: String(r.name),
+      resourceVersion: String(r.resource_version),
+      source: String(r.source),
+      before: r.before === '' ? null : JSON.parse(String(r.before)),
+      after: r.after === '' ? null : JSON.parse(String(r.after)),
+      diff: String(r.diff),
+    }));
+  }
 
   function labelId(labels: readonly string[], fresh: Batch['labels']): number {
     if (labels.length === 0) return 0;
@@ -688,6 +759,14 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
         n++;
       }
     }
+    const changesCutoff = bucketStart(now() - retentionSeconds) * 1000;
+    const old = await rows<{ n: number | string }>(
+      `SELECT count() AS n FROM policy_changes WHERE cluster = ${literal(cluster)} AND time < ${int(changesCutoff)}`,
+    );
+    if (Number(old[0]?.n ?? 0) > 0)
+      await client.command({
+        query: `ALTER TABLE policy_changes DELETE WHERE cluster = ${literal(cluster)} AND time < ${int(changesCutoff)}`,
+      });
     return n;
   }
 
@@ -741,6 +820,14 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
       if (spool.count > 0) throw lastError ?? new Error('ClickHouse did not take the buffered batches');
     },
     prune,
+    async recordChanges(changes) {
+      ensureOpen();
+      return recordChanges(changes);
+    },
+    async changes(query) {
+      ensureOpen();
+      return queryChanges(query);
+    },
     async stats() {
       ensureOpen();
       await ready;

@@ -11,6 +11,7 @@ import type {
 import { openApiDocument } from '@verdict/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../test/fixtures.ts';
+import { createInsightsRoutes } from '../insights/index.ts';
 import { createPolicyRoutes } from '../policies/index.ts';
 import { createRecommendRoutes } from '../recommend/index.ts';
 import { createRehearsalRoutes } from '../rehearse/index.ts';
@@ -575,7 +576,12 @@ describe('routes', () => {
       .sort();
     expect(rehearsals).toEqual(['GET /rehearsals/{id}', 'POST /promote', 'POST /rehearsals']);
     routes.push(...rehearsals);
-    // Mounted at /api/v1/recommendations by app.ts.
+    // Mounted at /api/v1/insights and /api/v1/recommendations by app.ts.
+    routes.push(
+      ...createInsightsRoutes({ store: api.store, evaluator: shopEvaluator }).routes.map(
+        (r) => `${r.method} /insights`,
+      ),
+    );
     routes.push(
       ...createRecommendRoutes({ store: api.store, evaluator: shopEvaluator }).routes.map(
         (r) => `${r.method} /recommendations`,
