@@ -7,6 +7,7 @@ import type { Evaluator } from '@verdict/engine';
 import type { VerdictFlowStore } from '@verdict/flows';
 import { Hono } from 'hono';
 import { createApiRoutes } from './api/index.ts';
+import type { StoreHealth } from './health/index.ts';
 import { type IngestLimits, ingestNdjson } from './ingest/http.ts';
 import type { IngestPipeline } from './ingest/index.ts';
 import { createInsightsRoutes } from './insights/index.ts';
@@ -29,6 +30,8 @@ export interface AppDeps {
   ready: () => boolean;
   /** False while flows cannot reach the store (they wait in a local buffer); /readyz then says so. */
   writable?: () => boolean;
+  /** Whether the store takes writes; a fault makes /readyz answer 503 with its cause. */
+  health?: StoreHealth;
   /** Body limits of POST /api/v1/ingest (default 64 MiB, 1 MiB per line). */
   ingestLimits?: IngestLimits;
 }
@@ -53,16 +56,18 @@ export function createApp(deps: AppDeps): Hono {
   );
   app.get('/metrics', (c) => c.text(deps.metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
   app.get('/livez', (c) => c.json({ status: 'ok' }));
-  app.get('/readyz', (c) =>
-    !deps.ready()
-      ? c.json({ status: 'starting' }, 503)
-      : deps.writable && !deps.writable()
-        ? c.json(
-            { status: 'not-ready-for-writes', reason: 'the flow store is unreachable; flows wait in the local buffer' },
-            503,
-          )
-        : c.json({ status: 'ready' }),
-  );
+  app.get('/readyz', (c) => {
+    if (!deps.ready()) return c.json({ status: 'starting' }, 503);
+    const fault = deps.health?.fault();
+    if (fault) return c.json({ status: 'not-ready', cause: fault.code, message: fault.message }, 503);
+    if (deps.writable && !deps.writable()) {
+      return c.json(
+        { status: 'not-ready-for-writes', message: 'the flow store is unreachable; flows wait in the local buffer' },
+        503,
+      );
+    }
+    return c.json({ status: 'ready' });
+  });
   serveWeb(app, deps.webDir);
   return app;
 }

@@ -114,6 +114,8 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
   const database = quoteName(options.database ?? 'verdict');
   const cluster = options.cluster ?? 'default';
   const retentionSeconds = (options.retentionDays ?? 7) * 86_400;
+  const skew = options.maxClockSkewSeconds ?? 30;
+  const headEnd = () => Math.max(bucketStart(now()) + 2 * BUCKET_SECONDS, bucketStart(now() + skew));
   const auth = {
     ...(options.username === undefined ? {} : { username: options.username }),
     ...(options.password === undefined ? {} : { password: options.password }),
@@ -145,6 +147,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
   const ring = createMemoryStore({
     now,
     autoRollover: false,
+    maxClockSkewSeconds: skew,
     idOf: (ks) => keyIds.get(hashString(ks)) ?? 0,
   });
 
@@ -294,7 +297,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
   /** Pre-aggregates a batch per (bucket, key) and gives new keys their ids. */
   function prepare(flows: readonly Flow[]): { batch: Batch; newKeys: number[]; newLabels: number[] } {
     const begin = bucketStart(now() - retentionSeconds);
-    const end = bucketStart(now()) + 2 * BUCKET_SECONDS;
+    const end = headEnd();
     const perWindow = new Map<string, WindowRow>();
     const order: WindowRow[] = [];
     const keys: KeyRow[] = [];
@@ -786,7 +789,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
     },
     acceptedStarts: () => ({
       gte: bucketStart(now() - retentionSeconds),
-      lt: bucketStart(now()) + 2 * BUCKET_SECONDS,
+      lt: headEnd(),
     }),
     get writable() {
       return writable && spool.count === 0;
