@@ -46,6 +46,8 @@ describe('verdict --help', () => {
                     flows, with rationale and coverage
         insights    findings: policies that select nothing, unreachable and unused
                     rules, staged denies, DNS, egress, scans
+        install     print the manifests that run Verdict in a cluster: verdict install
+                    | kubectl apply -f -
         completion  print a shell completion script: bash or zsh
         help        display help for command
       "
