@@ -15,6 +15,9 @@ export type { StoreConfig } from './factory.ts';
 export { createStore } from './factory.ts';
 export type { CompiledFilter, FilterError } from './filter.ts';
 export { compileFilter, compileFilterParts, hitMatches, matchesFilter } from './filter.ts';
+export { buildGraph } from './graph.ts';
+export type { ShownGraph } from './graphFold.ts';
+export { nodeTraffic, OTHER_NODE_ID, shapeGraph } from './graphFold.ts';
 export { canonicalIp, ipSetInCidrs, ipSetOf, MAX_FLOW_IPS, mergeIpSets } from './ips.ts';
 export {
   canonicalKey,
@@ -28,6 +31,8 @@ export {
 } from './key.ts';
 export { createMemoryStore } from './memory.ts';
 export type * from './model.ts';
+export { displayName, displayNamespace, isNetworkName, NAME_DISPLAY, NAMESPACE_DISPLAY } from './names.ts';
+export { policyStats } from './policyStats.ts';
 export type { FlowStoreError, FlowStoreErrorCode } from './query.ts';
 export { isFlowStoreError } from './query.ts';
 export type { ResolveError } from './resolve.ts';

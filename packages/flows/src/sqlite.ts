@@ -13,6 +13,7 @@ import {
   withIps,
 } from './key.ts';
 import type { Flow, FlowKey, FlowResult, IpSet } from './model.ts';
+import { NAME_DISPLAY, NAMESPACE_DISPLAY, storedValues } from './names.ts';
 import {
   checkHintType,
   checkRange,
@@ -242,7 +243,11 @@ function createLabelIntern(db: Db) {
 function narrowKeys(filter: FlowFilter | undefined, params: unknown[]): string[] {
   if (!filter) return [];
   const where: string[] = [];
-  const strings = (col: string, list: readonly StringMatch[] | undefined, aliases: Record<string, string[]>) => {
+  const strings = (
+    col: string,
+    list: readonly StringMatch[] | undefined,
+    aliases: Readonly<Record<string, string[]>>,
+  ) => {
     if (!list || list.length === 0) return;
     const ors: string[] = [];
     for (const m of list) {
@@ -262,8 +267,8 @@ function narrowKeys(filter: FlowFilter | undefined, params: unknown[]): string[]
     }
     where.push(`(${ors.join(' OR ')})`);
   };
-  const nameAliases = { 'PUBLIC NETWORK': ['pub'], 'PRIVATE NETWORK': ['pvt'] };
-  const nsAliases = { Global: ['-', ''] };
+  const nameAliases = storedValues(NAME_DISPLAY);
+  const nsAliases = storedValues(NAMESPACE_DISPLAY);
   strings('source_name', filter.sourceNames, nameAliases);
   strings('dest_name', filter.destNames, nameAliases);
   strings('source_namespace', filter.sourceNamespaces, nsAliases);

@@ -9,6 +9,7 @@ import type {
   TiersResponse,
 } from '@verdict/api';
 import { openApiDocument } from '@verdict/api';
+import { nodeTraffic, OTHER_NODE_ID } from '@verdict/flows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../test/fixtures.ts';
 import { createInsightsRoutes } from '../insights/index.ts';
@@ -16,7 +17,6 @@ import { createPolicyRoutes } from '../policies/index.ts';
 import { createRecommendRoutes } from '../recommend/index.ts';
 import { createRehearsalRoutes } from '../rehearse/index.ts';
 import { ALL_RAW, enrich, filtersParam, type Harness, rawFlow, shopEvaluator, startApi, T0 } from './fixtures.ts';
-import { nodeTraffic, OTHER_NODE_ID } from './graphFold.ts';
 import { createApiRoutes } from './routes.ts';
 
 let api: Harness;

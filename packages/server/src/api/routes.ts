@@ -9,7 +9,15 @@ import {
 } from '@verdict/api';
 import type { Evaluator } from '@verdict/engine';
 import type { Flow, FlowFilter, FlowResult, FlowStore, ListQuery, ListResult, Subscription } from '@verdict/flows';
-import { BUCKET_SECONDS, compileFilterParts, endpointInCidrs, representativeQuery } from '@verdict/flows';
+import {
+  BUCKET_SECONDS,
+  buildGraph,
+  compileFilterParts,
+  endpointInCidrs,
+  policyStats,
+  representativeQuery,
+  shapeGraph,
+} from '@verdict/flows';
 import { type Context, Hono } from 'hono';
 import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
 import { querySignal } from '../http/budget.ts';
@@ -20,10 +28,7 @@ import { ApiError, errorBody, fromLibraryError, libraryCall, respondWithError } 
 import { explainQuery } from './explain.ts';
 import { type ApiFilter, hasCidrs } from './filters.ts';
 import { apiFlow } from './flow.ts';
-import { buildGraph } from './graph.ts';
-import { shapeGraph } from './graphFold.ts';
 import * as params from './params.ts';
-import { policyStats } from './stats.ts';
 
 export interface ApiDeps {
   store: FlowStore;

@@ -44,12 +44,4 @@ export function reporterLabel(r: string): string {
   return r === 'Src' ? 'Source' : r === 'Dst' ? 'Destination' : r;
 }
 
-export function displayNamespace(ns: string): string {
-  return ns === '' || ns === '-' ? 'Global' : ns;
-}
-
-export function displayName(n: string): string {
-  if (n === 'pub') return 'PUBLIC NETWORK';
-  if (n === 'pvt') return 'PRIVATE NETWORK';
-  return n;
-}
+export { displayName, displayNamespace } from '@verdict/flows/names';
