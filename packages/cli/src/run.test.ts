@@ -36,6 +36,8 @@ describe('verdict --help', () => {
                     (no --cluster: the embedded demo)
         ingest      send NDJSON flows (Goldmane Flow JSON or raw flows) to a running
                     server
+        db          check or repair the SQLite flow database (while no Verdict has it
+                    open)
         trace       explain one flow tier by tier, enforced and pending
         evaluate    evaluate NDJSON flows in batch: one verdict line per flow line
         rehearse    the impact of a policy change set on recorded flows: newly denied,

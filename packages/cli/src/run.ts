@@ -8,6 +8,7 @@ import { CALICO_VERSIONS, createEvaluator, DEFAULT_CALICO_VERSION } from '@verdi
 import { SERVE_FLAGS } from '@verdict/server';
 import { loadCluster, parseEndpoint } from './cluster.ts';
 import { completionScript, SHELLS, type Shell } from './completion.ts';
+import { dbCheckCommand, dbRepairCommand } from './db.ts';
 import { evaluateStream } from './evaluate.ts';
 import { insightsCommand } from './insights.ts';
 import { EXPOSE_MODES, INSTALL_MODES, renderManifests } from './install.ts';
@@ -137,6 +138,27 @@ export function createProgram(io: Io, setCode: (code: number) => void = () => {}
     .option('--server <url>', 'the Verdict server', 'http://127.0.0.1:8080')
     .action(async (path, options) => {
       setCode(await ingestCommand(options.server, path === '-' ? io.stdin : io.openFile(path), io));
+    });
+
+  const db = program
+    .command('db')
+    .summary('check or repair the SQLite flow database (while no Verdict has it open)')
+    .description('Check or repair the SQLite flow database; stop the Verdict that uses it first.');
+  db.command('check')
+    .summary('integrity check: exit 0 when sound, 1 when damaged')
+    .description('Full integrity check of the file, read-only: exit 0 when sound, 1 when damaged.')
+    .argument('<file>', 'the flow database, e.g. .verdict/verdict.db')
+    .action((file) => {
+      setCode(dbCheckCommand(file, io));
+    });
+  db.command('repair')
+    .summary('copy every readable row into a fresh file; the damaged one is kept beside it')
+    .description(
+      'Copy every readable row into a fresh database, keep the damaged file as <file>.damaged-<time>, and put the copy in its place.',
+    )
+    .argument('<file>', 'the flow database, e.g. .verdict/verdict.db')
+    .action((file) => {
+      setCode(dbRepairCommand(file, io));
     });
 
   program

@@ -736,6 +736,12 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
       prune();
     },
     prune,
+    quickCheck() {
+      ensureOpen();
+      const rows = db.pragma('quick_check(20)', { simple: false }) as { quick_check: string }[];
+      const problems = rows.map((r) => r.quick_check).filter((r) => r !== 'ok');
+      return problems;
+    },
     async recordChanges(changes) {
       ensureOpen();
       return recordChanges(changes);

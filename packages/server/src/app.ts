@@ -7,6 +7,7 @@ import type { Evaluator } from '@verdict/engine';
 import type { VerdictFlowStore } from '@verdict/flows';
 import { Hono } from 'hono';
 import { createApiRoutes } from './api/index.ts';
+import type { StoreHealth } from './health/index.ts';
 import { type IngestLimits, ingestNdjson } from './ingest/http.ts';
 import type { IngestPipeline } from './ingest/index.ts';
 import { createInsightsRoutes } from './insights/index.ts';
@@ -27,6 +28,8 @@ export interface AppDeps {
   /** The built web UI; a hint page is served when it is missing. */
   webDir: string;
   ready: () => boolean;
+  /** Whether the store takes writes; a fault makes /readyz answer 503 with its cause. */
+  health?: StoreHealth;
   /** Body limits of POST /api/v1/ingest (default 64 MiB, 1 MiB per line). */
   ingestLimits?: IngestLimits;
 }
@@ -51,7 +54,12 @@ export function createApp(deps: AppDeps): Hono {
   );
   app.get('/metrics', (c) => c.text(deps.metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
   app.get('/livez', (c) => c.json({ status: 'ok' }));
-  app.get('/readyz', (c) => (deps.ready() ? c.json({ status: 'ready' }) : c.json({ status: 'starting' }, 503)));
+  app.get('/readyz', (c) => {
+    if (!deps.ready()) return c.json({ status: 'starting' }, 503);
+    const fault = deps.health?.fault();
+    if (fault) return c.json({ status: 'not-ready', cause: fault.code, message: fault.message }, 503);
+    return c.json({ status: 'ready' });
+  });
   serveWeb(app, deps.webDir);
   return app;
 }

@@ -27,6 +27,21 @@ export interface ServeConfig {
   logLevel: LogLevel;
   /** Directory of the built web UI. */
   webDir: string;
+  /** How far ahead of this clock a flow may start (senders' clock skew), in seconds. */
+  maxClockSkew: number;
+  /** Host header names the HTTP server answers to (DNS rebinding defence); loopback names are always allowed. */
+  allowedHosts: string[];
+  /** File of bearer tokens, one `<token> [read|write]` per line. */
+  authTokenFile?: string;
+  /** Trust the authenticating proxy's X-Forwarded-User / X-Forwarded-Groups headers. */
+  trustProxyUserHeader: boolean;
+  /** Group (X-Forwarded-Groups) that holds the write role behind a proxy. */
+  writeGroup: string;
+  /** Mutating endpoints on a non-loopback address; loopback always allows them. */
+  allowWrites: boolean;
+  /** PEM files: serve the HTTP API over HTTPS. */
+  httpTlsCert?: string;
+  httpTlsKey?: string;
   /** The Calico release whose behaviour to reproduce. */
   calicoVersion: CalicoVersion;
 }
@@ -149,6 +164,49 @@ const FIELDS: Readonly<Record<keyof ServeConfig, Field>> = {
     read: oneOf('debug', 'info', 'warn', 'error'),
   },
   webDir: { flag: '--web-dir', env: 'VERDICT_WEB_DIR', help: 'folder of the built web UI', read: text },
+  maxClockSkew: {
+    flag: '--max-clock-skew',
+    env: 'VERDICT_MAX_CLOCK_SKEW',
+    help: 'seconds a flow may start ahead of this clock (later ones are rejected, not stored)',
+    read: integer(0, 86_400, 'a whole number of seconds, 0-86400'),
+  },
+  allowedHosts: {
+    flag: '--allowed-host',
+    env: 'VERDICT_ALLOWED_HOSTS',
+    help: 'Host header name the HTTP server answers to, besides the loopback names',
+    read: list,
+  },
+  authTokenFile: {
+    flag: '--auth-token-file',
+    env: 'VERDICT_AUTH_TOKEN_FILE',
+    help: 'file of bearer tokens, one "<token> [read|write]" per line; required off loopback unless a proxy authenticates',
+    read: text,
+  },
+  trustProxyUserHeader: {
+    flag: '--trust-proxy-user-header',
+    env: 'VERDICT_TRUST_PROXY_USER_HEADER',
+    help: 'trust X-Forwarded-User / X-Forwarded-Groups from an authenticating proxy (oauth2-proxy)',
+    read: boolean,
+  },
+  writeGroup: {
+    flag: '--write-group',
+    env: 'VERDICT_WRITE_GROUP',
+    help: 'proxy group (X-Forwarded-Groups) that may write',
+    read: text,
+  },
+  allowWrites: {
+    flag: '--allow-writes',
+    env: 'VERDICT_ALLOW_WRITES',
+    help: 'allow ingest, policy changes, rehearsals and promote off loopback (callers need the write role)',
+    read: boolean,
+  },
+  httpTlsCert: {
+    flag: '--http-tls-cert',
+    env: 'VERDICT_HTTP_TLS_CERT',
+    help: 'PEM certificate: serve HTTP over TLS',
+    read: text,
+  },
+  httpTlsKey: { flag: '--http-tls-key', env: 'VERDICT_HTTP_TLS_KEY', help: 'PEM key of --http-tls-cert', read: text },
   calicoVersion: {
     flag: '--calico-version',
     env: 'VERDICT_CALICO_VERSION',
@@ -168,8 +226,15 @@ const DEFAULTS = {
   grpcPort: 7443,
   cors: [],
   logLevel: 'info',
+  maxClockSkew: 30,
+  allowedHosts: [],
+  trustProxyUserHeader: false,
+  writeGroup: 'verdict-writers',
+  allowWrites: false,
   calicoVersion: DEFAULT_CALICO_VERSION,
 } as const;
+
+const BOOLEAN_FIELDS: ReadonlySet<string> = new Set(['demoTraffic', 'trustProxyUserHeader', 'allowWrites']);
 
 /** A flag of `verdict serve`, as the CLI declares it; values are checked by `resolveConfig`. */
 export interface ServeFlag {
@@ -189,8 +254,8 @@ export const SERVE_FLAGS: Readonly<Record<string, ServeFlag>> = Object.fromEntri
     return [
       field.flag.slice(2),
       {
-        type: key === 'demoTraffic' ? 'boolean' : 'string',
-        ...(key === 'cluster' || key === 'cors' ? { multiple: true } : {}),
+        type: BOOLEAN_FIELDS.has(key) ? 'boolean' : 'string',
+        ...(key === 'cluster' || key === 'cors' || key === 'allowedHosts' ? { multiple: true } : {}),
         help: field.help,
         env: field.env,
         ...(shown === undefined ? {} : { default: String(shown) }),
@@ -248,6 +313,12 @@ export function resolveConfig(
   if ((values.grpcTlsCert === undefined) !== (values.grpcTlsKey === undefined)) {
     errors.push({
       where: '--grpc-tls-cert / --grpc-tls-key',
+      message: 'give both the certificate and its key, or neither',
+    });
+  }
+  if ((values.httpTlsCert === undefined) !== (values.httpTlsKey === undefined)) {
+    errors.push({
+      where: '--http-tls-cert / --http-tls-key',
       message: 'give both the certificate and its key, or neither',
     });
   }
