@@ -73,7 +73,6 @@ const FLAGS_NOT_YET_IN_SERVE: Record<string, string> = {
   '--goldmane-ca': '#10.3',
   '--goldmane-cert': '#10.3',
   '--goldmane-key': '#10.3',
-  '--auth-token-file': '#10.6: bearer tokens when not on loopback',
 };
 
 const silentIo = (): Io => ({

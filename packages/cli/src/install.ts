@@ -94,7 +94,17 @@ export function installManifests(options: InstallOptions): Manifest[] {
     '--http-port',
     String(L.httpPort),
   ];
-  if (inCluster) args.push('--auth-token-file', `${L.authDir}/tokens`);
+  if (inCluster) {
+    args.push('--auth-token-file', `${L.authDir}/tokens`);
+    // The names in-cluster clients reach the HTTP Service by (the Host header check answers to these).
+    for (const host of [
+      'verdict',
+      `verdict.${namespace}`,
+      `verdict.${namespace}.svc`,
+      `verdict.${namespace}.svc.cluster.local`,
+    ])
+      args.push('--allowed-host', host);
+  }
   if (grpcServed) args.push('--grpc-host', '0.0.0.0', '--grpc-port', String(L.grpcPort));
   else args.push('--grpc-port', '-1');
   if (mode === 'replace-goldmane') {
