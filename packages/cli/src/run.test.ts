@@ -50,6 +50,10 @@ describe('verdict --help', () => {
                     rules, staged denies, DNS, egress, scans
         install     print the manifests that run Verdict in a cluster: verdict install
                     | kubectl apply -f -
+        egress      external destinations of a namespace per workload, and a rehearsed
+                    egress lockdown
+        coverage    rollout progress: isolated workloads, flows decided by policy,
+                    staged policies waiting, trend
         completion  print a shell completion script: bash or zsh
         help        display help for command
       "

@@ -12,7 +12,7 @@ import { type IngestLimits, ingestNdjson } from './ingest/http.ts';
 import type { IngestPipeline } from './ingest/index.ts';
 import { createInsightsRoutes } from './insights/index.ts';
 import type { Logger } from './log.ts';
-import { type Metrics, timeQueries } from './metrics/index.ts';
+import { CONTENT_TYPE, type Metrics, timeQueries } from './metrics/index.ts';
 import { createPolicyRoutes } from './policies/index.ts';
 import { createRecommendRoutes } from './recommend/index.ts';
 import { createRehearsalRoutes } from './rehearse/index.ts';
@@ -52,7 +52,7 @@ export function createApp(deps: AppDeps): Hono {
     '/api/v1',
     createApiRoutes({ store: deps.store, evaluator: deps.evaluator, metrics: deps.metrics, log: deps.log }),
   );
-  app.get('/metrics', (c) => c.text(deps.metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
+  app.get('/metrics', async (c) => c.body(await deps.metrics.scrape(), 200, { 'content-type': CONTENT_TYPE }));
   app.get('/livez', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', (c) => {
     if (!deps.ready()) return c.json({ status: 'starting' }, 503);
