@@ -1,7 +1,8 @@
 // `verdict serve` configuration: defaults, then a config file, then VERDICT_* environment variables,
 // then flags. Every bad value is reported with where it came from and what was expected.
-import { CALICO_VERSIONS, type CalicoVersion, DEFAULT_CALICO_VERSION } from '@verdict/engine';
+import { CALICO_VERSIONS, type CalicoVersion, DEFAULT_CALICO_VERSION, type IssueCode } from '@verdict/engine';
 import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
 import type { LogLevel } from './log.ts';
 
 export interface ServeConfig {
@@ -56,7 +57,9 @@ export interface ServeConfig {
   calicoVersion: CalicoVersion;
 }
 
+/** A coded configuration issue naming the flag, environment variable or file key it is about. */
 export interface ConfigError {
+  code: IssueCode;
   /** `--http-port`, `VERDICT_HTTP_PORT` or `verdict.yaml: httpPort`. */
   where: string;
   message: string;
@@ -69,38 +72,37 @@ interface Field {
   env: string;
   /** One line for `verdict serve --help`. */
   help: string;
-  read: (value: unknown) => unknown | ConfigIssue;
+  /** Reads the value (strings from flags and the environment, any JSON type from the file); its error message says what is expected. */
+  read: z.ZodType;
 }
 
-class ConfigIssue {
-  constructor(readonly expected: string) {}
-}
+const expecting = (what: string) => ({ error: () => what });
 
-const text = (value: unknown) =>
-  typeof value === 'string' && value !== '' ? value : new ConfigIssue('a non-empty string');
-const list = (value: unknown) =>
-  Array.isArray(value) && value.every((item) => typeof item === 'string')
-    ? value
-    : typeof value === 'string'
-      ? value.split(',').filter(Boolean)
-      : new ConfigIssue('a list of strings');
-const integer = (min: number, max: number, what: string) => (value: unknown) => {
-  const number =
-    typeof value === 'number' ? value : typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
-  return Number.isInteger(number) && number >= min && number <= max ? number : new ConfigIssue(what);
-};
-const oneOf =
-  <T extends string>(...values: T[]) =>
-  (value: unknown) =>
-    values.includes(value as T) ? value : new ConfigIssue(values.join(' or '));
-const boolean = (value: unknown) =>
-  typeof value === 'boolean'
-    ? value
-    : value === 'true' || value === '1'
-      ? true
-      : value === 'false' || value === '0'
-        ? false
-        : new ConfigIssue('true or false');
+const text = z.string(expecting('a non-empty string')).min(1, expecting('a non-empty string'));
+const list = z.union(
+  [z.array(z.string()), z.string().transform((value) => value.split(',').filter(Boolean))],
+  expecting('a list of strings'),
+);
+const integer = (min: number, max: number, what: string) =>
+  z
+    .union(
+      [
+        z.number(),
+        z
+          .string()
+          .regex(/^-?\d+$/)
+          .transform(Number),
+      ],
+      expecting(what),
+    )
+    .pipe(z.int(expecting(what)).min(min, expecting(what)).max(max, expecting(what)));
+const oneOf = <const T extends readonly [string, ...string[]]>(...values: T) =>
+  z.enum(values, expecting(values.join(' or ')));
+const boolean = z.union(
+  [z.boolean(), z.enum(['true', '1']).transform(() => true), z.enum(['false', '0']).transform(() => false)],
+  expecting('true or false'),
+);
+const matching = (pattern: RegExp, what: string) => z.string(expecting(what)).regex(pattern, expecting(what));
 
 const FIELDS: Readonly<Record<keyof ServeConfig, Field>> = {
   cluster: {
@@ -119,17 +121,13 @@ const FIELDS: Readonly<Record<keyof ServeConfig, Field>> = {
     flag: '--clickhouse-url',
     env: 'VERDICT_CLICKHOUSE_URL',
     help: 'ClickHouse HTTP address for --store clickhouse, e.g. http://clickhouse:8123',
-    read: (value: unknown) =>
-      typeof value === 'string' && /^https?:\/\/[^\s/]+/.test(value) ? value : new ConfigIssue('an http(s):// URL'),
+    read: matching(/^https?:\/\/[^\s/]+/, 'an http(s):// URL'),
   },
   clickhouseDatabase: {
     flag: '--clickhouse-database',
     env: 'VERDICT_CLICKHOUSE_DATABASE',
     help: 'ClickHouse database (created when missing)',
-    read: (value: unknown) =>
-      typeof value === 'string' && /^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(value)
-        ? value
-        : new ConfigIssue('a database name of letters, digits and _'),
+    read: matching(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a database name of letters, digits and _'),
   },
   clickhouseUser: { flag: '--clickhouse-user', env: 'VERDICT_CLICKHOUSE_USER', help: 'ClickHouse user', read: text },
   clickhousePasswordFile: {
@@ -326,10 +324,11 @@ export function resolveConfig(
   const values: Raw = { ...DEFAULTS, webDir: defaultWebDir };
   const apply = (key: keyof ServeConfig, value: unknown, where: string) => {
     if (value === undefined) return;
-    const read = FIELDS[key].read(value);
-    if (read instanceof ConfigIssue) {
-      errors.push({ where, message: `expected ${read.expected}, got ${JSON.stringify(value)}` });
-    } else values[key] = read;
+    const read = FIELDS[key].read.safeParse(value);
+    if (!read.success) {
+      const expected = read.error.issues[0]?.message ?? 'a valid value';
+      errors.push({ code: 'invalid-value', where, message: `expected ${expected}, got ${JSON.stringify(value)}` });
+    } else values[key] = read.data;
   };
 
   if (file) {
@@ -337,14 +336,23 @@ export function resolveConfig(
     try {
       parsed = parseYaml(file.text);
     } catch (error) {
-      errors.push({ where: file.name, message: `not valid YAML or JSON: ${(error as Error).message}` });
+      errors.push({
+        code: 'yaml-syntax',
+        where: file.name,
+        message: `not valid YAML or JSON: ${(error as Error).message}`,
+      });
     }
     if (parsed !== undefined && parsed !== null && (typeof parsed !== 'object' || Array.isArray(parsed))) {
-      errors.push({ where: file.name, message: 'expected a mapping of settings such as "httpPort: 8080"' });
+      errors.push({
+        code: 'not-an-object',
+        where: file.name,
+        message: 'expected a mapping of settings such as "httpPort: 8080"',
+      });
     } else if (parsed) {
       for (const [key, value] of Object.entries(parsed as Raw)) {
         if (!(key in FIELDS)) {
           errors.push({
+            code: 'unknown-field',
             where: `${file.name}: ${key}`,
             message: `unknown setting; known settings are ${Object.keys(FIELDS).join(', ')}`,
           });
@@ -360,24 +368,31 @@ export function resolveConfig(
   }
   if ((values.grpcTlsCert === undefined) !== (values.grpcTlsKey === undefined)) {
     errors.push({
+      code: 'missing-field',
       where: '--grpc-tls-cert / --grpc-tls-key',
       message: 'give both the certificate and its key, or neither',
     });
   }
   if ((values.httpTlsCert === undefined) !== (values.httpTlsKey === undefined)) {
     errors.push({
+      code: 'missing-field',
       where: '--http-tls-cert / --http-tls-key',
       message: 'give both the certificate and its key, or neither',
     });
   }
   if (values.grpcTlsCa !== undefined && values.grpcTlsCert === undefined) {
     errors.push({
+      code: 'missing-field',
       where: '--grpc-tls-ca',
       message: 'client certificates need TLS: give --grpc-tls-cert and --grpc-tls-key too',
     });
   }
   if (values.store === 'clickhouse' && values.clickhouseUrl === undefined) {
-    errors.push({ where: '--store clickhouse', message: 'give the server with --clickhouse-url http://host:8123' });
+    errors.push({
+      code: 'missing-field',
+      where: '--store clickhouse',
+      message: 'give the server with --clickhouse-url http://host:8123',
+    });
   }
   if (errors.length > 0) return { ok: false, errors };
   const cluster = values.cluster as string[];

@@ -92,10 +92,46 @@ describe('configuration', () => {
       { name: 'verdict.yaml', text: 'retentionDays: 0\ncolour: blue\n' },
     );
     expect(resolved.ok ? [] : resolved.errors).toEqual([
-      { where: 'verdict.yaml: retentionDays', message: 'expected a whole number of days, 1-3650, got 0' },
-      { where: 'verdict.yaml: colour', message: expect.stringContaining('unknown setting') },
-      { where: 'VERDICT_STORE', message: 'expected memory or sqlite or clickhouse, got "postgres"' },
-      { where: '--http-port', message: 'expected a port number 0-65535, got "eighty"' },
+      {
+        code: 'invalid-value',
+        where: 'verdict.yaml: retentionDays',
+        message: 'expected a whole number of days, 1-3650, got 0',
+      },
+      { code: 'unknown-field', where: 'verdict.yaml: colour', message: expect.stringContaining('unknown setting') },
+      {
+        code: 'invalid-value',
+        where: 'VERDICT_STORE',
+        message: 'expected memory or sqlite or clickhouse, got "postgres"',
+      },
+      { code: 'invalid-value', where: '--http-port', message: 'expected a port number 0-65535, got "eighty"' },
+    ]);
+  });
+
+  it('reads each kind of value from strings and from the file, with coded issues for what does not fit', () => {
+    const resolved = resolveConfig(
+      { 'grpc-port': '-1', cors: ['http://a', 'http://b'], 'allow-writes': 'true' },
+      { VERDICT_RETENTION_DAYS: '7', VERDICT_CLUSTER: 'a.yaml,b.yaml' },
+      { name: 'verdict.yaml', text: 'demoTraffic: false\nhttpPort: 8081\n' },
+    );
+    expect(resolved.ok && resolved.config).toMatchObject({
+      grpcPort: -1,
+      cors: ['http://a', 'http://b'],
+      allowWrites: true,
+      retentionDays: 7,
+      cluster: ['a.yaml', 'b.yaml'],
+      demoTraffic: false,
+      httpPort: 8081,
+    });
+    const bad = resolveConfig(
+      { 'grpc-port': '-2', 'allow-writes': 'maybe', 'clickhouse-url': 'clickhouse:8123' },
+      {},
+      { name: 'verdict.yaml', text: '[1, 2]' },
+    );
+    expect(bad.ok ? [] : bad.errors.map((e) => [e.code, e.where])).toEqual([
+      ['not-an-object', 'verdict.yaml'],
+      ['invalid-value', '--clickhouse-url'],
+      ['invalid-value', '--grpc-port'],
+      ['invalid-value', '--allow-writes'],
     ]);
   });
 });
