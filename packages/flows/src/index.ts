@@ -39,6 +39,8 @@ export type { ResolveError } from './resolve.ts';
 export { representativeQuery } from './resolve.ts';
 export type { SqliteStoreOptions } from './sqlite.ts';
 export { createSqliteStore, SQLITE_SCHEMA_VERSION } from './sqlite.ts';
+export type { DbCheck, DbRepair } from './sqlite-maintenance.ts';
+export { checkSqliteFile, repairSqliteFile } from './sqlite-maintenance.ts';
 export type {
   RuleDirection,
   StatisticsGroupBy,

@@ -562,12 +562,20 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
     range: TimeRange,
     filter: FlowFilter | undefined,
     signal: AbortSignal | undefined,
+    keyId?: number,
   ): Promise<FlowResult[]> {
     checkRange(range);
     const c = compile(filter);
     const params: unknown[] = [range.lt, range.lt, range.lt, range.lt, range.lt, range.lt, range.lt];
     const narrowParams: unknown[] = [];
-    const where = ['w.bucket >= ?', 'w.bucket < ?', ...narrowKeys(filter, narrowParams), 'w.key_id > ?'];
+    if (keyId !== undefined) narrowParams.push(keyId);
+    const where = [
+      'w.bucket >= ?',
+      'w.bucket < ?',
+      ...(keyId === undefined ? [] : ['w.key_id = ?']),
+      ...narrowKeys(filter, narrowParams),
+      'w.key_id > ?',
+    ];
     params.push(range.gte, range.lt, ...narrowParams);
     const counted = (col: string) =>
       `sum(CASE WHEN w.bucket + ${BUCKET_SECONDS} <= ? THEN w.${col} ELSE 0 END) AS ${col}`;
@@ -709,6 +717,17 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
       ensureOpen();
       return listOf(await matching(q.range, q.filter, q.signal), q);
     },
+    async get(id) {
+      ensureOpen();
+      if (!Number.isSafeInteger(id)) return undefined;
+      const [found] = await matching(
+        { gte: Number.MIN_SAFE_INTEGER, lt: Number.MAX_SAFE_INTEGER },
+        undefined,
+        undefined,
+        id,
+      );
+      return found;
+    },
     async hints(q) {
       ensureOpen();
       // Checked before the scan, so a bad type fails fast.
@@ -736,6 +755,12 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
       prune();
     },
     prune,
+    quickCheck() {
+      ensureOpen();
+      const rows = db.pragma('quick_check(20)', { simple: false }) as { quick_check: string }[];
+      const problems = rows.map((r) => r.quick_check).filter((r) => r !== 'ok');
+      return problems;
+    },
     async recordChanges(changes) {
       ensureOpen();
       return recordChanges(changes);

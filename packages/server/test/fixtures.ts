@@ -92,6 +92,7 @@ export function trackSubscriptions<S extends FlowStore>(store: S): { store: Flow
     kind: store.kind,
     ingest: (f) => store.ingest(f),
     list: (q) => store.list(q),
+    get: (id) => store.get(id),
     hints: (q) => store.hints(q),
     stats: () => store.stats(),
     close: () => store.close(),
@@ -112,9 +113,9 @@ export function trackSubscriptions<S extends FlowStore>(store: S): { store: Flow
 }
 
 /** Resolves once `check` holds, polling every few milliseconds. */
-export async function eventually(check: () => boolean, timeoutMs = 3000): Promise<void> {
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 3000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 5));
   }
