@@ -20,6 +20,8 @@ export interface Metrics {
   /** `verdict_stream_clients{api}` up / down, by API (`v1`, `whisker`, `goldmane`). */
   streamOpened(api: string): void;
   streamClosed(api: string): void;
+  /** `verdict_stream_dropped_total{api}`: flows a slow stream client missed (each announced in a gap event). */
+  streamDropped(api: string, count: number): void;
   /** `verdict_evaluations_total`. */
   evaluated(count?: number): void;
   render(): string;
@@ -62,6 +64,12 @@ export function createMetrics(): Metrics {
     labelNames: ['api'],
     maxSeries: 10,
   });
+  const streamDropped: Counter<'api'> = registry.counter({
+    name: 'verdict_stream_dropped_total',
+    help: 'Flows not sent to a slow stream client (announced to it in a gap event), by API.',
+    labelNames: ['api'],
+    maxSeries: 10,
+  });
   const evaluations: Counter = registry.counter({
     name: 'verdict_evaluations_total',
     help: 'Policy evaluations and explanations run.',
@@ -77,6 +85,7 @@ export function createMetrics(): Metrics {
     observeQuery: (route, seconds) => queryDuration.observe({ route }, seconds),
     streamOpened: (api) => streamClients.inc({ api }),
     streamClosed: (api) => streamClients.dec({ api }),
+    streamDropped: (api, count) => streamDropped.inc({ api }, count),
     evaluated: (count = 1) => evaluations.inc(undefined, count),
     render: () => registry.render(),
     scrape: () => registry.scrape(),
