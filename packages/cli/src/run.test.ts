@@ -48,6 +48,10 @@ describe('verdict --help', () => {
                     flows, with rationale and coverage
         insights    findings: policies that select nothing, unreachable and unused
                     rules, staged denies, DNS, egress, scans
+        egress      external destinations of a namespace per workload, and a rehearsed
+                    egress lockdown
+        coverage    rollout progress: isolated workloads, flows decided by policy,
+                    staged policies waiting, trend
         completion  print a shell completion script: bash or zsh
         help        display help for command
       "

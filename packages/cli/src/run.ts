@@ -7,6 +7,7 @@ import { SERVE_FLAGS } from '@verdict/server';
 import { loadCluster, parseEndpoint } from './cluster.ts';
 import { completionScript, SHELLS, type Shell } from './completion.ts';
 import { dbCheckCommand, dbRepairCommand } from './db.ts';
+import { coverageCommand, egressCommand } from './egress.ts';
 import { evaluateStream } from './evaluate.ts';
 import { insightsCommand } from './insights.ts';
 import { recommendCommand } from './recommend.ts';
@@ -262,6 +263,38 @@ export function createProgram(io: Io, setCode: (code: number) => void = () => {}
     )
     .action(async (options) => {
       setCode(await insightsCommand(options, io));
+    });
+
+  program
+    .command('egress')
+    .summary('external destinations of a namespace per workload, and a rehearsed egress lockdown')
+    .description(
+      'Every external destination each workload of the namespace used (network, port, flows, bytes), then a proposed lockdown: default-deny egress, NetworkSets of the aggregated CIDRs, DNS and API-server guardrails, rehearsed over the same flows.\nWithout --cluster, the embedded demo cluster.',
+    )
+    .requiredOption('-n, --namespace <ns>', 'the namespace to lock down')
+    .addOption(clusterOption())
+    .requiredOption('-f, --flows <file>', 'NDJSON flows (raw or Goldmane Flow JSON), - for standard input')
+    .option('--dns <file>', 'NDJSON DNS answers: {"name": "<query name>", "addresses": ["<ip>", …]} per line')
+    .addOption(
+      new Option('-o, --output <format>', 'output format').choices(['text', 'yaml', 'json'] as const).default('text'),
+    )
+    .action(async (options) => {
+      setCode(await egressCommand(options, io));
+    });
+
+  program
+    .command('coverage')
+    .summary('rollout progress: isolated workloads, flows decided by policy, staged policies waiting, trend')
+    .description(
+      'Per namespace and cluster-wide: the share of workloads isolated for ingress and egress, the share of flows decided by explicit policy, staged policies waiting and what they would deny, and the trend over the flows.\n-o html writes a self-contained, print-ready report. Without --cluster, the embedded demo cluster.',
+    )
+    .addOption(clusterOption())
+    .requiredOption('-f, --flows <file>', 'NDJSON flows (raw or Goldmane Flow JSON), - for standard input')
+    .addOption(
+      new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'html'] as const).default('text'),
+    )
+    .action(async (options) => {
+      setCode(await coverageCommand(options, io));
     });
 
   program

@@ -12,7 +12,7 @@ import { type IngestLimits, ingestNdjson } from './ingest/http.ts';
 import type { IngestPipeline } from './ingest/index.ts';
 import { createInsightsRoutes } from './insights/index.ts';
 import type { Logger } from './log.ts';
-import { type Metrics, timeQueries } from './metrics/index.ts';
+import { CONTENT_TYPE, type Metrics, timeQueries } from './metrics/index.ts';
 import { createPolicyRoutes } from './policies/index.ts';
 import { createRecommendRoutes } from './recommend/index.ts';
 import { createRehearsalRoutes } from './rehearse/index.ts';
@@ -28,6 +28,8 @@ export interface AppDeps {
   /** The built web UI; a hint page is served when it is missing. */
   webDir: string;
   ready: () => boolean;
+  /** False while flows cannot reach the store (they wait in a local buffer); /readyz then says so. */
+  writable?: () => boolean;
   /** Whether the store takes writes; a fault makes /readyz answer 503 with its cause. */
   health?: StoreHealth;
   /** Body limits of POST /api/v1/ingest (default 64 MiB, 1 MiB per line). */
@@ -55,12 +57,18 @@ export function createApp(deps: AppDeps): Hono {
     '/api/v1',
     createApiRoutes({ store: deps.store, evaluator: deps.evaluator, metrics: deps.metrics, log: deps.log }),
   );
-  app.get('/metrics', (c) => c.text(deps.metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
+  app.get('/metrics', async (c) => c.body(await deps.metrics.scrape(), 200, { 'content-type': CONTENT_TYPE }));
   app.get('/livez', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', (c) => {
     if (!deps.ready()) return c.json({ status: 'starting' }, 503);
     const fault = deps.health?.fault();
     if (fault) return c.json({ status: 'not-ready', cause: fault.code, message: fault.message }, 503);
+    if (deps.writable && !deps.writable()) {
+      return c.json(
+        { status: 'not-ready-for-writes', message: 'the flow store is unreachable; flows wait in the local buffer' },
+        503,
+      );
+    }
     return c.json({ status: 'ready' });
   });
   serveWeb(app, deps.webDir);

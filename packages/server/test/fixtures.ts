@@ -112,9 +112,9 @@ export function trackSubscriptions<S extends FlowStore>(store: S): { store: Flow
 }
 
 /** Resolves once `check` holds, polling every few milliseconds. */
-export async function eventually(check: () => boolean, timeoutMs = 3000): Promise<void> {
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 3000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 5));
   }

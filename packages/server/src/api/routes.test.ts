@@ -224,8 +224,8 @@ describe('GET /flows', () => {
   });
 });
 
-const streamClients = (h: Harness) =>
-  Number(/^verdict_stream_clients\{api="v1"\} (\d+)$/m.exec(h.metrics.render())?.[1] ?? 0);
+const streamClients = async (h: Harness) =>
+  Number(/^verdict_stream_clients\{api="v1"\} (\d+)$/m.exec(await h.metrics.scrape())?.[1] ?? 0);
 
 /** Reads SSE frames (events and comments) off a fetch body. */
 function sseFrames(res: Response) {
@@ -258,7 +258,7 @@ describe('GET /flows/stream', () => {
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toContain('text/event-stream');
       const frames = sseFrames(res);
-      await eventually(() => streamClients(live) === 1);
+      await eventually(async () => (await streamClients(live)) === 1);
       // The flows at T0 are in the bucket that completes at the next rollover.
       live.clock.set(T0 + 31);
       live.store.rollover();
@@ -268,7 +268,7 @@ describe('GET /flows/stream', () => {
       expect(flows.map(route)).toEqual(['partners -> catalog-7d9f-* (Dst)']);
       expect(flows[0]).toMatchObject({ startTime: T0, endTime: T0 + 15, pendingAction: 'Deny' });
       ctrl.abort();
-      await eventually(() => streamClients(live) === 0);
+      await eventually(async () => (await streamClients(live)) === 0);
     } finally {
       await live.close();
     }

@@ -76,7 +76,7 @@ describe('#12 SSE drops flows silently under load', () => {
         expect(data.length).toBeLessThan(FLOWS);
         expect(data.length + missed).toBe(FLOWS);
         expect(gaps[0]).toEqual({ missed, startTimeGte: T0, startTimeLt: T0 + 15 });
-        expect(metrics.render()).toContain(`verdict_stream_dropped_total{api="${api}"} ${missed}`);
+        expect(await metrics.scrape()).toContain(`verdict_stream_dropped_total{api="${api}"} ${missed}`);
       } finally {
         server.close();
         await store.close();
