@@ -799,6 +799,11 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
     },
     ingest,
     list,
+    // Until a keyed lookup lands here: the whole kept history, then the id.
+    async get(id) {
+      const all = await list({ range: store.acceptedStarts(), pageSize: 0 });
+      return all.flows.find((r) => r.id === id);
+    },
     hints,
     subscribe(fromTime, filter, onFlow) {
       ensureOpen();
