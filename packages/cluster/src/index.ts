@@ -2,7 +2,7 @@
 // (list+watch), the demo; and the policy change log entries those sources produce.
 export { MissingPath, readManifestFiles } from './files.ts';
 export type { KindRole, KindSource, ReadRule, WatchedKind } from './kinds.ts';
-export { apiVersionOf, clusterReadRules, collectionPath, kindKey, WATCHED_KINDS } from './kinds.ts';
+export { clusterReadRules, collectionPath, kindKey, sourceApiVersion, WATCHED_KINDS } from './kinds.ts';
 export type { ClusterStatus, KindState, KindStatus, LiveCluster, LiveClusterOptions } from './live.ts';
 export { ClusterUnreachable, loadKubeConfig, startLiveCluster } from './live.ts';
 export type { ClusterMirror, MirrorBatch, MirrorOptions } from './mirror.ts';
