@@ -3,10 +3,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
+import type { ClusterStatusResponse } from '@verdict/api';
 import type { Evaluator } from '@verdict/engine';
 import type { VerdictFlowStore } from '@verdict/flows';
 import { Hono } from 'hono';
 import { createApiRoutes } from './api/index.ts';
+import { createChangeRoutes } from './changes/index.ts';
 import { type IngestLimits, ingestNdjson } from './ingest/http.ts';
 import type { IngestPipeline } from './ingest/index.ts';
 import { createInsightsRoutes } from './insights/index.ts';
@@ -27,6 +29,8 @@ export interface AppDeps {
   /** The built web UI; a hint page is served when it is missing. */
   webDir: string;
   ready: () => boolean;
+  /** Where the cluster state comes from; for /readyz, the UI header and /api/v1/cluster/status. */
+  clusterStatus?: () => ClusterStatusResponse;
   /** Body limits of POST /api/v1/ingest (default 64 MiB, 1 MiB per line). */
   ingestLimits?: IngestLimits;
 }
@@ -44,6 +48,10 @@ export function createApp(deps: AppDeps): Hono {
     createRecommendRoutes({ store: deps.store, evaluator: deps.evaluator, log: deps.log }),
   );
   app.route('/api/v1', createRehearsalRoutes({ store: deps.store, evaluator: deps.evaluator, log: deps.log }));
+  const clusterStatus =
+    deps.clusterStatus ??
+    ((): ClusterStatusResponse => ({ source: 'files', server: '', ready: true, kinds: [], warnings: [], lagMs: 0 }));
+  app.route('/api/v1', createChangeRoutes({ store: deps.store, clusterStatus, log: deps.log }));
   app.route('/api/v1', createPolicyRoutes({ evaluator: deps.evaluator, log: deps.log }));
   app.route(
     '/api/v1',
@@ -51,7 +59,25 @@ export function createApp(deps: AppDeps): Hono {
   );
   app.get('/metrics', (c) => c.text(deps.metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
   app.get('/livez', (c) => c.json({ status: 'ok' }));
-  app.get('/readyz', (c) => (deps.ready() ? c.json({ status: 'ready' }) : c.json({ status: 'starting' }, 503)));
+  // Not ready until the server is up and, for a live cluster, every served kind has synced.
+  app.get('/readyz', (c) => {
+    const cluster = clusterStatus();
+    const ready = deps.ready() && cluster.ready;
+    const body = {
+      status: ready ? 'ready' : 'starting',
+      warnings: cluster.warnings,
+      ...(cluster.kinds.length > 0
+        ? {
+            kinds: cluster.kinds.map((k) => ({
+              kind: k.kind,
+              state: k.state,
+              lastEventTime: k.lastEventTime === null ? null : new Date(k.lastEventTime).toISOString(),
+            })),
+          }
+        : {}),
+    };
+    return c.json(body, ready ? 200 : 503);
+  });
   serveWeb(app, deps.webDir);
   return app;
 }
