@@ -123,3 +123,40 @@ describe('verdict insights', () => {
     expect(await run(['insights', '--flows', 'x', '--fail-on', 'urgent'], capture())).toBe(2);
   });
 });
+
+describe('verdict egress and verdict coverage', () => {
+  const files = {
+    'demo.ndjson': demoFlowFile(),
+    'dns.ndjson': '{"name": "exfil.example.net", "addresses": ["203.0.113.66"]}\n',
+    'bad-dns.ndjson': '{"name": 5}\n',
+  };
+
+  it('egress lists destinations by domain and prints a lockdown rehearsed without breakage', async () => {
+    const io = capture(files);
+    expect(await run(['egress', '-n', 'shop', '--flows', 'demo.ndjson', '--dns', 'dns.ndjson'], io)).toBe(0);
+    const text = io.out.join('\n');
+    expect(text).toContain('203.0.113.66/32 (exfil.example.net) TCP 4444');
+    expect(text).toMatch(/rehearsed over \d+ flows: 0 newly denied/);
+    const yaml = capture(files);
+    expect(await run(['egress', '-n', 'shop', '--flows', 'demo.ndjson', '-o', 'yaml'], yaml)).toBe(0);
+    expect(yaml.out.join('\n')).toContain('kind: StagedNetworkPolicy');
+  });
+
+  it('egress refuses an unknown namespace and a malformed DNS file with the line', async () => {
+    const unknown = capture(files);
+    expect(await run(['egress', '-n', 'nope', '--flows', 'demo.ndjson'], unknown)).toBe(2);
+    expect(unknown.err.join('\n')).toContain('nope is not in the cluster');
+    const bad = capture(files);
+    expect(await run(['egress', '-n', 'shop', '--flows', 'demo.ndjson', '--dns', 'bad-dns.ndjson'], bad)).toBe(2);
+    expect(bad.err.join('\n')).toContain('bad-dns.ndjson:1:');
+  });
+
+  it('coverage prints shares per namespace and a self-contained HTML report', async () => {
+    const io = capture(files);
+    expect(await run(['coverage', '--flows', 'demo.ndjson'], io)).toBe(0);
+    expect(io.out.join('\n')).toMatch(/^Cluster: \d+% of \d+ workloads isolated for ingress/);
+    const html = capture(files);
+    expect(await run(['coverage', '--flows', 'demo.ndjson', '-o', 'html'], html)).toBe(0);
+    expect(html.out.join('\n')).toMatch(/^<!doctype html>/);
+  });
+});

@@ -36,6 +36,8 @@ describe('verdict --help', () => {
                     (no --cluster: the embedded demo)
         ingest      send NDJSON flows (Goldmane Flow JSON or raw flows) to a running
                     server
+        db          check or repair the SQLite flow database (while no Verdict has it
+                    open)
         trace       explain one flow tier by tier, enforced and pending
         evaluate    evaluate NDJSON flows in batch: one verdict line per flow line
         rehearse    the impact of a policy change set on recorded flows: newly denied,
@@ -46,6 +48,10 @@ describe('verdict --help', () => {
                     flows, with rationale and coverage
         insights    findings: policies that select nothing, unreachable and unused
                     rules, staged denies, DNS, egress, scans
+        egress      external destinations of a namespace per workload, and a rehearsed
+                    egress lockdown
+        coverage    rollout progress: isolated workloads, flows decided by policy,
+                    staged policies waiting, trend
         completion  print a shell completion script: bash or zsh
         help        display help for command
       "

@@ -6,6 +6,8 @@ import { CALICO_VERSIONS, createEvaluator, DEFAULT_CALICO_VERSION } from '@verdi
 import { SERVE_FLAGS } from '@verdict/server';
 import { loadCluster, parseEndpoint } from './cluster.ts';
 import { completionScript, SHELLS, type Shell } from './completion.ts';
+import { dbCheckCommand, dbRepairCommand } from './db.ts';
+import { coverageCommand, egressCommand } from './egress.ts';
 import { evaluateStream } from './evaluate.ts';
 import { insightsCommand } from './insights.ts';
 import { recommendCommand } from './recommend.ts';
@@ -113,6 +115,27 @@ export function createProgram(io: Io, setCode: (code: number) => void = () => {}
     .option('--server <url>', 'the Verdict server', 'http://127.0.0.1:8080')
     .action(async (path, options) => {
       setCode(await ingestCommand(options.server, path === '-' ? io.stdin : io.openFile(path), io));
+    });
+
+  const db = program
+    .command('db')
+    .summary('check or repair the SQLite flow database (while no Verdict has it open)')
+    .description('Check or repair the SQLite flow database; stop the Verdict that uses it first.');
+  db.command('check')
+    .summary('integrity check: exit 0 when sound, 1 when damaged')
+    .description('Full integrity check of the file, read-only: exit 0 when sound, 1 when damaged.')
+    .argument('<file>', 'the flow database, e.g. .verdict/verdict.db')
+    .action((file) => {
+      setCode(dbCheckCommand(file, io));
+    });
+  db.command('repair')
+    .summary('copy every readable row into a fresh file; the damaged one is kept beside it')
+    .description(
+      'Copy every readable row into a fresh database, keep the damaged file as <file>.damaged-<time>, and put the copy in its place.',
+    )
+    .argument('<file>', 'the flow database, e.g. .verdict/verdict.db')
+    .action((file) => {
+      setCode(dbRepairCommand(file, io));
     });
 
   program
@@ -241,6 +264,38 @@ export function createProgram(io: Io, setCode: (code: number) => void = () => {}
     )
     .action(async (options) => {
       setCode(await insightsCommand(options, io));
+    });
+
+  program
+    .command('egress')
+    .summary('external destinations of a namespace per workload, and a rehearsed egress lockdown')
+    .description(
+      'Every external destination each workload of the namespace used (network, port, flows, bytes), then a proposed lockdown: default-deny egress, NetworkSets of the aggregated CIDRs, DNS and API-server guardrails, rehearsed over the same flows.\nWithout --cluster, the embedded demo cluster.',
+    )
+    .requiredOption('-n, --namespace <ns>', 'the namespace to lock down')
+    .addOption(clusterOption())
+    .requiredOption('-f, --flows <file>', 'NDJSON flows (raw or Goldmane Flow JSON), - for standard input')
+    .option('--dns <file>', 'NDJSON DNS answers: {"name": "<query name>", "addresses": ["<ip>", …]} per line')
+    .addOption(
+      new Option('-o, --output <format>', 'output format').choices(['text', 'yaml', 'json'] as const).default('text'),
+    )
+    .action(async (options) => {
+      setCode(await egressCommand(options, io));
+    });
+
+  program
+    .command('coverage')
+    .summary('rollout progress: isolated workloads, flows decided by policy, staged policies waiting, trend')
+    .description(
+      'Per namespace and cluster-wide: the share of workloads isolated for ingress and egress, the share of flows decided by explicit policy, staged policies waiting and what they would deny, and the trend over the flows.\n-o html writes a self-contained, print-ready report. Without --cluster, the embedded demo cluster.',
+    )
+    .addOption(clusterOption())
+    .requiredOption('-f, --flows <file>', 'NDJSON flows (raw or Goldmane Flow JSON), - for standard input')
+    .addOption(
+      new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'html'] as const).default('text'),
+    )
+    .action(async (options) => {
+      setCode(await coverageCommand(options, io));
     });
 
   program

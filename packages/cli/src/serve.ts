@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { createLogger, type LogLevel, resolveConfig, startVerdict } from '@verdict/server';
+import { createLogger, isStartupError, type LogLevel, resolveConfig, startVerdict } from '@verdict/server';
 import type { Io } from './run.ts';
 import { UsageError } from './usage.ts';
 
@@ -22,7 +22,14 @@ export async function serveCommand(values: Record<string, unknown>, io: Io): Pro
     return 2;
   }
   const { config } = resolved;
-  const running = await startVerdict(config, createLogger(config.logLevel as LogLevel));
+  let running: Awaited<ReturnType<typeof startVerdict>>;
+  try {
+    running = await startVerdict(config, createLogger(config.logLevel as LogLevel));
+  } catch (error) {
+    if (!isStartupError(error)) throw error;
+    io.stderr(`verdict serve: ${error.message}`);
+    return 2;
+  }
   io.stdout(
     [
       '',

@@ -1,6 +1,21 @@
 // @verdict/engine: Calico selectors, policy resources, compile and evaluate. No I/O.
 export type * from './evaluate/index.ts';
-export { createEvaluator, effectiveSelector, policyId, specId } from './evaluate/index.ts';
+export {
+  compileCluster,
+  createEvaluator,
+  effectiveSelector,
+  evaluateFlow,
+  explainBothScopes,
+  explainFlow,
+  lineRange,
+  policyId,
+  policyYaml,
+  removePod,
+  removePolicy,
+  specId,
+  upsertPod,
+  upsertPolicies,
+} from './evaluate/index.ts';
 export type { WhiskerPolicyHit } from './hits/json.ts';
 export { hitToWhiskerJson } from './hits/json.ts';
 export type { PolicyStringError } from './hits/strings.ts';

@@ -4,6 +4,7 @@ import { err, ok, type PolicyHit, parseSelector, type Result, type SelectorError
 import { ipSetInCidrs, parseCidrList } from './ips.ts';
 import { pendingVerdict } from './key.ts';
 import type { Flow, FlowKey, IpSet } from './model.ts';
+import { NAME_DISPLAY, NAMESPACE_DISPLAY } from './names.ts';
 import type { FlowFilter, PolicyMatch, StringMatch } from './store.ts';
 
 export interface FilterError {
@@ -25,11 +26,6 @@ export interface CompiledFilter {
   ips?: IpPredicate;
   flow: (f: Flow) => boolean;
 }
-
-/** UI display forms of stored names (whisker-backend §4.1). */
-const NAME_ALIASES: Readonly<Record<string, string>> = { pub: 'PUBLIC NETWORK', pvt: 'PRIVATE NETWORK' };
-/** UI display form of the "not namespaced" marker. */
-const NAMESPACE_ALIASES: Readonly<Record<string, string>> = { '-': 'Global', '': 'Global' };
 
 function matchString(m: StringMatch, stored: string, alias: string | undefined): boolean {
   if (m.type === 'Fuzzy') return stored.includes(m.value) || alias?.includes(m.value) === true;
@@ -102,13 +98,13 @@ function compileSelector(
 export function compileFilterParts(filter: FlowFilter | undefined): Result<CompiledFilter, FilterError> {
   const f = filter ?? {};
   const tests: KeyPredicate[] = [];
-  const srcName = stringListMatcher(f.sourceNames, NAME_ALIASES);
+  const srcName = stringListMatcher(f.sourceNames, NAME_DISPLAY);
   if (srcName) tests.push((k) => srcName(k.sourceName));
-  const srcNs = stringListMatcher(f.sourceNamespaces, NAMESPACE_ALIASES);
+  const srcNs = stringListMatcher(f.sourceNamespaces, NAMESPACE_DISPLAY);
   if (srcNs) tests.push((k) => srcNs(k.sourceNamespace));
-  const dstName = stringListMatcher(f.destNames, NAME_ALIASES);
+  const dstName = stringListMatcher(f.destNames, NAME_DISPLAY);
   if (dstName) tests.push((k) => dstName(k.destName));
-  const dstNs = stringListMatcher(f.destNamespaces, NAMESPACE_ALIASES);
+  const dstNs = stringListMatcher(f.destNamespaces, NAMESPACE_DISPLAY);
   if (dstNs) tests.push((k) => dstNs(k.destNamespace));
   const proto = stringListMatcher(f.protocols, undefined);
   if (proto) tests.push((k) => proto(k.proto));

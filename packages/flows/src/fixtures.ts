@@ -1,6 +1,7 @@
 // Named builders for tests and benchmarks (not part of the package's door).
 import type { HitAction, HitKind, PolicyHit } from '@verdict/engine';
 import type { Flow, FlowKey } from './model.ts';
+import { isNetworkName } from './names.ts';
 
 /** A bucket boundary (2025-08-22T10:55:00Z). */
 export const T0 = 1_755_860_100;
@@ -63,7 +64,7 @@ export type FlowOverrides = Partial<Omit<FlowKey, 'policies'>> &
   Partial<Omit<Flow, 'key'>> & { enforced?: readonly PolicyHit[]; pending?: readonly PolicyHit[] };
 
 function endpoint(ref: string): { name: string; namespace: string; type: FlowKey['sourceType'] } {
-  if (ref === 'pub' || ref === 'pvt') return { name: ref, namespace: '-', type: 'Network' };
+  if (isNetworkName(ref)) return { name: ref, namespace: '-', type: 'Network' };
   const i = ref.indexOf('/');
   return i < 0
     ? { name: ref, namespace: '-', type: 'HostEndpoint' }

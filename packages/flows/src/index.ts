@@ -15,6 +15,9 @@ export type { StoreConfig } from './factory.ts';
 export { createStore } from './factory.ts';
 export type { CompiledFilter, FilterError } from './filter.ts';
 export { compileFilter, compileFilterParts, hitMatches, matchesFilter } from './filter.ts';
+export { buildGraph } from './graph.ts';
+export type { ShownGraph } from './graphFold.ts';
+export { nodeTraffic, OTHER_NODE_ID, shapeGraph } from './graphFold.ts';
 export { canonicalIp, ipSetInCidrs, ipSetOf, MAX_FLOW_IPS, mergeIpSets } from './ips.ts';
 export {
   canonicalKey,
@@ -28,12 +31,16 @@ export {
 } from './key.ts';
 export { createMemoryStore } from './memory.ts';
 export type * from './model.ts';
+export { displayName, displayNamespace, isNetworkName, NAME_DISPLAY, NAMESPACE_DISPLAY } from './names.ts';
+export { policyStats } from './policyStats.ts';
 export type { FlowStoreError, FlowStoreErrorCode } from './query.ts';
 export { isFlowStoreError } from './query.ts';
 export type { ResolveError } from './resolve.ts';
 export { representativeQuery } from './resolve.ts';
 export type { SqliteStoreOptions } from './sqlite.ts';
 export { createSqliteStore, SQLITE_SCHEMA_VERSION } from './sqlite.ts';
+export type { DbCheck, DbRepair } from './sqlite-maintenance.ts';
+export { checkSqliteFile, repairSqliteFile } from './sqlite-maintenance.ts';
 export type {
   RuleDirection,
   StatisticsGroupBy,

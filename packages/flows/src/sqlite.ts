@@ -13,6 +13,7 @@ import {
   withIps,
 } from './key.ts';
 import type { Flow, FlowKey, FlowResult, IpSet } from './model.ts';
+import { NAME_DISPLAY, NAMESPACE_DISPLAY, storedValues } from './names.ts';
 import {
   checkHintType,
   checkRange,
@@ -242,7 +243,11 @@ function createLabelIntern(db: Db) {
 function narrowKeys(filter: FlowFilter | undefined, params: unknown[]): string[] {
   if (!filter) return [];
   const where: string[] = [];
-  const strings = (col: string, list: readonly StringMatch[] | undefined, aliases: Record<string, string[]>) => {
+  const strings = (
+    col: string,
+    list: readonly StringMatch[] | undefined,
+    aliases: Readonly<Record<string, string[]>>,
+  ) => {
     if (!list || list.length === 0) return;
     const ors: string[] = [];
     for (const m of list) {
@@ -262,8 +267,8 @@ function narrowKeys(filter: FlowFilter | undefined, params: unknown[]): string[]
     }
     where.push(`(${ors.join(' OR ')})`);
   };
-  const nameAliases = { 'PUBLIC NETWORK': ['pub'], 'PRIVATE NETWORK': ['pvt'] };
-  const nsAliases = { Global: ['-', ''] };
+  const nameAliases = storedValues(NAME_DISPLAY);
+  const nsAliases = storedValues(NAMESPACE_DISPLAY);
   strings('source_name', filter.sourceNames, nameAliases);
   strings('dest_name', filter.destNames, nameAliases);
   strings('source_namespace', filter.sourceNamespaces, nsAliases);
@@ -557,12 +562,20 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
     range: TimeRange,
     filter: FlowFilter | undefined,
     signal: AbortSignal | undefined,
+    keyId?: number,
   ): Promise<FlowResult[]> {
     checkRange(range);
     const c = compile(filter);
     const params: unknown[] = [range.lt, range.lt, range.lt, range.lt, range.lt, range.lt, range.lt];
     const narrowParams: unknown[] = [];
-    const where = ['w.bucket >= ?', 'w.bucket < ?', ...narrowKeys(filter, narrowParams), 'w.key_id > ?'];
+    if (keyId !== undefined) narrowParams.push(keyId);
+    const where = [
+      'w.bucket >= ?',
+      'w.bucket < ?',
+      ...(keyId === undefined ? [] : ['w.key_id = ?']),
+      ...narrowKeys(filter, narrowParams),
+      'w.key_id > ?',
+    ];
     params.push(range.gte, range.lt, ...narrowParams);
     const counted = (col: string) =>
       `sum(CASE WHEN w.bucket + ${BUCKET_SECONDS} <= ? THEN w.${col} ELSE 0 END) AS ${col}`;
@@ -704,6 +717,17 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
       ensureOpen();
       return listOf(await matching(q.range, q.filter, q.signal), q);
     },
+    async get(id) {
+      ensureOpen();
+      if (!Number.isSafeInteger(id)) return undefined;
+      const [found] = await matching(
+        { gte: Number.MIN_SAFE_INTEGER, lt: Number.MAX_SAFE_INTEGER },
+        undefined,
+        undefined,
+        id,
+      );
+      return found;
+    },
     async hints(q) {
       ensureOpen();
       // Checked before the scan, so a bad type fails fast.
@@ -731,6 +755,12 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
       prune();
     },
     prune,
+    quickCheck() {
+      ensureOpen();
+      const rows = db.pragma('quick_check(20)', { simple: false }) as { quick_check: string }[];
+      const problems = rows.map((r) => r.quick_check).filter((r) => r !== 'ok');
+      return problems;
+    },
     async recordChanges(changes) {
       ensureOpen();
       return recordChanges(changes);

@@ -32,6 +32,8 @@ export interface SqliteFlowStore extends VerdictFlowStore {
   readonly kind: 'sqlite';
   /** Deletes buckets older than the retention now; returns the number of rows removed. */
   prune(): number;
+  /** SQLite's `PRAGMA quick_check`: `[]` when the file is sound, otherwise what is wrong (first 20 problems). */
+  quickCheck(): string[];
 }
 
 export interface StoreOptions {

@@ -1,4 +1,17 @@
-// @verdict/insights: findings over a cluster and its flows, with evidence and proposed fixes.
+// @verdict/insights: findings over a cluster and its flows, with evidence and proposed fixes; the egress
+// lockdown of a namespace; rollout coverage and its HTML report.
+export type {
+  CoverageInput,
+  CoverageReport,
+  NamespaceCoverage,
+  Share,
+  StagedWaiting,
+  TrendPoint,
+  WorkloadCoverage,
+} from './coverage.ts';
+export { coverageReport } from './coverage.ts';
+export type { EgressDestination, EgressInput, EgressReport, EgressWorkload } from './egress.ts';
+export { egressReport } from './egress.ts';
 export { insights } from './insights.ts';
 export type {
   Finding,
@@ -15,3 +28,4 @@ export type {
 } from './model.ts';
 export { FINDING_TYPES, SEVERITIES } from './model.ts';
 export { ruleCovers } from './reach.ts';
+export { coverageHtml } from './report.ts';

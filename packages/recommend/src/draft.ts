@@ -2,7 +2,7 @@
 // guardrails are added; peers with the same ports are merged where the result stays readable.
 // Dialect-neutral: render.ts writes the result as Kubernetes or Calico policy.
 import type { HostEndpoint, NetworkSet, Pod } from '@verdict/engine';
-import { aggregateAddresses, collapseCidrs, NON_PUBLIC_V4, networksOf, PRIVATE_RANGES_V4 } from './cidr.ts';
+import { aggregateAddresses, collapseCidrs, PRIVATE_RANGES_V4 } from './cidr.ts';
 import type { Dialect } from './model.ts';
 import {
   type ClusterView,
@@ -218,6 +218,12 @@ function peerOf(ctx: DraftContext, c: Connection, direction: 'Ingress' | 'Egress
   }
 }
 
+/**
+ * The peer for a `Network` end. With every address known: their aggregated CIDRs. Without (flows
+ * from Goldmane carry none, or a set overflowed): the whole network the flow log names, minus only
+ * the exact pod and node addresses, so that any address the flows could have used stays allowed
+ * (a private non-pod address inside the pods' range included).
+ */
 function networkPeer(ctx: DraftContext, c: Connection, direction: 'Ingress' | 'Egress'): Peer {
   const end = direction === 'Ingress' ? c.source : c.destination;
   const ips = direction === 'Ingress' ? c.sourceIPs : c.destIPs;
@@ -226,15 +232,21 @@ function networkPeer(ctx: DraftContext, c: Connection, direction: 'Ingress' | 'E
     const nets = aggregateAddresses([...ips]);
     return { kind: 'nets', nets, except: [], name: nets.join(', ') };
   }
+  const own = collapseCidrs(ctx.view.clusterIPs.map((ip) => `${ip}/32`));
   if (end.name === 'pvt') {
     return {
       kind: 'nets',
       nets: PRIVATE_RANGES_V4,
-      except: networksOf(ctx.view.clusterIPs).filter((n) => PRIVATE_RANGES_V4.some((r) => covers(r, n))),
+      except: own.filter((n) => PRIVATE_RANGES_V4.some((r) => covers(r, n))),
       name: 'private networks outside the cluster',
     };
   }
-  return { kind: 'nets', nets: ['0.0.0.0/0'], except: NON_PUBLIC_V4, name: 'public internet' };
+  return {
+    kind: 'nets',
+    nets: ['0.0.0.0/0'],
+    except: [...PRIVATE_RANGES_V4, ...own.filter((n) => !PRIVATE_RANGES_V4.some((r) => covers(r, n)))],
+    name: 'public internet',
+  };
 }
 
 function covers(outer: string, inner: string): boolean {

@@ -59,6 +59,13 @@ export function viewCluster(state: ClusterState): ClusterView {
     workloads.set(key, w);
     byNamespace.set(w.namespace, [...(byNamespace.get(w.namespace) ?? []), w]);
   }
+  // Two workloads sharing a display name (pods without an owner, one label value) would share a
+  // policy name, and the second draft would replace the first: they are named by owner or pod instead.
+  for (const list of byNamespace.values()) {
+    const counts = new Map<string, number>();
+    for (const w of list) counts.set(w.name, (counts.get(w.name) ?? 0) + 1);
+    for (const w of list) if ((counts.get(w.name) ?? 0) > 1) w.name = w.aggregatedName.replace(/-\*$/, '');
+  }
   const nodes = new Map(state.hostEndpoints.map((h) => [h.node, h]));
   const slices = state.endpointSlices.filter((s) => s.namespace === 'default' && s.serviceName === 'kubernetes');
   const apiServer = {
@@ -179,10 +186,14 @@ export function connectionsOf(inputs: readonly FlowInput[]): Connection[] {
     else if (pendingVerdict(k) === 'Deny') c.pendingDenied = true;
     c.firstSeen = Math.min(c.firstSeen, flow.startTime);
     c.lastSeen = Math.max(c.lastSeen, flow.endTime);
-    if (sourceIP) c.sourceIPs.add(sourceIP);
-    else if (k.sourceType === 'Network') c.sourceIPsIncomplete = true;
-    if (destIP) c.destIPs.add(destIP);
-    else if (k.destType === 'Network') c.destIPsIncomplete = true;
+    // A record knows its addresses when it carries an address set that kept all of them, or the raw source gave one.
+    const sources = [...(flow.sourceIps?.ips ?? []), ...(sourceIP ? [sourceIP] : [])];
+    const dests = [...(flow.destIps?.ips ?? []), ...(destIP ? [destIP] : [])];
+    for (const ip of sources) c.sourceIPs.add(ip);
+    for (const ip of dests) c.destIPs.add(ip);
+    if (k.sourceType === 'Network' && (sources.length === 0 || (flow.sourceIps?.beyond ?? 0) > 0))
+      c.sourceIPsIncomplete = true;
+    if (k.destType === 'Network' && (dests.length === 0 || (flow.destIps?.beyond ?? 0) > 0)) c.destIPsIncomplete = true;
     const r = c.perReporter.get(k.reporter) ?? { flows: 0, connections: 0 };
     r.flows++;
     r.connections += flow.numConnectionsStarted + (flow.numConnectionsStarted === 0 ? flow.numConnectionsLive : 0);

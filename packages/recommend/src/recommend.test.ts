@@ -161,16 +161,23 @@ describe('recommend: shape of the drafts', () => {
     expect(frontend?.yaml).not.toMatch(/198\.51\.100\.\d+\/32/);
   });
 
-  it('without addresses (a flow store), external peers fall back to the public internet minus private and link-local space', () => {
-    const rec = recommendFor(
-      'storefront',
-      'k8s',
-      storedFlows(demoWindow()).map((flow) => ({ flow })),
-    );
+  it('without addresses (Goldmane flows), external peers fall back to the public internet minus private space and the cluster', () => {
+    const bare = storedFlows(demoWindow()).map(({ sourceIps: _s, destIps: _d, ...flow }) => ({ flow }));
+    const rec = recommendFor('storefront', 'k8s', bare);
     const frontend = rec.policies.find((p) => p.workload === 'frontend');
     expect(frontend?.yaml).toContain('cidr: 0.0.0.0/0');
-    expect(frontend?.yaml).toContain('169.254.0.0/16');
-    expect(rec.notes.some((n) => n.includes('without addresses'))).toBe(true);
+    expect(frontend?.yaml).toContain('- 10.0.0.0/8');
+    expect(rec.notes.some((n) => n.includes('without (all of) their addresses'))).toBe(true);
+  });
+
+  it('with the address sets a flow store keeps, external peers are their aggregated CIDRs, not the internet', () => {
+    const stored = storedFlows(demoWindow()).map((flow) => ({ flow }));
+    expect(stored.some(({ flow }) => (flow.sourceIps?.ips.length ?? 0) > 0)).toBe(true);
+    const rec = recommendFor('storefront', 'k8s', stored);
+    const frontend = rec.policies.find((p) => p.workload === 'frontend');
+    expect(frontend?.yaml).toMatch(/cidr: 198\.51\.100\.\d+\/\d+/);
+    expect(frontend?.yaml).not.toContain('0.0.0.0/0');
+    expect(rec.coverage.allowedByRecommendation + rec.coverage.unresolved).toBe(rec.coverage.observedAllowed);
   });
 
   it('names known external destinations by their network sets', () => {

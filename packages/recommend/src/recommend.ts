@@ -93,7 +93,7 @@ export function recommend(input: RecommendInput): Result<Recommendation, Recomme
   });
   if (allowed.some((c) => c.sourceIPsIncomplete || c.destIPsIncomplete)) {
     notes.push(
-      'flow logs name external peers only as public/private networks, without addresses: those rules allow the whole public internet (or private networks outside the cluster) on the observed ports; narrow them to the real CIDRs or network sets',
+      'some flows name external peers only as public/private networks, without (all of) their addresses: those rules allow the whole public internet (link-local and shared addresses such as cloud metadata included) or every private address that is not a pod or node, on the observed ports; narrow them to the real CIDRs or network sets',
     );
   }
   if (dialect === 'calico' && !state.tiers.some((t) => t.name === tier)) {

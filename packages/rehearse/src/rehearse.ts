@@ -271,9 +271,12 @@ export async function rehearse(
     acceptedBreakages: 0,
   };
 
-  const outcomeOf = (key: FlowKey, direction: Direction): Outcome => {
+  const outcomeOf = (key: FlowKey, direction: Direction, addresses: readonly [string, string]): Outcome => {
     const resolved = representativeQuery(before, key);
     if (!resolved.ok) return { kind: 'unresolved' };
+    // A network end is tried at an address the flow was seen with, when it carries one.
+    if (addresses[0]) resolved.value.source = { ip: addresses[0] };
+    if (addresses[1]) resolved.value.destination = { ip: addresses[1] };
     const b = before.evaluate(resolved.value);
     const a = after.evaluate(resolved.value);
     if (!b.ok || !a.ok) return { kind: 'unresolved' };
@@ -309,10 +312,14 @@ export async function rehearse(
         : endpointKey(k.destType, k.destNamespace, k.destName);
     if (!touched[direction].has(self)) return;
     totals.flowsReevaluated++;
-    const memo = `${self}\0${direction === 'Egress' ? endpointKey(k.destType, k.destNamespace, k.destName) : endpointKey(k.sourceType, k.sourceNamespace, k.sourceName)}\0${k.proto}\0${k.destPort}\0${direction}`;
+    const addresses = [
+      k.sourceType === 'Network' ? (result.flow.sourceIps?.ips[0] ?? '') : '',
+      k.destType === 'Network' ? (result.flow.destIps?.ips[0] ?? '') : '',
+    ] as const;
+    const memo = `${self}\0${direction === 'Egress' ? endpointKey(k.destType, k.destNamespace, k.destName) : endpointKey(k.sourceType, k.sourceNamespace, k.sourceName)}\0${k.proto}\0${k.destPort}\0${direction}\0${addresses.join('\0')}`;
     let outcome = outcomes.get(memo);
     if (!outcome) {
-      outcome = outcomeOf(k, direction);
+      outcome = outcomeOf(k, direction, addresses);
       outcomes.set(memo, outcome);
     }
     if (outcome.kind === 'unresolved') {

@@ -9,11 +9,12 @@ import type { VerdictFlowStore } from '@verdict/flows';
 import { Hono } from 'hono';
 import { createApiRoutes } from './api/index.ts';
 import { createChangeRoutes } from './changes/index.ts';
+import type { StoreHealth } from './health/index.ts';
 import { type IngestLimits, ingestNdjson } from './ingest/http.ts';
 import type { IngestPipeline } from './ingest/index.ts';
 import { createInsightsRoutes } from './insights/index.ts';
 import type { Logger } from './log.ts';
-import { type Metrics, timeQueries } from './metrics/index.ts';
+import { CONTENT_TYPE, type Metrics, timeQueries } from './metrics/index.ts';
 import { createPolicyRoutes } from './policies/index.ts';
 import { createRecommendRoutes } from './recommend/index.ts';
 import { createRehearsalRoutes } from './rehearse/index.ts';
@@ -31,6 +32,10 @@ export interface AppDeps {
   ready: () => boolean;
   /** Where the cluster state comes from; for /readyz, the UI header and /api/v1/cluster/status. */
   clusterStatus?: () => ClusterStatusResponse;
+  /** False while flows cannot reach the store (they wait in a local buffer); /readyz then says so. */
+  writable?: () => boolean;
+  /** Whether the store takes writes; a fault makes /readyz answer 503 with its cause. */
+  health?: StoreHealth;
   /** Body limits of POST /api/v1/ingest (default 64 MiB, 1 MiB per line). */
   ingestLimits?: IngestLimits;
 }
@@ -57,14 +62,22 @@ export function createApp(deps: AppDeps): Hono {
     '/api/v1',
     createApiRoutes({ store: deps.store, evaluator: deps.evaluator, metrics: deps.metrics, log: deps.log }),
   );
-  app.get('/metrics', (c) => c.text(deps.metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
+  app.get('/metrics', async (c) => c.body(await deps.metrics.scrape(), 200, { 'content-type': CONTENT_TYPE }));
   app.get('/livez', (c) => c.json({ status: 'ok' }));
-  // Not ready until the server is up and, for a live cluster, every served kind has synced.
+  // Not ready until the server is up, the store takes writes and, for a live cluster, every served kind has synced.
   app.get('/readyz', (c) => {
+    if (!deps.ready()) return c.json({ status: 'starting' }, 503);
+    const fault = deps.health?.fault();
+    if (fault) return c.json({ status: 'not-ready', cause: fault.code, message: fault.message }, 503);
+    if (deps.writable && !deps.writable()) {
+      return c.json(
+        { status: 'not-ready-for-writes', message: 'the flow store is unreachable; flows wait in the local buffer' },
+        503,
+      );
+    }
     const cluster = clusterStatus();
-    const ready = deps.ready() && cluster.ready;
     const body = {
-      status: ready ? 'ready' : 'starting',
+      status: cluster.ready ? 'ready' : 'starting',
       warnings: cluster.warnings,
       ...(cluster.kinds.length > 0
         ? {
@@ -76,7 +89,7 @@ export function createApp(deps: AppDeps): Hono {
           }
         : {}),
     };
-    return c.json(body, ready ? 200 : 503);
+    return c.json(body, cluster.ready ? 200 : 503);
   });
   serveWeb(app, deps.webDir);
   return app;

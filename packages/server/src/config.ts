@@ -7,8 +7,18 @@ import type { LogLevel } from './log.ts';
 export interface ServeConfig {
   /** Manifest files or folders; empty = the embedded demo cluster. */
   cluster: string[];
-  store: 'memory' | 'sqlite';
+  store: 'memory' | 'sqlite' | 'clickhouse';
   dataDir: string;
+  /** `http://host:8123`; required with the clickhouse store. */
+  clickhouseUrl?: string;
+  clickhouseDatabase: string;
+  clickhouseUser?: string;
+  /** File holding the ClickHouse password (kept out of flags and the environment). */
+  clickhousePasswordFile?: string;
+  /** Local disk buffer for flows while ClickHouse is unreachable, in MiB. */
+  clickhouseBufferMb: number;
+  /** The name flows of this Verdict carry in a shared store. */
+  clusterName: string;
   /** SQLite file; defaults to `<dataDir>/verdict.db`. */
   db: string;
   retentionDays: number;
@@ -27,6 +37,21 @@ export interface ServeConfig {
   logLevel: LogLevel;
   /** Directory of the built web UI. */
   webDir: string;
+  /** How far ahead of this clock a flow may start (senders' clock skew), in seconds. */
+  maxClockSkew: number;
+  /** Host header names the HTTP server answers to (DNS rebinding defence); loopback names are always allowed. */
+  allowedHosts: string[];
+  /** File of bearer tokens, one `<token> [read|write]` per line. */
+  authTokenFile?: string;
+  /** Trust the authenticating proxy's X-Forwarded-User / X-Forwarded-Groups headers. */
+  trustProxyUserHeader: boolean;
+  /** Group (X-Forwarded-Groups) that holds the write role behind a proxy. */
+  writeGroup: string;
+  /** Mutating endpoints on a non-loopback address; loopback always allows them. */
+  allowWrites: boolean;
+  /** PEM files: serve the HTTP API over HTTPS. */
+  httpTlsCert?: string;
+  httpTlsKey?: string;
   /** The Calico release whose behaviour to reproduce. */
   calicoVersion: CalicoVersion;
   /** Follow a live cluster with this kubeconfig; '' = $KUBECONFIG, ~/.kube/config or in-cluster. Excludes `cluster`. */
@@ -96,8 +121,43 @@ const FIELDS: Readonly<Record<keyof ServeConfig, Field>> = {
   store: {
     flag: '--store',
     env: 'VERDICT_STORE',
-    help: 'where flows are kept: sqlite or memory',
-    read: oneOf('memory', 'sqlite'),
+    help: 'where flows are kept: sqlite, memory or clickhouse',
+    read: oneOf('memory', 'sqlite', 'clickhouse'),
+  },
+  clickhouseUrl: {
+    flag: '--clickhouse-url',
+    env: 'VERDICT_CLICKHOUSE_URL',
+    help: 'ClickHouse HTTP address for --store clickhouse, e.g. http://clickhouse:8123',
+    read: (value: unknown) =>
+      typeof value === 'string' && /^https?:\/\/[^\s/]+/.test(value) ? value : new ConfigIssue('an http(s):// URL'),
+  },
+  clickhouseDatabase: {
+    flag: '--clickhouse-database',
+    env: 'VERDICT_CLICKHOUSE_DATABASE',
+    help: 'ClickHouse database (created when missing)',
+    read: (value: unknown) =>
+      typeof value === 'string' && /^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(value)
+        ? value
+        : new ConfigIssue('a database name of letters, digits and _'),
+  },
+  clickhouseUser: { flag: '--clickhouse-user', env: 'VERDICT_CLICKHOUSE_USER', help: 'ClickHouse user', read: text },
+  clickhousePasswordFile: {
+    flag: '--clickhouse-password-file',
+    env: 'VERDICT_CLICKHOUSE_PASSWORD_FILE',
+    help: 'file holding the ClickHouse password',
+    read: text,
+  },
+  clickhouseBufferMb: {
+    flag: '--clickhouse-buffer-mb',
+    env: 'VERDICT_CLICKHOUSE_BUFFER_MB',
+    help: 'local disk buffer while ClickHouse is unreachable, MiB (beyond it senders must wait)',
+    read: integer(1, 1_048_576, 'a whole number of MiB, 1-1048576'),
+  },
+  clusterName: {
+    flag: '--cluster-name',
+    env: 'VERDICT_CLUSTER_NAME',
+    help: 'name of this Kubernetes cluster in a shared ClickHouse store',
+    read: text,
   },
   dataDir: { flag: '--data-dir', env: 'VERDICT_DATA_DIR', help: 'folder for the SQLite store', read: text },
   db: { flag: '--db', env: 'VERDICT_DB', help: 'SQLite file (default: <data-dir>/verdict.db)', read: text },
@@ -158,6 +218,49 @@ const FIELDS: Readonly<Record<keyof ServeConfig, Field>> = {
     read: oneOf('debug', 'info', 'warn', 'error'),
   },
   webDir: { flag: '--web-dir', env: 'VERDICT_WEB_DIR', help: 'folder of the built web UI', read: text },
+  maxClockSkew: {
+    flag: '--max-clock-skew',
+    env: 'VERDICT_MAX_CLOCK_SKEW',
+    help: 'seconds a flow may start ahead of this clock (later ones are rejected, not stored)',
+    read: integer(0, 86_400, 'a whole number of seconds, 0-86400'),
+  },
+  allowedHosts: {
+    flag: '--allowed-host',
+    env: 'VERDICT_ALLOWED_HOSTS',
+    help: 'Host header name the HTTP server answers to, besides the loopback names',
+    read: list,
+  },
+  authTokenFile: {
+    flag: '--auth-token-file',
+    env: 'VERDICT_AUTH_TOKEN_FILE',
+    help: 'file of bearer tokens, one "<token> [read|write]" per line; required off loopback unless a proxy authenticates',
+    read: text,
+  },
+  trustProxyUserHeader: {
+    flag: '--trust-proxy-user-header',
+    env: 'VERDICT_TRUST_PROXY_USER_HEADER',
+    help: 'trust X-Forwarded-User / X-Forwarded-Groups from an authenticating proxy (oauth2-proxy)',
+    read: boolean,
+  },
+  writeGroup: {
+    flag: '--write-group',
+    env: 'VERDICT_WRITE_GROUP',
+    help: 'proxy group (X-Forwarded-Groups) that may write',
+    read: text,
+  },
+  allowWrites: {
+    flag: '--allow-writes',
+    env: 'VERDICT_ALLOW_WRITES',
+    help: 'allow ingest, policy changes, rehearsals and promote off loopback (callers need the write role)',
+    read: boolean,
+  },
+  httpTlsCert: {
+    flag: '--http-tls-cert',
+    env: 'VERDICT_HTTP_TLS_CERT',
+    help: 'PEM certificate: serve HTTP over TLS',
+    read: text,
+  },
+  httpTlsKey: { flag: '--http-tls-key', env: 'VERDICT_HTTP_TLS_KEY', help: 'PEM key of --http-tls-cert', read: text },
   calicoVersion: {
     flag: '--calico-version',
     env: 'VERDICT_CALICO_VERSION',
@@ -188,6 +291,9 @@ const DEFAULTS = {
   cluster: [],
   store: 'sqlite',
   dataDir: '.verdict',
+  clickhouseDatabase: 'verdict',
+  clickhouseBufferMb: 1024,
+  clusterName: 'default',
   retentionDays: 7,
   httpHost: '127.0.0.1',
   httpPort: 8080,
@@ -195,8 +301,20 @@ const DEFAULTS = {
   grpcPort: 7443,
   cors: [],
   logLevel: 'info',
+  maxClockSkew: 30,
+  allowedHosts: [],
+  trustProxyUserHeader: false,
+  writeGroup: 'verdict-writers',
+  allowWrites: false,
   calicoVersion: DEFAULT_CALICO_VERSION,
 } as const;
+
+const BOOLEAN_FIELDS: ReadonlySet<string> = new Set([
+  'demoTraffic',
+  'trustProxyUserHeader',
+  'allowWrites',
+  'inCluster',
+]);
 
 /** A flag of `verdict serve`, as the CLI declares it; values are checked by `resolveConfig`. */
 export interface ServeFlag {
@@ -218,8 +336,8 @@ export const SERVE_FLAGS: Readonly<Record<string, ServeFlag>> = Object.fromEntri
     return [
       field.flag.slice(2),
       {
-        type: key === 'demoTraffic' || key === 'inCluster' ? 'boolean' : 'string',
-        ...(key === 'cluster' || key === 'cors' ? { multiple: true } : {}),
+        type: BOOLEAN_FIELDS.has(key) ? 'boolean' : 'string',
+        ...(key === 'cluster' || key === 'cors' || key === 'allowedHosts' ? { multiple: true } : {}),
         ...(key === 'kubeconfig' ? { optionalValue: true } : {}),
         help: field.help,
         env: field.env,
@@ -281,6 +399,12 @@ export function resolveConfig(
       message: 'give both the certificate and its key, or neither',
     });
   }
+  if ((values.httpTlsCert === undefined) !== (values.httpTlsKey === undefined)) {
+    errors.push({
+      where: '--http-tls-cert / --http-tls-key',
+      message: 'give both the certificate and its key, or neither',
+    });
+  }
   if (values.grpcTlsCa !== undefined && values.grpcTlsCert === undefined) {
     errors.push({
       where: '--grpc-tls-ca',
@@ -297,6 +421,9 @@ export function resolveConfig(
   }
   if (values.kubeContext !== undefined && values.kubeconfig === undefined) {
     errors.push({ where: '--context', message: 'a context needs --kubeconfig (with or without a file)' });
+  }
+  if (values.store === 'clickhouse' && values.clickhouseUrl === undefined) {
+    errors.push({ where: '--store clickhouse', message: 'give the server with --clickhouse-url http://host:8123' });
   }
   if (errors.length > 0) return { ok: false, errors };
   const cluster = values.cluster as string[];

@@ -2,6 +2,7 @@
 export { createApp } from './app.ts';
 export type { ConfigError, ServeConfig, ServeFlag } from './config.ts';
 export { resolveConfig, SERVE_FLAGS } from './config.ts';
+export { isStartupError, StartupError } from './health/index.ts';
 export type { IngestPipeline, IngestReport } from './ingest/index.ts';
 export { createIngestPipeline, IngestOverloaded } from './ingest/index.ts';
 export type { FlowLine } from './ingest/ndjson.ts';

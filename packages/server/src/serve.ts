@@ -1,7 +1,7 @@
 // `verdict serve`: loads the cluster, opens the store, starts the ingest pipeline, the HTTP and gRPC
 // servers and (for the demo) the traffic generator; stops them in reverse order.
 import { mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { type ServerType, serve } from '@hono/node-server';
 import {
@@ -12,10 +12,26 @@ import {
 } from '@verdict/cluster';
 import { createTrafficGenerator, demoClusterFiles } from '@verdict/demo';
 import { type ClusterState, type Evaluator, type Issue, loadResources } from '@verdict/engine';
-import { createStore, type VerdictFlowStore } from '@verdict/flows';
+import {
+  type ClickHouseFlowStore,
+  createSqliteStore,
+  createStore,
+  type SqliteFlowStore,
+  type StoreConfig,
+  type VerdictFlowStore,
+} from '@verdict/flows';
 import { createApp } from './app.ts';
 import type { ServeConfig } from './config.ts';
 import { createGoldmaneService } from './goldmane/index.ts';
+import {
+  classifyStorageError,
+  corruptFault,
+  createStoreHealth,
+  type DataLock,
+  lockDataFolder,
+  StartupError,
+  type StoreHealth,
+} from './health/index.ts';
 import { createIngestPipeline, type IngestPipeline } from './ingest/index.ts';
 import type { Logger } from './log.ts';
 import { createMetrics } from './metrics/index.ts';
@@ -54,12 +70,11 @@ function sourceConfig(config: ServeConfig): ClusterSourceConfig {
 }
 
 export async function startVerdict(config: ServeConfig, log: Logger): Promise<RunningVerdict> {
-  if (config.store === 'sqlite') mkdirSync(dirname(config.db), { recursive: true });
-  const store = createStore(
-    config.store === 'sqlite'
-      ? { kind: 'sqlite', path: config.db, retentionDays: config.retentionDays }
-      : { kind: 'memory' },
-  );
+  const { store, lock, health } = openStore(config, log);
+  if (store.kind === 'clickhouse') {
+    log.info('opening the ClickHouse store', { url: config.clickhouseUrl, database: config.clickhouseDatabase });
+    await (store as ClickHouseFlowStore).ready;
+  }
   const recorder = createChangeRecorder(store, (error) =>
     log.warn('policy change not logged', { error: error.message }),
   );
@@ -74,6 +89,7 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
       },
     });
   } catch (error) {
+    lock?.release();
     await store.close();
     throw error;
   }
@@ -102,6 +118,7 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
     evaluator,
     log,
     acceptedStarts: () => store.acceptedStarts(),
+    health,
     onDrop: (source, reason, count) => metrics.ingestDropped(source, reason, count),
     onStored: (source, count) => metrics.ingestStored(source, count),
   });
@@ -116,11 +133,23 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
     cors: config.cors,
     webDir: config.webDir,
     ready: () => ready,
+    writable: () => store.kind !== 'clickhouse' || (store as ClickHouseFlowStore).writable,
+    health,
   });
 
   const http = await new Promise<ServerType>((resolve, reject) => {
     const server = serve({ fetch: app.fetch, hostname: config.httpHost, port: config.httpPort }, () => resolve(server));
-    server.once('error', reject);
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(
+        new StartupError(
+          `--http-port ${config.httpPort} on ${config.httpHost}: ${e.code === 'EADDRINUSE' ? 'the port is in use; stop what holds it or choose another --http-port' : e.message}`,
+        ),
+      ),
+    );
+  }).catch(async (e: unknown) => {
+    lock?.release();
+    await store.close();
+    throw e;
   });
   const httpAddress = http.address();
   const httpPort = typeof httpAddress === 'object' && httpAddress ? httpAddress.port : config.httpPort;
@@ -152,10 +181,11 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
   ready = true;
 
   const httpUrl = `http://${config.httpHost.includes(':') ? `[${config.httpHost}]` : config.httpHost}:${httpPort}`;
+  lock?.describe(httpUrl);
   log.info('verdict is serving', {
     ui: `${httpUrl}/`,
     grpc: grpcAddress ?? 'off',
-    store: config.store === 'sqlite' ? config.db : 'memory',
+    store: config.store === 'sqlite' ? config.db : config.store === 'clickhouse' ? config.clickhouseUrl : 'memory',
   });
 
   let closing: Promise<void> | undefined;
@@ -179,11 +209,64 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
         await new Promise<void>((resolve) => http.close(() => resolve()));
         await pipeline.drain();
         await store.close();
+        lock?.release();
         log.info('verdict stopped');
       })();
       return closing;
     },
   };
+}
+
+/**
+ * Opens the configured store. For SQLite: takes the data folder's lock, opens the file (every
+ * failure a StartupError naming the file and the fix) and runs SQLite's quick check; a damaged file
+ * still starts, not ready and refusing writes, so the operator can read what to do on /readyz.
+ */
+function openStore(
+  config: ServeConfig,
+  log: Logger,
+): { store: VerdictFlowStore; lock: DataLock | undefined; health: StoreHealth } {
+  const skew = { maxClockSkewSeconds: config.maxClockSkew };
+  if (config.store === 'memory') {
+    return { store: createStore({ kind: 'memory', ...skew }), lock: undefined, health: createStoreHealth('memory') };
+  }
+  if (config.store === 'clickhouse') {
+    return {
+      store: createStore({ ...clickhouseConfig(config, log), ...skew }),
+      lock: undefined,
+      health: createStoreHealth(config.clickhouseUrl ?? 'clickhouse'),
+    };
+  }
+  const folder = dirname(config.db);
+  try {
+    mkdirSync(folder, { recursive: true });
+  } catch (e) {
+    throw new StartupError(
+      `${folder}: cannot create the data folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); give Verdict a writable --data-dir`,
+    );
+  }
+  const lock = lockDataFolder(folder);
+  let store: SqliteFlowStore;
+  try {
+    store = createSqliteStore({ path: config.db, retentionDays: config.retentionDays, ...skew });
+  } catch (e) {
+    lock.release();
+    const fault = classifyStorageError(e, config.db);
+    if (fault) throw new StartupError(fault.message);
+    throw new StartupError(`${config.db}: cannot open the flow database (${(e as Error).message})`);
+  }
+  const health = createStoreHealth(config.db, () => store.quickCheck());
+  try {
+    const problems = store.quickCheck();
+    if (problems.length > 0) health.set(corruptFault(config.db, problems[0] as string));
+  } catch (e) {
+    const fault = classifyStorageError(e, config.db);
+    if (!fault) throw e;
+    health.set(fault);
+  }
+  const fault = health.fault();
+  if (fault) log.error('flow database is not usable: not ready, writes refused', { cause: fault.message });
+  return { store, lock, health };
 }
 
 /** TLS when a certificate is configured (mutual when a client CA is too), plaintext otherwise. */
@@ -231,5 +314,23 @@ function toConsole(log: Logger): Pick<Console, 'info' | 'warn' | 'error'> {
     info: (...args: unknown[]) => log.info(text(args)),
     warn: (...args: unknown[]) => log.warn(text(args)),
     error: (...args: unknown[]) => log.error(text(args)),
+  };
+}
+
+function clickhouseConfig(config: ServeConfig, log: Logger): StoreConfig & { kind: 'clickhouse' } {
+  const password = config.clickhousePasswordFile
+    ? readFileSync(config.clickhousePasswordFile, 'utf8').replace(/\r?\n$/, '')
+    : undefined;
+  return {
+    kind: 'clickhouse',
+    url: config.clickhouseUrl ?? 'http://127.0.0.1:8123',
+    database: config.clickhouseDatabase,
+    cluster: config.clusterName,
+    retentionDays: config.retentionDays,
+    spoolDir: join(config.dataDir, 'clickhouse-buffer'),
+    spoolLimitBytes: config.clickhouseBufferMb * 2 ** 20,
+    ...(config.clickhouseUser === undefined ? {} : { username: config.clickhouseUser }),
+    ...(password === undefined ? {} : { password }),
+    onRetry: (error, attempt) => log.warn('ClickHouse not reachable yet', { attempt, error: error.message }),
   };
 }

@@ -1,6 +1,7 @@
 // Named builders and helpers for the server's protocol tests.
 import type { PolicyHit } from '@verdict/engine';
 import type { Flow, FlowKey, FlowStore, Subscription } from '@verdict/flows';
+import { isNetworkName } from '@verdict/flows';
 
 /** A 15 s bucket boundary (2025-08-22T10:15:00Z). */
 export const T0 = 1_755_857_700;
@@ -50,15 +51,14 @@ type Endpoint = `${string}/${string}`;
 export function flowBetween(src: Endpoint, dst: Endpoint, key: Partial<FlowKey> = {}, rest: Partial<Flow> = {}): Flow {
   const [sns = '', sname = ''] = src.split('/');
   const [dns = '', dname = ''] = dst.split('/');
-  const network = (name: string) => name === 'pub' || name === 'pvt';
   return {
     key: {
       sourceName: sname,
       sourceNamespace: sns,
-      sourceType: network(sname) ? 'Network' : 'WorkloadEndpoint',
+      sourceType: isNetworkName(sname) ? 'Network' : 'WorkloadEndpoint',
       destName: dname,
       destNamespace: dns,
-      destType: network(dname) ? 'Network' : 'WorkloadEndpoint',
+      destType: isNetworkName(dname) ? 'Network' : 'WorkloadEndpoint',
       destPort: 8080,
       destServiceName: '-',
       destServiceNamespace: '-',
@@ -92,6 +92,7 @@ export function trackSubscriptions<S extends FlowStore>(store: S): { store: Flow
     kind: store.kind,
     ingest: (f) => store.ingest(f),
     list: (q) => store.list(q),
+    get: (id) => store.get(id),
     hints: (q) => store.hints(q),
     stats: () => store.stats(),
     close: () => store.close(),
@@ -112,9 +113,9 @@ export function trackSubscriptions<S extends FlowStore>(store: S): { store: Flow
 }
 
 /** Resolves once `check` holds, polling every few milliseconds. */
-export async function eventually(check: () => boolean, timeoutMs = 3000): Promise<void> {
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 3000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 5));
   }

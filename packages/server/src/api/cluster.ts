@@ -1,8 +1,7 @@
 // /tiers and /cluster/summary from the evaluator's current state.
 
 import type { ApiPolicy, ApiTier, ClusterSummary } from '@verdict/api';
-import type { Evaluator, PolicySpec } from '@verdict/engine';
-import { policyYaml } from './yaml.ts';
+import { type Evaluator, type PolicySpec, policyYaml } from '@verdict/engine';
 
 /** Rule counts are of evaluated rules (the index space of `ruleIndex`); a Kubernetes rule may expand to several. */
 function apiPolicy(spec: PolicySpec): ApiPolicy {

@@ -4,6 +4,7 @@
 import { API_ERROR_STATUS, type ApiErrorBody, type ApiErrorCode, type ApiIssue, type WireIssue } from '@verdict/api';
 import { isFlowStoreError } from '@verdict/flows';
 import type { Context } from 'hono';
+import { isStorageError } from '../health/index.ts';
 
 /** A failed request: a stable code (which fixes the HTTP status), a message naming what and where, and the parameter path. */
 export class ApiError extends Error {
@@ -35,6 +36,9 @@ export const invalidInput = (code: ApiErrorCode, issue: WireIssue): ApiError =>
  * `filter.` become `filters.`), a closed store is 503. Anything else is returned as it is.
  */
 export function fromLibraryError(e: unknown): unknown {
+  if (isStorageError(e)) {
+    return new ApiError('not-ready', `the flow database failed (${(e as Error).message}); /readyz says what to do`);
+  }
   if (e instanceof ApiError || !isFlowStoreError(e)) return e;
   if (e.code === 'closed') return new ApiError('unavailable', 'the flow store is closed');
   if (e.code === 'cancelled') return new ApiError('query-timeout', e.message);

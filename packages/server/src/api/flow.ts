@@ -25,26 +25,14 @@ const verdict = (a: FlowAction): Action => (a === 'Deny' ? 'Deny' : 'Allow');
 
 /** The stored flow as the UI shows it; `pendingAction` falls back to `action` when the pending trace decides nothing. */
 export function apiFlow({ id, flow }: FlowResult): ApiFlow {
-  const k = flow.key;
+  const { policies, action, ...endpoints } = flow.key;
   return {
     id,
     startTime: flow.startTime,
     endTime: flow.endTime,
-    sourceName: k.sourceName,
-    sourceNamespace: k.sourceNamespace,
-    sourceType: k.sourceType,
-    destName: k.destName,
-    destNamespace: k.destNamespace,
-    destType: k.destType,
-    destPort: k.destPort,
-    destServiceName: k.destServiceName,
-    destServiceNamespace: k.destServiceNamespace,
-    destServicePortName: k.destServicePortName,
-    destServicePort: k.destServicePort,
-    proto: k.proto,
-    reporter: k.reporter,
-    action: verdict(k.action),
-    pendingAction: verdict(pendingVerdict(k) ?? k.action),
+    ...endpoints,
+    action: verdict(action),
+    pendingAction: verdict(pendingVerdict(flow.key) ?? action),
     sourceLabels: [...flow.sourceLabels],
     destLabels: [...flow.destLabels],
     packetsIn: flow.packetsIn,
@@ -58,6 +46,6 @@ export function apiFlow({ id, flow }: FlowResult): ApiFlow {
     sourceIpsBeyond: flow.sourceIps?.beyond ?? 0,
     destIps: [...(flow.destIps?.ips ?? [])],
     destIpsBeyond: flow.destIps?.beyond ?? 0,
-    policies: { enforced: k.policies.enforced.map(apiHit), pending: k.policies.pending.map(apiHit) },
+    policies: { enforced: policies.enforced.map(apiHit), pending: policies.pending.map(apiHit) },
   };
 }

@@ -9,6 +9,7 @@ import type {
   TiersResponse,
 } from '@verdict/api';
 import { openApiDocument } from '@verdict/api';
+import { nodeTraffic, OTHER_NODE_ID } from '@verdict/flows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../test/fixtures.ts';
 import { createChangeRoutes } from '../changes/index.ts';
@@ -17,7 +18,6 @@ import { createPolicyRoutes } from '../policies/index.ts';
 import { createRecommendRoutes } from '../recommend/index.ts';
 import { createRehearsalRoutes } from '../rehearse/index.ts';
 import { ALL_RAW, enrich, filtersParam, type Harness, rawFlow, shopEvaluator, startApi, T0 } from './fixtures.ts';
-import { nodeTraffic, OTHER_NODE_ID } from './graphFold.ts';
 import { createApiRoutes } from './routes.ts';
 
 let api: Harness;
@@ -225,8 +225,8 @@ describe('GET /flows', () => {
   });
 });
 
-const streamClients = (h: Harness) =>
-  Number(/^verdict_stream_clients\{api="v1"\} (\d+)$/m.exec(h.metrics.render())?.[1] ?? 0);
+const streamClients = async (h: Harness) =>
+  Number(/^verdict_stream_clients\{api="v1"\} (\d+)$/m.exec(await h.metrics.scrape())?.[1] ?? 0);
 
 /** Reads SSE frames (events and comments) off a fetch body. */
 function sseFrames(res: Response) {
@@ -259,7 +259,7 @@ describe('GET /flows/stream', () => {
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toContain('text/event-stream');
       const frames = sseFrames(res);
-      await eventually(() => streamClients(live) === 1);
+      await eventually(async () => (await streamClients(live)) === 1);
       // The flows at T0 are in the bucket that completes at the next rollover.
       live.clock.set(T0 + 31);
       live.store.rollover();
@@ -269,7 +269,7 @@ describe('GET /flows/stream', () => {
       expect(flows.map(route)).toEqual(['partners -> catalog-7d9f-* (Dst)']);
       expect(flows[0]).toMatchObject({ startTime: T0, endTime: T0 + 15, pendingAction: 'Deny' });
       ctrl.abort();
-      await eventually(() => streamClients(live) === 0);
+      await eventually(async () => (await streamClients(live)) === 0);
     } finally {
       await live.close();
     }

@@ -469,26 +469,13 @@ function triggerToProto(ref: PolicyHitRef): PbPolicyHit {
 }
 
 export function flowToProto(flow: Flow): PbFlow {
-  const k = flow.key;
+  const { policies, ...fields } = flow.key;
   return {
     Key: {
-      sourceName: k.sourceName,
-      sourceNamespace: k.sourceNamespace,
-      sourceType: k.sourceType,
-      destName: k.destName,
-      destNamespace: k.destNamespace,
-      destType: k.destType,
-      destPort: k.destPort,
-      destServiceName: k.destServiceName,
-      destServiceNamespace: k.destServiceNamespace,
-      destServicePortName: k.destServicePortName,
-      destServicePort: k.destServicePort,
-      proto: k.proto,
-      reporter: k.reporter,
-      action: k.action,
+      ...fields,
       policies: {
-        enforcedPolicies: k.policies.enforced.map(policyHitToProto),
-        pendingPolicies: k.policies.pending.map(policyHitToProto),
+        enforcedPolicies: policies.enforced.map(policyHitToProto),
+        pendingPolicies: policies.pending.map(policyHitToProto),
       },
     },
     startTime: flow.startTime,

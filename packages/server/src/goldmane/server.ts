@@ -271,6 +271,9 @@ export function createGoldmaneService(options: GoldmaneServiceOptions): Goldmane
           },
           (e: unknown) => {
             dedup.delete(key);
+            if (e instanceof Error && e.name === 'StoreUnavailable') {
+              return fail({ code: grpc.status.UNAVAILABLE, details: `flows not stored: ${e.message}` }, true);
+            }
             if (!(e instanceof FlowRejected)) return fail(internal('ingest', e), true);
             // Receipts already due still go out; this flow and everything after it get none.
             counts.rejected++;

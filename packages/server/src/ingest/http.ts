@@ -1,5 +1,6 @@
 // POST /api/v1/ingest: NDJSON read line by line as it arrives, under a hard byte limit.
 import type { Flow, RawFlow } from '@verdict/flows';
+import { StoreUnavailable } from '../health/store-health.ts';
 import { readLines } from './lines.ts';
 import { parseFlowLine } from './ndjson.ts';
 import { IngestOverloaded, type IngestPipeline } from './pipeline.ts';
@@ -101,6 +102,11 @@ export async function ingestNdjson(
   } catch (error) {
     if (error instanceof IngestOverloaded) {
       return errorResponse(503, 'overloaded', error.message, { 'retry-after': '5' });
+    }
+    if (error instanceof StoreUnavailable) {
+      return errorResponse(503, 'not-ready', `nothing of this post was acknowledged: ${error.message}`, {
+        'retry-after': '10',
+      });
     }
     throw error;
   }

@@ -2,6 +2,7 @@
 // are; both wait in one bounded queue drained by a single writer into the store.
 import type { Evaluator } from '@verdict/engine';
 import { enrichRawFlow, type Flow, type FlowStore, type RawFlow, type TimeRange } from '@verdict/flows';
+import { type StoreHealth, StoreUnavailable } from '../health/store-health.ts';
 import type { Logger } from '../log.ts';
 
 /** Why a submitted flow was not stored; never acknowledged as stored. */
@@ -49,6 +50,12 @@ export interface PipelineOptions {
    * rejected in the report, never queued. Absent: every start time is queued.
    */
   acceptedStarts?: () => TimeRange;
+  /**
+   * Store health: while it reports a fault every submission is refused with StoreUnavailable,
+   * except one probe write every few seconds so that a freed disk is noticed; write failures are
+   * reported to it and come back to submitters as StoreUnavailable naming the cause.
+   */
+  health?: StoreHealth;
   /** Called for every drop or rejection, for metrics. */
   onDrop?: (source: string, reason: string, count: number) => void;
   onStored?: (source: string, count: number) => void;
@@ -66,6 +73,8 @@ interface Pending {
 }
 
 const MAX_ERRORS = 20;
+/** While the store is faulty, how often one write is let through to see whether it recovered. */
+const PROBE_MS = 2_000;
 
 export function createIngestPipeline(options: PipelineOptions): IngestPipeline {
   const { store, log } = options;
@@ -84,17 +93,19 @@ export function createIngestPipeline(options: PipelineOptions): IngestPipeline {
       const flows = batch.flatMap((pending) => pending.flows);
       try {
         await store.ingest(flows);
+        options.health?.succeeded();
         for (const pending of batch) {
           countersOf(pending.source).stored += pending.flows.length;
           options.onStored?.(pending.source, pending.flows.length);
           pending.done();
         }
       } catch (error) {
-        log.error('store write failed', { error: (error as Error).message, flows: flows.length });
+        const fault = options.health?.failed(error);
+        log.error('store write failed', { error: fault?.message ?? (error as Error).message, flows: flows.length });
         for (const pending of batch) {
           countersOf(pending.source).dropped += pending.flows.length;
-          options.onDrop?.(pending.source, 'store-error', pending.flows.length);
-          pending.done(error as Error);
+          options.onDrop?.(pending.source, fault ? fault.code : 'store-error', pending.flows.length);
+          pending.done(fault ? new StoreUnavailable(fault) : (error as Error));
         }
       }
       queued -= flows.length;
@@ -125,6 +136,20 @@ export function createIngestPipeline(options: PipelineOptions): IngestPipeline {
         });
       });
     }
+  }
+
+  let lastProbe = 0;
+  /** Refuses submissions while the store is faulty, letting one through every PROBE_MS to notice recovery. */
+  function checkHealth(source: string, count: number): void {
+    const fault = options.health?.fault();
+    if (fault === undefined) return;
+    if (fault.code !== 'corrupt' && Date.now() - lastProbe >= PROBE_MS) {
+      lastProbe = Date.now();
+      return;
+    }
+    countersOf(source).dropped += count;
+    options.onDrop?.(source, fault.code, count);
+    throw new StoreUnavailable(fault);
   }
 
   function enqueue(flows: readonly Flow[], source: string): Promise<void> {
@@ -202,6 +227,7 @@ export function createIngestPipeline(options: PipelineOptions): IngestPipeline {
       countRejected(source, report, 'unresolved', before);
       report.rejectedAt.sort((a, b) => a - b);
       report.errors.sort((a, b) => a.index - b.index);
+      if (flows.length > 0) checkHealth(source, flows.length);
       await waitForRoom(flows.length, source);
       await enqueue(flows, source);
       report.stored = flows.length;
@@ -213,6 +239,7 @@ export function createIngestPipeline(options: PipelineOptions): IngestPipeline {
       const report: IngestReport = { stored: 0, rejected: 0, errors: [], rejectedAt: [] };
       const kept = inRange(flows, (f) => f.startTime, report);
       countRejected(source, report, 'out-of-range', 0);
+      if (kept.length > 0) checkHealth(source, kept.length);
       await waitForRoom(kept.length, source);
       await enqueue(kept, source);
       report.stored = kept.length;

@@ -2,8 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { createMetrics, createMetricsRoutes, timeQueries } from './metrics.ts';
-import { CONTENT_TYPE, createRegistry } from './registry.ts';
+import { CONTENT_TYPE, createMetrics, createMetricsRoutes, timeQueries } from './metrics.ts';
 
 interface Sample {
   name: string;
@@ -11,19 +10,21 @@ interface Sample {
   value: number;
 }
 
-/** A strict reader of the text format 0.0.4: every line is a HELP, a TYPE or a sample. */
+/** A strict reader of the text format 0.0.4: every line is empty (ignored by the format), a HELP, a TYPE or a sample. */
 function parseExposition(text: string): { types: Map<string, string>; samples: Sample[] } {
   expect(text.endsWith('\n')).toBe(true);
   const types = new Map<string, string>();
   const samples: Sample[] = [];
   for (const line of text.slice(0, -1).split('\n')) {
+    if (line === '') continue;
     const type = /^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped)$/.exec(line);
     if (type) {
       types.set(type[1]!, type[2]!);
       continue;
     }
     if (/^# HELP [a-zA-Z_:][a-zA-Z0-9_:]* .*$/.test(line)) continue;
-    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (-?[0-9.e+-]+|\+Inf|-Inf|NaN)$/.exec(line);
+    // prom-client writes NaN as `Nan`; Prometheus reads floats case-insensitively.
+    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (-?[0-9.e+-]+|\+Inf|-Inf|NaN|Nan)$/.exec(line);
     if (!sample) throw new Error(`not a valid exposition line: ${JSON.stringify(line)}`);
     const labels: Record<string, string> = {};
     const labelText = sample[2] ?? '';
@@ -44,7 +45,7 @@ const find = (samples: Sample[], name: string, labels: Record<string, string> = 
   samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
 
 describe('createMetrics', () => {
-  it('predefines Verdict metrics and renders them in the text format', () => {
+  it('predefines Verdict metrics and renders them in the text format', async () => {
     const m = createMetrics();
     m.ingestStored('goldmane', 3);
     m.ingestDropped('file', 'out-of-range', 1);
@@ -56,8 +57,8 @@ describe('createMetrics', () => {
     m.observeQuery('/api/v1/flows', 0.003);
     m.observeQuery('/api/v1/flows', 0.2);
     m.observeQuery('/api/v1/flows', 60);
-    const { types, samples } = parseExposition(m.render());
-    expect(Object.fromEntries(types)).toEqual({
+    const { types, samples } = parseExposition(await m.scrape());
+    expect(Object.fromEntries(types)).toMatchObject({
       verdict_store_rows: 'gauge',
       verdict_store_bytes: 'gauge',
       verdict_ingest_flows_total: 'counter',
@@ -93,43 +94,31 @@ describe('createMetrics', () => {
     expect(find(samples, 'verdict_query_duration_seconds_sum')).toBeCloseTo(60.203);
   });
 
-  it('runs collectors at scrape time', async () => {
+  it('includes the default process and Node.js metrics Prometheus users expect', async () => {
+    const { types, samples } = parseExposition(await createMetrics().scrape());
+    expect(types.get('process_cpu_user_seconds_total')).toBe('counter');
+    expect(types.get('process_start_time_seconds')).toBe('gauge');
+    expect(types.get('nodejs_heap_size_used_bytes')).toBe('gauge');
+    expect(types.get('nodejs_eventloop_lag_seconds')).toBe('gauge');
+    expect(find(samples, 'process_start_time_seconds')).toBeGreaterThan(1_600_000_000);
+  });
+
+  it('bounds label sets by folding extra ones into an `other` series', async () => {
     const m = createMetrics();
-    m.registry.addCollector(async () => m.storeSize(7, 1400));
+    for (let i = 0; i < 70; i++) m.observeQuery(`/route/${i}`, 0.001);
     const { samples } = parseExposition(await m.scrape());
-    expect(find(samples, 'verdict_store_rows')).toBe(7);
-    expect(find(samples, 'verdict_store_bytes')).toBe(1400);
-  });
-});
-
-describe('createRegistry', () => {
-  it('escapes label values and help text', () => {
-    const r = createRegistry();
-    r.counter({ name: 'x_total', help: 'a \\ b\nc', labelNames: ['v'] }).inc({ v: 'q"u\\o\nte' });
-    const text = r.render();
-    expect(text).toContain('# HELP x_total a \\\\ b\\nc\n');
-    expect(parseExposition(text).samples[0]!.labels.v).toBe('q"u\\o\nte');
+    const routes = new Set(
+      samples.filter((s) => s.name === 'verdict_query_duration_seconds_count').map((s) => s.labels.route),
+    );
+    expect(routes.size).toBe(65);
+    expect(find(samples, 'verdict_query_duration_seconds_count', { route: 'other' })).toBe(6);
   });
 
-  it('bounds label sets by folding extra ones into an `other` series', () => {
-    const r = createRegistry();
-    const c = r.counter({ name: 'hits_total', help: 'h', labelNames: ['path'], maxSeries: 2 });
-    for (const path of ['/a', '/b', '/c', '/d']) c.inc({ path });
-    const { samples } = parseExposition(r.render());
-    expect(samples.map((s) => [s.labels.path, s.value])).toEqual([
-      ['/a', 1],
-      ['/b', 1],
-      ['other', 2],
-    ]);
-  });
-
-  it('rejects bad names, reserved labels, duplicates and decreasing counters', () => {
-    const r = createRegistry();
-    expect(() => r.counter({ name: '1bad', help: '' })).toThrow(/not a valid/);
-    expect(() => r.histogram({ name: 'h', help: '', labelNames: ['le'], buckets: [1] })).toThrow(/not allowed/);
-    r.gauge({ name: 'g', help: '' });
-    expect(() => r.gauge({ name: 'g', help: '' })).toThrow(/already registered/);
-    expect(() => r.counter({ name: 'c_total', help: '' }).inc(undefined, -1)).toThrow(/cannot decrease/);
+  it('escapes label values', async () => {
+    const m = createMetrics();
+    m.ingestStored('q"u\\o\nte', 1);
+    const { samples } = parseExposition(await m.scrape());
+    expect(find(samples, 'verdict_ingest_flows_total', { source: 'q"u\\o\nte' })).toBe(1);
   });
 });
 

@@ -1,12 +1,16 @@
-// Verdict's own metrics, the query-timing middleware and the /metrics route.
+// Verdict's own metrics on prom-client (with its default process and Node.js metrics), the
+// query-timing middleware and the /metrics route.
 import { Hono, type MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
-import { CONTENT_TYPE, type Counter, createRegistry, type Gauge, type Histogram, type Registry } from './registry.ts';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Fixed query-duration buckets, in seconds (1 ms to 10 s). */
 export const QUERY_BUCKETS: readonly number[] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-/** Verdict's metrics as verbs; `registry` holds them for rendering or for adding more. */
+/** The text exposition format 0.0.4. */
+export const CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
+
+/** Verdict's metrics as verbs; `registry` holds them (and the default metrics) for rendering or for adding more. */
 export interface Metrics {
   readonly registry: Registry;
   /** `verdict_ingest_flows_total{source}`: flows stored, by source (`felix`, `demo`, `file`, …). */
@@ -22,64 +26,91 @@ export interface Metrics {
   streamClosed(api: string): void;
   /** `verdict_evaluations_total`. */
   evaluated(count?: number): void;
-  render(): string;
-  /** Runs the registry's collectors, then renders. */
+  /** Every metric in the text exposition format. */
   scrape(): Promise<string>;
 }
 
+/**
+ * Keeps at most `max` distinct label sets; further ones are counted under one set whose every label
+ * is `other`, so an unexpected label value cannot grow memory without bound (prom-client has no such
+ * bound of its own).
+ */
+function boundedLabels<L extends string>(
+  names: readonly L[],
+  max: number,
+): (labels: Record<L, string>) => Record<L, string> {
+  const seen = new Set<string>();
+  const other = Object.fromEntries(names.map((n) => [n, 'other'])) as Record<L, string>;
+  return (labels) => {
+    const key = names.map((n) => labels[n]).join('\0');
+    if (seen.has(key)) return labels;
+    if (seen.size >= max) return other;
+    seen.add(key);
+    return labels;
+  };
+}
+
 export function createMetrics(): Metrics {
-  const registry = createRegistry();
-  const ingestFlows: Counter<'source'> = registry.counter({
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  const ingestFlows = new Counter({
     name: 'verdict_ingest_flows_total',
     help: 'Flows ingested, by source.',
-    labelNames: ['source'],
-    maxSeries: 20,
+    labelNames: ['source'] as const,
+    registers,
   });
-  const ingestDropped: Counter<'source' | 'reason'> = registry.counter({
+  const ingestSources = boundedLabels(['source'], 20);
+  const ingestDropped = new Counter({
     name: 'verdict_ingest_dropped_total',
     help: 'Flows dropped on ingest, by source and reason.',
-    labelNames: ['source', 'reason'],
-    maxSeries: 50,
+    labelNames: ['source', 'reason'] as const,
+    registers,
   });
-  const storeRows: Gauge = registry.gauge({
+  const droppedSets = boundedLabels(['source', 'reason'], 50);
+  const storeRows = new Gauge({
     name: 'verdict_store_rows',
     help: 'Aggregated flow rows held by the store.',
+    registers,
   });
-  const storeBytes: Gauge = registry.gauge({
+  const storeBytes = new Gauge({
     name: 'verdict_store_bytes',
     help: 'Approximate bytes used by the store.',
+    registers,
   });
-  const queryDuration: Histogram<'route'> = registry.histogram({
+  const queryDuration = new Histogram({
     name: 'verdict_query_duration_seconds',
     help: 'HTTP query duration by route pattern.',
-    labelNames: ['route'],
-    buckets: QUERY_BUCKETS,
-    maxSeries: 64,
+    labelNames: ['route'] as const,
+    buckets: [...QUERY_BUCKETS],
+    registers,
   });
-  const streamClients: Gauge<'api'> = registry.gauge({
+  const routes = boundedLabels(['route'], 64);
+  const streamClients = new Gauge({
     name: 'verdict_stream_clients',
     help: 'Open streaming clients, by API.',
-    labelNames: ['api'],
-    maxSeries: 10,
+    labelNames: ['api'] as const,
+    registers,
   });
-  const evaluations: Counter = registry.counter({
+  const apis = boundedLabels(['api'], 10);
+  const evaluations = new Counter({
     name: 'verdict_evaluations_total',
     help: 'Policy evaluations and explanations run.',
+    registers,
   });
   return {
     registry,
-    ingestStored: (source, count) => ingestFlows.inc({ source }, count),
-    ingestDropped: (source, reason, count) => ingestDropped.inc({ source, reason }, count),
+    ingestStored: (source, count) => ingestFlows.inc(ingestSources({ source }), count),
+    ingestDropped: (source, reason, count) => ingestDropped.inc(droppedSets({ source, reason }), count),
     storeSize(rows, bytes) {
-      storeRows.set(undefined, rows);
-      storeBytes.set(undefined, bytes);
+      storeRows.set(rows);
+      storeBytes.set(bytes);
     },
-    observeQuery: (route, seconds) => queryDuration.observe({ route }, seconds),
-    streamOpened: (api) => streamClients.inc({ api }),
-    streamClosed: (api) => streamClients.dec({ api }),
-    evaluated: (count = 1) => evaluations.inc(undefined, count),
-    render: () => registry.render(),
-    scrape: () => registry.scrape(),
+    observeQuery: (route, seconds) => queryDuration.observe(routes({ route }), seconds),
+    streamOpened: (api) => streamClients.inc(apis({ api })),
+    streamClosed: (api) => streamClients.dec(apis({ api })),
+    evaluated: (count = 1) => evaluations.inc(count),
+    scrape: () => registry.metrics(),
   };
 }
 

@@ -2,6 +2,7 @@
 // needs: empty policy lists are `[]`, and `total.totalResults` is sent.
 import { hitToWhiskerJson, type WhiskerPolicyHit } from '@verdict/engine';
 import type { FlowResult, HintType } from '@verdict/flows';
+import { displayName, displayNamespace } from '@verdict/flows';
 
 export type PolicyHitJson = WhiskerPolicyHit;
 
@@ -29,10 +30,6 @@ export interface ListResponse<T> {
   total: { totalPages: number; totalResults: number };
   items: T[];
 }
-
-const DISPLAY_NAMES: Readonly<Record<string, string>> = { pub: 'PUBLIC NETWORK', pvt: 'PRIVATE NETWORK' };
-
-export const displayName = (name: string): string => DISPLAY_NAMES[name] ?? name;
 
 /** Unix seconds as RFC 3339 in UTC, without fractional seconds, as Go's time.Time marshals it. */
 export const rfc3339 = (seconds: number): string => new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -71,7 +68,7 @@ export function flowResponse({ flow }: FlowResult): FlowResponse {
 export function hintValues(type: HintType, values: readonly string[]): { value: string }[] {
   const shown =
     type === 'SourceNamespace' || type === 'DestNamespace'
-      ? values.map((v) => (v === '' || v === '-' ? 'Global' : v))
+      ? values.map(displayNamespace)
       : type === 'SourceName' || type === 'DestName'
         ? values.map(displayName)
         : values;

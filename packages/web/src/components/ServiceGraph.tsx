@@ -7,6 +7,7 @@ import {
   type EdgeVerdict,
   edgeChanges,
   edgeGeometry,
+  edgeKey,
   edgeVerdict,
   type GraphLayout,
   isGroupNode,
@@ -177,10 +178,17 @@ const ClusterLayer = memo(function ClusterLayer({ layout }: { layout: GraphLayou
   return (
     <g className="clusters">
       {layout.clusters.map((c) =>
-        c.collapsed ? null : (
+        c.collapsed ? null : c.r > 0 ? (
           <g key={c.namespace} className="cluster">
             <circle cx={c.x} cy={c.y} r={c.r} />
             <text x={c.x} y={c.y - c.r - 8} textAnchor="middle">
+              {displayNamespace(c.namespace)}
+            </text>
+          </g>
+        ) : (
+          <g key={c.namespace} className="cluster" data-testid="graph-cluster" data-namespace={c.namespace}>
+            <rect x={c.x - c.width / 2} y={c.y - c.height / 2} width={c.width} height={c.height} rx={8} />
+            <text x={c.x - c.width / 2 + 6} y={c.y - c.height / 2 - 5}>
               {displayNamespace(c.namespace)}
             </text>
           </g>
@@ -248,7 +256,7 @@ const EdgeLayer = memo(function EdgeLayer({
     const t = layout.byId.get(e.target);
     if (!s || !t) return null;
     const verdict = edgeVerdict(mode === 'enforced' ? e.enforced : e.pending);
-    const { d, arrow } = edgeGeometry(s, t);
+    const { d, arrow } = edgeGeometry(s, t, layout.routes.get(edgeKey(e.source, e.target)));
     arrows[verdict].push(arrow);
     return { e, d, verdict };
   });

@@ -44,12 +44,11 @@ export function reporterLabel(r: string): string {
   return r === 'Src' ? 'Source' : r === 'Dst' ? 'Destination' : r;
 }
 
-export function displayNamespace(ns: string): string {
-  return ns === '' || ns === '-' ? 'Global' : ns;
-}
+export { displayName, displayNamespace } from '@verdict/flows/names';
 
-export function displayName(n: string): string {
-  if (n === 'pub') return 'PUBLIC NETWORK';
-  if (n === 'pvt') return 'PRIVATE NETWORK';
-  return n;
+/** A flow's address set in a cell: the first `max` addresses and how many more ("10.0.0.1, 10.0.0.2 +3"). */
+export function formatIps(ips: readonly string[], beyond: number, max = 2): string {
+  const more = ips.length - Math.min(ips.length, max) + beyond;
+  const shown = ips.slice(0, max).join(', ');
+  return more > 0 ? `${shown} +${more}` : shown;
 }

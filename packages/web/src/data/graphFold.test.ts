@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { GraphData, GraphEdge, GraphNode } from '../api/types.ts';
 import { foldNodes, nodeTraffic, OTHER_NODE_ID, shapeGraph, thinEdges } from './graphFold.ts';
-import { collapseToNamespaces, edgeGeometry, layoutGraph } from './graphLayout.ts';
+import { collapseToNamespaces, edgeGeometry, LAYERED_MAX_NODES, layoutGraph } from './graphLayout.ts';
 
 const wl = (ns: string, name: string): GraphNode => ({ id: `${ns}/${name}`, label: name, namespace: ns, type: 'wep' });
 const edge = (source: string, target: string, flows: number, denied = 0): GraphEdge => ({
@@ -127,10 +127,11 @@ describe('graphFold > shape', () => {
 });
 
 describe('graphLayout > at scale', () => {
-  it('packs many clusters in rows without overlap, the folded node last', () => {
-    const shaped = shapeGraph(cluster(400), { group: 'auto', focus: 'ns-1', maxNodes: 150 });
+  it('packs many clusters in rows without overlap, the folded node last (beyond the layered layout)', () => {
+    const shaped = shapeGraph(cluster(600), { group: 'auto', focus: 'ns-1', maxNodes: LAYERED_MAX_NODES + 100 });
     const l = layoutGraph(shaped.graph);
-    expect(l.nodes).toHaveLength(150);
+    expect(l.nodes).toHaveLength(LAYERED_MAX_NODES + 100);
+    expect(l.routes.size).toBe(0);
     expect(l.clusters.at(-1)?.namespace).toBe('');
     for (let i = 0; i < l.clusters.length; i++) {
       for (let j = i + 1; j < l.clusters.length; j++) {
@@ -155,5 +156,20 @@ describe('graphLayout > at scale', () => {
     expect(Math.hypot(Number(tip[1]) - 100, Number(tip[2]))).toBeCloseTo(11, 0);
     expect(arrow.endsWith('Z')).toBe(true);
     expect(edgeGeometry(s, s).d).toContain(' c ');
+  });
+
+  it('draws an edge through the bends of its route, the arrowhead along the last leg', () => {
+    const s = { id: 'a', label: 'a', namespace: 'x', type: 'wep', x: 0, y: 0 };
+    const t = { id: 'b', label: 'b', namespace: 'x', type: 'wep', x: 200, y: 0 };
+    const { d, arrow } = edgeGeometry(s, t, [
+      { x: 60, y: 50 },
+      { x: 140, y: 50 },
+    ]);
+    expect(d).toBe('M 0 0 Q 60 50 100 50 Q 140 50 200 0');
+    // Arriving from (140, 50): the tip is 11 px from the target along that direction.
+    const tip = arrow.match(/^M (\S+) (\S+)/)!;
+    const len = Math.hypot(60, 50);
+    expect(Number(tip[1])).toBeCloseTo(200 - (60 / len) * 11, 0);
+    expect(Number(tip[2])).toBeCloseTo((50 / len) * 11, 0);
   });
 });

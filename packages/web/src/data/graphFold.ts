@@ -1,5 +1,5 @@
 // Service graph at scale: what is drawn. The server folds the graph to the node budget
-// (GET /api/v1/graph?limit=, the one folding rule in @verdict/server/graph-fold, re-exported here);
+// (GET /api/v1/graph?limit=, the one folding rule in @verdict/flows/graph-fold, re-exported here);
 // the page then draws at most `maxEdges` edges (the busiest; the rest counted, not drawn).
 import type { GraphEdge } from '../api/types.ts';
 import { compareEdges } from './graphLayout.ts';
@@ -12,7 +12,7 @@ export {
   OTHER_NODE_ID,
   type ShownGraph,
   shapeGraph,
-} from '@verdict/server/graph-fold';
+} from '@verdict/flows/graph-fold';
 
 /** Default node budget; also the workload count above which "auto" shows namespaces. */
 export const DEFAULT_MAX_NODES = 150;

@@ -35,20 +35,76 @@ describe('graphLayout > layout', () => {
     expect(b.clusters).toEqual(a.clusters);
   });
 
-  it('puts each namespace in its own non-overlapping cluster', () => {
+  it('boxes each namespace of several nodes around them, without overlap; lone nodes stand alone', () => {
     const l = layoutGraph(shopAndBilling);
-    expect(l.clusters.map((c) => c.namespace)).toEqual(['billing', 'kube-system', 'shop']);
-    for (let i = 0; i < l.clusters.length; i++) {
-      for (let j = i + 1; j < l.clusters.length; j++) {
-        const p = l.clusters[i]!;
-        const q = l.clusters[j]!;
-        expect(Math.hypot(p.x - q.x, p.y - q.y)).toBeGreaterThanOrEqual(p.r + q.r - 1e-6);
+    expect(l.clusters.map((c) => c.namespace)).toEqual(['shop']);
+    const box = l.clusters[0]!;
+    for (const id of ['shop/web', 'shop/api']) {
+      const n = l.byId.get(id)!;
+      expect(Math.abs(n.x - box.x)).toBeLessThan(box.width / 2);
+      expect(Math.abs(n.y - box.y)).toBeLessThan(box.height / 2);
+    }
+    for (const id of ['billing/ledger', 'kube-system/dns']) {
+      const n = l.byId.get(id)!;
+      const inside = Math.abs(n.x - box.x) < box.width / 2 && Math.abs(n.y - box.y) < box.height / 2;
+      expect(inside).toBe(false);
+    }
+  });
+
+  it('lays traffic out left to right, routes every edge and keeps labels apart', () => {
+    const nodes = [
+      ...['web', 'api', 'cart', 'checkout', 'payments-gateway'].map((n) => node('shop', n)),
+      ...['ledger', 'invoices'].map((n) => node('billing', n)),
+      ...['coredns', 'metrics-server-with-a-long-name'].map((n) => node('kube-system', n)),
+    ];
+    const ids = nodes.map((n) => n.id);
+    const edges = ids.flatMap((s, i) => ids.slice(i + 1, i + 4).map((t) => edge(s, t, 1 + i, i % 3 === 0 ? 1 : 0)));
+    const l = layoutGraph({ nodes, edges });
+    for (const e of edges) {
+      expect(l.byId.get(e.source)!.x).toBeLessThan(l.byId.get(e.target)!.x);
+      expect(l.routes.has(`${e.source}\u0000${e.target}`)).toBe(true);
+    }
+    // A node's label is drawn centred under its circle: the label boxes of two nodes never intersect.
+    const labelBox = (n: (typeof l.nodes)[number]) => ({
+      x0: n.x - (n.label.length * 6.6) / 2,
+      x1: n.x + (n.label.length * 6.6) / 2,
+      y0: n.y - 9,
+      y1: n.y + 9 + 16,
+    });
+    for (let i = 0; i < l.nodes.length; i++) {
+      for (let j = i + 1; j < l.nodes.length; j++) {
+        const a = labelBox(l.nodes[i]!);
+        const b = labelBox(l.nodes[j]!);
+        const overlap = a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+        expect(overlap, `${l.nodes[i]!.id} and ${l.nodes[j]!.id}`).toBe(false);
       }
     }
     for (const n of l.nodes) {
-      const c = l.clusters.find((k) => k.namespace === n.namespace)!;
-      expect(Math.hypot(n.x - c.x, n.y - c.y)).toBeLessThan(c.r);
+      expect(n.x).toBeGreaterThanOrEqual(l.bounds.x);
+      expect(n.x).toBeLessThanOrEqual(l.bounds.x + l.bounds.width);
     }
+  });
+
+  it('bundles the edges from one node into one namespace through a shared junction', () => {
+    const nodes = [
+      node('shop', 'web'),
+      node('billing', 'ledger'),
+      node('billing', 'invoices'),
+      node('kube-system', 'dns'),
+    ];
+    const edges = [
+      edge('shop/web', 'billing/ledger', 3, 0),
+      edge('shop/web', 'billing/invoices', 2, 0),
+      edge('shop/web', 'kube-system/dns', 1, 0),
+    ];
+    const l = layoutGraph({ nodes, edges });
+    const route = (t: string) => l.routes.get(`shop/web\u0000${t}`)!;
+    const shared = route('billing/ledger').filter((p) =>
+      route('billing/invoices').some((q) => q.x === p.x && q.y === p.y),
+    );
+    expect(shared.length).toBeGreaterThan(0);
+    // A lone edge into a namespace is not bundled with them.
+    expect(route('kube-system/dns').some((p) => shared.some((q) => q.x === p.x && q.y === p.y))).toBe(false);
   });
 
   it('handles an empty graph', () => {

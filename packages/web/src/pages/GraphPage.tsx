@@ -78,8 +78,10 @@ export function GraphPage() {
     const data = graph.data;
     if (!data) return null;
     const g = { nodes: data.nodes, edges: data.edges };
-    return { graph: g, ...data.shape, layout: layoutGraph(g) };
-  }, [graph.data]);
+    // Laid out with the edges drawn by default, so that the layout routes them.
+    const drawn = thinEdges(g.edges, p.maxNodes * EDGES_PER_NODE).edges;
+    return { graph: g, ...data.shape, layout: layoutGraph(g, drawn) };
+  }, [graph.data, p.maxNodes]);
   const thinned = useMemo(() => {
     if (!shown) return thinEdges([], 0);
     const candidates = p.changesOnly ? shown.graph.edges.filter(edgeChanges) : shown.graph.edges;

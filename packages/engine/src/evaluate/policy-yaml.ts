@@ -1,4 +1,4 @@
-// Policies as YAML for display, and where a rule sits in that YAML.
+// Policies as YAML for display, and where a rule sits in that YAML (for highlighting the deciding rule).
 import { isNode, parseDocument, stringify } from 'yaml';
 
 /** The resource as the user wrote it, as YAML. */

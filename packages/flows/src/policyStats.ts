@@ -5,7 +5,7 @@
 
 import type { PolicyStats, RuleStats, VerdictCounts } from '@verdict/api';
 import type { PolicyHit } from '@verdict/engine';
-import type { Flow } from '@verdict/flows';
+import type { Flow } from './model.ts';
 
 type Direction = RuleStats['direction'];
 

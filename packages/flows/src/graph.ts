@@ -1,8 +1,8 @@
 // /graph: listed flows folded into nodes (workloads or namespaces) and directed edges.
 
 import type { GraphData, GraphEdge, GraphGroup, GraphNode } from '@verdict/api';
-import type { Flow } from '@verdict/flows';
-import { pendingVerdict } from '@verdict/flows';
+import { pendingVerdict } from './key.ts';
+import type { Flow } from './model.ts';
 
 /**
  * Node ids: `ns/name` per workload (`-/pub` for non-namespaced endpoints). Grouped by namespace a

@@ -1,5 +1,5 @@
 // Service graph at scale: the one implementation of the folding rule, pure (types only), shared by
-// GET /api/v1/graph (`group=auto`, `limit`, `focus`) and the web UI (`@verdict/server/graph-fold`).
+// GET /api/v1/graph (`group=auto`, `limit`, `focus`) and the web UI (`@verdict/flows/graph-fold`).
 // At most `maxNodes` nodes are kept: the busiest by flows on their edges, the rest folded into one
 // "other" node whose edges sum theirs.
 import type { GraphData, GraphEdge, GraphGrouping, GraphNode } from '@verdict/api';

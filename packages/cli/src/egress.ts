@@ -1,0 +1,130 @@
+// `verdict egress` and `verdict coverage`: the egress lockdown of a namespace and the rollout report,
+// from manifests and an NDJSON flow file (raw flows or Goldmane Flow JSON).
+import { createInterface } from 'node:readline';
+import { demoClusterFiles } from '@verdict/demo';
+import { type ClusterState, createEvaluator, loadResources } from '@verdict/engine';
+import { type CoverageReport, coverageHtml, coverageReport, type EgressReport, egressReport } from '@verdict/insights';
+import { loadCluster } from './cluster.ts';
+import { readFlowFile } from './flowfile.ts';
+import type { Io } from './run.ts';
+import { UsageError } from './usage.ts';
+
+export interface EgressOptions {
+  namespace: string;
+  cluster?: string[];
+  flows: string;
+  dns?: string;
+  output: 'text' | 'yaml' | 'json';
+}
+
+export interface CoverageOptions {
+  cluster?: string[];
+  flows: string;
+  output: 'text' | 'json' | 'html';
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+
+function stateOf(paths: readonly string[] | undefined, io: Io): ClusterState {
+  return paths && paths.length > 0 ? loadCluster(paths, io.stderr) : loadResources(demoClusterFiles()).state;
+}
+
+/** NDJSON of `{"name": "api.example.com", "addresses": ["203.0.113.5", …]}`, one query name per line. */
+export async function readDnsFile(path: string, io: Io): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  let line = 0;
+  for await (const text of createInterface({ input: io.openFile(path), crlfDelay: Number.POSITIVE_INFINITY })) {
+    line++;
+    if (text.trim() === '') continue;
+    let record: unknown;
+    try {
+      record = JSON.parse(text);
+    } catch (error) {
+      throw new UsageError(`${path}:${line}: invalid JSON: ${(error as Error).message}`);
+    }
+    const r = record as { name?: unknown; addresses?: unknown };
+    if (typeof r.name !== 'string' || !Array.isArray(r.addresses) || !r.addresses.every((a) => typeof a === 'string')) {
+      throw new UsageError(`${path}:${line}: expected {"name": "<query name>", "addresses": ["<ip>", …]}`);
+    }
+    out.set(r.name, [...(out.get(r.name) ?? []), ...(r.addresses as string[])]);
+  }
+  return out;
+}
+
+export async function egressCommand(options: EgressOptions, io: Io): Promise<number> {
+  const state = stateOf(options.cluster, io);
+  if (
+    !state.namespaces.some((n) => n.name === options.namespace) &&
+    !state.pods.some((p) => p.namespace === options.namespace)
+  ) {
+    throw new UsageError(`--namespace: ${options.namespace} is not in the cluster`);
+  }
+  const flows = await readFlowFile(options.flows, createEvaluator(state), now(), io);
+  const dns = options.dns === undefined ? undefined : await readDnsFile(options.dns, io);
+  const report = await egressReport({ state, flows, namespace: options.namespace, ...(dns ? { dns } : {}) });
+  if (options.output === 'json') io.stdout(JSON.stringify(report, null, 2));
+  else if (options.output === 'yaml') io.stdout(report.proposal.yaml);
+  else io.stdout(formatEgress(report));
+  return 0;
+}
+
+export function formatEgress(report: EgressReport): string {
+  const lines = [`External destinations of namespace ${report.namespace}:`];
+  if (report.workloads.length === 0) lines.push('  none in the flows');
+  for (const w of report.workloads) {
+    lines.push(`  ${w.workload}`);
+    for (const d of w.destinations) {
+      const domains = d.domains.length > 0 ? ` (${d.domains.join(', ')})` : '';
+      lines.push(
+        `    ${d.network}${domains} ${d.proto.toUpperCase()} ${d.port}: ${d.flows} flows, ${d.connections} connections, ${d.bytes} bytes${d.denied > 0 ? `, ${d.denied} denied` : ''}`,
+      );
+    }
+  }
+  const r = report.proposal.rehearsal;
+  lines.push(
+    '',
+    r
+      ? `Proposed lockdown rehearsed over ${r.flowsConsidered} flows: ${r.newlyDenied} newly denied, ${r.newlyAllowed} newly allowed.`
+      : 'Proposed lockdown: not rehearsed.',
+    ...report.notes.map((n) => `note: ${n}`),
+    '',
+    report.proposal.yaml,
+  );
+  return lines.join('\n');
+}
+
+export async function coverageCommand(options: CoverageOptions, io: Io): Promise<number> {
+  const state = stateOf(options.cluster, io);
+  const flows = await readFlowFile(options.flows, createEvaluator(state), now(), io);
+  const report = coverageReport({ state, flows });
+  if (options.output === 'json') io.stdout(JSON.stringify(report, null, 2));
+  else if (options.output === 'html') io.stdout(coverageHtml(report, { generatedAt: now() }));
+  else io.stdout(formatCoverage(report));
+  return 0;
+}
+
+const pct = (part: number, whole: number) => (whole === 0 ? '-' : `${Math.round((part / whole) * 100)}%`);
+
+export function formatCoverage(report: CoverageReport): string {
+  const c = report.cluster;
+  const lines = [
+    `Cluster: ${pct(c.isolatedIngress, c.workloads)} of ${c.workloads} workloads isolated for ingress, ${pct(c.isolatedEgress, c.workloads)} for egress; ${pct(c.decidedByPolicy, c.flows)} of ${c.flows} flows decided by explicit policy`,
+    '',
+    'namespace            workloads  ingress  egress  decided by policy',
+    ...report.namespaces.map(
+      (n) =>
+        `${n.namespace.padEnd(20)} ${String(n.workloads).padStart(9)}  ${pct(n.isolatedIngress, n.workloads).padStart(7)}  ${pct(n.isolatedEgress, n.workloads).padStart(6)}  ${pct(n.decidedByPolicy, n.flows)} of ${n.flows}`,
+    ),
+    '',
+    'Staged policies waiting:',
+    ...(report.staged.length === 0
+      ? ['  none']
+      : report.staged.map(
+          (s) =>
+            `  ${s.kind} ${s.namespace ? `${s.namespace}/` : ''}${s.name}: would deny ${s.wouldDeny} flows allowed today${s.examples.length ? ` (e.g. ${s.examples[0]})` : ''}`,
+        )),
+    '',
+    `Trend (per ${report.bucketSeconds}s): ${report.trend.map((p) => pct(p.decidedByPolicy, p.flows)).join(' ')}`,
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,80 @@
+// Stage 2, evaluate: a flow's verdict in every scope over a compiled cluster (reference §5, §9),
+// with verdicts memoized by both ends' identities and protocol/port.
+import { ok, type Result } from '../result.ts';
+import { type CompiledCluster, forgetVerdicts, policiesFor } from './compile.ts';
+import { ENFORCED, PENDING, type ScopeBit, WHAT_IF } from './policies.ts';
+import { endpointInfo, factsOf, resolveEnds } from './resolve.ts';
+import type { FlowFacts } from './rules.ts';
+import type { EvaluateError, FlowQuery, FlowVerdict, ScopeVerdict, SideVerdict } from './types.ts';
+import { type Walk, walk } from './walk.ts';
+
+const VERDICT_CACHE_LIMIT = 1_000_000;
+
+/** The verdict of one flow: enforced and pending, and what-if when asked for. */
+export function evaluateFlow(
+  cluster: CompiledCluster,
+  query: FlowQuery,
+  options?: { whatIf?: boolean },
+): Result<FlowVerdict, EvaluateError> {
+  const ends = resolveEnds(cluster, query);
+  if (!ends.ok) return ends;
+  const { src, dst, protocol } = ends.value;
+  // Without a source port or ICMP fields a verdict depends only on the two IPs, protocol and port.
+  const cacheable = query.sourcePort === undefined && query.icmp === undefined;
+  const key = (protocol * 65536 + query.destPort) * 2 + (options?.whatIf ? 1 : 0);
+  const cached = cacheable ? cluster.verdicts.get(src)?.get(dst)?.get(key) : undefined;
+  if (cached) return cached;
+  const facts = factsOf(src, dst, protocol, query);
+  const result = ok(evaluateFacts(cluster, facts, options?.whatIf === true));
+  if (cacheable) rememberVerdict(cluster, facts, key, result);
+  return result;
+}
+
+function evaluateFacts(cluster: CompiledCluster, facts: FlowFacts, whatIf: boolean): FlowVerdict {
+  const src = facts.src.owner?.isEndpoint ? facts.src.owner : undefined;
+  const dst = facts.dst.owner?.isEndpoint ? facts.dst.owner : undefined;
+  const egress = src && walk(cluster, src, 'Egress', facts, ENFORCED);
+  const ingress = dst && walk(cluster, dst, 'Ingress', facts, ENFORCED);
+  const srcUniform = !src || (policiesFor(cluster, src).uniform.Egress && !egress?.triggersDiffer);
+  const dstUniform = !dst || (policiesFor(cluster, dst).uniform.Ingress && !ingress?.triggersDiffer);
+  const enforced = combine(egress, ingress);
+  const inScope = (scope: ScopeBit): ScopeVerdict =>
+    srcUniform && dstUniform
+      ? enforced
+      : combine(
+          src && (srcUniform ? egress : walk(cluster, src, 'Egress', facts, scope)),
+          dst && (dstUniform ? ingress : walk(cluster, dst, 'Ingress', facts, scope)),
+        );
+  const verdict: FlowVerdict = {
+    source: endpointInfo(facts.src),
+    destination: endpointInfo(facts.dst),
+    protocol: facts.protocol,
+    enforced,
+    pending: inScope(PENDING),
+  };
+  if (whatIf) verdict.whatIf = inScope(WHAT_IF);
+  return verdict;
+}
+
+function rememberVerdict(
+  cluster: CompiledCluster,
+  facts: FlowFacts,
+  key: number,
+  result: { ok: true; value: FlowVerdict },
+): void {
+  if (++cluster.cachedVerdicts > VERDICT_CACHE_LIMIT) forgetVerdicts(cluster);
+  let byDestination = cluster.verdicts.get(facts.src);
+  if (!byDestination) cluster.verdicts.set(facts.src, (byDestination = new Map()));
+  let byPort = byDestination.get(facts.dst);
+  if (!byPort) byDestination.set(facts.dst, (byPort = new Map()));
+  byPort.set(key, result);
+}
+
+function combine(egress: Walk | SideVerdict | undefined, ingress: Walk | SideVerdict | undefined): ScopeVerdict {
+  const verdict: ScopeVerdict = {
+    action: egress?.action === 'Deny' || ingress?.action === 'Deny' ? 'Deny' : 'Allow',
+  };
+  if (egress) verdict.egress = { action: egress.action, hits: egress.hits };
+  if (ingress) verdict.ingress = { action: ingress.action, hits: ingress.hits };
+  return verdict;
+}

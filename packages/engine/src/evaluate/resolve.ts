@@ -1,0 +1,177 @@
+// Resolving a flow query: both ends to IP identities (pods, host endpoints, network sets, other
+// IPs), the facts rules test, and how flow logs show each end.
+import { cidrContains, isPrivateIpv4 } from '../net/ip.ts';
+import { protocolNumber } from '../net/protocol.ts';
+import { err, ok, type Result } from '../result.ts';
+import type { IpIdentity } from './cluster-index.ts';
+import type { CompiledCluster } from './compile.ts';
+import type { Entity } from './entities.ts';
+import { describeEntity, type FlowFacts } from './rules.ts';
+import type { EndpointInfo, EndpointRef, EndpointType, EvaluateError, FlowQuery } from './types.ts';
+
+/** The identity of one end of a flow, or what is wrong with it. */
+export function resolveEndpoint(
+  cluster: CompiledCluster,
+  endpoint: EndpointRef,
+  path: string,
+  family: 4 | 6 | undefined,
+): IpIdentity | EvaluateError {
+  const { index } = cluster;
+  // Field reads rather than `in` checks: queries arrive in several shapes and this is the hot path.
+  const { ip, namespace, name, hostEndpoint } = endpoint as Partial<{
+    ip: string;
+    namespace: string;
+    name: string;
+    hostEndpoint: string;
+  }>;
+  if (ip !== undefined) {
+    return index.identify(ip) ?? { code: 'invalid-ip', message: `${ip} is not an IP address`, path: `${path}.ip` };
+  }
+  const entity =
+    hostEndpoint !== undefined ? index.hostEndpointsByName.get(hostEndpoint) : index.pod(namespace ?? '', name ?? '');
+  if (!entity) {
+    const label = hostEndpoint !== undefined ? `host endpoint ${hostEndpoint}` : `pod ${namespace}/${name}`;
+    return { code: 'unknown-endpoint', message: `${label} is not in the cluster state`, path };
+  }
+  const primary = index.primaryIdentity(entity);
+  if (!primary) return { code: 'unknown-endpoint', message: `${describeEntity(entity)} has no IP address`, path };
+  if (family === undefined || primary.ip.family === family) return primary;
+  // A dual-stack endpoint: use its address of the other end's family.
+  const text = (entity.pod?.ips ?? entity.hostEndpoint?.expectedIPs ?? []).find(
+    (candidate) => familyOf(candidate) === family,
+  );
+  const identity = text === undefined ? undefined : index.identify(text);
+  if (!identity) return primary;
+  // An IP shared by several endpoints belongs to the one named in the query.
+  return identity.owner === entity ? identity : { ...identity, owner: entity };
+}
+
+/** Checks the query and resolves both ends; the facts rules test are built only when needed. */
+export function resolveEnds(
+  cluster: CompiledCluster,
+  query: FlowQuery,
+): Result<{ src: IpIdentity; dst: IpIdentity; protocol: number }, EvaluateError> {
+  const protocol = protocolNumber(query.protocol);
+  if (protocol === undefined) {
+    return err({
+      code: 'invalid-protocol',
+      message: `protocol ${String(query.protocol)} is not a protocol name or number 0-255`,
+      path: 'protocol',
+    });
+  }
+  if (!Number.isInteger(query.destPort) || query.destPort < 0 || query.destPort > 65535) {
+    return err({
+      code: 'invalid-port',
+      message: `port ${String(query.destPort)} is not a number 0-65535`,
+      path: 'destPort',
+    });
+  }
+  const family =
+    'ip' in query.source
+      ? familyOf(query.source.ip)
+      : 'ip' in query.destination
+        ? familyOf(query.destination.ip)
+        : undefined;
+  const src = resolveEndpoint(cluster, query.source, 'source', family);
+  if ('code' in src) return err(src);
+  const dst = resolveEndpoint(cluster, query.destination, 'destination', src.ip.family);
+  if ('code' in dst) return err(dst);
+  if (src.ip.family !== dst.ip.family) {
+    return err({
+      code: 'mixed-families',
+      message: 'source and destination are of different IP families',
+      path: 'destination',
+    });
+  }
+  return ok({ src, dst, protocol });
+}
+
+export function resolveFlow(cluster: CompiledCluster, query: FlowQuery): Result<FlowFacts, EvaluateError> {
+  const ends = resolveEnds(cluster, query);
+  return ends.ok ? ok(factsOf(ends.value.src, ends.value.dst, ends.value.protocol, query)) : ends;
+}
+
+export function factsOf(src: IpIdentity, dst: IpIdentity, protocol: number, query: FlowQuery): FlowFacts {
+  return {
+    family: src.ip.family,
+    protocol,
+    srcIp: src.text,
+    dstIp: dst.text,
+    src,
+    dst,
+    srcPort: query.sourcePort,
+    dstPort: query.destPort,
+    icmp: query.icmp,
+  };
+}
+
+function familyOf(ip: string): 4 | 6 | undefined {
+  return ip.includes(':') ? 6 : ip.includes('.') ? 4 : undefined;
+}
+
+const endpointInfos = new WeakMap<IpIdentity, EndpointInfo>();
+
+/** How flow logs show the endpoint; computed once per IP identity. */
+export function endpointInfo(identity: IpIdentity): EndpointInfo {
+  let info = endpointInfos.get(identity);
+  if (!info) {
+    info = describeEndpoint(identity, identity.text);
+    endpointInfos.set(identity, info);
+  }
+  return info;
+}
+
+function describeEndpoint(identity: IpIdentity, ip: string): EndpointInfo {
+  const owner = identity.owner;
+  if (owner) {
+    const type: EndpointType = owner.kind === 'pod' ? 'WorkloadEndpoint' : 'HostEndpoint';
+    const pod = owner.pod;
+    return {
+      type,
+      name: owner.name,
+      aggregatedName: pod?.owner
+        ? `${pod.owner}-*`
+        : type === 'HostEndpoint'
+          ? (owner.hostEndpoint?.node ?? owner.name)
+          : owner.name,
+      namespace: owner.namespace ?? '-',
+      ip,
+      labels: visibleLabels(pod?.labels ?? owner.hostEndpoint?.labels ?? {}),
+    };
+  }
+  const set = mostSpecificSet(identity);
+  if (set) {
+    return {
+      type: 'NetworkSet',
+      name: set.name,
+      aggregatedName: set.name,
+      namespace: set.namespace ?? '-',
+      ip,
+      labels: visibleLabels(set.networkSet?.labels ?? {}),
+    };
+  }
+  const name = identity.ip.family === 4 && isPrivateIpv4(identity.ip.value) ? 'pvt' : 'pub';
+  return { type: 'Network', name, aggregatedName: name, namespace: '-', ip, labels: [] };
+}
+
+/** Flow logs name the network set with the longest prefix containing the IP. */
+function mostSpecificSet(identity: IpIdentity): Entity | undefined {
+  let best: Entity | undefined;
+  let bestPrefix = -1;
+  for (const set of identity.networkSets) {
+    for (const cidr of set.nets) {
+      if (cidr.prefix > bestPrefix && cidrContains(cidr, identity.ip)) {
+        best = set;
+        bestPrefix = cidr.prefix;
+      }
+    }
+  }
+  return best;
+}
+
+function visibleLabels(labels: Readonly<Record<string, string>>): string[] {
+  return Object.entries(labels)
+    .filter(([key]) => !key.startsWith('projectcalico.org/'))
+    .map(([key, value]) => `${key}=${value}`)
+    .sort();
+}
