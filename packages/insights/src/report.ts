@@ -82,7 +82,7 @@ export function coverageHtml(report: CoverageReport, options: { title?: string; 
     ? report.staged
         .map(
           (s) =>
-            `<li><strong>${escapeHtml(s.kind)} ${escapeHtml(s.namespace ? `${s.namespace}/` : '')}${escapeHtml(s.name)}</strong> (tier ${escapeHtml(s.tier)}): would deny ${s.wouldDeny} flow records allowed today${s.examples.length ? `, e.g. ${s.examples.map(escape).join('; ')}` : ''}</li>`,
+            `<li><strong>${escapeHtml(s.kind)} ${escapeHtml(s.namespace ? `${s.namespace}/` : '')}${escapeHtml(s.name)}</strong> (tier ${escapeHtml(s.tier)}): would deny ${s.wouldDeny} flow records allowed today${s.examples.length ? `, e.g. ${s.examples.map(escapeHtml).join('; ')}` : ''}</li>`,
         )
         .join('')
     : '<li>None.</li>';
