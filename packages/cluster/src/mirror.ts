@@ -61,7 +61,7 @@ export interface MirrorOptions {
   now?: () => number;
   /** The change-log source name of events; default `watch`. */
   source?: string;
-  /** The Calico release reproduced; default the newest. */
+  /** The Calico release the cluster runs, when known (it decides which admin-policy API is enforced). */
   calicoVersion?: CalicoVersion;
 }
 
@@ -115,7 +115,8 @@ export function createClusterMirror(options: MirrorOptions = {}): ClusterMirror 
         }
       }
     for (const [name, ns] of implicit) if (!namespaces.has(name)) namespaces.set(name, ns);
-    return { ...state, namespaces: [...namespaces.values()], tiers: [...tiers.values()] };
+    const version = options.calicoVersion ? { calicoVersion: options.calicoVersion } : {};
+    return { ...state, namespaces: [...namespaces.values()], tiers: [...tiers.values()], ...version };
   }
 
   function rebuild(): void {
