@@ -4,6 +4,12 @@ import { createReadStream, existsSync } from 'node:fs';
 import { run } from './run.ts';
 import { UsageError } from './usage.ts';
 
+// A reader that closes the pipe early (`verdict evaluate ... | head`) ends the output, not the process with a crash.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 const code = await run(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(`${text}\n`),
   stderr: (text) => process.stderr.write(`${text}\n`),
@@ -12,5 +18,6 @@ const code = await run(process.argv.slice(2), {
     if (!existsSync(path)) throw new UsageError(`${path} does not exist`);
     return createReadStream(path);
   },
+  ...(process.stdout.columns ? { columns: process.stdout.columns } : {}),
 });
 process.exitCode = code;

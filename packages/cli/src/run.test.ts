@@ -48,6 +48,8 @@ describe('verdict --help', () => {
                     flows, with rationale and coverage
         insights    findings: policies that select nothing, unreachable and unused
                     rules, staged denies, DNS, egress, scans
+        install     print the manifests that run Verdict in a cluster: verdict install
+                    | kubectl apply -f -
         egress      external destinations of a namespace per workload, and a rehearsed
                     egress lockdown
         coverage    rollout progress: isolated workloads, flows decided by policy,

@@ -1,7 +1,9 @@
 // The `verdict` command tree on commander: options, generated help and completion come from it;
 // every failure becomes a message and an exit code here (0 ok, 1 findings or failed lines, 2 bad usage).
+import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import { clusterReadRules } from '@verdict/cluster';
 import { CALICO_VERSIONS, createEvaluator, DEFAULT_CALICO_VERSION } from '@verdict/engine';
 import { SERVE_FLAGS } from '@verdict/server';
 import { loadCluster, parseEndpoint } from './cluster.ts';
@@ -10,6 +12,7 @@ import { dbCheckCommand, dbRepairCommand } from './db.ts';
 import { coverageCommand, egressCommand } from './egress.ts';
 import { evaluateStream } from './evaluate.ts';
 import { insightsCommand } from './insights.ts';
+import { EXPOSE_MODES, INSTALL_MODES, renderManifests } from './install.ts';
 import { recommendCommand } from './recommend.ts';
 import { rehearseCommand } from './rehearse.ts';
 import { ingestCommand, serveCommand } from './serve.ts';
@@ -29,6 +32,28 @@ export interface Io {
 export function portNumber(text: string): number {
   if (!/^\d+$/.test(text) || Number(text) > 65535) throw new InvalidArgumentError('expected a number 0-65535.');
   return Number(text);
+}
+
+/** This package's version (package.json sits one folder up from both src/ and dist/). */
+export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+
+function dnsLabel(text: string): string {
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(text))
+    throw new InvalidArgumentError('expected a namespace name: lower-case letters, digits and "-", at most 63.');
+  return text;
+}
+
+function quantity(text: string): string {
+  if (!/^[1-9]\d*(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.test(text))
+    throw new InvalidArgumentError('expected a size such as 20Gi or 500Mi.');
+  return text;
+}
+
+function hostPort(text: string): string {
+  const port = /^[a-z0-9.-]+:(\d+)$/i.exec(text)?.[1];
+  if (port === undefined || Number(port) < 1 || Number(port) > 65535)
+    throw new InvalidArgumentError('expected host:port, e.g. goldmane.calico-system.svc:7443.');
+  return text;
 }
 
 const clusterOption = () =>
@@ -263,6 +288,44 @@ export function createProgram(io: Io, setCode: (code: number) => void = () => {}
     )
     .action(async (options) => {
       setCode(await insightsCommand(options, io));
+    });
+
+  program
+    .command('install')
+    .summary('print the manifests that run Verdict in a cluster: verdict install | kubectl apply -f -')
+    .description(
+      'Print the manifests that run Verdict in a cluster, to pipe into kubectl apply -f -: a namespace with restricted Pod Security, a StatefulSet with a volume for the SQLite store, Services, a read-only ClusterRole for the resources Verdict watches, and a NetworkPolicy for Verdict itself.',
+    )
+    .addHelpText(
+      'after',
+      [
+        '',
+        '--mode, where flows come from:',
+        "  tail-goldmane     stream from Calico's Goldmane (Secret verdict-goldmane-tls)",
+        '  replace-goldmane  Felix pushes to Verdict over mTLS (Secret verdict-grpc-tls)',
+        '  standalone        verdict ingest, or Goldmane API clients in the namespace',
+        '--expose, how the HTTP API and UI are reached:',
+        '  port-forward      pod loopback only: kubectl verdict open; no tokens',
+        '  none              pod network, in-cluster clients (Secret verdict-auth tokens)',
+      ].join('\n'),
+    )
+    .option('--namespace <ns>', 'namespace to install into', dnsLabel, 'verdict')
+    .addOption(new Option('--mode <mode>', 'where flows come from').choices(INSTALL_MODES).default('tail-goldmane'))
+    .option('--storage <size>', 'size of the volume for the SQLite store', quantity, '20Gi')
+    .addOption(
+      new Option('--expose <how>', 'how the HTTP API and UI are reached').choices(EXPOSE_MODES).default('port-forward'),
+    )
+    .option('--image <ref>', 'container image built from the Containerfile', `verdict:${VERSION}`)
+    .option(
+      '--goldmane <host:port>',
+      "Goldmane's gRPC address (tail-goldmane)",
+      hostPort,
+      'goldmane.calico-system.svc:7443',
+    )
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json'] as const).default('yaml'))
+    .action((options) => {
+      io.stdout(renderManifests({ ...options, readRules: clusterReadRules(), version: VERSION }, options.output));
+      setCode(0);
     });
 
   program

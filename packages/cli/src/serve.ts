@@ -1,5 +1,7 @@
 // `verdict serve` and `verdict ingest`.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { createLogger, isStartupError, type LogLevel, resolveConfig, startVerdict } from '@verdict/server';
@@ -16,7 +18,7 @@ export async function serveCommand(values: Record<string, unknown>, io: Io): Pro
       throw new UsageError(`--config: cannot read ${configPath}`);
     }
   }
-  const resolved = resolveConfig(values, process.env, file);
+  const resolved = resolveConfig(values, process.env, file, webDir());
   if (!resolved.ok) {
     for (const error of resolved.errors) io.stderr(`verdict serve: ${error.where}: ${error.message}`);
     return 2;
@@ -53,6 +55,11 @@ export async function serveCommand(values: Record<string, unknown>, io: Io): Pro
     process.on('SIGTERM', stop);
   });
   return 0;
+}
+
+/** The built UI of the installed `@verdict/web` package (in the repository: packages/web/dist). */
+function webDir(): string {
+  return join(dirname(createRequire(import.meta.url).resolve('@verdict/web/package.json')), 'dist');
 }
 
 /** Lines per request, so one POST stays well under the server's body limit. */

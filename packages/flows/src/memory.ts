@@ -108,6 +108,8 @@ function aggregate(e: Entry, range: TimeRange): Flow | undefined {
   return f;
 }
 
+const WHOLE_HISTORY: TimeRange = { gte: Number.MIN_SAFE_INTEGER, lt: Number.MAX_SAFE_INTEGER };
+
 export interface MemoryStoreOptions extends StoreOptions {
   /** Id of a new key (given its canonical string); default: 1, 2, 3… in order of first sight. */
   idOf?: (keyString: string) => number;
@@ -117,6 +119,7 @@ export interface MemoryStoreOptions extends StoreOptions {
 export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryFlowStore {
   const now = options.now ?? wallClock;
   const keys = new Map<string, Entry>();
+  const byId = new Map<number, Entry>();
   /** bucket start → entries with a window there */
   const buckets = new Map<number, Entry[]>();
   let nextId = 1;
@@ -165,7 +168,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryFlowS
         let n = 0;
         while (n < e.windows.length && e.windows[n]!.start < begin) n++;
         if (n > 0) e.windows.splice(0, n);
-        if (e.windows.length === 0) keys.delete(e.keyString);
+        if (e.windows.length === 0) {
+          keys.delete(e.keyString);
+          byId.delete(e.id);
+        }
       }
     }
   }
@@ -188,6 +194,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryFlowS
     if (!e) {
       e = { id: options.idOf ? options.idOf(ks) : nextId++, keyString: ks, key: canonicalKey(flow.key), windows: [] };
       keys.set(ks, e);
+      byId.set(e.id, e);
     }
     let w = findWindow(e, start);
     if (!w) {
@@ -277,6 +284,12 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryFlowS
     async list(q) {
       ensureOpen();
       return listOf(await matching(q.range, q.filter, q.signal), q);
+    },
+    async get(id) {
+      ensureOpen();
+      const e = byId.get(id);
+      const flow = e && aggregate(e, WHOLE_HISTORY);
+      return flow && { id, flow };
     },
     async hints(q) {
       ensureOpen();

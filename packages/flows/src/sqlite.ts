@@ -562,12 +562,20 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
     range: TimeRange,
     filter: FlowFilter | undefined,
     signal: AbortSignal | undefined,
+    keyId?: number,
   ): Promise<FlowResult[]> {
     checkRange(range);
     const c = compile(filter);
     const params: unknown[] = [range.lt, range.lt, range.lt, range.lt, range.lt, range.lt, range.lt];
     const narrowParams: unknown[] = [];
-    const where = ['w.bucket >= ?', 'w.bucket < ?', ...narrowKeys(filter, narrowParams), 'w.key_id > ?'];
+    if (keyId !== undefined) narrowParams.push(keyId);
+    const where = [
+      'w.bucket >= ?',
+      'w.bucket < ?',
+      ...(keyId === undefined ? [] : ['w.key_id = ?']),
+      ...narrowKeys(filter, narrowParams),
+      'w.key_id > ?',
+    ];
     params.push(range.gte, range.lt, ...narrowParams);
     const counted = (col: string) =>
       `sum(CASE WHEN w.bucket + ${BUCKET_SECONDS} <= ? THEN w.${col} ELSE 0 END) AS ${col}`;
@@ -708,6 +716,17 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
     async list(q) {
       ensureOpen();
       return listOf(await matching(q.range, q.filter, q.signal), q);
+    },
+    async get(id) {
+      ensureOpen();
+      if (!Number.isSafeInteger(id)) return undefined;
+      const [found] = await matching(
+        { gte: Number.MIN_SAFE_INTEGER, lt: Number.MAX_SAFE_INTEGER },
+        undefined,
+        undefined,
+        id,
+      );
+      return found;
     },
     async hints(q) {
       ensureOpen();

@@ -46,6 +46,22 @@ export function describeStoreContract(name: string, make: MakeStore): void {
       expect(r.totalResults).toBe(2);
     });
 
+    it('gets one flow by id, aggregated over every kept window, as list gives it', async () => {
+      const s = open();
+      await s.ingest([
+        flowBetween('shop/web', 'shop/api', { startTime: T0 - 90, packetsIn: 2, sourceLabels: ['app=web'] }),
+        flowBetween('shop/web', 'shop/api', { startTime: T0 - 30, packetsIn: 3, sourceLabels: ['app=web'] }),
+        flowBetween('shop/web', 'shop/db', { startTime: T0 - 30, action: 'Deny' }),
+      ]);
+      const listed = await s.list({ range: all });
+      expect(listed.flows).toHaveLength(2);
+      for (const r of listed.flows) expect(await s.get(r.id)).toEqual(r);
+      const api = listed.flows.find((r) => r.flow.key.destName === 'api')!;
+      expect((await s.get(api.id))?.flow).toMatchObject({ packetsIn: 5, startTime: T0 - 90, endTime: T0 - 15 });
+      expect(await s.get(9999)).toBeUndefined();
+      expect(await s.get(-1)).toBeUndefined();
+    });
+
     it('intersects labels within a window and treats empty as unset across windows', async () => {
       const s = open();
       await s.ingest([

@@ -118,6 +118,11 @@ export interface FlowStore {
   readonly kind: 'memory' | 'sqlite' | 'clickhouse';
   ingest(flows: readonly Flow[]): Promise<void>;
   list(query: ListQuery): Promise<ListResult>;
+  /**
+   * The flow with this id aggregated over the whole kept history (as `list` over every window would
+   * give it), or undefined when no window of it is kept. A lookup by key, not a scan.
+   */
+  get(id: number): Promise<FlowResult | undefined>;
   hints(query: HintsQuery): Promise<HintsResult>;
   /**
    * Calls `onFlow` once per key per completed bucket (each result covers exactly one bucket),

@@ -2,7 +2,7 @@
 // charts are inline SVG.
 import type { CoverageReport } from './coverage.ts';
 
-const escape = (text: string) =>
+const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 const percent = (part: number, whole: number) => (whole === 0 ? '—' : `${Math.round((part / whole) * 100)}%`);
 
@@ -21,7 +21,7 @@ function barChart(rows: readonly { label: string; values: readonly [number, numb
           return `<rect x="${x}" y="${y}" width="${(barWidth - 8) * v}" height="14" fill="${colors[j]}"/><text x="${x + (barWidth - 8) * v + 3}" y="${y + 11}" font-size="10">${Math.round(v * 100)}%</text>`;
         })
         .join('');
-      return `<text x="0" y="${y + 11}" font-size="11">${escape(r.label)}</text>${cells}`;
+      return `<text x="0" y="${y + 11}" font-size="11">${escapeHtml(r.label)}</text>${cells}`;
     })
     .join('');
   const heads = ['isolated ingress', 'isolated egress', 'decided by policy']
@@ -69,25 +69,25 @@ export function coverageHtml(report: CoverageReport, options: { title?: string; 
   const namespaceTable = report.namespaces
     .map(
       (n) =>
-        `<tr><td>${escape(n.namespace)}</td><td>${n.workloads}</td><td>${percent(n.isolatedIngress, n.workloads)}</td><td>${percent(n.isolatedEgress, n.workloads)}</td><td>${percent(n.decidedByPolicy, n.flows)} of ${n.flows}</td></tr>`,
+        `<tr><td>${escapeHtml(n.namespace)}</td><td>${n.workloads}</td><td>${percent(n.isolatedIngress, n.workloads)}</td><td>${percent(n.isolatedEgress, n.workloads)}</td><td>${percent(n.decidedByPolicy, n.flows)} of ${n.flows}</td></tr>`,
     )
     .join('');
   const workloadTable = report.workloads
     .map(
       (w) =>
-        `<tr><td>${escape(w.namespace)}</td><td>${escape(w.workload)}</td><td>${w.ingress ? 'isolated' : '<strong>open</strong>'}</td><td>${w.egress ? 'isolated' : '<strong>open</strong>'}</td></tr>`,
+        `<tr><td>${escapeHtml(w.namespace)}</td><td>${escapeHtml(w.workload)}</td><td>${w.ingress ? 'isolated' : '<strong>open</strong>'}</td><td>${w.egress ? 'isolated' : '<strong>open</strong>'}</td></tr>`,
     )
     .join('');
   const stagedList = report.staged.length
     ? report.staged
         .map(
           (s) =>
-            `<li><strong>${escape(s.kind)} ${escape(s.namespace ? `${s.namespace}/` : '')}${escape(s.name)}</strong> (tier ${escape(s.tier)}): would deny ${s.wouldDeny} flow records allowed today${s.examples.length ? `, e.g. ${s.examples.map(escape).join('; ')}` : ''}</li>`,
+            `<li><strong>${escapeHtml(s.kind)} ${escapeHtml(s.namespace ? `${s.namespace}/` : '')}${escapeHtml(s.name)}</strong> (tier ${escapeHtml(s.tier)}): would deny ${s.wouldDeny} flow records allowed today${s.examples.length ? `, e.g. ${s.examples.map(escapeHtml).join('; ')}` : ''}</li>`,
         )
         .join('')
     : '<li>None.</li>';
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style>
 body{font:13px/1.45 system-ui,sans-serif;color:#111;margin:2rem auto;max-width:900px;padding:0 1rem}
 h1{font-size:1.5rem}h2{font-size:1.1rem;margin-top:2rem;border-bottom:1px solid #ccc}
@@ -96,7 +96,7 @@ th{background:#f3f4f6}.kpi{display:flex;gap:1rem}.kpi div{border:1px solid #ddd;
 .kpi b{display:block;font-size:1.4rem}
 @media print{body{margin:0;max-width:none}h2{break-after:avoid}table,svg{break-inside:avoid}}
 </style></head><body>
-<h1>${escape(title)}</h1>
+<h1>${escapeHtml(title)}</h1>
 <p>Generated ${new Date(options.generatedAt * 1000).toISOString()} by Verdict from the cluster's policies as compiled now and ${c.flows} stored flow records.</p>
 <div class="kpi">
 <div><b>${percent(c.isolatedIngress, c.workloads)}</b>workloads isolated for ingress (${c.isolatedIngress} of ${c.workloads})</div>

@@ -28,6 +28,8 @@ export interface AppDeps {
   /** The built web UI; a hint page is served when it is missing. */
   webDir: string;
   ready: () => boolean;
+  /** False while flows cannot reach the store (they wait in a local buffer); /readyz then says so. */
+  writable?: () => boolean;
   /** Whether the store takes writes; a fault makes /readyz answer 503 with its cause. */
   health?: StoreHealth;
   /** Body limits of POST /api/v1/ingest (default 64 MiB, 1 MiB per line). */
@@ -58,6 +60,12 @@ export function createApp(deps: AppDeps): Hono {
     if (!deps.ready()) return c.json({ status: 'starting' }, 503);
     const fault = deps.health?.fault();
     if (fault) return c.json({ status: 'not-ready', cause: fault.code, message: fault.message }, 503);
+    if (deps.writable && !deps.writable()) {
+      return c.json(
+        { status: 'not-ready-for-writes', message: 'the flow store is unreachable; flows wait in the local buffer' },
+        503,
+      );
+    }
     return c.json({ status: 'ready' });
   });
   serveWeb(app, deps.webDir);

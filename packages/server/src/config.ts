@@ -7,8 +7,18 @@ import type { LogLevel } from './log.ts';
 export interface ServeConfig {
   /** Manifest files or folders; empty = the embedded demo cluster. */
   cluster: string[];
-  store: 'memory' | 'sqlite';
+  store: 'memory' | 'sqlite' | 'clickhouse';
   dataDir: string;
+  /** `http://host:8123`; required with the clickhouse store. */
+  clickhouseUrl?: string;
+  clickhouseDatabase: string;
+  clickhouseUser?: string;
+  /** File holding the ClickHouse password (kept out of flags and the environment). */
+  clickhousePasswordFile?: string;
+  /** Local disk buffer for flows while ClickHouse is unreachable, in MiB. */
+  clickhouseBufferMb: number;
+  /** The name flows of this Verdict carry in a shared store. */
+  clusterName: string;
   /** SQLite file; defaults to `<dataDir>/verdict.db`. */
   db: string;
   retentionDays: number;
@@ -102,8 +112,43 @@ const FIELDS: Readonly<Record<keyof ServeConfig, Field>> = {
   store: {
     flag: '--store',
     env: 'VERDICT_STORE',
-    help: 'where flows are kept: sqlite or memory',
-    read: oneOf('memory', 'sqlite'),
+    help: 'where flows are kept: sqlite, memory or clickhouse',
+    read: oneOf('memory', 'sqlite', 'clickhouse'),
+  },
+  clickhouseUrl: {
+    flag: '--clickhouse-url',
+    env: 'VERDICT_CLICKHOUSE_URL',
+    help: 'ClickHouse HTTP address for --store clickhouse, e.g. http://clickhouse:8123',
+    read: (value: unknown) =>
+      typeof value === 'string' && /^https?:\/\/[^\s/]+/.test(value) ? value : new ConfigIssue('an http(s):// URL'),
+  },
+  clickhouseDatabase: {
+    flag: '--clickhouse-database',
+    env: 'VERDICT_CLICKHOUSE_DATABASE',
+    help: 'ClickHouse database (created when missing)',
+    read: (value: unknown) =>
+      typeof value === 'string' && /^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(value)
+        ? value
+        : new ConfigIssue('a database name of letters, digits and _'),
+  },
+  clickhouseUser: { flag: '--clickhouse-user', env: 'VERDICT_CLICKHOUSE_USER', help: 'ClickHouse user', read: text },
+  clickhousePasswordFile: {
+    flag: '--clickhouse-password-file',
+    env: 'VERDICT_CLICKHOUSE_PASSWORD_FILE',
+    help: 'file holding the ClickHouse password',
+    read: text,
+  },
+  clickhouseBufferMb: {
+    flag: '--clickhouse-buffer-mb',
+    env: 'VERDICT_CLICKHOUSE_BUFFER_MB',
+    help: 'local disk buffer while ClickHouse is unreachable, MiB (beyond it senders must wait)',
+    read: integer(1, 1_048_576, 'a whole number of MiB, 1-1048576'),
+  },
+  clusterName: {
+    flag: '--cluster-name',
+    env: 'VERDICT_CLUSTER_NAME',
+    help: 'name of this Kubernetes cluster in a shared ClickHouse store',
+    read: text,
   },
   dataDir: { flag: '--data-dir', env: 'VERDICT_DATA_DIR', help: 'folder for the SQLite store', read: text },
   db: { flag: '--db', env: 'VERDICT_DB', help: 'SQLite file (default: <data-dir>/verdict.db)', read: text },
@@ -219,6 +264,9 @@ const DEFAULTS = {
   cluster: [],
   store: 'sqlite',
   dataDir: '.verdict',
+  clickhouseDatabase: 'verdict',
+  clickhouseBufferMb: 1024,
+  clusterName: 'default',
   retentionDays: 7,
   httpHost: '127.0.0.1',
   httpPort: 8080,
@@ -327,6 +375,9 @@ export function resolveConfig(
       where: '--grpc-tls-ca',
       message: 'client certificates need TLS: give --grpc-tls-cert and --grpc-tls-key too',
     });
+  }
+  if (values.store === 'clickhouse' && values.clickhouseUrl === undefined) {
+    errors.push({ where: '--store clickhouse', message: 'give the server with --clickhouse-url http://host:8123' });
   }
   if (errors.length > 0) return { ok: false, errors };
   const cluster = values.cluster as string[];

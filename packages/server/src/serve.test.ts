@@ -94,7 +94,7 @@ describe('configuration', () => {
     expect(resolved.ok ? [] : resolved.errors).toEqual([
       { where: 'verdict.yaml: retentionDays', message: 'expected a whole number of days, 1-3650, got 0' },
       { where: 'verdict.yaml: colour', message: expect.stringContaining('unknown setting') },
-      { where: 'VERDICT_STORE', message: 'expected memory or sqlite, got "postgres"' },
+      { where: 'VERDICT_STORE', message: 'expected memory or sqlite or clickhouse, got "postgres"' },
       { where: '--http-port', message: 'expected a port number 0-65535, got "eighty"' },
     ]);
   });

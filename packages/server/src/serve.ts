@@ -1,13 +1,20 @@
 // `verdict serve`: loads the cluster, opens the store, starts the ingest pipeline, the HTTP and gRPC
 // servers and (for the demo) the traffic generator; stops them in reverse order.
 import { mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { type ServerType, serve } from '@hono/node-server';
 import { readManifestFiles } from '@verdict/cluster';
 import { createTrafficGenerator, demoClusterFiles } from '@verdict/demo';
 import { type ClusterState, createEvaluator, type Evaluator, type Issue, loadResources } from '@verdict/engine';
-import { createSqliteStore, createStore, type SqliteFlowStore, type VerdictFlowStore } from '@verdict/flows';
+import {
+  type ClickHouseFlowStore,
+  createSqliteStore,
+  createStore,
+  type SqliteFlowStore,
+  type StoreConfig,
+  type VerdictFlowStore,
+} from '@verdict/flows';
 import { createApp } from './app.ts';
 import type { ServeConfig } from './config.ts';
 import { createGoldmaneService } from './goldmane/index.ts';
@@ -62,6 +69,10 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
   });
 
   const { store, lock, health } = openStore(config, log);
+  if (store.kind === 'clickhouse') {
+    log.info('opening the ClickHouse store', { url: config.clickhouseUrl, database: config.clickhouseDatabase });
+    await (store as ClickHouseFlowStore).ready;
+  }
   const metrics = createMetrics();
   const pipeline = createIngestPipeline({
     store,
@@ -82,6 +93,7 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
     cors: config.cors,
     webDir: config.webDir,
     ready: () => ready,
+    writable: () => store.kind !== 'clickhouse' || (store as ClickHouseFlowStore).writable,
     health,
   });
 
@@ -133,7 +145,7 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
   log.info('verdict is serving', {
     ui: `${httpUrl}/`,
     grpc: grpcAddress ?? 'off',
-    store: config.store === 'sqlite' ? config.db : 'memory',
+    store: config.store === 'sqlite' ? config.db : config.store === 'clickhouse' ? config.clickhouseUrl : 'memory',
   });
 
   let closing: Promise<void> | undefined;
@@ -175,6 +187,13 @@ function openStore(
   const skew = { maxClockSkewSeconds: config.maxClockSkew };
   if (config.store === 'memory') {
     return { store: createStore({ kind: 'memory', ...skew }), lock: undefined, health: createStoreHealth('memory') };
+  }
+  if (config.store === 'clickhouse') {
+    return {
+      store: createStore({ ...clickhouseConfig(config, log), ...skew }),
+      lock: undefined,
+      health: createStoreHealth(config.clickhouseUrl ?? 'clickhouse'),
+    };
   }
   const folder = dirname(config.db);
   try {
@@ -253,5 +272,23 @@ function toConsole(log: Logger): Pick<Console, 'info' | 'warn' | 'error'> {
     info: (...args: unknown[]) => log.info(text(args)),
     warn: (...args: unknown[]) => log.warn(text(args)),
     error: (...args: unknown[]) => log.error(text(args)),
+  };
+}
+
+function clickhouseConfig(config: ServeConfig, log: Logger): StoreConfig & { kind: 'clickhouse' } {
+  const password = config.clickhousePasswordFile
+    ? readFileSync(config.clickhousePasswordFile, 'utf8').replace(/\r?\n$/, '')
+    : undefined;
+  return {
+    kind: 'clickhouse',
+    url: config.clickhouseUrl ?? 'http://127.0.0.1:8123',
+    database: config.clickhouseDatabase,
+    cluster: config.clusterName,
+    retentionDays: config.retentionDays,
+    spoolDir: join(config.dataDir, 'clickhouse-buffer'),
+    spoolLimitBytes: config.clickhouseBufferMb * 2 ** 20,
+    ...(config.clickhouseUser === undefined ? {} : { username: config.clickhouseUser }),
+    ...(password === undefined ? {} : { password }),
+    onRetry: (error, attempt) => log.warn('ClickHouse not reachable yet', { attempt, error: error.message }),
   };
 }

@@ -92,6 +92,7 @@ export function trackSubscriptions<S extends FlowStore>(store: S): { store: Flow
     kind: store.kind,
     ingest: (f) => store.ingest(f),
     list: (q) => store.list(q),
+    get: (id) => store.get(id),
     hints: (q) => store.hints(q),
     stats: () => store.stats(),
     close: () => store.close(),

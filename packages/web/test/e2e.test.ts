@@ -148,6 +148,42 @@ describe('flow logs', () => {
   });
 });
 
+describe('flow addresses', () => {
+  it("lists a flow's source and destination addresses and filters the table to one of them", async () => {
+    const listed = (await (await fetch(`${running.httpUrl}/api/v1/flows?start=-3600&pageSize=1000`)).json()) as {
+      items: { id: number; sourceIps: string[]; destIps: string[]; sourceNamespace: string }[];
+    };
+    const withIps = listed.items.find((f) => f.destIps.length > 0 && f.sourceIps.length > 0);
+    expect(withIps, 'the demo reports addresses').toBeDefined();
+    const ip = withIps!.destIps[0]!;
+
+    const page = await open('/');
+    const unfiltered = await waitForRows(page);
+    // The address columns are in the chooser (hidden by default).
+    await page.getByTestId('column-chooser').click();
+    await page.getByLabel('Dest IPs', { exact: true }).check();
+    await page.keyboard.press('Escape');
+    const grid = page.getByRole('grid', { name: 'Flows' });
+    await grid.getByRole('columnheader', { name: 'Dest IPs' }).waitFor();
+
+    const row = grid.locator('[data-testid="flow-row"]').filter({ hasText: ip }).first();
+    await row.click();
+    const detail = page.getByTestId('flow-detail');
+    await detail.getByTestId('detail-tabs-fields').click();
+    await expect(detail.getByTestId('dest-ips').textContent()).resolves.toContain(ip);
+    await screenshot(page, 'flow-addresses');
+    await detail.getByTestId('dest-ips').locator(`[data-ip="${ip}"]`).click();
+    await page.waitForURL((u) => u.searchParams.getAll('dest_cidr').includes(ip));
+    await page.waitForFunction((addr) => {
+      const cells = [...document.querySelectorAll('[data-testid="flow-row"] .col-destIps')];
+      return cells.length > 0 && cells.every((c) => c.textContent?.includes(addr) || c.textContent?.includes('+'));
+    }, ip);
+    expect(await rowCount(page)).toBeLessThan(unfiltered);
+    expect(await rowCount(page)).toBeGreaterThan(0);
+    await page.close();
+  });
+});
+
 describe('the new user: why was frontend → postgres denied?', () => {
   it('filters to the flow, opens it and reads the end-of-tier deny of tier application', async () => {
     const page = await open('/?source_namespace=storefront&dest_namespace=data');

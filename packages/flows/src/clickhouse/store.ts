@@ -40,6 +40,8 @@ export interface ClickHouseStoreOptions extends StoreOptions {
   spoolLimitBytes?: number;
   /** Per request; default 30 s. */
   requestTimeoutMs?: number;
+  /** Told about each failed attempt to reach ClickHouse while opening (which is retried until it works). */
+  onRetry?: (error: Error, attempt: number) => void;
 }
 
 export interface ClickHouseFlowStore extends VerdictFlowStore {
@@ -112,6 +114,8 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
   const database = quoteName(options.database ?? 'verdict');
   const cluster = options.cluster ?? 'default';
   const retentionSeconds = (options.retentionDays ?? 7) * 86_400;
+  const skew = options.maxClockSkewSeconds ?? 30;
+  const headEnd = () => Math.max(bucketStart(now()) + 2 * BUCKET_SECONDS, bucketStart(now() + skew));
   const auth = {
     ...(options.username === undefined ? {} : { username: options.username }),
     ...(options.password === undefined ? {} : { password: options.password }),
@@ -143,6 +147,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
   const ring = createMemoryStore({
     now,
     autoRollover: false,
+    maxClockSkewSeconds: skew,
     idOf: (ks) => keyIds.get(hashString(ks)) ?? 0,
   });
 
@@ -193,7 +198,20 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
     if (spool.count > 0) kickDrain();
   }
 
-  const ready = init();
+  /** Opening is retried with backoff: ClickHouse may start after Verdict. A newer schema is final. */
+  async function openWithRetry(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await init();
+      } catch (e) {
+        if (closed || /newer than this Verdict supports/.test((e as Error).message)) throw e;
+        options.onRetry?.(e as Error, attempt);
+        await new Promise((r) => setTimeout(r, RETRY_MS[Math.min(attempt - 1, RETRY_MS.length - 1)]));
+      }
+    }
+  }
+
+  const ready = openWithRetry();
   ready.catch(() => {});
 
   /** Change-log ids of this cluster, continued from the stored ones; inserts run one at a time so ids stay in order. */
@@ -279,7 +297,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
   /** Pre-aggregates a batch per (bucket, key) and gives new keys their ids. */
   function prepare(flows: readonly Flow[]): { batch: Batch; newKeys: number[]; newLabels: number[] } {
     const begin = bucketStart(now() - retentionSeconds);
-    const end = bucketStart(now()) + 2 * BUCKET_SECONDS;
+    const end = headEnd();
     const perWindow = new Map<string, WindowRow>();
     const order: WindowRow[] = [];
     const keys: KeyRow[] = [];
@@ -771,7 +789,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
     },
     acceptedStarts: () => ({
       gte: bucketStart(now() - retentionSeconds),
-      lt: bucketStart(now()) + 2 * BUCKET_SECONDS,
+      lt: headEnd(),
     }),
     get writable() {
       return writable && spool.count === 0;
@@ -781,6 +799,11 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
     },
     ingest,
     list,
+    // Until a keyed lookup lands here: the whole kept history, then the id.
+    async get(id) {
+      const all = await list({ range: store.acceptedStarts(), pageSize: 0 });
+      return all.flows.find((r) => r.id === id);
+    },
     hints,
     subscribe(fromTime, filter, onFlow) {
       ensureOpen();

@@ -10,7 +10,6 @@ import {
 import type { Evaluator } from '@verdict/engine';
 import type { Flow, FlowFilter, FlowResult, FlowStore, ListQuery, ListResult, Subscription } from '@verdict/flows';
 import {
-  BUCKET_SECONDS,
   buildGraph,
   compileFilterParts,
   endpointInCidrs,
@@ -107,7 +106,7 @@ export function createApiRoutes(deps: ApiDeps): Hono {
     const id = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
     if (!Number.isSafeInteger(id))
       throw new ApiError('invalid-parameter', `id: expected a flow id, got ${JSON.stringify(raw)}`, 'id');
-    const found = await findFlow(store, id, now());
+    const found = await libraryCall(store.get(id));
     if (!found) throw new ApiError('not-found', `flow ${id} is not in the store (it may have aged out)`, 'id');
     const evaluator = deps.evaluator();
     const query = representativeQuery(evaluator, found.flow.key);
@@ -200,12 +199,6 @@ function cidrPredicate(filter: ApiFilter, evaluator: Evaluator): (flow: Flow) =>
     }
     return true;
   };
-}
-
-/** The flow with this id over the whole kept history, or undefined. The store has no lookup by id, so this scans. */
-async function findFlow(store: FlowStore, id: number, now: number): Promise<FlowResult | undefined> {
-  const all = await libraryCall(store.list({ range: { gte: 0, lt: now + 2 * BUCKET_SECONDS }, pageSize: 0 }));
-  return all.flows.find((r) => r.id === id);
 }
 
 /**

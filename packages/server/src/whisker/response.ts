@@ -2,7 +2,7 @@
 // needs: empty policy lists are `[]`, and `total.totalResults` is sent.
 import { hitToWhiskerJson, type WhiskerPolicyHit } from '@verdict/engine';
 import type { FlowResult, HintType } from '@verdict/flows';
-import { displayName, displayNamespace } from '@verdict/flows';
+import { displayName, displayNamespace, sortHits } from '@verdict/flows';
 
 export type PolicyHitJson = WhiskerPolicyHit;
 
@@ -24,6 +24,26 @@ export interface FlowResponse {
   packets_out: number;
   bytes_in: number;
   bytes_out: number;
+  /** Calico 3.33: the service the traffic was addressed to; absent when there was none. */
+  service?: ServiceJson;
+}
+
+export interface ServiceJson {
+  name: string;
+  namespace: string;
+  port: number;
+  port_name: string;
+}
+
+/** The Key's dest_service_* as 3.33's `service` object; `-` (or "") as the name means none. */
+function serviceOf(k: FlowResult['flow']['key']): ServiceJson | undefined {
+  if (k.destServiceName === '-' || k.destServiceName === '') return undefined;
+  return {
+    name: k.destServiceName,
+    namespace: k.destServiceNamespace,
+    port: k.destServicePort,
+    port_name: k.destServicePortName === '-' ? '' : k.destServicePortName,
+  };
 }
 
 export interface ListResponse<T> {
@@ -34,9 +54,10 @@ export interface ListResponse<T> {
 /** Unix seconds as RFC 3339 in UTC, without fractional seconds, as Go's time.Time marshals it. */
 export const rfc3339 = (seconds: number): string => new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
+/** A flow as whisker-backend sends it; hits in `policy_index` order (§3.3). */
 export function flowResponse({ flow }: FlowResult): FlowResponse {
   const k = flow.key;
-  return {
+  const response: FlowResponse = {
     start_time: rfc3339(flow.startTime),
     end_time: rfc3339(flow.endTime),
     action: k.action,
@@ -50,14 +71,17 @@ export function flowResponse({ flow }: FlowResult): FlowResponse {
     dest_port: k.destPort,
     reporter: k.reporter,
     policies: {
-      enforced: k.policies.enforced.map(hitToWhiskerJson),
-      pending: k.policies.pending.map(hitToWhiskerJson),
+      enforced: sortHits(k.policies.enforced).map(hitToWhiskerJson),
+      pending: sortHits(k.policies.pending).map(hitToWhiskerJson),
     },
     packets_in: flow.packetsIn,
     packets_out: flow.packetsOut,
     bytes_in: flow.bytesIn,
     bytes_out: flow.bytesOut,
   };
+  const service = serviceOf(k);
+  if (service) response.service = service;
+  return response;
 }
 
 /**

@@ -18,9 +18,11 @@ export interface FlowDetailProps {
   flow: ApiFlow;
   explain: { data: ExplainResponse | undefined; error: ApiError | null; loading: boolean; reload: () => void };
   onClose: () => void;
+  /** Narrows the flow list to one address of the flow's source or destination (a CIDR filter). */
+  onFilterAddress?: (side: 'source' | 'dest', ip: string) => void;
 }
 
-export function FlowDetail({ flow, explain, onClose }: FlowDetailProps) {
+export function FlowDetail({ flow, explain, onClose, onFilterAddress }: FlowDetailProps) {
   const [tab, setTab] = useState<Tab>('why');
   const differs = flow.action !== flow.pendingAction;
   return (
@@ -69,7 +71,7 @@ export function FlowDetail({ flow, explain, onClose }: FlowDetailProps) {
             />
           </>
         )}
-        {tab === 'fields' && <FieldsView flow={flow} />}
+        {tab === 'fields' && <FieldsView flow={flow} onFilterAddress={onFilterAddress} />}
         {tab === 'json' && <CodeBlock text={JSON.stringify(flow, null, 2)} testId="flow-json" />}
       </div>
     </aside>
@@ -302,8 +304,43 @@ export function TraceTable({
   );
 }
 
-function FieldsView({ flow }: { flow: ApiFlow }) {
-  const rows: [string, string][] = [
+/** The addresses a flow was seen with, each a button that filters to it; "none reported" when empty. */
+function AddressList(p: {
+  side: 'source' | 'dest';
+  ips: readonly string[];
+  beyond: number;
+  onFilter: FlowDetailProps['onFilterAddress'];
+}) {
+  if (p.ips.length === 0) return <span className="muted">none reported</span>;
+  const label = p.side === 'source' ? 'source' : 'destination';
+  return (
+    <span className="address-list" data-testid={`${p.side}-ips`}>
+      {p.ips.map((ip) =>
+        p.onFilter ? (
+          <button
+            key={ip}
+            type="button"
+            className="link-button mono"
+            data-testid="address-filter"
+            data-ip={ip}
+            title={`Show the flows with ${label} address ${ip}`}
+            onClick={() => p.onFilter?.(p.side, ip)}
+          >
+            {ip}
+          </button>
+        ) : (
+          <span key={ip} className="mono">
+            {ip}
+          </span>
+        ),
+      )}
+      {p.beyond > 0 && <span className="muted"> and {p.beyond} more</span>}
+    </span>
+  );
+}
+
+function FieldsView({ flow, onFilterAddress }: { flow: ApiFlow; onFilterAddress: FlowDetailProps['onFilterAddress'] }) {
+  const rows: [string, React.ReactNode][] = [
     ['Start time', formatDateTime(flow.startTime)],
     ['End time', formatDateTime(flow.endTime)],
     ['Action', flow.action],
@@ -311,8 +348,22 @@ function FieldsView({ flow }: { flow: ApiFlow }) {
     ['Reporter', reporterLabel(flow.reporter)],
     ['Source', `${displayNamespace(flow.sourceNamespace)}/${displayName(flow.sourceName)} (${flow.sourceType})`],
     ['Source labels', flow.sourceLabels.join(', ')],
+    [
+      'Source IPs',
+      <AddressList
+        key="s"
+        side="source"
+        ips={flow.sourceIps}
+        beyond={flow.sourceIpsBeyond}
+        onFilter={onFilterAddress}
+      />,
+    ],
     ['Destination', `${displayNamespace(flow.destNamespace)}/${displayName(flow.destName)} (${flow.destType})`],
     ['Destination labels', flow.destLabels.join(', ')],
+    [
+      'Destination IPs',
+      <AddressList key="d" side="dest" ips={flow.destIps} beyond={flow.destIpsBeyond} onFilter={onFilterAddress} />,
+    ],
     ['Protocol / port', `${flow.proto} ${flow.destPort}`],
     [
       'Service',

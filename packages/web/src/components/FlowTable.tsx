@@ -15,7 +15,7 @@ import { type ReactNode, useEffect, useLayoutEffect, useMemo, useRef, useState }
 import type { ApiFlow } from '../api/types.ts';
 import { COLUMN_IDS, COLUMN_LABELS, type ColumnId, type ColumnPrefs } from '../data/columns.ts';
 import { flowKey } from '../data/flowBuffer.ts';
-import { displayName, displayNamespace, formatBytes, formatTime, reporterLabel } from '../data/format.ts';
+import { displayName, displayNamespace, formatBytes, formatIps, formatTime, reporterLabel } from '../data/format.ts';
 import { anchoredScrollTop, captureAnchor, type ScrollAnchor } from '../data/scrollAnchor.ts';
 import { decidingPolicyName, type SortColumn, type SortState } from '../data/sort.ts';
 import { ActionBadge, VerdictChange } from './common.tsx';
@@ -44,6 +44,8 @@ const WIDTHS: Record<ColumnId, string> = {
   connections: '96px',
   sourceLabels: 'minmax(160px, 1.5fr)',
   destLabels: 'minmax(160px, 1.5fr)',
+  sourceIps: 'minmax(140px, 1fr)',
+  destIps: 'minmax(140px, 1fr)',
 };
 
 /** Columns that sort on the value the column shows. */
@@ -93,6 +95,8 @@ const RENDER: Record<ColumnId, (f: ApiFlow) => ReactNode> = {
   connections: (f) => f.numConnectionsStarted,
   sourceLabels: (f) => f.sourceLabels.join(', '),
   destLabels: (f) => f.destLabels.join(', '),
+  sourceIps: (f) => formatIps(f.sourceIps, f.sourceIpsBeyond),
+  destIps: (f) => formatIps(f.destIps, f.destIpsBeyond),
 };
 
 const columns = COLUMN_IDS.map((id) =>

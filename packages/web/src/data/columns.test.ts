@@ -7,6 +7,7 @@ import {
   serializeColumnPrefs,
   toggleColumn,
 } from './columns.ts';
+import { formatIps } from './format.ts';
 
 describe('columns > prefs', () => {
   it('round-trips through storage', () => {
@@ -24,5 +25,14 @@ describe('columns > prefs', () => {
 
   it('moves within bounds only', () => {
     expect(moveColumn(DEFAULT_COLUMN_PREFS, COLUMN_IDS[0], -1)).toBe(DEFAULT_COLUMN_PREFS);
+  });
+});
+
+describe('formatIps', () => {
+  it('shows the first addresses and counts the rest, listed or beyond the kept set', () => {
+    expect(formatIps([], 0)).toBe('');
+    expect(formatIps(['10.0.0.1'], 0)).toBe('10.0.0.1');
+    expect(formatIps(['10.0.0.1', '10.0.0.2', '10.0.0.3'], 0)).toBe('10.0.0.1, 10.0.0.2 +1');
+    expect(formatIps(['10.0.0.1', '10.0.0.2'], 40)).toBe('10.0.0.1, 10.0.0.2 +40');
   });
 });

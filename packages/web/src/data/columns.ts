@@ -7,8 +7,10 @@ export const COLUMN_IDS = [
   'pendingAction',
   'sourceNamespace',
   'sourceName',
+  'sourceIps',
   'destNamespace',
   'destName',
+  'destIps',
   'proto',
   'destPort',
   'reporter',
@@ -42,6 +44,8 @@ export const COLUMN_LABELS: Record<ColumnId, string> = {
   connections: 'Connections',
   sourceLabels: 'Source labels',
   destLabels: 'Dest labels',
+  sourceIps: 'Source IPs',
+  destIps: 'Dest IPs',
 };
 
 export const DEFAULT_HIDDEN: readonly ColumnId[] = [
@@ -51,6 +55,8 @@ export const DEFAULT_HIDDEN: readonly ColumnId[] = [
   'connections',
   'sourceLabels',
   'destLabels',
+  'sourceIps',
+  'destIps',
 ];
 
 export interface ColumnPrefs {

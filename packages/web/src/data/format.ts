@@ -45,3 +45,10 @@ export function reporterLabel(r: string): string {
 }
 
 export { displayName, displayNamespace } from '@verdict/flows/names';
+
+/** A flow's address set in a cell: the first `max` addresses and how many more ("10.0.0.1, 10.0.0.2 +3"). */
+export function formatIps(ips: readonly string[], beyond: number, max = 2): string {
+  const more = ips.length - Math.min(ips.length, max) + beyond;
+  const shown = ips.slice(0, max).join(', ');
+  return more > 0 ? `${shown} +${more}` : shown;
+}

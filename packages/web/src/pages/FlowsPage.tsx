@@ -8,7 +8,7 @@ import { FlowDetail } from '../components/FlowDetail.tsx';
 import { FlowTable } from '../components/FlowTable.tsx';
 import { StreamControls } from '../components/StreamControls.tsx';
 import { flowKey } from '../data/flowBuffer.ts';
-import { filterFieldOfPath } from '../data/flowView.ts';
+import { filterFieldOfPath, withFilter } from '../data/flowView.ts';
 import { matchesQuickSearch, sortFlows } from '../data/sort.ts';
 import { useExplain, useFilterHints } from '../hooks/useApi.ts';
 import { useFlowStream } from '../hooks/useFlowStream.ts';
@@ -199,7 +199,18 @@ export function FlowsPage() {
         />
       </div>
       {selected ? (
-        <FlowDetail flow={selected} explain={explain} onClose={() => openFlow(null)} />
+        <FlowDetail
+          flow={selected}
+          explain={explain}
+          onClose={() => openFlow(null)}
+          onFilterAddress={(side, ip) =>
+            setView((v) => ({
+              ...v,
+              flow: null,
+              filters: withFilter(v.filters, side === 'source' ? 'sourceCidrs' : 'destCidrs', [ip]),
+            }))
+          }
+        />
       ) : view.flow ? (
         <aside className="side-panel" data-testid="flow-detail-missing">
           <StateMessage kind="empty" title="This flow is not loaded">
