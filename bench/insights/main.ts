@@ -26,7 +26,7 @@ const evaluator = createEvaluator(state);
 const random = seededRandom(7);
 const base: FlowResult['flow'][] = [];
 const START = 1_767_225_600;
-for (let i = 0; base.length < DISTINCT; i++) {
+while (base.length < DISTINCT) {
   const from = Math.floor(random() * SCALE.pods);
   const roll = random();
   const sameNamespace = Math.floor(random() * 5) * SCALE.namespaces + (from % SCALE.namespaces);
