@@ -252,7 +252,9 @@ export function createProgram(io: Io, setCode: (code: number) => void = () => {}
     .option('-w, --workload <name>', 'only this workload')
     .option('--since <duration>', SINCE_HELP, '24h')
     .addOption(
-      new Option('--dialect <dialect>', 'policy dialect').choices(['calico', 'k8s'] as const).default('calico'),
+      new Option('--dialect <dialect>', 'policy dialect (cnp: ClusterNetworkPolicy guardrails in the Baseline tier)')
+        .choices(['calico', 'k8s', 'cnp'] as const)
+        .default('calico'),
     )
     .option('--tier <tier>', 'Calico tier of the drafts')
     .option('--enforced', 'draft enforced policies instead of staged ones')

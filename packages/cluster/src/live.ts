@@ -172,7 +172,9 @@ export async function startLiveCluster(options: LiveClusterOptions): Promise<Liv
     if (error instanceof ClusterUnreachable) throw error;
     throw new ClusterUnreachable(`cannot reach the API server at ${server}: ${(error as Error).message}`);
   }
-  const mirror = createClusterMirror();
+  // A cluster that serves the v1alpha1 admin policies runs a Calico that enforces them (up to 3.31).
+  const admin = [...sources.values()].some((s) => s.group === 'policy.networking.k8s.io' && s.version === 'v1alpha1');
+  const mirror = createClusterMirror(admin ? { calicoVersion: '3.31' } : {});
   let closed = false;
   let lagMs = 0;
   const waiters: (() => void)[] = [];

@@ -2,6 +2,7 @@
 // it, and the change-log entries its events produce. Events are queued and applied in batches.
 import {
   BUILTIN_TIERS,
+  type CalicoVersion,
   type ClusterState,
   createEvaluator,
   type Evaluator,
@@ -60,6 +61,8 @@ export interface MirrorOptions {
   now?: () => number;
   /** The change-log source name of events; default `watch`. */
   source?: string;
+  /** The Calico release the cluster runs, when known (it decides which admin-policy API is enforced). */
+  calicoVersion?: CalicoVersion;
 }
 
 export function createClusterMirror(options: MirrorOptions = {}): ClusterMirror {
@@ -109,7 +112,8 @@ export function createClusterMirror(options: MirrorOptions = {}): ClusterMirror 
         }
       }
     for (const [name, ns] of implicit) if (!namespaces.has(name)) namespaces.set(name, ns);
-    return { ...state, namespaces: [...namespaces.values()], tiers: [...tiers.values()] };
+    const version = options.calicoVersion ? { calicoVersion: options.calicoVersion } : {};
+    return { ...state, namespaces: [...namespaces.values()], tiers: [...tiers.values()], ...version };
   }
 
   function rebuild(): void {

@@ -1,6 +1,6 @@
 // whisker-backend-compatible HTTP API (calico-observability §4), served from a FlowStore. Mount it
 // at `/whisker-backend` for Calico's Whisker UI.
-import type { WireIssue } from '@verdict/api';
+import { HINT_TYPES as WHISKER_HINT_TYPES, type WireIssue } from '@verdict/api';
 import type { FlowFilter, FlowResult, FlowStore, HintType, ListQuery, SortBy, Subscription } from '@verdict/flows';
 import { normalizeRange } from '@verdict/flows';
 import { type Context, Hono } from 'hono';
@@ -37,16 +37,7 @@ const SORTS: readonly string[] = [
   'SourceType',
 ];
 const SUPPORTED_SORTS: readonly SortBy[] = ['Time', 'DestName', 'DestNamespace', 'SourceName', 'SourceNamespace'];
-const HINT_TYPES: readonly HintType[] = [
-  'DestName',
-  'SourceName',
-  'DestNamespace',
-  'SourceNamespace',
-  'PolicyTier',
-  'PolicyName',
-  'PolicyKind',
-  'PolicyNamespace',
-];
+const HINT_TYPES: readonly HintType[] = WHISKER_HINT_TYPES;
 /** Page size when `pageSize` is absent or 0 (Goldmane's "everything" would be the whole store). */
 export const WHISKER_DEFAULT_PAGE_SIZE = 1000;
 /** Largest `pageSize` accepted; more is a 400 naming the limit. */
