@@ -82,7 +82,8 @@ function serveProgram(): Command<[string[]], Record<string, unknown>> {
     Record<string, unknown>
   >;
   for (const [name, flag] of Object.entries(SERVE_FLAGS)) {
-    const value = flag.type === 'boolean' ? '' : flag.multiple ? ' <value...>' : ' <value>';
+    const value =
+      flag.type === 'boolean' ? '' : flag.multiple ? ' <value...>' : flag.optionalValue ? ' [file]' : ' <value>';
     const shown = flag.default === undefined ? '' : ` (default: ${flag.default})`;
     command.addOption(new Option(`--${name}${value}`, `${flag.help}${shown} [${flag.env}]`));
     if (flag.type === 'boolean') command.addOption(new Option(`--no-${name}`, `turn off --${name}`));
@@ -252,7 +253,9 @@ export function createProgram(io: Io, setCode: (code: number) => void = () => {}
     .option('-w, --workload <name>', 'only this workload')
     .option('--since <duration>', SINCE_HELP, '24h')
     .addOption(
-      new Option('--dialect <dialect>', 'policy dialect').choices(['calico', 'k8s'] as const).default('calico'),
+      new Option('--dialect <dialect>', 'policy dialect (cnp: ClusterNetworkPolicy guardrails in the Baseline tier)')
+        .choices(['calico', 'k8s', 'cnp'] as const)
+        .default('calico'),
     )
     .option('--tier <tier>', 'Calico tier of the drafts')
     .option('--enforced', 'draft enforced policies instead of staged ones')

@@ -2,6 +2,7 @@
 // it, and the change-log entries its events produce. Events are queued and applied in batches.
 import {
   BUILTIN_TIERS,
+  type CalicoVersion,
   type ClusterState,
   createEvaluator,
   type Evaluator,
@@ -60,6 +61,8 @@ export interface MirrorOptions {
   now?: () => number;
   /** The change-log source name of events; default `watch`. */
   source?: string;
+  /** The Calico release the cluster runs, when known (it decides which admin-policy API is enforced). */
+  calicoVersion?: CalicoVersion;
 }
 
 export function createClusterMirror(options: MirrorOptions = {}): ClusterMirror {
@@ -68,7 +71,10 @@ export function createClusterMirror(options: MirrorOptions = {}): ClusterMirror 
   let queue: Queued[] = [];
   /** Policies the watch put into the engine; others (applied through the API) survive rebuilds. */
   const watchedPolicies = new Set<string>();
-  let engine = createEvaluator(assemble());
+  let engine = createEvaluator({
+    ...assemble(),
+    ...(options.calicoVersion ? { calicoVersion: options.calicoVersion } : {}),
+  });
 
   function objectsOf(watched: WatchedKind): Map<string, Cached> {
     const key = kindKey(watched);
@@ -109,13 +115,18 @@ export function createClusterMirror(options: MirrorOptions = {}): ClusterMirror 
         }
       }
     for (const [name, ns] of implicit) if (!namespaces.has(name)) namespaces.set(name, ns);
-    return { ...state, namespaces: [...namespaces.values()], tiers: [...tiers.values()] };
+    const version = options.calicoVersion ? { calicoVersion: options.calicoVersion } : {};
+    return { ...state, namespaces: [...namespaces.values()], tiers: [...tiers.values()], ...version };
   }
 
   function rebuild(): void {
     const applied = engine.state.policies.filter((policy) => !watchedPolicies.has(specId(policy)));
     const state = assemble();
-    engine = createEvaluator({ ...state, policies: [...state.policies, ...applied] });
+    engine = createEvaluator({
+      ...state,
+      policies: [...state.policies, ...applied],
+      ...(options.calicoVersion ? { calicoVersion: options.calicoVersion } : {}),
+    });
   }
 
   return {
@@ -148,6 +159,7 @@ export function createClusterMirror(options: MirrorOptions = {}): ClusterMirror 
           apiVersion,
           time,
           ...(options.source ? { source: options.source } : {}),
+          ...(options.calicoVersion ? { calicoVersion: options.calicoVersion } : {}),
         });
         if (reduced.change) result.changes.push(reduced.change);
         for (const issue of reduced.issues) result.issues.push({ object: `${kindKey(watched)} ${id}`, issue });

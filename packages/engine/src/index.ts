@@ -53,7 +53,14 @@ export {
 } from './net/ip.ts';
 export { goldmaneProtocol, protocolName, protocolNumber } from './net/protocol.ts';
 export type { LoadOptions, LoadResult, SourceText } from './resources/index.ts';
-export { BUILTIN_TIERS, emptyClusterState, loadObjects, loadResources, mergeStates } from './resources/index.ts';
+export {
+  BUILTIN_TIERS,
+  CNP_TIERS,
+  emptyClusterState,
+  loadObjects,
+  loadResources,
+  mergeStates,
+} from './resources/index.ts';
 export type { Result } from './result.ts';
 export { err, ok } from './result.ts';
 export type { LabelMap, Selector, SelectorError } from './selector/index.ts';

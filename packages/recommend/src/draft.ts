@@ -383,7 +383,7 @@ function mergeRules(
 
 function mergeGroup(dialect: Dialect, peer: Peer, ports: readonly PortSpec[]): string | undefined {
   const p = ports.map(portKey).join(',');
-  if (dialect === 'k8s') {
+  if (dialect !== 'calico') {
     if (peer.kind === 'pods') return `pods|${p}`;
     if (peer.kind === 'nets' || peer.kind === 'set') return `addresses|${p}`;
     return undefined;

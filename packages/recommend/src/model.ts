@@ -2,7 +2,8 @@
 import type { ClusterState } from '@verdict/engine';
 import type { Flow, FlowResult } from '@verdict/flows';
 
-export type Dialect = 'k8s' | 'calico';
+/** `cnp`: ClusterNetworkPolicy v1alpha2 in the Baseline tier, cluster-wide guardrails that namespace NetworkPolicies can override. */
+export type Dialect = 'k8s' | 'calico' | 'cnp';
 
 /** A flow as stored, optionally with the concrete addresses a raw source (NDJSON, the demo) knew. */
 export interface ObservedFlow {

@@ -14,7 +14,7 @@ import { aggregatedNameOf } from './observe.ts';
 import { recommend, toYaml } from './recommend.ts';
 
 const NAMESPACES = ['storefront', 'shop', 'payments', 'data', 'monitoring', 'kube-system'] as const;
-const DIALECTS: readonly Dialect[] = ['calico', 'k8s'];
+const DIALECTS: readonly Dialect[] = ['calico', 'k8s', 'cnp'];
 const REC_FILE = 'recommendation.yaml';
 
 function recommendFor(namespace: string, dialect: Dialect, flows = demoWindow().flows): Recommendation {
@@ -206,6 +206,15 @@ describe('recommend: shape of the drafts', () => {
       expect(grafana?.rules.some((r) => r.rationale.guardrail === 'kube-apiserver')).toBe(false);
       const cart = recommendFor('shop', dialect).policies.find((p) => p.workload === 'cart');
       const probes = cart?.rules.find((r) => r.rationale.guardrail === 'node-probes');
+      if (dialect === 'cnp') {
+        // A ClusterNetworkPolicy ingress peer cannot be a node; its closing Deny names pods only,
+        // so the probes stay allowed, and the note says so.
+        expect(probes).toBeUndefined();
+        expect(recommendFor('shop', dialect).notes.join('\n')).toMatch(
+          /shop\/cart: ingress from nodes cannot be a ClusterNetworkPolicy peer/,
+        );
+        continue;
+      }
       expect(probes).toMatchObject({
         direction: 'Ingress',
         peer: dialect === 'calico' ? 'nodes' : 'nodes',

@@ -1,5 +1,5 @@
 // recommend(): observed flows → one policy per workload of the scope, with rationale and coverage.
-import { createEvaluator, err, ok, type Result } from '@verdict/engine';
+import { CNP_TIERS, createEvaluator, err, ok, type Result } from '@verdict/engine';
 import { computeCoverage, recommendationWorld } from './coverage.ts';
 import { type DraftContext, draftPolicy, workloadOf } from './draft.ts';
 import type { Recommendation, RecommendError, RecommendInput } from './model.ts';
@@ -17,11 +17,11 @@ const MAX_LISTED = 10;
 export function recommend(input: RecommendInput): Result<Recommendation, RecommendError> {
   const { state, scope, dialect } = input;
   const tier = input.tier ?? 'default';
-  if (dialect !== 'k8s' && dialect !== 'calico') {
+  if (dialect !== 'k8s' && dialect !== 'calico' && dialect !== 'cnp') {
     return err({
       code: 'invalid-option',
       path: 'dialect',
-      message: `dialect: expected k8s or calico, got ${JSON.stringify(dialect)}`,
+      message: `dialect: expected k8s, calico or cnp, got ${JSON.stringify(dialect)}`,
     });
   }
   if (!DNS_LABEL.test(tier) || tier.length > 63) {
@@ -78,7 +78,12 @@ export function recommend(input: RecommendInput): Result<Recommendation, Recomme
   );
 
   const staged = dialect === 'calico' && (input.staged ?? true);
-  const options = { dialect, tier: dialect === 'k8s' ? 'default' : tier, staged, order: input.order ?? 100 };
+  const options = {
+    dialect,
+    tier: dialect === 'k8s' ? 'default' : dialect === 'cnp' ? CNP_TIERS.Baseline : tier,
+    staged,
+    order: input.order ?? 100,
+  };
   const ctx: DraftContext = { view, dialect, notes };
   const policies = workloads.map((w) => {
     const own = allowed.filter((c) => workloadOf(view, c.source) === w || workloadOf(view, c.destination) === w);
@@ -94,6 +99,11 @@ export function recommend(input: RecommendInput): Result<Recommendation, Recomme
   if (allowed.some((c) => c.sourceIPsIncomplete || c.destIPsIncomplete)) {
     notes.push(
       'some flows name external peers only as public/private networks, without (all of) their addresses: those rules allow the whole public internet (link-local and shared addresses such as cloud metadata included) or every private address that is not a pod or node, on the observed ports; narrow them to the real CIDRs or network sets',
+    );
+  }
+  if (dialect === 'cnp') {
+    notes.push(
+      'ClusterNetworkPolicies in the Baseline tier: a namespace NetworkPolicy that selects the same pods overrides them; enforced by Calico 3.32 and later',
     );
   }
   if (dialect === 'calico' && !state.tiers.some((t) => t.name === tier)) {

@@ -1,4 +1,5 @@
-// Rendering: a draft policy written as a Kubernetes NetworkPolicy or a Calico (Staged)NetworkPolicy,
+// Rendering: a draft policy written as a Kubernetes NetworkPolicy, a Calico (Staged)NetworkPolicy or a
+// ClusterNetworkPolicy,
 // with every rule's rationale as a YAML comment above it (for the reviewer) and in the
 // `verdict.dev/rationale` annotation (which survives `kubectl apply`).
 import { Document, isMap, isSeq } from 'yaml';
@@ -20,7 +21,9 @@ const HOSTNAME_LABEL = 'kubernetes.io/hostname';
 type Obj = Record<string, unknown>;
 
 export function policyName(draft: DraftPolicy, options: RenderOptions): string {
-  const base = `verdict-${draft.workload.name}`.toLowerCase().replace(/[^a-z0-9-]/g, '-');
+  // A ClusterNetworkPolicy is cluster-scoped: its name carries the namespace.
+  const scoped = options.dialect === 'cnp' ? `${draft.workload.namespace}-${draft.workload.name}` : draft.workload.name;
+  const base = `verdict-${scoped}`.toLowerCase().replace(/[^a-z0-9-]/g, '-');
   // Before Calico 3.32 a policy outside tier `default` had to be named `<tier>.<name>`.
   return options.dialect === 'calico' && options.tier !== 'default' ? `${options.tier}.${base}` : base;
 }
@@ -274,6 +277,101 @@ function renderK8s(draft: DraftPolicy, options: RenderOptions, notes: string[]):
 }
 
 // ---------------------------------------------------------------------------------------------
+// ClusterNetworkPolicy (v1alpha2): Accept rules for what was observed, then a Deny of the rest, in
+// the Baseline tier. CNP peers are pods, namespaces and (egress) networks only, so ingress from
+// nodes or addresses cannot be written; the closing Deny names only pods of namespaces, so such
+// ingress stays allowed rather than broken.
+
+function cnpPeers(peer: Peer, direction: 'ingress' | 'egress'): Obj[] | undefined {
+  if (peer.kind === 'pods') {
+    const namespaceSelector = { matchLabels: { [NAMESPACE_LABEL]: peer.namespace } };
+    return [{ pods: { namespaceSelector, podSelector: { matchLabels: { ...peer.labels } } } }];
+  }
+  if (direction === 'ingress') return undefined;
+  const nets =
+    peer.kind === 'nodes'
+      ? peer.nodes.flatMap((n) => n.expectedIPs).map((ip) => `${ip}/${ip.includes(':') ? 128 : 32}`)
+      : peer.kind === 'set'
+        ? [...peer.set.nets]
+        : [...peer.nets];
+  return nets.length > 0 ? [{ networks: [...new Set(nets)].slice(0, 25) }] : undefined;
+}
+
+/** CNP `protocols`; undefined (every protocol) when a port is of a protocol CNP cannot name. */
+function cnpProtocols(ports: readonly PortSpec[]): Obj[] | undefined {
+  const out: Obj[] = [];
+  for (const p of ports) {
+    const key = ({ TCP: 'tcp', UDP: 'udp', SCTP: 'sctp' } as Record<string, string>)[p.protocol];
+    if (key === undefined) return undefined;
+    if (p.name !== undefined) out.push({ destinationNamedPort: p.name });
+    else if (p.port === 0) out.push({ [key]: { destinationPort: { range: { start: 1, end: 65535 } } } });
+    else out.push({ [key]: { destinationPort: { number: p.port } } });
+  }
+  return out.slice(0, 25);
+}
+
+function renderCnp(draft: DraftPolicy, options: RenderOptions, notes: string[]): Rendered {
+  const namespace = draft.workload.namespace;
+  const rules: RecommendedRule[] = [];
+  const comments: Rendered['comments'] = [];
+  const side = (list: readonly DraftRule[], direction: 'ingress' | 'egress') => {
+    const out: Obj[] = [];
+    for (const rule of list) {
+      const peers = rule.peers.flatMap((p) => cnpPeers(p, direction) ?? []);
+      const unwritable = rule.peers.filter((p) => cnpPeers(p, direction) === undefined);
+      if (unwritable.length > 0) {
+        notes.push(
+          `${namespace}/${draft.workload.name}: ${direction} from ${unwritable.map((p) => peerText(p, namespace)).join(', ')} cannot be a ClusterNetworkPolicy peer; it is left to the other tiers (the closing Deny names pods only)`,
+        );
+      }
+      if (peers.length === 0) continue;
+      const protocols = cnpProtocols(rule.ports);
+      if (protocols === undefined) {
+        notes.push(
+          `${namespace}/${draft.workload.name}: ${rule.ports.map(portText).join(', ')} cannot be written as ClusterNetworkPolicy protocols; the rule accepts every protocol of its peers`,
+        );
+      }
+      const written: Obj = {
+        action: 'Accept',
+        [direction === 'ingress' ? 'from' : 'to']: peers.slice(0, 25),
+        ...(protocols ? { protocols } : {}),
+      };
+      const info = ruleInfo(rule, out.length, rule.ports, namespace);
+      comments.push({ direction, index: out.length, text: commentFor(info) });
+      rules.push(info);
+      out.push(written);
+    }
+    return out;
+  };
+  const ingress = side(draft.ingress, 'ingress');
+  const egress = side(draft.egress, 'egress');
+  ingress.push({ name: 'deny-other-pods', action: 'Deny', from: [{ namespaces: {} }] });
+  egress.push({ name: 'deny-everything-else', action: 'Deny', to: [{ networks: ['0.0.0.0/0', '::/0'] }] });
+  const { namespace: _, ...meta } = metadata(draft, options, rules);
+  return {
+    object: {
+      apiVersion: 'policy.networking.k8s.io/v1alpha2',
+      kind: 'ClusterNetworkPolicy',
+      metadata: meta,
+      spec: {
+        tier: 'Baseline',
+        priority: Math.min(1000, Math.max(0, Math.round(options.order))),
+        subject: {
+          pods: {
+            namespaceSelector: { matchLabels: { [NAMESPACE_LABEL]: namespace } },
+            podSelector: { matchLabels: { ...draft.workload.selector.labels } },
+          },
+        },
+        ingress,
+        egress,
+      },
+    },
+    rules,
+    comments,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 
 function commentFor(rule: RecommendedRule): string {
   const r = rule.rationale;
@@ -304,7 +402,12 @@ export function renderPolicy(
   sets: Parameters<typeof calicoEntities>[2],
   notes: string[],
 ): RecommendedPolicy {
-  const rendered = options.dialect === 'calico' ? renderCalico(draft, options, sets) : renderK8s(draft, options, notes);
+  const rendered =
+    options.dialect === 'calico'
+      ? renderCalico(draft, options, sets)
+      : options.dialect === 'cnp'
+        ? renderCnp(draft, options, notes)
+        : renderK8s(draft, options, notes);
   const doc = new Document(rendered.object);
   const w = draft.workload;
   doc.commentBefore = ` ${w.namespace}/${w.name}: drafted by Verdict from observed flows; review before enforcing.`;
