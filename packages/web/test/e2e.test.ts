@@ -34,12 +34,14 @@ async function open(path: string): Promise<Page> {
   return page;
 }
 
-const rowCount = async (page: Page) => Number(await page.getByTestId('flow-table').getAttribute('data-rows'));
+/** The flow grid's row count, less its header row (aria-rowcount counts every row, rendered or not). */
+const rowCount = async (page: Page) =>
+  Number(await page.getByRole('grid', { name: 'Flows' }).getAttribute('aria-rowcount')) - 1;
 
-/** Waits for the live stream and at least one row. */
+/** Waits for the live stream and at least one flow row (grid row 2; row 1 is the header). */
 async function waitForRows(page: Page): Promise<number> {
   await page.locator('[data-testid="stream-status"][data-status="live"]').waitFor();
-  await page.getByTestId('flow-row').first().waitFor();
+  await page.getByRole('grid', { name: 'Flows' }).locator('[role="row"][aria-rowindex="2"]').waitFor();
   return rowCount(page);
 }
 
@@ -140,7 +142,7 @@ describe('flow logs', () => {
 
     await page.getByTestId('pause-button').click();
     await page.waitForFunction(
-      (n) => Number(document.querySelector('[data-testid="flow-table"]')?.getAttribute('data-rows')) > n,
+      (n) => Number(document.querySelector('[role="grid"]')?.getAttribute('aria-rowcount')) - 1 > n,
       before,
     );
     await expect(page.getByTestId('stream-status').textContent()).resolves.toBe('Live');
