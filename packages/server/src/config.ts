@@ -111,7 +111,7 @@ const boolean = z.union(
 const matching = (pattern: RegExp, what: string) => z.string(expecting(what)).regex(pattern, expecting(what));
 
 /** A flag whose value is optional: given alone it means '' (the default). */
-const optionalText = (value: unknown) => (value === true ? '' : typeof value === 'string' ? value : text(value));
+const optionalText = z.union([z.literal(true).transform(() => ''), z.string()], expecting('a non-empty string'));
 
 const FIELDS: Readonly<Record<keyof ServeConfig, Field>> = {
   cluster: {
@@ -425,13 +425,18 @@ export function resolveConfig(
   const live = values.kubeconfig !== undefined || values.inCluster === true;
   if (live && (values.cluster as string[]).length > 0) {
     errors.push({
+      code: 'invalid-value',
       where: '--cluster / --kubeconfig',
       message:
         'exclusive: --cluster reads manifest files, --kubeconfig and --in-cluster follow a live cluster; give one',
     });
   }
   if (values.kubeContext !== undefined && values.kubeconfig === undefined) {
-    errors.push({ where: '--context', message: 'a context needs --kubeconfig (with or without a file)' });
+    errors.push({
+      code: 'missing-field',
+      where: '--context',
+      message: 'a context needs --kubeconfig (with or without a file)',
+    });
   }
   if (values.store === 'clickhouse' && values.clickhouseUrl === undefined) {
     errors.push({
