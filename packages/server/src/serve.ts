@@ -135,6 +135,10 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
     ready: () => ready,
     writable: () => store.kind !== 'clickhouse' || (store as ClickHouseFlowStore).writable,
     health,
+    allowedHosts: [
+      ...config.allowedHosts,
+      ...(config.httpHost === '0.0.0.0' || config.httpHost === '::' ? [] : [config.httpHost]),
+    ],
   });
 
   const http = await new Promise<ServerType>((resolve, reject) => {
