@@ -27,6 +27,22 @@ export {
   rehearsalRequestSchema,
   rehearsalSchema,
 } from './change.ts';
+export type {
+  ApiPolicyChange,
+  ChangeListResponse,
+  ChangeOp,
+  ClusterStatusResponse,
+  KindStatus,
+} from './changes.ts';
+export {
+  CHANGE_OPS,
+  CLUSTER_SOURCES,
+  changeListResponseSchema,
+  clusterStatusSchema,
+  KIND_STATES,
+  kindStatusSchema,
+  policyChangeSchema,
+} from './changes.ts';
 export type { FieldName, WireIssue, WireIssueCode } from './decode.ts';
 export { decode, decodeJson, describeValue, expecting, joinPath } from './decode.ts';
 export type { ApiErrorBody, ApiErrorCode, ApiIssuesErrorBody } from './errors.ts';

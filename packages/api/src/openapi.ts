@@ -2,6 +2,7 @@
 // schemas; the server's route test checks that the paths list every route.
 import { z } from 'zod';
 import { DIALECTS } from './change.ts';
+import './changes.ts';
 import './errors.ts';
 import './explain.ts';
 import { SORT_FIELDS } from './flow.ts';
@@ -170,6 +171,40 @@ export const openApiDocument = {
           ),
         ],
         responses: { '200': json(ref('Graph'), 'The graph.'), ...errors },
+      },
+    },
+    '/changes': {
+      get: {
+        summary: 'The policy change log: policies, tiers and network sets added, changed or deleted',
+        description:
+          'Changes seen on the live cluster watch (or made by the demo), oldest first, kept as long as flows. Poll with `after` set to the last id seen.',
+        parameters: [
+          query('since', z.string(), 'Only changes at or after this time: Unix seconds, or RFC 3339.'),
+          query('after', z.int().min(0), 'Only changes with a larger id.'),
+          query('kind', z.string(), 'Only this kind.'),
+          query('namespace', z.string(), 'Only this namespace ("" for cluster-scoped).'),
+          query('limit', z.int().min(1).max(10_000).default(10_000), 'The newest this many of the matching changes.'),
+        ],
+        responses: { '200': json(ref('PolicyChangeList'), 'Changes, oldest first.'), ...errors },
+      },
+    },
+    '/policies/{kind}/{namespace}/{name}/history': {
+      get: {
+        summary: "One policy's (tier's, network set's) changes, oldest first",
+        description: 'Namespace `-` for cluster-scoped resources.',
+        parameters: [path('kind'), path('namespace'), path('name')],
+        responses: {
+          '200': json(ref('PolicyChangeList'), 'Changes, oldest first; empty when none are known.'),
+          ...errors,
+        },
+      },
+    },
+    '/cluster/status': {
+      get: {
+        summary: 'Where the cluster state comes from and how current it is',
+        description:
+          'For a live cluster: each watched kind with its state, object count, events, relists and last event time; kinds the API server does not serve are warnings.',
+        responses: { '200': json(ref('ClusterStatus'), 'The cluster source status.'), ...errors },
       },
     },
     '/cluster/summary': {

@@ -82,7 +82,8 @@ function serveProgram(): Command<[string[]], Record<string, unknown>> {
     Record<string, unknown>
   >;
   for (const [name, flag] of Object.entries(SERVE_FLAGS)) {
-    const value = flag.type === 'boolean' ? '' : flag.multiple ? ' <value...>' : ' <value>';
+    const value =
+      flag.type === 'boolean' ? '' : flag.multiple ? ' <value...>' : flag.optionalValue ? ' [file]' : ' <value>';
     const shown = flag.default === undefined ? '' : ` (default: ${flag.default})`;
     command.addOption(new Option(`--${name}${value}`, `${flag.help}${shown} [${flag.env}]`));
     if (flag.type === 'boolean') command.addOption(new Option(`--no-${name}`, `turn off --${name}`));

@@ -1,5 +1,7 @@
 // The Kubernetes and Calico resources Verdict reads from a live cluster: one list, from which the
-// watcher starts its informers and `verdict install` derives its read-only ClusterRole.
+// watcher starts its informers and `verdict install` derives its read-only ClusterRole. Policy kinds
+// come from the engine's catalogue; the others are listed here.
+import { POLICY_KINDS, type PolicyKind, policyKindInfo } from '@verdict/engine';
 
 /** An API group/version a kind can be served from; the first one discovery shows is used. */
 export interface KindSource {
@@ -24,13 +26,12 @@ export interface WatchedKind {
   /** In order of preference. */
   sources: readonly KindSource[];
   role: KindRole;
+  /** For policies: the engine's kind. */
+  policyKind?: PolicyKind;
 }
 
 const CORE: KindSource = { group: '', version: 'v1' };
-const NETWORKING: KindSource = { group: 'networking.k8s.io', version: 'v1' };
 const DISCOVERY: KindSource = { group: 'discovery.k8s.io', version: 'v1' };
-const ADMIN_V1ALPHA1: KindSource = { group: 'policy.networking.k8s.io', version: 'v1alpha1' };
-const ADMIN_V1ALPHA2: KindSource = { group: 'policy.networking.k8s.io', version: 'v1alpha2' };
 /** The Calico API server when installed, else the CRDs Calico stores its resources in. */
 const CALICO: readonly KindSource[] = [
   { group: 'projectcalico.org', version: 'v3' },
@@ -45,6 +46,20 @@ const kind = (
   role: KindRole,
 ): WatchedKind => Object.freeze({ kind: name, plural, namespaced, sources: Object.freeze([...sources]), role });
 
+/** A catalogue policy kind; Calico's are read from the Calico API server or its CRDs. */
+const policy = (policyKind: PolicyKind): WatchedKind => {
+  const info = policyKindInfo(policyKind);
+  const sources = info.group === 'projectcalico.org' ? CALICO : [{ group: info.group, version: info.version }];
+  return Object.freeze({
+    kind: info.manifestKind,
+    plural: info.plural,
+    namespaced: info.scope === 'Namespaced',
+    sources: Object.freeze([...sources]),
+    role: 'policy' as const,
+    policyKind,
+  });
+};
+
 /**
  * Every watched kind. A kind's identity is `kind` plus the group of its first source, since
  * Kubernetes and Calico both have a `NetworkPolicy`.
@@ -56,15 +71,7 @@ export const WATCHED_KINDS: readonly WatchedKind[] = Object.freeze([
   kind('ServiceAccount', 'serviceaccounts', true, [CORE], 'context'),
   kind('Node', 'nodes', false, [CORE], 'inventory'),
   kind('EndpointSlice', 'endpointslices', true, [DISCOVERY], 'context'),
-  kind('NetworkPolicy', 'networkpolicies', true, [NETWORKING], 'policy'),
-  kind('AdminNetworkPolicy', 'adminnetworkpolicies', false, [ADMIN_V1ALPHA1], 'policy'),
-  kind('BaselineAdminNetworkPolicy', 'baselineadminnetworkpolicies', false, [ADMIN_V1ALPHA1], 'policy'),
-  kind('ClusterNetworkPolicy', 'clusternetworkpolicies', false, [ADMIN_V1ALPHA2], 'policy'),
-  kind('NetworkPolicy', 'networkpolicies', true, CALICO, 'policy'),
-  kind('GlobalNetworkPolicy', 'globalnetworkpolicies', false, CALICO, 'policy'),
-  kind('StagedNetworkPolicy', 'stagednetworkpolicies', true, CALICO, 'policy'),
-  kind('StagedGlobalNetworkPolicy', 'stagedglobalnetworkpolicies', false, CALICO, 'policy'),
-  kind('StagedKubernetesNetworkPolicy', 'stagedkubernetesnetworkpolicies', true, CALICO, 'policy'),
+  ...POLICY_KINDS.map(policy),
   kind('Tier', 'tiers', false, CALICO, 'tier'),
   kind('NetworkSet', 'networksets', true, CALICO, 'networkSet'),
   kind('GlobalNetworkSet', 'globalnetworksets', false, CALICO, 'networkSet'),
@@ -78,7 +85,7 @@ export function kindKey(watched: WatchedKind): string {
 }
 
 /** `apiVersion` as written in a manifest: `v1`, `networking.k8s.io/v1`. */
-export function apiVersionOf(source: KindSource): string {
+export function sourceApiVersion(source: KindSource): string {
   return source.group === '' ? source.version : `${source.group}/${source.version}`;
 }
 

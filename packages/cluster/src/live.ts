@@ -5,9 +5,16 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { type Informer, KubeConfig, type KubernetesObject, makeInformer } from '@kubernetes/client-node';
-import type { Evaluator } from '@verdict/engine';
+import type { CalicoVersion, Evaluator } from '@verdict/engine';
 import type { PolicyChangeInput } from '@verdict/flows';
-import { apiVersionOf, collectionPath, type KindSource, kindKey, WATCHED_KINDS, type WatchedKind } from './kinds.ts';
+import {
+  collectionPath,
+  type KindSource,
+  kindKey,
+  sourceApiVersion,
+  WATCHED_KINDS,
+  type WatchedKind,
+} from './kinds.ts';
 import { createClusterMirror, type MirrorBatch } from './mirror.ts';
 import type { KubeObject, WatchEventType } from './reduce.ts';
 
@@ -49,6 +56,8 @@ export interface LiveClusterOptions {
   /** Called after every applied batch, for metrics. */
   onBatch?: (batch: MirrorBatch) => void;
   log?: { info(message: string, fields?: object): void; warn(message: string, fields?: object): void };
+  /** The Calico release reproduced; default the newest. */
+  calicoVersion?: CalicoVersion;
   /** First and largest retry delay after a failed list or watch; default 500 ms and 30 s. */
   retryMs?: { min: number; max: number };
 }
@@ -121,7 +130,7 @@ async function discover(config: KubeConfig, kinds: readonly WatchedKind[]): Prom
   const found = new Map<WatchedKind, KindSource>();
   const resourceLists = new Map<string, Set<string> | undefined>();
   const resourcesOf = async (source: KindSource) => {
-    const key = apiVersionOf(source);
+    const key = sourceApiVersion(source);
     if (!resourceLists.has(key)) {
       const path = source.group === '' ? `/api/${source.version}` : `/apis/${source.group}/${source.version}`;
       const { status, body } = await getJson(config, path);
@@ -172,9 +181,11 @@ export async function startLiveCluster(options: LiveClusterOptions): Promise<Liv
     if (error instanceof ClusterUnreachable) throw error;
     throw new ClusterUnreachable(`cannot reach the API server at ${server}: ${(error as Error).message}`);
   }
-  // A cluster that serves the v1alpha1 admin policies runs a Calico that enforces them (up to 3.31).
+  // Without a stated release: a cluster that serves the v1alpha1 admin policies runs a Calico that
+  // enforces them (up to 3.31).
   const admin = [...sources.values()].some((s) => s.group === 'policy.networking.k8s.io' && s.version === 'v1alpha1');
-  const mirror = createClusterMirror(admin ? { calicoVersion: '3.31' } : {});
+  const calicoVersion = options.calicoVersion ?? (admin ? '3.31' : undefined);
+  const mirror = createClusterMirror(calicoVersion ? { calicoVersion } : {});
   let closed = false;
   let lagMs = 0;
   const waiters: (() => void)[] = [];
@@ -190,7 +201,7 @@ export async function startLiveCluster(options: LiveClusterOptions): Promise<Liv
     lastEventTime: null,
     message: sources.has(watched)
       ? undefined
-      : `not served by the API server (looked in ${watched.sources.map(apiVersionOf).join(', ')})`,
+      : `not served by the API server (looked in ${watched.sources.map(sourceApiVersion).join(', ')})`,
     retryDelay: retry.min,
     retryTimer: undefined,
   }));
@@ -226,7 +237,7 @@ export async function startLiveCluster(options: LiveClusterOptions): Promise<Liv
   function start(runtime: KindRuntime): void {
     const { watched, source } = runtime;
     if (!source) return;
-    const apiVersion = apiVersionOf(source);
+    const apiVersion = sourceApiVersion(source);
     const path = collectionPath(watched, source);
     const list = async () => {
       const items: KubernetesObject[] = [];
@@ -298,7 +309,7 @@ export async function startLiveCluster(options: LiveClusterOptions): Promise<Liv
       const kindsStatus = runtimes.map(
         (r): KindStatus => ({
           kind: kindKey(r.watched),
-          apiVersion: r.source ? apiVersionOf(r.source) : null,
+          apiVersion: r.source ? sourceApiVersion(r.source) : null,
           state: r.state,
           objects: counts[kindKey(r.watched)] ?? 0,
           events: r.events,

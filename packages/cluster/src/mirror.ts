@@ -71,7 +71,10 @@ export function createClusterMirror(options: MirrorOptions = {}): ClusterMirror 
   let queue: Queued[] = [];
   /** Policies the watch put into the engine; others (applied through the API) survive rebuilds. */
   const watchedPolicies = new Set<string>();
-  let engine = createEvaluator(assemble());
+  let engine = createEvaluator({
+    ...assemble(),
+    ...(options.calicoVersion ? { calicoVersion: options.calicoVersion } : {}),
+  });
 
   function objectsOf(watched: WatchedKind): Map<string, Cached> {
     const key = kindKey(watched);
@@ -119,7 +122,11 @@ export function createClusterMirror(options: MirrorOptions = {}): ClusterMirror 
   function rebuild(): void {
     const applied = engine.state.policies.filter((policy) => !watchedPolicies.has(specId(policy)));
     const state = assemble();
-    engine = createEvaluator({ ...state, policies: [...state.policies, ...applied] });
+    engine = createEvaluator({
+      ...state,
+      policies: [...state.policies, ...applied],
+      ...(options.calicoVersion ? { calicoVersion: options.calicoVersion } : {}),
+    });
   }
 
   return {
@@ -152,6 +159,7 @@ export function createClusterMirror(options: MirrorOptions = {}): ClusterMirror 
           apiVersion,
           time,
           ...(options.source ? { source: options.source } : {}),
+          ...(options.calicoVersion ? { calicoVersion: options.calicoVersion } : {}),
         });
         if (reduced.change) result.changes.push(reduced.change);
         for (const issue of reduced.issues) result.issues.push({ object: `${kindKey(watched)} ${id}`, issue });

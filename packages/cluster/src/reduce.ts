@@ -2,8 +2,10 @@
 // Pure: the caller owns the object cache and the engine, and applies what this returns.
 
 import {
+  type CalicoVersion,
   type ClusterState,
   type Issue,
+  type LoadOptions,
   loadObjects,
   type Pod,
   type PolicyKind,
@@ -63,6 +65,8 @@ export interface ReduceContext {
   /** Unix milliseconds, for the change log. */
   time: number;
   source?: string;
+  /** The Calico release reproduced (which kinds are enforced); default the newest. */
+  calicoVersion?: CalicoVersion;
 }
 
 /** The apiVersion the engine's loader reads a kind in: Calico CRD objects are read as projectcalico.org/v3. */
@@ -70,21 +74,9 @@ export function loaderApiVersion(apiVersion: string): string {
   return apiVersion === 'crd.projectcalico.org/v1' ? 'projectcalico.org/v3' : apiVersion;
 }
 
-/** The engine's policy kind for a watched policy kind, or undefined when the engine has none. */
+/** The engine's policy kind for a watched policy kind. */
 export function policyKindOf(watched: WatchedKind): PolicyKind | undefined {
-  if (watched.role !== 'policy') return undefined;
-  const group = watched.sources[0]?.group;
-  if (watched.kind === 'NetworkPolicy' && group === 'networking.k8s.io') return 'KubernetesNetworkPolicy';
-  const known: readonly string[] = [
-    'NetworkPolicy',
-    'GlobalNetworkPolicy',
-    'StagedNetworkPolicy',
-    'StagedGlobalNetworkPolicy',
-    'StagedKubernetesNetworkPolicy',
-    'AdminNetworkPolicy',
-    'BaselineAdminNetworkPolicy',
-  ];
-  return known.includes(watched.kind) ? (watched.kind as PolicyKind) : undefined;
+  return watched.policyKind;
 }
 
 /** The kind recorded in the change log: the engine's policy kind, else the resource kind. */
@@ -93,8 +85,12 @@ export function changeKindOf(watched: WatchedKind): string {
 }
 
 /** The object as the engine's loader reads it, one object at a time. */
-export function convertObject(object: KubeObject, watched: WatchedKind, apiVersion: string) {
-  return loadObjects([{ ...object, kind: watched.kind, apiVersion: loaderApiVersion(apiVersion) }], watched.kind);
+export function convertObject(object: KubeObject, watched: WatchedKind, apiVersion: string, options: LoadOptions = {}) {
+  return loadObjects(
+    [{ ...object, kind: watched.kind, apiVersion: loaderApiVersion(apiVersion) }],
+    watched.kind,
+    options,
+  );
 }
 
 /** Name, namespace, labels and annotations (without kubectl's last-applied copy), then every other top-level field but status. */
@@ -163,7 +159,12 @@ export function reduceWatchEvent(previous: KubeObject | undefined, event: WatchE
   let state: ClusterState | undefined;
   const convert = () => {
     if (!next) return undefined;
-    const loaded = convertObject(next, watched, context.apiVersion);
+    const loaded = convertObject(
+      next,
+      watched,
+      context.apiVersion,
+      context.calicoVersion ? { calicoVersion: context.calicoVersion } : {},
+    );
     issues = loaded.issues.filter((issue) => issue.severity === 'error');
     state = issues.length > 0 ? undefined : loaded.state;
     return state;

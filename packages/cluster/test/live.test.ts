@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FlowQuery } from '@verdict/engine';
+import type { CalicoVersion, FlowQuery } from '@verdict/engine';
 import { createMemoryStore, type PolicyChange } from '@verdict/flows';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterUnreachable, type LiveCluster, loadKubeConfig, startLiveCluster } from '../src/index.ts';
@@ -116,7 +116,11 @@ afterEach(async () => {
 });
 
 /** An emulator serving `groups` with the shop namespace, three pods and one Kubernetes policy, followed live. */
-async function followShop(groups: Parameters<typeof servedResources>[0], seed: (e: ApiEmulator) => void = () => {}) {
+async function followShop(
+  groups: Parameters<typeof servedResources>[0],
+  seed: (e: ApiEmulator) => void = () => {},
+  calicoVersion?: CalicoVersion,
+) {
   const emulator = await startApiEmulator({ resources: servedResources(groups), tls, bookmarkMs: 100 });
   emulator.apply(namespace('shop'));
   emulator.apply(pod('shop', 'web', '10.0.0.1', { app: 'web' }));
@@ -130,6 +134,7 @@ async function followShop(groups: Parameters<typeof servedResources>[0], seed: (
     kubeConfig: loadKubeConfig({ file: file('kubeconfig') }),
     onChanges: (changes) => void store.recordChanges(changes),
     retryMs: { min: 20, max: 200 },
+    ...(calicoVersion ? { calicoVersion } : {}),
   });
   await live.synced();
   open = {
@@ -288,8 +293,8 @@ describe('following a live cluster', () => {
     await eventually(() => expect(verdict(shopFlow('web'))).toBe('Deny'));
   });
 
-  it('AdminNetworkPolicy from the watch takes part in verdicts', async () => {
-    const { emulator, verdict } = await followShop(FULL_CLUSTER);
+  it('AdminNetworkPolicy from the watch takes part in verdicts where the Calico release enforces it', async () => {
+    const { emulator, verdict } = await followShop(FULL_CLUSTER, () => {}, '3.31');
     emulator.apply(adminDeny('deny-api', 'api'));
     await eventually(() => expect(verdict(shopFlow('web'))).toBe('Deny'));
   });

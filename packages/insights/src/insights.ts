@@ -441,7 +441,9 @@ function dnsBlocked(ctx: Context): Finding[] {
 function draftFor(ctx: Context, namespace: string, aggregatedName: string): string | null {
   const key = endpointKey(namespace, aggregatedName);
   if (ctx.drafts.has(key)) return ctx.drafts.get(key) ?? null;
-  if (ctx.drafts.size >= ctx.options.draftedFixes) return null;
+  // Each draft compiles the cluster twice (recommend checks its coverage with the engine): bounded
+  // in count, and left to `verdict recommend` on clusters too large to draft inline.
+  if (ctx.drafts.size >= ctx.options.draftedFixes || ctx.state.pods.length > MAX_DRAFT_PODS) return null;
   const flows = ctx.flows
     .filter(({ flow: { key: k } }) => k.sourceNamespace === namespace || k.destNamespace === namespace)
     .map((f) => ({ id: f.id, flow: f.flow }));
@@ -455,6 +457,9 @@ function draftFor(ctx: Context, namespace: string, aggregatedName: string): stri
   ctx.drafts.set(key, draft ? `${draft}\n` : null);
   return ctx.drafts.get(key) ?? null;
 }
+
+/** Clusters with more pods than this get the `verdict recommend` command instead of inline drafts. */
+export const MAX_DRAFT_PODS = 2000;
 
 const draftCommand = (namespace: string, name: string) =>
   `verdict recommend --namespace ${namespace} --workload ${name.replace(/-\*$/, '')}`;

@@ -3,10 +3,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
+import type { ClusterStatusResponse } from '@verdict/api';
 import type { Evaluator } from '@verdict/engine';
 import type { VerdictFlowStore } from '@verdict/flows';
 import { Hono } from 'hono';
 import { createApiRoutes } from './api/index.ts';
+import { createChangeRoutes } from './changes/index.ts';
 import type { StoreHealth } from './health/index.ts';
 import { type IngestLimits, ingestNdjson } from './ingest/http.ts';
 import type { IngestPipeline } from './ingest/index.ts';
@@ -28,6 +30,8 @@ export interface AppDeps {
   /** The built web UI; a hint page is served when it is missing. */
   webDir: string;
   ready: () => boolean;
+  /** Where the cluster state comes from; for /readyz, the UI header and /api/v1/cluster/status. */
+  clusterStatus?: () => ClusterStatusResponse;
   /** False while flows cannot reach the store (they wait in a local buffer); /readyz then says so. */
   writable?: () => boolean;
   /** Whether the store takes writes; a fault makes /readyz answer 503 with its cause. */
@@ -40,7 +44,10 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   app.use('/api/v1/*', timeQueries(deps.metrics));
   app.use('/whisker-backend/*', timeQueries(deps.metrics));
-  app.route('/whisker-backend', createWhiskerRoutes({ store: deps.store, cors: [...deps.cors], log: deps.log }));
+  app.route(
+    '/whisker-backend',
+    createWhiskerRoutes({ store: deps.store, cors: [...deps.cors], log: deps.log, metrics: deps.metrics }),
+  );
   app.route('/', createWhiskerConfigRoutes());
   app.post('/api/v1/ingest', (c) => ingestNdjson(c.req.raw, deps.pipeline, deps.ingestLimits));
   app.route('/api/v1/insights', createInsightsRoutes({ store: deps.store, evaluator: deps.evaluator, log: deps.log }));
@@ -49,6 +56,10 @@ export function createApp(deps: AppDeps): Hono {
     createRecommendRoutes({ store: deps.store, evaluator: deps.evaluator, log: deps.log }),
   );
   app.route('/api/v1', createRehearsalRoutes({ store: deps.store, evaluator: deps.evaluator, log: deps.log }));
+  const clusterStatus =
+    deps.clusterStatus ??
+    ((): ClusterStatusResponse => ({ source: 'files', server: '', ready: true, kinds: [], warnings: [], lagMs: 0 }));
+  app.route('/api/v1', createChangeRoutes({ store: deps.store, clusterStatus, log: deps.log }));
   app.route('/api/v1', createPolicyRoutes({ evaluator: deps.evaluator, log: deps.log }));
   app.route(
     '/api/v1',
@@ -56,6 +67,7 @@ export function createApp(deps: AppDeps): Hono {
   );
   app.get('/metrics', async (c) => c.body(await deps.metrics.scrape(), 200, { 'content-type': CONTENT_TYPE }));
   app.get('/livez', (c) => c.json({ status: 'ok' }));
+  // Not ready until the server is up, the store takes writes and, for a live cluster, every served kind has synced.
   app.get('/readyz', (c) => {
     if (!deps.ready()) return c.json({ status: 'starting' }, 503);
     const fault = deps.health?.fault();
@@ -66,7 +78,21 @@ export function createApp(deps: AppDeps): Hono {
         503,
       );
     }
-    return c.json({ status: 'ready' });
+    const cluster = clusterStatus();
+    const body = {
+      status: cluster.ready ? 'ready' : 'starting',
+      warnings: cluster.warnings,
+      ...(cluster.kinds.length > 0
+        ? {
+            kinds: cluster.kinds.map((k) => ({
+              kind: k.kind,
+              state: k.state,
+              lastEventTime: k.lastEventTime === null ? null : new Date(k.lastEventTime).toISOString(),
+            })),
+          }
+        : {}),
+    };
+    return c.json(body, cluster.ready ? 200 : 503);
   });
   serveWeb(app, deps.webDir);
   return app;

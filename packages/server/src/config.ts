@@ -54,6 +54,12 @@ export interface ServeConfig {
   httpTlsKey?: string;
   /** The Calico release whose behaviour to reproduce. */
   calicoVersion: CalicoVersion;
+  /** Follow a live cluster with this kubeconfig; '' = $KUBECONFIG, ~/.kube/config or in-cluster. Excludes `cluster`. */
+  kubeconfig?: string;
+  /** The kubeconfig context to use (default: its current context). */
+  kubeContext?: string;
+  /** Follow the cluster Verdict runs in, with its service account. Excludes `cluster`. */
+  inCluster?: boolean;
 }
 
 export interface ConfigError {
@@ -102,11 +108,14 @@ const boolean = (value: unknown) =>
         ? false
         : new ConfigIssue('true or false');
 
+/** A flag whose value is optional: given alone it means '' (the default). */
+const optionalText = (value: unknown) => (value === true ? '' : typeof value === 'string' ? value : text(value));
+
 const FIELDS: Readonly<Record<keyof ServeConfig, Field>> = {
   cluster: {
     flag: '--cluster',
     env: 'VERDICT_CLUSTER',
-    help: 'manifest files or folders of the cluster (none: the embedded demo)',
+    help: 'manifest files or folders of the cluster (none: the embedded demo). Not with --kubeconfig',
     read: list,
   },
   store: {
@@ -258,6 +267,24 @@ const FIELDS: Readonly<Record<keyof ServeConfig, Field>> = {
     help: 'Calico release to reproduce: 3.30, 3.31 (ANP/BANP), 3.32 or 3.33 (ClusterNetworkPolicy)',
     read: oneOf(...CALICO_VERSIONS),
   },
+  kubeconfig: {
+    flag: '--kubeconfig',
+    env: 'VERDICT_KUBECONFIG',
+    help: 'follow a live cluster (list+watch); without a file: $KUBECONFIG, ~/.kube/config or in-cluster. Not with --cluster',
+    read: optionalText,
+  },
+  kubeContext: {
+    flag: '--context',
+    env: 'VERDICT_KUBE_CONTEXT',
+    help: 'kubeconfig context to follow (default: the current one)',
+    read: text,
+  },
+  inCluster: {
+    flag: '--in-cluster',
+    env: 'VERDICT_IN_CLUSTER',
+    help: 'follow the cluster Verdict runs in, with its service account. Not with --cluster',
+    read: boolean,
+  },
 };
 
 const DEFAULTS = {
@@ -282,7 +309,12 @@ const DEFAULTS = {
   calicoVersion: DEFAULT_CALICO_VERSION,
 } as const;
 
-const BOOLEAN_FIELDS: ReadonlySet<string> = new Set(['demoTraffic', 'trustProxyUserHeader', 'allowWrites']);
+const BOOLEAN_FIELDS: ReadonlySet<string> = new Set([
+  'demoTraffic',
+  'trustProxyUserHeader',
+  'allowWrites',
+  'inCluster',
+]);
 
 /** A flag of `verdict serve`, as the CLI declares it; values are checked by `resolveConfig`. */
 export interface ServeFlag {
@@ -292,6 +324,8 @@ export interface ServeFlag {
   env: string;
   /** The default as shown in help; the value itself is applied by `resolveConfig`. */
   default?: string;
+  /** The value may be left out (`--kubeconfig` alone). */
+  optionalValue?: true;
 }
 
 /** The flags (without `--`) accepted by `verdict serve`. */
@@ -304,6 +338,7 @@ export const SERVE_FLAGS: Readonly<Record<string, ServeFlag>> = Object.fromEntri
       {
         type: BOOLEAN_FIELDS.has(key) ? 'boolean' : 'string',
         ...(key === 'cluster' || key === 'cors' || key === 'allowedHosts' ? { multiple: true } : {}),
+        ...(key === 'kubeconfig' ? { optionalValue: true } : {}),
         help: field.help,
         env: field.env,
         ...(shown === undefined ? {} : { default: String(shown) }),
@@ -376,6 +411,17 @@ export function resolveConfig(
       message: 'client certificates need TLS: give --grpc-tls-cert and --grpc-tls-key too',
     });
   }
+  const live = values.kubeconfig !== undefined || values.inCluster === true;
+  if (live && (values.cluster as string[]).length > 0) {
+    errors.push({
+      where: '--cluster / --kubeconfig',
+      message:
+        'exclusive: --cluster reads manifest files, --kubeconfig and --in-cluster follow a live cluster; give one',
+    });
+  }
+  if (values.kubeContext !== undefined && values.kubeconfig === undefined) {
+    errors.push({ where: '--context', message: 'a context needs --kubeconfig (with or without a file)' });
+  }
   if (values.store === 'clickhouse' && values.clickhouseUrl === undefined) {
     errors.push({ where: '--store clickhouse', message: 'give the server with --clickhouse-url http://host:8123' });
   }
@@ -387,7 +433,7 @@ export function resolveConfig(
     config: {
       ...(values as Omit<ServeConfig, 'db' | 'demoTraffic'>),
       db: (values.db as string | undefined) ?? `${dataDir}/verdict.db`,
-      demoTraffic: (values.demoTraffic as boolean | undefined) ?? cluster.length === 0,
+      demoTraffic: (values.demoTraffic as boolean | undefined) ?? (cluster.length === 0 && !live),
     },
   };
 }

@@ -4,9 +4,14 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { type ServerType, serve } from '@hono/node-server';
-import { readManifestFiles } from '@verdict/cluster';
+import {
+  type ClusterSourceConfig,
+  createChangeRecorder,
+  readManifestFiles,
+  startClusterSource,
+} from '@verdict/cluster';
 import { createTrafficGenerator, demoClusterFiles } from '@verdict/demo';
-import { type ClusterState, createEvaluator, type Evaluator, type Issue, loadResources } from '@verdict/engine';
+import { type ClusterState, type Evaluator, type Issue, loadResources } from '@verdict/engine';
 import {
   type ClickHouseFlowStore,
   createSqliteStore,
@@ -53,30 +58,64 @@ export function loadClusterState(config: ServeConfig): { state: ClusterState; is
   return loadResources(sources, { calicoVersion: config.calicoVersion });
 }
 
-export async function startVerdict(config: ServeConfig, log: Logger): Promise<RunningVerdict> {
-  const { state, issues } = loadClusterState(config);
-  for (const issue of issues) {
-    if (issue.severity === 'error' || issue.code === 'not-enforced' || issue.code === 'unsupported-peer')
-      log.warn('manifest problem', { ...issue });
-  }
-  const evaluator = createEvaluator(state);
-  log.info('cluster loaded', {
-    source: config.cluster.length ? config.cluster : 'embedded demo',
-    namespaces: state.namespaces.length,
-    pods: state.pods.length,
-    policies: state.policies.length,
-    errors: issues.filter((issue) => issue.severity === 'error').length,
-  });
+function sourceConfig(config: ServeConfig): ClusterSourceConfig {
+  if (config.kubeconfig !== undefined || config.inCluster)
+    return {
+      kind: 'kubernetes',
+      ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}),
+      ...(config.kubeContext ? { context: config.kubeContext } : {}),
+      ...(config.inCluster ? { inCluster: true } : {}),
+    };
+  return config.cluster.length === 0 ? { kind: 'demo' } : { kind: 'files', paths: config.cluster };
+}
 
+export async function startVerdict(config: ServeConfig, log: Logger): Promise<RunningVerdict> {
   const { store, lock, health } = openStore(config, log);
   if (store.kind === 'clickhouse') {
     log.info('opening the ClickHouse store', { url: config.clickhouseUrl, database: config.clickhouseDatabase });
     await (store as ClickHouseFlowStore).ready;
   }
+  const recorder = createChangeRecorder(store, (error) =>
+    log.warn('policy change not logged', { error: error.message }),
+  );
+  let source: Awaited<ReturnType<typeof startClusterSource>>;
+  try {
+    source = await startClusterSource(sourceConfig(config), {
+      calicoVersion: config.calicoVersion,
+      onChanges: (changes) => recorder.record(changes),
+      log: {
+        info: (message, fields) => log.info(message, { ...fields }),
+        warn: (message, fields) => log.warn(message, { ...fields }),
+      },
+    });
+  } catch (error) {
+    lock?.release();
+    await store.close();
+    throw error;
+  }
+  const { issues } = source;
+  const state = source.initial;
+  const evaluator = () => source.evaluator();
+  for (const issue of issues) {
+    if (issue.severity === 'error' || issue.code === 'not-enforced' || issue.code === 'unsupported-peer')
+      log.warn('manifest problem', { ...issue });
+  }
+  log.info('cluster loaded', {
+    source:
+      source.status().source === 'kubernetes'
+        ? source.status().server
+        : config.cluster.length
+          ? config.cluster
+          : 'embedded demo',
+    namespaces: state.namespaces.length,
+    pods: state.pods.length,
+    policies: state.policies.length,
+    errors: issues.filter((issue) => issue.severity === 'error').length,
+  });
   const metrics = createMetrics();
   const pipeline = createIngestPipeline({
     store,
-    evaluator: () => evaluator,
+    evaluator,
     log,
     acceptedStarts: () => store.acceptedStarts(),
     health,
@@ -86,7 +125,8 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
   let ready = false;
   const app = createApp({
     store,
-    evaluator: () => evaluator,
+    evaluator,
+    clusterStatus: () => source.status(),
     pipeline,
     metrics,
     log,
@@ -154,12 +194,14 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
     grpcAddress,
     store,
     pipeline,
-    evaluator: () => evaluator,
+    evaluator,
     issues,
     close() {
       closing ??= (async () => {
         ready = false;
         stopDemo();
+        await source.close();
+        await recorder.settled();
         clearInterval(refreshGauges);
         goldmane.close();
         await new Promise<void>((resolve) => (grpcServer ? grpcServer.tryShutdown(() => resolve()) : resolve()));

@@ -12,6 +12,7 @@ import { openApiDocument } from '@verdict/api';
 import { nodeTraffic, OTHER_NODE_ID } from '@verdict/flows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../test/fixtures.ts';
+import { createChangeRoutes } from '../changes/index.ts';
 import { createInsightsRoutes } from '../insights/index.ts';
 import { createPolicyRoutes } from '../policies/index.ts';
 import { createRecommendRoutes } from '../recommend/index.ts';
@@ -586,6 +587,12 @@ describe('routes', () => {
       ...createRecommendRoutes({ store: api.store, evaluator: shopEvaluator }).routes.map(
         (r) => `${r.method} /recommendations`,
       ),
+    );
+    routes.push(
+      ...createChangeRoutes({
+        store: { changes: async () => [] },
+        clusterStatus: () => ({ source: 'files', server: '', ready: true, kinds: [], warnings: [], lagMs: 0 }),
+      }).routes.map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`),
     );
     routes.push(
       ...createPolicyRoutes({ evaluator: shopEvaluator }).routes.map(

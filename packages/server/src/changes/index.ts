@@ -1,0 +1,2 @@
+export type { ChangeRoutesDeps } from './routes.ts';
+export { createChangeRoutes } from './routes.ts';
