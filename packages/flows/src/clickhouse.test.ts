@@ -2,8 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { type AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cidrContains, parseCidr, parseIp } from '@verdict/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalClickHouse, startLocalClickHouse } from './clickhouse/server.ts';
+import { cidrTest, literal } from './clickhouse/sql.ts';
 import { type ClickHouseFlowStore, createClickHouseStore, SpoolFull } from './clickhouse/store.ts';
 import { flowBetween, ipSet, T0, testClock } from './fixtures.ts';
 import { describeStoreContract } from './store-contract.ts';
@@ -163,4 +165,51 @@ describe('clickhouse store: delivery', () => {
       rmSync(spool, { recursive: true, force: true });
     }
   }, 120_000);
+});
+
+describe('clickhouse SQL: CIDR tests', () => {
+  it('agree with the engine on IPv4 and IPv6 prefixes of every length class', async () => {
+    const cidrs = [
+      '0.0.0.0/0',
+      '10.0.0.0/8',
+      '10.1.192.0/19',
+      '10.1.200.7/32',
+      '2001:db8::/32',
+      'fd00::/7',
+      '2001:db8:8000::/33',
+      '::/0',
+    ];
+    const ips = [
+      '10.1.200.7',
+      '10.1.223.255',
+      '10.1.224.0',
+      '11.0.0.1',
+      '0.0.0.0',
+      '2001:db8::1',
+      '2001:db8:8000::1',
+      'fc00::1',
+      'fe00::1',
+    ];
+    const selects = cidrs.flatMap((c) =>
+      ips.map(
+        (ip) => `SELECT ${literal(c)} AS c, ${literal(ip)} AS ip, ${cidrTest(literal(ip), parseCidr(c)!)} AS inside`,
+      ),
+    );
+    const r = await fetch(`${server.url}/`, {
+      method: 'POST',
+      body: `SELECT c, ip, toUInt8(inside) AS inside FROM (${selects.join(' UNION ALL ')}) FORMAT JSONEachRow`,
+    });
+    const rows = (await r.text())
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { c: string; ip: string; inside: number });
+    expect(rows).toHaveLength(cidrs.length * ips.length);
+    for (const row of rows) {
+      expect([row.c, row.ip, row.inside === 1]).toEqual([
+        row.c,
+        row.ip,
+        cidrContains(parseCidr(row.c)!, parseIp(row.ip)!),
+      ]);
+    }
+  });
 });

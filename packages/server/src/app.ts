@@ -44,7 +44,10 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   app.use('/api/v1/*', timeQueries(deps.metrics));
   app.use('/whisker-backend/*', timeQueries(deps.metrics));
-  app.route('/whisker-backend', createWhiskerRoutes({ store: deps.store, cors: [...deps.cors], log: deps.log }));
+  app.route(
+    '/whisker-backend',
+    createWhiskerRoutes({ store: deps.store, cors: [...deps.cors], log: deps.log, metrics: deps.metrics }),
+  );
   app.route('/', createWhiskerConfigRoutes());
   app.post('/api/v1/ingest', (c) => ingestNdjson(c.req.raw, deps.pipeline, deps.ingestLimits));
   app.route('/api/v1/insights', createInsightsRoutes({ store: deps.store, evaluator: deps.evaluator, log: deps.log }));

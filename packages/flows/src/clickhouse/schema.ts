@@ -5,8 +5,8 @@ import { literal } from './sql.ts';
 
 /**
  * `flow_windows`: one row per (flow key, 15 s bucket, ingest batch); queries sum the rows of a key.
- * The sort key starts with what List filters on most (cluster, time, namespaces, action); day
- * partitions make retention a partition drop. `flow_keys`: one row per key with its trace, the policy
+ * The sort key starts with what List filters on most (cluster, source namespace, action, then time);
+ * day partitions prune by time and make retention a partition drop. `flow_keys`: one row per key with its trace, the policy
  * columns filters and hints use, and the statistics groups. `label_sets`: interned label lists.
  */
 export const MIGRATIONS: readonly (readonly string[])[] = [
@@ -41,7 +41,7 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
        connections_live UInt64
      ) ENGINE = ReplacingMergeTree
      PARTITION BY toYYYYMMDD(toDateTime(bucket))
-     ORDER BY (cluster, bucket, source_namespace, dest_namespace, action, key_id, batch, seq)`,
+     ORDER BY (cluster, source_namespace, action, bucket, dest_namespace, key_id, batch, seq)`,
     `CREATE TABLE IF NOT EXISTS flow_keys (
        cluster String,
        id UInt64,

@@ -799,10 +799,17 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
     },
     ingest,
     list,
-    // Until a keyed lookup lands here: the whole kept history, then the id.
+    /** One key's windows aggregated in ClickHouse; nothing but that key reaches Verdict. */
     async get(id) {
-      const all = await list({ range: store.acceptedStarts(), pageSize: 0 });
-      return all.flows.find((r) => r.id === id);
+      ensureOpen();
+      if (!Number.isSafeInteger(id) || id < 0) return undefined;
+      await ready;
+      const range = store.acceptedStarts();
+      const found = await rows<AggregateRow>(
+        `SELECT ${aggregates(range.lt)} FROM flow_windows WHERE key_id = ${int(id)} AND bucket >= ${int(range.gte)}
+           AND bucket < ${int(range.lt)} GROUP BY key_id`,
+      );
+      return (await toResults(found))[0];
     },
     hints,
     subscribe(fromTime, filter, onFlow) {

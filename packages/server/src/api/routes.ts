@@ -18,8 +18,8 @@ import {
   shapeGraph,
 } from '@verdict/flows';
 import { type Context, Hono } from 'hono';
-import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
 import { querySignal } from '../http/budget.ts';
+import { createFlowStream } from '../http/sse.ts';
 import { streamJson } from '../http/stream-json.ts';
 import type { Metrics } from '../metrics/index.ts';
 import { apiTiers, clusterSummary } from './cluster.ts';
@@ -164,9 +164,6 @@ export function createApiRoutes(deps: ApiDeps): Hono {
   return app;
 }
 
-/** Flows per SSE write. */
-const SSE_BATCH = 500;
-
 function* flowsOf(results: readonly FlowResult[]): Iterable<Flow> {
   for (const r of results) yield r.flow;
 }
@@ -202,79 +199,28 @@ function cidrPredicate(filter: ApiFilter, evaluator: Evaluator): (flow: Flow) =>
 }
 
 /**
- * SSE: `data: <ApiFlow>` per flow per completed bucket, `: keepalive` every `keepAliveMs`. The
- * subscription is opened before the response starts (so a bad filter is still a 400) and closed
- * when the client goes away. Flows wait in a queue of at most `sseBuffer` and are written in
- * batches, each after the previous one was taken; beyond the bound the oldest queued flows are
- * dropped, so a backfill larger than the bound (or a slow client) still gets the newest flows.
+ * SSE: `data: <ApiFlow>` per flow per completed bucket, `: keepalive` every `keepAliveMs`, and an
+ * `event: gap` when a slow client missed flows (see createFlowStream). The subscription is opened
+ * before the response starts (so a bad filter is still a 400) and closed when the client goes away.
  */
 function stream(c: Context, deps: ApiDeps, from: number, filter: ApiFilter): Response {
-  const buffer = Math.max(1, deps.sseBuffer ?? 20_000);
   const keep = hasCidrs(filter) ? cidrPredicate(filter, deps.evaluator()) : () => true;
-  let sse: SSEStreamingApi | undefined;
-  let queue: FlowResult[] = [];
-  let head = 0;
-  let pumping = false;
-  const pump = async () => {
-    if (pumping || sse === undefined) return;
-    pumping = true;
-    const s = sse;
-    try {
-      while (head < queue.length && !s.aborted && !s.closed) {
-        const batch = queue.slice(head, head + SSE_BATCH);
-        head += batch.length;
-        if (head === queue.length) {
-          queue = [];
-          head = 0;
-        }
-        await s.write(batch.map((r) => `data: ${JSON.stringify(apiFlow(r))}\n\n`).join(''));
-      }
-    } catch {
-      // The client went away; the abort handler below cleans up.
-    } finally {
-      pumping = false;
-    }
-  };
-  const send = (r: FlowResult) => {
-    if (!keep(r.flow) || sse?.aborted || sse?.closed) return;
-    queue.push(r);
-    if (queue.length - head > buffer) head = queue.length - buffer;
-    if (head > 4096 && head * 2 > queue.length) {
-      queue = queue.slice(head);
-      head = 0;
-    }
-    void pump();
-  };
+  const out = createFlowStream({
+    buffer: deps.sseBuffer ?? 20_000,
+    format: apiFlow,
+    keepAliveMs: deps.keepAliveMs ?? 15_000,
+    onDropped: (n) => deps.metrics?.streamDropped('v1', n),
+    onOpen: () => deps.metrics?.streamOpened('v1'),
+    onClose: () => deps.metrics?.streamClosed('v1'),
+    log: deps.log ?? console,
+  });
   let subscription: Subscription;
   try {
-    subscription = deps.store.subscribe(from, params.storeFilter(filter), send);
+    subscription = deps.store.subscribe(from, params.storeFilter(filter), (r) => {
+      if (keep(r.flow)) out.push(r);
+    });
   } catch (e) {
     throw fromLibraryError(e);
   }
-  deps.metrics?.streamOpened('v1');
-  return streamSSE(
-    c,
-    async (s) => {
-      sse = s;
-      void pump();
-      const timer = setInterval(() => {
-        if (!s.aborted && !s.closed) void s.write(': keepalive\n\n').catch(() => undefined);
-      }, deps.keepAliveMs ?? 15_000);
-      try {
-        const signal = c.req.raw.signal;
-        await new Promise<void>((resolve) => {
-          s.onAbort(resolve);
-          signal.addEventListener('abort', () => resolve(), { once: true });
-          if (signal.aborted || s.aborted) resolve();
-        });
-      } finally {
-        clearInterval(timer);
-        subscription.close();
-        deps.metrics?.streamClosed('v1');
-      }
-    },
-    async (e) => {
-      (deps.log ?? console).error(`api: stream failed: ${e.message}`);
-    },
-  );
+  return out.respond(c, subscription);
 }

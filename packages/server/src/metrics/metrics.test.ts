@@ -65,6 +65,7 @@ describe('createMetrics', () => {
       verdict_ingest_dropped_total: 'counter',
       verdict_query_duration_seconds: 'histogram',
       verdict_stream_clients: 'gauge',
+      verdict_stream_dropped_total: 'counter',
       verdict_evaluations_total: 'counter',
     });
     expect(find(samples, 'verdict_ingest_flows_total', { source: 'goldmane' })).toBe(3);

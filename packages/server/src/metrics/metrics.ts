@@ -24,6 +24,8 @@ export interface Metrics {
   /** `verdict_stream_clients{api}` up / down, by API (`v1`, `whisker`, `goldmane`). */
   streamOpened(api: string): void;
   streamClosed(api: string): void;
+  /** `verdict_stream_dropped_total{api}`: flows a slow stream client missed (each announced in a gap event). */
+  streamDropped(api: string, count: number): void;
   /** `verdict_evaluations_total`. */
   evaluated(count?: number): void;
   /** Every metric in the text exposition format. */
@@ -93,6 +95,12 @@ export function createMetrics(): Metrics {
     registers,
   });
   const apis = boundedLabels(['api'], 10);
+  const streamDropped = new Counter({
+    name: 'verdict_stream_dropped_total',
+    help: 'Flows not sent to a slow stream client (announced to it in a gap event), by API.',
+    labelNames: ['api'] as const,
+    registers,
+  });
   const evaluations = new Counter({
     name: 'verdict_evaluations_total',
     help: 'Policy evaluations and explanations run.',
@@ -109,6 +117,7 @@ export function createMetrics(): Metrics {
     observeQuery: (route, seconds) => queryDuration.observe(routes({ route }), seconds),
     streamOpened: (api) => streamClients.inc(apis({ api })),
     streamClosed: (api) => streamClients.dec(apis({ api })),
+    streamDropped: (api, count) => streamDropped.inc(apis({ api }), count),
     evaluated: (count = 1) => evaluations.inc(count),
     scrape: () => registry.metrics(),
   };

@@ -1,16 +1,17 @@
 // whisker-backend-compatible HTTP API (calico-observability §4), served from a FlowStore. Mount it
 // at `/whisker-backend` for Calico's Whisker UI.
 import { HINT_TYPES as WHISKER_HINT_TYPES, type WireIssue } from '@verdict/api';
-import type { FlowFilter, FlowResult, FlowStore, HintType, ListQuery, SortBy, Subscription } from '@verdict/flows';
+import type { FlowFilter, FlowStore, HintType, ListQuery, SortBy, Subscription } from '@verdict/flows';
 import { normalizeRange } from '@verdict/flows';
 import { type Context, Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
-import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ApiError, fromLibraryError, libraryCall } from '../api/errors.ts';
 import { querySignal } from '../http/budget.ts';
+import { createFlowStream } from '../http/sse.ts';
 import { streamJson } from '../http/stream-json.ts';
+import type { Metrics } from '../metrics/index.ts';
 import { parseFilters } from './filters.ts';
 import { flowResponse, hintValues, type ListResponse } from './response.ts';
 
@@ -23,6 +24,8 @@ export interface WhiskerRoutesOptions {
   now?: () => number;
   /** SSE messages waiting for a slow client before further ones are dropped. */
   sseBuffer?: number;
+  /** `verdict_stream_clients{api="whisker"}` and `verdict_stream_dropped_total{api="whisker"}`. */
+  metrics?: Pick<Metrics, 'streamOpened' | 'streamClosed' | 'streamDropped'>;
   /** Time budget of one list or hints query (default 10 s). */
   queryBudgetMs?: number;
 }
@@ -88,7 +91,7 @@ export function createWhiskerRoutes(options: WhiskerRoutesOptions): Hono {
   app.get('/flows', async (c) => {
     const filter = unwrap(parseFilters(c.req.query('filters')));
     const gte = integer(c, 'startTimeGte') ?? 0;
-    if (boolean(c, 'watch')) return watch(c, store, streamStart(gte, now()), filter, sseBuffer);
+    if (boolean(c, 'watch')) return watch(c, options, streamStart(gte, now()), filter, sseBuffer);
 
     const lt = integer(c, 'startTimeLt') ?? 0;
     const range = normalizeRange({ gte, lt }, now());
@@ -231,38 +234,33 @@ function streamStart(gte: number, now: number): number {
 }
 
 /**
- * SSE: one `data: <FlowResponse>` event per stream message, written as it arrives; the subscription
- * ends when the client goes away. Messages beyond `buffer` unsent ones are dropped.
+ * SSE: one `data: <FlowResponse>` event per stream message, and an `event: gap` (which Whisker's
+ * EventSource `onmessage` ignores) when a slow client missed flows; the subscription ends when the
+ * client goes away.
  */
-function watch(c: Context, store: FlowStore, fromTime: number, filter: FlowFilter, buffer: number): Response {
-  let sse: SSEStreamingApi | undefined;
-  const backlog: FlowResult[] = [];
-  let unsent = 0;
-  const send = (result: FlowResult) => {
-    if (sse === undefined) {
-      backlog.push(result);
-      return;
-    }
-    if (sse.aborted || unsent >= buffer) return;
-    unsent++;
-    void sse.write(`data: ${JSON.stringify(flowResponse(result))}\n\n`).then(() => unsent--);
-  };
+function watch(
+  c: Context,
+  options: WhiskerRoutesOptions,
+  fromTime: number,
+  filter: FlowFilter,
+  buffer: number,
+): Response {
+  const out = createFlowStream({
+    buffer,
+    format: flowResponse,
+    onDropped: (n) => options.metrics?.streamDropped('whisker', n),
+    onOpen: () => options.metrics?.streamOpened('whisker'),
+    onClose: () => options.metrics?.streamClosed('whisker'),
+    log: options.log ?? console,
+  });
   let subscription: Subscription;
   try {
     // Subscribing before the response starts turns an invalid filter into a 400 rather than a dead stream.
-    subscription = store.subscribe(fromTime, Object.keys(filter).length > 0 ? filter : undefined, send);
+    subscription = options.store.subscribe(fromTime, Object.keys(filter).length > 0 ? filter : undefined, (r) =>
+      out.push(r),
+    );
   } catch (e) {
     throw fromLibraryError(e);
   }
-  return streamSSE(c, async (stream) => {
-    sse = stream;
-    for (const r of backlog.splice(0)) send(r);
-    const signal = c.req.raw.signal;
-    await new Promise<void>((resolve) => {
-      stream.onAbort(resolve);
-      signal.addEventListener('abort', () => resolve(), { once: true });
-      if (signal.aborted || stream.aborted) resolve();
-    });
-    subscription.close();
-  });
+  return out.respond(c, subscription);
 }

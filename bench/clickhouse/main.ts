@@ -1,0 +1,184 @@
+// ClickHouse store benchmark: ingest rate through the store against ClickHouse's own INSERT … FORMAT
+// TabSeparated of the same rows (the floor, same run, same server); List p50/p99 with namespace and
+// action filters as the stored rows grow (copies made inside ClickHouse); a 10-policy rehearsal.
+//   npx tsx bench/clickhouse/main.ts [--flows 1000000] [--copies 1,10,30] [--queries 40]
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createEvaluator, type PolicySpec } from '@verdict/engine';
+import { createClickHouseStore, enrichRawFlow, type Flow, startLocalClickHouse } from '@verdict/flows';
+import { rehearseStore } from '@verdict/rehearse';
+import { WINDOW_COLUMNS, windowsTsv } from '../../packages/flows/src/clickhouse/rows.ts';
+import { bucketStart } from '../../packages/flows/src/time.ts';
+import { buildCluster, SCALE } from '../shared/synthetic.ts';
+
+const { values } = parseArgs({
+  options: {
+    flows: { type: 'string', default: '1000000' },
+    copies: { type: 'string', default: '1,10,30' },
+    queries: { type: 'string', default: '40' },
+    batch: { type: 'string', default: '50000' },
+  },
+});
+const FLOWS = Number(values.flows);
+const COPIES = values.copies.split(',').map(Number);
+const QUERIES = Number(values.queries);
+const BATCH = Number(values.batch);
+
+const server = await startLocalClickHouse({ timeoutMs: 120_000 });
+const spool = mkdtempSync(join(tmpdir(), 'verdict-bench-spool-'));
+const sql = async (query: string, body?: string) => {
+  const r = await fetch(`${server.url}/?database=verdict&query=${encodeURIComponent(query)}`, {
+    method: 'POST',
+    ...(body === undefined ? {} : { body }),
+  });
+  const text = await r.text();
+  if (!r.ok) throw new Error(text);
+  return text;
+};
+
+try {
+  // Cluster and traffic: pod to pod within and across namespaces, enriched by the engine.
+  const state = buildCluster(SCALE);
+  const evaluator = createEvaluator(state);
+  const distinct: Flow[] = [];
+  const pods = state.pods;
+  for (let i = 0; distinct.length < 50_000 && i < 200_000; i++) {
+    const a = pods[(i * 7919) % pods.length]!;
+    const b = pods[(i * 104729 + (i % 3 === 0 ? 0 : 1)) % pods.length]!;
+    const r = enrichRawFlow(evaluator, {
+      source: { namespace: a.namespace, name: a.name },
+      destination: { namespace: b.namespace, name: b.name },
+      destPort: 8080,
+      protocol: 'TCP',
+      startTime: 0,
+      packetsIn: 3,
+      packetsOut: 2,
+      bytesIn: 300,
+      bytesOut: 200,
+      connectionsStarted: 1,
+    });
+    if (r.ok) distinct.push(...r.flows);
+  }
+  const now = Math.floor(Date.now() / 1000);
+  const span = 6 * 86_400;
+  const flows: Flow[] = Array.from({ length: FLOWS }, (_, k) => {
+    const base = distinct[k % distinct.length]!;
+    return { ...base, startTime: now - span + ((k * 7919) % (span / 15)) * 15 };
+  });
+
+  const store = createClickHouseStore({
+    url: server.url,
+    spoolDir: spool,
+    retentionDays: 7,
+    requestTimeoutMs: 300_000,
+  });
+  await store.ready;
+
+  // Floor: the same flows, one row each, as TabSeparated, POSTed by the same process.
+  await sql('CREATE TABLE floor_windows AS flow_windows');
+  const floorBodies: string[] = [];
+  for (let i = 0; i < flows.length; i += BATCH) {
+    const rows = flows.slice(i, i + BATCH).map((f, seq) => ({
+      bucket: bucketStart(f.startTime),
+      keyId: 1,
+      seq,
+      key: f.key,
+      sourceLabels: 0,
+      destLabels: 0,
+      sourceIps: f.sourceIps,
+      destIps: f.destIps,
+      packetsIn: f.packetsIn,
+      packetsOut: f.packetsOut,
+      bytesIn: f.bytesIn,
+      bytesOut: f.bytesOut,
+      started: f.numConnectionsStarted,
+      completed: f.numConnectionsCompleted,
+      live: f.numConnectionsLive,
+    }));
+    floorBodies.push(windowsTsv('default', i, rows));
+  }
+  const insertFloor = `INSERT INTO floor_windows (${WINDOW_COLUMNS.join(', ')}) FORMAT TabSeparated`;
+  let t = performance.now();
+  for (const body of floorBodies) await sql(insertFloor, body);
+  const floorRate = FLOWS / ((performance.now() - t) / 1000);
+
+  t = performance.now();
+  for (let i = 0; i < flows.length; i += BATCH) await store.ingest(flows.slice(i, i + BATCH));
+  const ingestRate = FLOWS / ((performance.now() - t) / 1000);
+  console.log(
+    `ingest: ${FLOWS} flows, ${distinct.length} distinct keys: verdict ${Math.round(ingestRate)} flows/s; ClickHouse INSERT FORMAT TabSeparated of the same rows ${Math.round(floorRate)} rows/s; ratio ${(ingestRate / floorRate).toFixed(2)}`,
+  );
+
+  const namespaces = [...new Set(distinct.map((f) => f.key.sourceNamespace))];
+  const range = { gte: now - 7 * 86_400, lt: now + 60 };
+  const percentile = (xs: number[], p: number) =>
+    xs.sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
+  await sql('CREATE TABLE seed_windows AS flow_windows');
+  await sql('INSERT INTO seed_windows SELECT * FROM flow_windows');
+  let copied = 1;
+  for (const copies of COPIES) {
+    // Grow the table inside ClickHouse: copies of the ingested rows shifted by whole buckets.
+    for (; copied < copies; copied++) {
+      await sql(
+        `INSERT INTO flow_windows SELECT cluster, bucket - ${copied * 15}, key_id, batch + ${copied}, seq, source_namespace,
+           dest_namespace, action, source_name, dest_name, dest_port, proto, reporter, pending_verdict, source_labels,
+           dest_labels, source_ips, source_ips_beyond, dest_ips, dest_ips_beyond, packets_in, packets_out, bytes_in,
+           bytes_out, connections_started, connections_completed, connections_live FROM seed_windows`,
+      );
+    }
+    const rows = Number((await sql('SELECT count() FROM flow_windows')).trim());
+    const times: number[] = [];
+    for (let q = 0; q < QUERIES; q++) {
+      const ns = namespaces[(q * 31) % namespaces.length]!;
+      const started = performance.now();
+      await store.list({
+        range,
+        filter: {
+          sourceNamespaces: [{ value: ns, type: 'Exact' }],
+          actions: [q % 2 === 0 ? 'Allow' : 'Deny'],
+        },
+        pageSize: 100,
+      });
+      times.push(performance.now() - started);
+    }
+    const bytes = Number(
+      (
+        await sql(
+          "SELECT sum(bytes_on_disk) FROM system.parts WHERE database = 'verdict' AND table = 'flow_windows' AND active",
+        )
+      ).trim(),
+    );
+    console.log(
+      `list: ${rows} stored rows (${(bytes / rows).toFixed(1)} bytes/row on disk): namespace+action filter, page of 100: p50 ${percentile(times, 0.5).toFixed(0)} ms, p99 ${percentile(times, 0.99).toFixed(0)} ms`,
+    );
+  }
+
+  // Rehearsal: ten namespaced policies of the cluster turned into deny-all-ingress.
+  const changed: PolicySpec[] = state.policies
+    .filter((p) => p.kind === 'NetworkPolicy' && p.namespace !== undefined && namespaces.includes(p.namespace))
+    .slice(0, 10)
+    .map((p) => ({ ...p, ingress: p.ingress.map((r) => ({ ...r, action: 'Deny' as const })) }));
+  t = performance.now();
+  const rehearsed = await rehearseStore({
+    store,
+    range,
+    before: evaluator,
+    changeSet: { policies: changed, deletions: [], warnings: [] },
+  });
+  const rehearseMs = performance.now() - t;
+  if (!rehearsed.ok) throw new Error(rehearsed.error.message);
+  const rows = Number((await sql('SELECT count() FROM flow_windows')).trim());
+  console.log(
+    `rehearse: ${changed.length} policies over ${rows} stored rows: ${rehearseMs.toFixed(0)} ms, ${rehearsed.value.totals.flowsConsidered} aggregated flows considered`,
+  );
+  console.log(
+    `machine: ${cpus()[0]?.model ?? 'unknown CPU'} ×${cpus().length}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ClickHouse ${(await sql('SELECT version()')).trim()}`,
+  );
+  await store.close();
+} finally {
+  await server.close();
+  rmSync(spool, { recursive: true, force: true });
+}
