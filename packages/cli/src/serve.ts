@@ -35,7 +35,7 @@ export async function serveCommand(values: Record<string, unknown>, io: Io): Pro
   io.stdout(
     [
       '',
-      `  Verdict is running${config.cluster.length === 0 ? ' on the embedded demo cluster' : ''}.`,
+      `  Verdict is running${config.kubeconfig !== undefined || config.inCluster ? ' on a live cluster' : config.cluster.length === 0 ? ' on the embedded demo cluster' : ''}.`,
       `  Open the UI:     ${running.httpUrl}/`,
       `  whisker-backend: ${running.httpUrl}/whisker-backend/flows`,
       `  REST API:        ${running.httpUrl}/api/v1/openapi.json`,

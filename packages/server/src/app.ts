@@ -10,6 +10,7 @@ import { Hono } from 'hono';
 import { createApiRoutes } from './api/index.ts';
 import { createChangeRoutes } from './changes/index.ts';
 import type { StoreHealth } from './health/index.ts';
+import { securityGuard } from './http/guard.ts';
 import { type IngestLimits, ingestNdjson } from './ingest/http.ts';
 import type { IngestPipeline } from './ingest/index.ts';
 import { createInsightsRoutes } from './insights/index.ts';
@@ -36,12 +37,15 @@ export interface AppDeps {
   writable?: () => boolean;
   /** Whether the store takes writes; a fault makes /readyz answer 503 with its cause. */
   health?: StoreHealth;
+  /** Host names answered besides the loopback names (DNS rebinding defence). */
+  allowedHosts?: readonly string[];
   /** Body limits of POST /api/v1/ingest (default 64 MiB, 1 MiB per line). */
   ingestLimits?: IngestLimits;
 }
 
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
+  app.use('*', securityGuard({ allowedHosts: deps.allowedHosts ?? [] }));
   app.use('/api/v1/*', timeQueries(deps.metrics));
   app.use('/whisker-backend/*', timeQueries(deps.metrics));
   app.route(

@@ -72,7 +72,11 @@ describe('verdict serve on the embedded demo', () => {
       'not json',
       JSON.stringify({ source: { ip: '203.0.113.5' }, destination: { ip: '10.0.0.11' }, protocol: 'TCP', port: 22 }),
     ];
-    const response = await fetch(`${verdict.httpUrl}/api/v1/ingest`, { method: 'POST', body: lines.join('\n') });
+    const response = await fetch(`${verdict.httpUrl}/api/v1/ingest`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body: lines.join('\n'),
+    });
     const report = (await response.json()) as {
       stored: number;
       rejected: number;
@@ -187,6 +191,7 @@ describe('durability on SQLite', () => {
       );
       const response = await fetch(`http://127.0.0.1:${port}/api/v1/ingest`, {
         method: 'POST',
+        headers: { 'content-type': 'application/x-ndjson' },
         body: lines.join('\n'),
       });
       if (response.ok) acknowledged.push(...lines.map((_, i) => 20000 + batch * 200 + i));

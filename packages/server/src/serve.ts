@@ -135,6 +135,10 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
     ready: () => ready,
     writable: () => store.kind !== 'clickhouse' || (store as ClickHouseFlowStore).writable,
     health,
+    allowedHosts: [
+      ...config.allowedHosts,
+      ...(config.httpHost === '0.0.0.0' || config.httpHost === '::' ? [] : [config.httpHost]),
+    ],
   });
 
   const http = await new Promise<ServerType>((resolve, reject) => {
@@ -173,7 +177,12 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
     grpcAddress = `${config.grpcHost}:${port}`;
   }
 
-  const stopDemo = config.demoTraffic ? await startDemoTraffic(state, pipeline, log) : () => {};
+  // Generated traffic over a live cluster (to try Verdict against the API emulator) waits for the first sync.
+  if (config.demoTraffic && source.status().source === 'kubernetes') {
+    const until = Date.now() + 30_000;
+    while (!source.status().ready && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+  }
+  const stopDemo = config.demoTraffic ? await startDemoTraffic(source.evaluator().state, pipeline, log) : () => {};
   const refreshGauges = setInterval(() => {
     void store.stats().then((stats) => metrics.storeSize(stats.rows, stats.bytes));
   }, 15_000);

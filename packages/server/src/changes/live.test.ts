@@ -108,7 +108,7 @@ describe('verdict serve --kubeconfig', () => {
     });
     expect(history[1]!.diff).toContain('-  order: 10');
     expect(history[1]!.diff).toContain('+  order: 20');
-    const since = await get<ChangeListResponse>(`/api/v1/changes?since=${Math.floor(started / 1000)}`);
+    const since = await get<ChangeListResponse>(`/api/v1/changes?since=${new Date(started).toISOString()}`);
     expect(since.body.items.map((c) => c.name)).toEqual(['deny-api', 'deny-api', 'deny-api']);
     const all = await get<ChangeListResponse>('/api/v1/changes');
     expect(all.body.items[0]).toMatchObject({ op: 'added', kind: 'KubernetesNetworkPolicy', name: 'api-from-web' });
