@@ -69,7 +69,22 @@ function sourceConfig(config: ServeConfig): ClusterSourceConfig {
   return config.cluster.length === 0 ? { kind: 'demo' } : { kind: 'files', paths: config.cluster };
 }
 
+/** Access-control settings this version parses but does not enforce yet: refused, so nobody runs open believing otherwise. */
+export function unenforcedAccessSettings(config: ServeConfig): string[] {
+  return [
+    config.authTokenFile !== undefined ? '--auth-token-file' : '',
+    config.trustProxyUserHeader ? '--trust-proxy-user-header' : '',
+    config.allowWrites ? '--allow-writes' : '',
+    config.httpTlsCert !== undefined ? '--http-tls-cert' : '',
+  ].filter((flag) => flag !== '');
+}
+
 export async function startVerdict(config: ServeConfig, log: Logger): Promise<RunningVerdict> {
+  const unenforced = unenforcedAccessSettings(config);
+  if (unenforced.length > 0)
+    throw new StartupError(
+      `${unenforced.join(', ')}: not enforced by this version of Verdict; serve on loopback (the default) and reach it through kubectl port-forward or an SSH tunnel`,
+    );
   const { store, lock, health } = openStore(config, log);
   if (store.kind === 'clickhouse') {
     log.info('opening the ClickHouse store', { url: config.clickhouseUrl, database: config.clickhouseDatabase });
