@@ -1,23 +1,13 @@
 // The public shapes of insights: findings with their evidence and a proposed fix.
+
+// The finding types and severities are part of the wire contract, so their one home is @verdict/api.
+import { FINDING_TYPES, SEVERITIES } from '@verdict/api';
 import type { ClusterState, HitKind, PolicyKind } from '@verdict/engine';
 import type { Flow, FlowResult } from '@verdict/flows';
 
-export const FINDING_TYPES = [
-  'policy-selects-nothing',
-  'unreachable-rule',
-  'unused-rule',
-  'staged-would-deny',
-  'dns-blocked',
-  'public-egress',
-  'lateral-movement',
-  'port-scan',
-  'unprotected-workload',
-  'deny-spike-after-change',
-] as const;
-
+export { FINDING_TYPES, SEVERITIES };
 export type FindingType = (typeof FINDING_TYPES)[number];
-export type Severity = 'high' | 'medium' | 'low';
-export const SEVERITIES: readonly Severity[] = ['high', 'medium', 'low'];
+export type Severity = (typeof SEVERITIES)[number];
 
 /** What a finding is about: a policy (its kind), or a workload (`Workload`, Goldmane's aggregated name). */
 export interface Subject {
