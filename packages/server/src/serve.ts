@@ -1,6 +1,7 @@
 // `verdict serve`: loads the cluster, opens the store, starts the ingest pipeline, the HTTP and gRPC
 // servers and (for the demo) the traffic generator; stops them in reverse order.
 import { mkdirSync, readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
 import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { type ServerType, serve } from '@hono/node-server';
@@ -75,7 +76,6 @@ export function unenforcedAccessSettings(config: ServeConfig): string[] {
     config.authTokenFile !== undefined ? '--auth-token-file' : '',
     config.trustProxyUserHeader ? '--trust-proxy-user-header' : '',
     config.allowWrites ? '--allow-writes' : '',
-    config.httpTlsCert !== undefined ? '--http-tls-cert' : '',
   ].filter((flag) => flag !== '');
 }
 
@@ -157,7 +157,19 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
   });
 
   const http = await new Promise<ServerType>((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname: config.httpHost, port: config.httpPort }, () => resolve(server));
+    const tls =
+      config.httpTlsCert !== undefined && config.httpTlsKey !== undefined
+        ? {
+            createServer: createHttpsServer,
+            serverOptions: {
+              cert: readStartupFile(config.httpTlsCert, '--http-tls-cert'),
+              key: readStartupFile(config.httpTlsKey, '--http-tls-key'),
+            },
+          }
+        : {};
+    const server = serve({ fetch: app.fetch, hostname: config.httpHost, port: config.httpPort, ...tls }, () =>
+      resolve(server),
+    );
     server.once('error', (e: NodeJS.ErrnoException) =>
       reject(
         new StartupError(
@@ -204,7 +216,7 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
   refreshGauges.unref();
   ready = true;
 
-  const httpUrl = `http://${config.httpHost.includes(':') ? `[${config.httpHost}]` : config.httpHost}:${httpPort}`;
+  const httpUrl = `${config.httpTlsCert !== undefined ? 'https' : 'http'}://${config.httpHost.includes(':') ? `[${config.httpHost}]` : config.httpHost}:${httpPort}`;
   lock?.describe(httpUrl);
   log.info('verdict is serving', {
     ui: `${httpUrl}/`,
@@ -293,16 +305,19 @@ function openStore(
   return { store, lock, health };
 }
 
+/** A certificate or key file named by a setting; unreadable is a start-up failure naming both. */
+function readStartupFile(path: string, setting: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch {
+    throw new StartupError(`${setting}: cannot read ${path}`);
+  }
+}
+
 /** TLS when a certificate is configured (mutual when a client CA is too), plaintext otherwise. */
 function grpcCredentials(config: ServeConfig): grpc.ServerCredentials {
   if (!config.grpcTlsCert || !config.grpcTlsKey) return grpc.ServerCredentials.createInsecure();
-  const read = (path: string, what: string) => {
-    try {
-      return readFileSync(path);
-    } catch {
-      throw new Error(`${what}: cannot read ${path}`);
-    }
-  };
+  const read = readStartupFile;
   const ca = config.grpcTlsCa ? read(config.grpcTlsCa, '--grpc-tls-ca') : null;
   return grpc.ServerCredentials.createSsl(
     ca,

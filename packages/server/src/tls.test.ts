@@ -1,6 +1,9 @@
-// Goldmane gRPC over mutual TLS, as Felix connects to it: certificates made with openssl.
+// Goldmane gRPC over mutual TLS, as Felix connects to it, and the HTTP API over TLS, as Calico 3.33's
+// Whisker proxy expects it: certificates made with openssl.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -83,6 +86,8 @@ describe('Goldmane gRPC with mutual TLS', () => {
         'grpc-tls-cert': file('server.crt'),
         'grpc-tls-key': file('server.key'),
         'grpc-tls-ca': file('ca.crt'),
+        'http-tls-cert': file('server.crt'),
+        'http-tls-key': file('server.key'),
         'demo-traffic': false,
       },
       {},
@@ -117,6 +122,25 @@ describe('Goldmane gRPC with mutual TLS', () => {
     const ca = readFileSync(file('ca.crt'));
     expect(await list(grpc.credentials.createSsl(ca))).toMatchObject({ code: grpc.status.UNAVAILABLE });
     expect(await list(grpc.credentials.createInsecure())).toMatchObject({ code: grpc.status.UNAVAILABLE });
+  });
+
+  it('serves the HTTP API over TLS with the configured certificate, and not in plaintext', async () => {
+    expect(verdict.httpUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    const ca = readFileSync(file('ca.crt'));
+    const status = await new Promise<number>((resolve, reject) =>
+      httpsGet(`${verdict.httpUrl}/livez`, { ca }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      }).on('error', reject),
+    );
+    expect(status).toBe(200);
+    const plain = await new Promise<number | string>((resolve) =>
+      httpGet(verdict.httpUrl.replace('https:', 'http:') + '/livez', (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      }).on('error', (error) => resolve(error.message)),
+    );
+    expect(plain).not.toBe(200);
   });
 
   it('refuses half a TLS configuration with a clear message', () => {
