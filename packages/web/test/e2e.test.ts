@@ -41,7 +41,8 @@ const rowCount = async (page: Page) =>
 /** Waits for the live stream and at least one flow row (grid row 2; row 1 is the header). */
 async function waitForRows(page: Page): Promise<number> {
   await page.locator('[data-testid="stream-status"][data-status="live"]').waitFor();
-  await page.getByRole('grid', { name: 'Flows' }).locator('[role="row"][aria-rowindex="2"]').waitFor();
+  // The flow row itself: while the table is empty, grid row 2 is the empty-state message.
+  await page.getByRole('grid', { name: 'Flows' }).locator('[data-testid="flow-row"][aria-rowindex="2"]').waitFor();
   return rowCount(page);
 }
 
