@@ -160,6 +160,28 @@ export function mergeFlow(a: Flow, b: Flow): Flow {
   return withIps(merged, mergeIpSets(a.sourceIps, b.sourceIps), mergeIpSets(a.destIps, b.destIps));
 }
 
+/** A stored window's counters, as the memory, SQLite and ClickHouse stores name them. */
+export interface WindowCounters {
+  packetsIn: number;
+  packetsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  started: number;
+  completed: number;
+  live: number;
+}
+
+/** Adds a flow's counters to a window of its key and bucket. */
+export function addCounters(w: WindowCounters, f: Flow): void {
+  w.packetsIn += f.packetsIn;
+  w.packetsOut += f.packetsOut;
+  w.bytesIn += f.bytesIn;
+  w.bytesOut += f.bytesOut;
+  w.started += f.numConnectionsStarted;
+  w.completed += f.numConnectionsCompleted;
+  w.live += f.numConnectionsLive;
+}
+
 /** Sets the address sets that are present (absent ones stay absent, for flows without IPs). */
 export function withIps(flow: Flow, sourceIps: IpSet | undefined, destIps: IpSet | undefined): Flow {
   if (sourceIps) flow.sourceIps = sourceIps;

@@ -2,7 +2,7 @@
 import { type ChangeQuery, changeLimit, changeMatches, type PolicyChange } from './changes.ts';
 import { compileFilterParts } from './filter.ts';
 import { mergeIpSets } from './ips.ts';
-import { canonicalKey, flowKeyString, intersectLabels, mergeLabels, withIps } from './key.ts';
+import { addCounters, canonicalKey, flowKeyString, intersectLabels, mergeLabels, withIps } from './key.ts';
 import type { Flow, FlowKey, FlowResult, IpSet } from './model.ts';
 import {
   checkHintType,
@@ -222,13 +222,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryFlowS
       w.sourceLabels = intersectLabels(w.sourceLabels, flow.sourceLabels);
       w.destLabels = intersectLabels(w.destLabels, flow.destLabels);
     }
-    w.packetsIn += flow.packetsIn;
-    w.packetsOut += flow.packetsOut;
-    w.bytesIn += flow.bytesIn;
-    w.bytesOut += flow.bytesOut;
-    w.started += flow.numConnectionsStarted;
-    w.completed += flow.numConnectionsCompleted;
-    w.live += flow.numConnectionsLive;
+    addCounters(w, flow);
     w.sourceIps = mergeIpSets(w.sourceIps, flow.sourceIps);
     w.destIps = mergeIpSets(w.destIps, flow.destIps);
   }

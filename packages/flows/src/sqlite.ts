@@ -4,6 +4,7 @@ import { type ChangeQuery, changeLimit, type PolicyChange } from './changes.ts';
 import { compileFilterParts } from './filter.ts';
 import { mergeIpSets } from './ips.ts';
 import {
+  addCounters,
   flowKeyString,
   hashString,
   intersectLabels,
@@ -509,13 +510,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
       }
       p.sourceLabels = intersectLabels(p.sourceLabels, f.sourceLabels);
       p.destLabels = intersectLabels(p.destLabels, f.destLabels);
-      p.packetsIn += f.packetsIn;
-      p.packetsOut += f.packetsOut;
-      p.bytesIn += f.bytesIn;
-      p.bytesOut += f.bytesOut;
-      p.started += f.numConnectionsStarted;
-      p.completed += f.numConnectionsCompleted;
-      p.live += f.numConnectionsLive;
+      addCounters(p, f);
       p.sourceIps = mergeIpSets(p.sourceIps, f.sourceIps);
       p.destIps = mergeIpSets(p.destIps, f.destIps);
     }

@@ -8,7 +8,7 @@ import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickh
 import { type ChangeQuery, changeLimit, type PolicyChange, type PolicyChangeInput } from '../changes.ts';
 import { compileFilterParts, hitMatches } from '../filter.ts';
 import { MAX_FLOW_IPS, mergeIpSets } from '../ips.ts';
-import { flowKeyString, hashString, intersectLabels, mergeLabels, parseFlowKey, withIps } from '../key.ts';
+import { addCounters, flowKeyString, hashString, intersectLabels, mergeLabels, parseFlowKey, withIps } from '../key.ts';
 import { createMemoryStore } from '../memory.ts';
 import type { Flow, FlowKey, FlowResult, IpSet } from '../model.ts';
 import { checkHintType, checkRange, flowStoreError, listOf, paginate } from '../query.ts';
@@ -348,13 +348,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
       w.destLabels = labelId(intersectLabels(labelSets.get(w.destLabels) ?? [], f.destLabels), labels);
       w.sourceIps = mergeIpSets(w.sourceIps, f.sourceIps);
       w.destIps = mergeIpSets(w.destIps, f.destIps);
-      w.packetsIn += f.packetsIn;
-      w.packetsOut += f.packetsOut;
-      w.bytesIn += f.bytesIn;
-      w.bytesOut += f.bytesOut;
-      w.started += f.numConnectionsStarted;
-      w.completed += f.numConnectionsCompleted;
-      w.live += f.numConnectionsLive;
+      addCounters(w, f);
     }
     const id = randomBytes(6).readUIntBE(0, 6);
     let minBucket = Number.POSITIVE_INFINITY;
