@@ -171,6 +171,19 @@ export interface WindowCounters {
   live: number;
 }
 
+/** A new window's counters: the flow's own. */
+export function countersOf(f: Flow): WindowCounters {
+  return {
+    packetsIn: f.packetsIn,
+    packetsOut: f.packetsOut,
+    bytesIn: f.bytesIn,
+    bytesOut: f.bytesOut,
+    started: f.numConnectionsStarted,
+    completed: f.numConnectionsCompleted,
+    live: f.numConnectionsLive,
+  };
+}
+
 /** Adds a flow's counters to a window of its key and bucket. */
 export function addCounters(w: WindowCounters, f: Flow): void {
   w.packetsIn += f.packetsIn;

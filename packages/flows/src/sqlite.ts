@@ -5,6 +5,7 @@ import { compileFilterParts } from './filter.ts';
 import { mergeIpSets } from './ips.ts';
 import {
   addCounters,
+  countersOf,
   flowKeyString,
   hashString,
   intersectLabels,
@@ -494,13 +495,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
           bucket,
           sourceLabels: f.sourceLabels,
           destLabels: f.destLabels,
-          packetsIn: f.packetsIn,
-          packetsOut: f.packetsOut,
-          bytesIn: f.bytesIn,
-          bytesOut: f.bytesOut,
-          started: f.numConnectionsStarted,
-          completed: f.numConnectionsCompleted,
-          live: f.numConnectionsLive,
+          ...countersOf(f),
           sourceIps: f.sourceIps,
           destIps: f.destIps,
         };

@@ -8,7 +8,16 @@ import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickh
 import { type ChangeQuery, changeLimit, type PolicyChange, type PolicyChangeInput } from '../changes.ts';
 import { compileFilterParts, hitMatches } from '../filter.ts';
 import { MAX_FLOW_IPS, mergeIpSets } from '../ips.ts';
-import { addCounters, flowKeyString, hashString, intersectLabels, mergeLabels, parseFlowKey, withIps } from '../key.ts';
+import {
+  addCounters,
+  countersOf,
+  flowKeyString,
+  hashString,
+  intersectLabels,
+  mergeLabels,
+  parseFlowKey,
+  withIps,
+} from '../key.ts';
 import { createMemoryStore } from '../memory.ts';
 import type { Flow, FlowKey, FlowResult, IpSet } from '../model.ts';
 import { checkHintType, checkRange, flowStoreError, listOf, paginate } from '../query.ts';
@@ -332,13 +341,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
           destLabels: labelId(f.destLabels, labels),
           sourceIps: f.sourceIps,
           destIps: f.destIps,
-          packetsIn: f.packetsIn,
-          packetsOut: f.packetsOut,
-          bytesIn: f.bytesIn,
-          bytesOut: f.bytesOut,
-          started: f.numConnectionsStarted,
-          completed: f.numConnectionsCompleted,
-          live: f.numConnectionsLive,
+          ...countersOf(f),
         };
         perWindow.set(slot, row);
         order.push(row);
