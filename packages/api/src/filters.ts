@@ -83,6 +83,9 @@ const filterShape = {
   pendingDiffers: z.boolean(),
   sourceCidrs: filterList(cidrSchema),
   destCidrs: filterList(cidrSchema),
+  clusters: filterList(z.string()).meta({
+    description: 'Names of the Kubernetes clusters (`--cluster-name` of the Verdict that stored them), exact.',
+  }),
 };
 
 /** The `filters` JSON of /api/v1: every key optional, absent means "no constraint". */

@@ -103,6 +103,7 @@ export type {
   ClusterSummary,
   PolicyKey,
   PolicyStats,
+  PolicyStatsGrouping,
   PolicyStatsResponse,
   RuleStats,
   TiersResponse,
@@ -111,6 +112,7 @@ export type {
 export {
   appliedPoliciesSchema,
   clusterSummarySchema,
+  POLICY_STATS_GROUPINGS,
   policyStatsResponseSchema,
   tiersResponseSchema,
 } from './policy.ts';
