@@ -63,6 +63,7 @@ export type {
 export {
   ACTIONS,
   FILTER_FIELDS,
+  FILTER_LIST_LIMIT,
   filtersSchema,
   HIT_ACTIONS,
   MATCH_TYPES,
@@ -102,6 +103,7 @@ export type {
   ClusterSummary,
   PolicyKey,
   PolicyStats,
+  PolicyStatsGrouping,
   PolicyStatsResponse,
   RuleStats,
   TiersResponse,
@@ -110,6 +112,7 @@ export type {
 export {
   appliedPoliciesSchema,
   clusterSummarySchema,
+  POLICY_STATS_GROUPINGS,
   policyStatsResponseSchema,
   tiersResponseSchema,
 } from './policy.ts';
