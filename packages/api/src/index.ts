@@ -104,6 +104,7 @@ export type {
   ClusterSummary,
   PolicyKey,
   PolicyStats,
+  PolicyStatsGrouping,
   PolicyStatsResponse,
   RuleStats,
   TiersResponse,
@@ -112,6 +113,7 @@ export type {
 export {
   appliedPoliciesSchema,
   clusterSummarySchema,
+  POLICY_STATS_GROUPINGS,
   policyStatsResponseSchema,
   tiersResponseSchema,
 } from './policy.ts';
