@@ -37,6 +37,8 @@ export type { FlowStoreError, FlowStoreErrorCode } from './query.ts';
 export { isFlowStoreError } from './query.ts';
 export type { ResolveError } from './resolve.ts';
 export { representativeQuery } from './resolve.ts';
+export type { LevelCoverage, RangePlan, RangeSegment, RollupLevel } from './rollup.ts';
+export { levelBucketStart, planRange, ROLLUP_LEVELS, ROLLUP_SETTLE_SECONDS } from './rollup.ts';
 export type { SqliteStoreOptions } from './sqlite.ts';
 export { createSqliteStore, SQLITE_SCHEMA_VERSION } from './sqlite.ts';
 export type { DbCheck, DbRepair } from './sqlite-maintenance.ts';
