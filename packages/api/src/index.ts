@@ -63,6 +63,7 @@ export type {
 export {
   ACTIONS,
   FILTER_FIELDS,
+  FILTER_LIST_LIMIT,
   filtersSchema,
   HIT_ACTIONS,
   MATCH_TYPES,
