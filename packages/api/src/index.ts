@@ -83,8 +83,10 @@ export type {
   GraphShape,
 } from './graph.ts';
 export { GRAPH_GROUPINGS, graphResponseSchema, MAX_GRAPH_LIMIT } from './graph.ts';
-export type { Finding, InsightsResponse } from './insights.ts';
+export type { CoverageResponse, EgressResponse, Finding, InsightsResponse } from './insights.ts';
 export {
+  coverageResponseSchema,
+  egressResponseSchema,
   FINDING_TYPES,
   findingFlowSchema,
   findingPolicySchema,
