@@ -74,6 +74,9 @@ const filterShape = {
   pendingDiffers: z.boolean(),
   sourceCidrs: z.array(cidrSchema),
   destCidrs: z.array(cidrSchema),
+  clusters: z.array(z.string()).meta({
+    description: 'Names of the Kubernetes clusters (`--cluster-name` of the Verdict that stored them), exact.',
+  }),
 };
 
 /** The `filters` JSON of /api/v1: every key optional, absent means "no constraint". */

@@ -102,6 +102,7 @@ export type {
   ClusterSummary,
   PolicyKey,
   PolicyStats,
+  PolicyStatsGrouping,
   PolicyStatsResponse,
   RuleStats,
   TiersResponse,
@@ -110,6 +111,7 @@ export type {
 export {
   appliedPoliciesSchema,
   clusterSummarySchema,
+  POLICY_STATS_GROUPINGS,
   policyStatsResponseSchema,
   tiersResponseSchema,
 } from './policy.ts';

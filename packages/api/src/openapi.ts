@@ -8,7 +8,7 @@ import './explain.ts';
 import { SORT_FIELDS } from './flow.ts';
 import { GRAPH_GROUPINGS, MAX_GRAPH_LIMIT } from './graph.ts';
 import './insights.ts';
-import './policy.ts';
+import { POLICY_STATS_GROUPINGS } from './policy.ts';
 
 const SAFE = Number.MAX_SAFE_INTEGER;
 
@@ -138,7 +138,16 @@ export const openApiDocument = {
         summary: 'Flows decided by each policy and rule',
         description:
           'Each listed (aggregated) flow counts 1 per policy and per (direction, rule) in its trace; direction is Egress for reporter Src and Ingress for Dst; EndOfTier hits count for their trigger policy with ruleIndex -1. `pending` holds the same counts from the pending traces.',
-        parameters: [start, end, filters],
+        parameters: [
+          start,
+          end,
+          filters,
+          query(
+            'groupBy',
+            z.enum(POLICY_STATS_GROUPINGS),
+            '`cluster`: one item per (cluster, policy), each naming its cluster, ordered by cluster. Absent: counts across clusters.',
+          ),
+        ],
         responses: { '200': json(ref('PolicyStatsList'), 'Per-policy counts.'), ...errors },
       },
     },

@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import { DIALECTS } from '@verdict/api';
 import { clusterReadRules } from '@verdict/cluster';
 import { CALICO_VERSIONS, createEvaluator, DEFAULT_CALICO_VERSION } from '@verdict/engine';
 import { SERVE_FLAGS } from '@verdict/server';
@@ -254,7 +255,7 @@ export function createProgram(io: Io, setCode: (code: number) => void = () => {}
     .option('--since <duration>', SINCE_HELP, '24h')
     .addOption(
       new Option('--dialect <dialect>', 'policy dialect (cnp: ClusterNetworkPolicy guardrails in the Baseline tier)')
-        .choices(['calico', 'k8s', 'cnp'] as const)
+        .choices(DIALECTS)
         .default('calico'),
     )
     .option('--tier <tier>', 'Calico tier of the drafts')

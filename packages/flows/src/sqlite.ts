@@ -30,7 +30,7 @@ import { computeStatistics } from './stats.ts';
 import type { FlowFilter, StringMatch, TimeRange } from './store.ts';
 import { createStreamHub, startTicker, wallClock } from './stream.ts';
 import { BUCKET_SECONDS, bucketStart } from './time.ts';
-import type { SqliteFlowStore, StoreOptions } from './types.ts';
+import { DEFAULT_CLUSTER, type SqliteFlowStore, type StoreOptions } from './types.ts';
 
 interface ChangeRow {
   id: number;
@@ -298,6 +298,7 @@ function narrowKeys(filter: FlowFilter | undefined, params: unknown[]): string[]
  */
 export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore {
   const now = options.now ?? wallClock;
+  const cluster = options.cluster ?? DEFAULT_CLUSTER;
   const retentionSeconds = (options.retentionDays ?? 7) * 86_400;
   const db = new Database(options.path);
   db.pragma('journal_mode = WAL');
@@ -520,7 +521,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
   }
 
   function compile(filter: FlowFilter | undefined) {
-    const c = compileFilterParts(filter);
+    const c = compileFilterParts(filter, cluster);
     if (!c.ok) throw flowStoreError('invalid-filter', c.error.message, `filter.${c.error.path}`);
     return c.value;
   }
@@ -591,7 +592,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
         const flow = toFlow(key, r);
         if (c.labels && !c.labels(flow.sourceLabels, flow.destLabels)) continue;
         if (c.ips && !c.ips(flow.sourceIps, flow.destIps)) continue;
-        out.push({ id: r.id, flow });
+        out.push({ id: r.id, flow, cluster });
       }
       if (rows < SCAN_CHUNK) return out;
       await yieldToLoop();
@@ -679,7 +680,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
 
   const hub = createStreamHub(
     (from, to, emit) => {
-      for (const r of readBuckets.iterate(from, to)) emit({ id: r.id, flow: toFlow(keyOf(r.id, r.key), r) });
+      for (const r of readBuckets.iterate(from, to)) emit({ id: r.id, flow: toFlow(keyOf(r.id, r.key), r), cluster });
     },
     () => filling - BUCKET_SECONDS,
     beginningOfHistory,

@@ -50,7 +50,13 @@ export function createApp(deps: AppDeps): Hono {
   app.use('/whisker-backend/*', timeQueries(deps.metrics));
   app.route(
     '/whisker-backend',
-    createWhiskerRoutes({ store: deps.store, cors: [...deps.cors], log: deps.log, metrics: deps.metrics }),
+    createWhiskerRoutes({
+      store: deps.store,
+      cors: [...deps.cors],
+      log: deps.log,
+      metrics: deps.metrics,
+      calicoVersion: () => deps.evaluator().calicoVersion,
+    }),
   );
   app.route('/', createWhiskerConfigRoutes());
   app.post('/api/v1/ingest', (c) => ingestNdjson(c.req.raw, deps.pipeline, deps.ingestLimits));

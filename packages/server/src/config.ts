@@ -154,7 +154,7 @@ const FIELDS: Readonly<Record<keyof ServeConfig, Field>> = {
   clusterName: {
     flag: '--cluster-name',
     env: 'VERDICT_CLUSTER_NAME',
-    help: 'name of this Kubernetes cluster in a shared ClickHouse store',
+    help: 'name of this Kubernetes cluster: the `cluster` of its flows in the API, and its rows in a shared ClickHouse store',
     read: text,
   },
   dataDir: { flag: '--data-dir', env: 'VERDICT_DATA_DIR', help: 'folder for the SQLite store', read: text },

@@ -262,7 +262,7 @@ function openStore(
   config: ServeConfig,
   log: Logger,
 ): { store: VerdictFlowStore; lock: DataLock | undefined; health: StoreHealth } {
-  const skew = { maxClockSkewSeconds: config.maxClockSkew };
+  const skew = { maxClockSkewSeconds: config.maxClockSkew, cluster: config.clusterName };
   if (config.store === 'memory') {
     return { store: createStore({ kind: 'memory', ...skew }), lock: undefined, health: createStoreHealth('memory') };
   }

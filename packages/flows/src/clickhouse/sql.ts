@@ -94,6 +94,7 @@ export function filterSql(filter: FlowFilter | undefined): FilterSql {
   const out: FilterSql = { windows: [], keys: [], needsLabels: false };
   if (!filter) return out;
   const w = out.windows;
+  if (filter.clusters?.length) w.push(`cluster IN (${list(filter.clusters)})`);
   if (filter.sourceNames?.length) w.push(stringMatches('source_name', filter.sourceNames, NAME_ALIASES));
   if (filter.destNames?.length) w.push(stringMatches('dest_name', filter.destNames, NAME_ALIASES));
   if (filter.sourceNamespaces?.length)

@@ -45,6 +45,7 @@ describe('GET /flows', () => {
     const partner = body.items.find((f) => f.sourceName === 'partners');
     expect(partner).toEqual({
       id: expect.any(Number),
+      cluster: 'default',
       startTime: T0,
       endTime: T0 + 15,
       sourceName: 'partners',
