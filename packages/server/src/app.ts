@@ -60,7 +60,7 @@ export function createApp(deps: AppDeps): Hono {
   );
   app.route('/', createWhiskerConfigRoutes());
   app.post('/api/v1/ingest', (c) => ingestNdjson(c.req.raw, deps.pipeline, deps.ingestLimits));
-  app.route('/api/v1/insights', createInsightsRoutes({ store: deps.store, evaluator: deps.evaluator, log: deps.log }));
+  app.route('/api/v1', createInsightsRoutes({ store: deps.store, evaluator: deps.evaluator, log: deps.log }));
   app.route(
     '/api/v1/recommendations',
     createRecommendRoutes({ store: deps.store, evaluator: deps.evaluator, log: deps.log }),

@@ -37,6 +37,9 @@ import { createIngestPipeline, type IngestPipeline } from './ingest/index.ts';
 import type { Logger } from './log.ts';
 import { createMetrics } from './metrics/index.ts';
 
+/** Request line and headers, in bytes (Node's default is 16 KiB). */
+const HTTP_MAX_HEADER_BYTES = 64 * 1024;
+
 export interface RunningVerdict {
   httpUrl: string;
   /** `host:port`, or undefined when gRPC is off. */
@@ -157,16 +160,20 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
   });
 
   const http = await new Promise<ServerType>((resolve, reject) => {
+    // Room in the request line for a filter at its size limit (FILTER_LIST_LIMIT entries), so that it
+    // gets a 400 naming the limit rather than a bare 431.
+    const maxHeaderSize = HTTP_MAX_HEADER_BYTES;
     const tls =
       config.httpTlsCert !== undefined && config.httpTlsKey !== undefined
         ? {
             createServer: createHttpsServer,
             serverOptions: {
+              maxHeaderSize,
               cert: readStartupFile(config.httpTlsCert, '--http-tls-cert'),
               key: readStartupFile(config.httpTlsKey, '--http-tls-key'),
             },
           }
-        : {};
+        : { serverOptions: { maxHeaderSize } };
     const server = serve({ fetch: app.fetch, hostname: config.httpHost, port: config.httpPort, ...tls }, () =>
       resolve(server),
     );

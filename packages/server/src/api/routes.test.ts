@@ -578,10 +578,10 @@ describe('routes', () => {
       .sort();
     expect(rehearsals).toEqual(['GET /rehearsals/{id}', 'POST /promote', 'POST /rehearsals']);
     routes.push(...rehearsals);
-    // Mounted at /api/v1/insights and /api/v1/recommendations by app.ts.
+    // Mounted at /api/v1 (insights, egress, coverage) and /api/v1/recommendations by app.ts.
     routes.push(
       ...createInsightsRoutes({ store: api.store, evaluator: shopEvaluator }).routes.map(
-        (r) => `${r.method} /insights`,
+        (r) => `${r.method} ${r.path}`,
       ),
     );
     routes.push(
