@@ -333,6 +333,53 @@ export const openApiDocument = {
         responses: { '200': json(ref('Insights'), 'The findings, most severe first.'), ...errors },
       },
     },
+    '/egress': {
+      get: {
+        summary:
+          "A namespace's external destinations per workload, and a proposed egress lockdown rehearsed over the same flows",
+        description:
+          'Destinations by network, protocol and port with flows, connections and bytes; the lockdown is default-deny egress with NetworkSets of the aggregated CIDRs and DNS and API-server guardrails, staged and rehearsed before it is proposed.',
+        parameters: [
+          {
+            ...query('namespace', z.string().max(63), 'The namespace to lock down; it must be in the cluster.'),
+            required: true,
+          },
+          query(
+            'since',
+            z.string().default('24h'),
+            'Window: seconds or a duration such as 30m, 24h, 7d (at most 31d).',
+          ),
+        ],
+        responses: {
+          '200': json(ref('Egress'), 'Destinations and the proposal.'),
+          '404': json(ref('Error'), 'The namespace is not in the cluster.'),
+          ...errors,
+        },
+      },
+    },
+    '/coverage': {
+      get: {
+        summary:
+          'Rollout progress: isolated workloads, flows decided by explicit policy, staged policies waiting, trend and policy changes',
+        description:
+          '`format=html` answers the same report as one self-contained, print-ready HTML page (inline SVG charts, no scripts): audit evidence of which workloads are isolated, since when, and which policies changed.',
+        parameters: [
+          query(
+            'since',
+            z.string().default('7d'),
+            'History to report on: seconds or a duration such as 24h, 7d (at most 31d).',
+          ),
+          query('format', z.enum(['json', 'html']).default('json'), '`html`: the print-ready report.'),
+        ],
+        responses: {
+          '200': {
+            description: 'The report.',
+            content: { 'application/json': { schema: ref('Coverage') }, 'text/html': { schema: { type: 'string' } } },
+          },
+          ...errors,
+        },
+      },
+    },
     '/openapi.json': {
       get: { summary: 'This document', responses: { '200': json({ type: 'object' }, 'OpenAPI 3.1 document.') } },
     },

@@ -241,7 +241,11 @@ function createLabelIntern(db: Db) {
   };
 }
 
-/** SQL that narrows keys to a superset of a filter's key part; the compiled filter then decides exactly. */
+/**
+ * SQL that narrows keys to a superset of a filter's key part; the compiled filter then decides exactly.
+ * Each list is one JSON parameter read with json_each, so the expression does not deepen per value
+ * (SQLite refuses expressions nested more than 1,000 deep).
+ */
 function narrowKeys(filter: FlowFilter | undefined, params: unknown[]): string[] {
   if (!filter) return [];
   const where: string[] = [];
@@ -251,21 +255,22 @@ function narrowKeys(filter: FlowFilter | undefined, params: unknown[]): string[]
     aliases: Readonly<Record<string, string[]>>,
   ) => {
     if (!list || list.length === 0) return;
-    const ors: string[] = [];
+    const exact: string[] = [];
+    const fuzzy: string[] = [];
     for (const m of list) {
-      if (m.type === 'Fuzzy') {
-        ors.push(`instr(k.${col}, ?) > 0`);
-        params.push(m.value);
-        const all = Object.values(aliases).flat();
-        if (all.length > 0) {
-          ors.push(`k.${col} IN (${all.map(() => '?').join(',')})`);
-          params.push(...all);
-        }
-      } else {
-        const values = [m.value, ...(aliases[m.value] ?? [])];
-        ors.push(`k.${col} IN (${values.map(() => '?').join(',')})`);
-        params.push(...values);
-      }
+      if (m.type === 'Fuzzy') fuzzy.push(m.value);
+      else exact.push(m.value, ...(aliases[m.value] ?? []));
+    }
+    // A fuzzy value may match a display alias: any stored alias is a candidate.
+    if (fuzzy.length > 0) exact.push(...Object.values(aliases).flat());
+    const ors: string[] = [];
+    if (exact.length > 0) {
+      ors.push(`k.${col} IN (SELECT value FROM json_each(?))`);
+      params.push(JSON.stringify(exact));
+    }
+    if (fuzzy.length > 0) {
+      ors.push(`EXISTS (SELECT 1 FROM json_each(?) AS f WHERE instr(k.${col}, f.value) > 0)`);
+      params.push(JSON.stringify(fuzzy));
     }
     where.push(`(${ors.join(' OR ')})`);
   };
@@ -278,15 +283,15 @@ function narrowKeys(filter: FlowFilter | undefined, params: unknown[]): string[]
   strings('proto', filter.protocols, {});
   const list = (col: string, values: readonly (string | number)[] | undefined) => {
     if (!values || values.length === 0) return;
-    where.push(`k.${col} IN (${values.map(() => '?').join(',')})`);
-    params.push(...values);
+    where.push(`k.${col} IN (SELECT value FROM json_each(?))`);
+    params.push(JSON.stringify(values));
   };
   list('dest_port', filter.destPorts);
   list('action', filter.actions);
   if (filter.reporter !== undefined) list('reporter', [filter.reporter]);
   if (filter.destPortRanges && filter.destPortRanges.length > 0) {
-    where.push(`(${filter.destPortRanges.map(() => 'k.dest_port BETWEEN ? AND ?').join(' OR ')})`);
-    for (const r of filter.destPortRanges) params.push(r.min, r.max);
+    where.push(`EXISTS (SELECT 1 FROM json_each(?) AS r WHERE k.dest_port BETWEEN r.value ->> 0 AND r.value ->> 1)`);
+    params.push(JSON.stringify(filter.destPortRanges.map((r) => [r.min, r.max])));
   }
   if (filter.pendingDiffers) where.push(`k.pending_verdict <> '' AND k.pending_verdict <> k.action`);
   return where;
