@@ -55,6 +55,8 @@ export interface LiveClusterOptions {
   onChanges?: (changes: PolicyChangeInput[]) => void;
   /** Called after every applied batch, for metrics. */
   onBatch?: (batch: MirrorBatch) => void;
+  /** Called for every watch event (list items count as ADDED), with the kind's key, for metrics. */
+  onEvent?: (kind: string, type: WatchEventType) => void;
   log?: { info(message: string, fields?: object): void; warn(message: string, fields?: object): void };
   /** The Calico release reproduced; default the newest. */
   calicoVersion?: CalicoVersion;
@@ -274,6 +276,7 @@ export async function startLiveCluster(options: LiveClusterOptions): Promise<Liv
     const onEvent = (type: WatchEventType) => (object: KubernetesObject) => {
       runtime.events++;
       runtime.lastEventTime = Date.now();
+      options.onEvent?.(kindKey(watched), type);
       mirror.push(watched, apiVersion, { type, object: object as KubeObject });
       scheduleFlush();
     };

@@ -37,6 +37,8 @@ export interface ClusterSourceOptions {
   calicoVersion?: CalicoVersion;
   onChanges?: (changes: PolicyChangeInput[]) => void;
   log?: LiveClusterOptions['log'];
+  /** Live cluster only: every watch event, for metrics. */
+  onEvent?: LiveClusterOptions['onEvent'];
   /** Demo only: minutes between policy edits (default 3), and how many are backfilled at start (default 3). */
   demoEditMinutes?: number;
   demoBackfill?: number;
@@ -59,6 +61,7 @@ export async function startClusterSource(
       ...version,
       ...(options.onChanges ? { onChanges: options.onChanges } : {}),
       ...(options.log ? { log: options.log } : {}),
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     });
     return {
       evaluator: () => live.evaluator(),

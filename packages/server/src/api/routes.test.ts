@@ -45,6 +45,7 @@ describe('GET /flows', () => {
     const partner = body.items.find((f) => f.sourceName === 'partners');
     expect(partner).toEqual({
       id: expect.any(Number),
+      cluster: 'default',
       startTime: T0,
       endTime: T0 + 15,
       sourceName: 'partners',
@@ -577,10 +578,10 @@ describe('routes', () => {
       .sort();
     expect(rehearsals).toEqual(['GET /rehearsals/{id}', 'POST /promote', 'POST /rehearsals']);
     routes.push(...rehearsals);
-    // Mounted at /api/v1/insights and /api/v1/recommendations by app.ts.
+    // Mounted at /api/v1 (insights, egress, coverage) and /api/v1/recommendations by app.ts.
     routes.push(
       ...createInsightsRoutes({ store: api.store, evaluator: shopEvaluator }).routes.map(
-        (r) => `${r.method} /insights`,
+        (r) => `${r.method} ${r.path}`,
       ),
     );
     routes.push(
