@@ -5,6 +5,7 @@ import {
   type CalicoVersion,
   type ClusterState,
   createEvaluator,
+  DEFAULT_CALICO_VERSION,
   type Evaluator,
   type Issue,
   loadResources,
@@ -97,7 +98,17 @@ export async function startClusterSource(
     evaluator: () => evaluator,
     initial: state,
     issues,
-    status: () => ({ source: config.kind, server: paths, ready: true, kinds: [], warnings: [], lagMs: 0 }),
+    status: () => ({
+      source: config.kind,
+      server: paths,
+      ready: true,
+      kinds: [],
+      warnings: [],
+      lagMs: 0,
+      calico: options.calicoVersion
+        ? { version: options.calicoVersion, from: 'flag' }
+        : { version: DEFAULT_CALICO_VERSION, from: 'default' },
+    }),
     async close() {
       if (timer) clearInterval(timer);
     },

@@ -71,7 +71,15 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/api/v1', createRehearsalRoutes({ store: deps.store, evaluator: deps.evaluator, log: deps.log }));
   const clusterStatus =
     deps.clusterStatus ??
-    ((): ClusterStatusResponse => ({ source: 'files', server: '', ready: true, kinds: [], warnings: [], lagMs: 0 }));
+    ((): ClusterStatusResponse => ({
+      source: 'files',
+      server: '',
+      ready: true,
+      kinds: [],
+      warnings: [],
+      lagMs: 0,
+      calico: { version: deps.evaluator().calicoVersion, from: 'default' },
+    }));
   app.route('/api/v1', createChangeRoutes({ store: deps.store, clusterStatus, log: deps.log }));
   app.route('/api/v1', createPolicyRoutes({ evaluator: deps.evaluator, log: deps.log }));
   app.route(

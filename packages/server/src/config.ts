@@ -1,6 +1,6 @@
 // `verdict serve` configuration: defaults, then a config file, then VERDICT_* environment variables,
 // then flags. Every bad value is reported with where it came from and what was expected.
-import { CALICO_VERSIONS, type CalicoVersion, DEFAULT_CALICO_VERSION, type IssueCode } from '@verdict/engine';
+import { CALICO_VERSIONS, type CalicoVersion, type IssueCode } from '@verdict/engine';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { LogLevel } from './log.ts';
@@ -54,7 +54,8 @@ export interface ServeConfig {
   httpTlsCert?: string;
   httpTlsKey?: string;
   /** The Calico release whose behaviour to reproduce. */
-  calicoVersion: CalicoVersion;
+  /** Absent: detected from a live cluster, else the newest. */
+  calicoVersion?: CalicoVersion;
   /** Follow a live cluster with this kubeconfig; '' = $KUBECONFIG, ~/.kube/config or in-cluster. Excludes `cluster`. */
   kubeconfig?: string;
   /** The kubeconfig context to use (default: its current context). */
@@ -270,7 +271,7 @@ const FIELDS: Readonly<Record<keyof ServeConfig, Field>> = {
   calicoVersion: {
     flag: '--calico-version',
     env: 'VERDICT_CALICO_VERSION',
-    help: 'Calico release to reproduce: 3.30, 3.31 (ANP/BANP), 3.32 or 3.33 (ClusterNetworkPolicy)',
+    help: "Calico release to reproduce: 3.30, 3.31 (ANP/BANP), 3.32 or 3.33 (ClusterNetworkPolicy); default: a live cluster's own (ClusterInformation), else 3.33",
     read: oneOf(...CALICO_VERSIONS),
   },
   kubeconfig: {
@@ -337,7 +338,6 @@ const DEFAULTS = {
   trustProxyUserHeader: false,
   writeGroup: 'verdict-writers',
   allowWrites: false,
-  calicoVersion: DEFAULT_CALICO_VERSION,
 } as const;
 
 const BOOLEAN_FIELDS: ReadonlySet<string> = new Set([

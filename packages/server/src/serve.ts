@@ -66,7 +66,7 @@ const DEMO_TICK_MS = 5_000;
 
 export function loadClusterState(config: ServeConfig): { state: ClusterState; issues: Issue[] } {
   const sources = config.cluster.length === 0 ? demoClusterFiles() : readManifestFiles(config.cluster);
-  return loadResources(sources, { calicoVersion: config.calicoVersion });
+  return loadResources(sources, config.calicoVersion ? { calicoVersion: config.calicoVersion } : {});
 }
 
 function sourceConfig(config: ServeConfig): ClusterSourceConfig {
@@ -109,7 +109,7 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
   let source: Awaited<ReturnType<typeof startClusterSource>>;
   try {
     source = await startClusterSource(sourceConfig(config), {
-      calicoVersion: config.calicoVersion,
+      ...(config.calicoVersion ? { calicoVersion: config.calicoVersion } : {}),
       onChanges: (changes) => recorder.record(changes),
       ...(watchMetrics ? { onEvent: watchMetrics.watchEvent } : {}),
       log: {
