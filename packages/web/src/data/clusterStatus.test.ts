@@ -21,6 +21,7 @@ const live = (kinds: Kind[], warnings: string[], ready = true): ClusterStatusRes
   kinds,
   warnings,
   lagMs: 0,
+  calico: { version: '3.33', from: 'default' },
 });
 
 describe('clusterStatus > clusterNotice', () => {
