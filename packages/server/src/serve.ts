@@ -111,6 +111,7 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
     source = await startClusterSource(sourceConfig(config), {
       ...(config.calicoVersion ? { calicoVersion: config.calicoVersion } : {}),
       onChanges: (changes) => recorder.record(changes),
+      onFirstSync: (listed) => recorder.recordAbsent(listed),
       ...(watchMetrics ? { onEvent: watchMetrics.watchEvent } : {}),
       log: {
         info: (message, fields) => log.info(message, { ...fields }),
