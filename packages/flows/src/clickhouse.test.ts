@@ -2,11 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { type AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cidrContains, parseCidr, parseIp } from '@verdict/engine';
+import { cidrContains, parseCidr, parseIp, parseSelector } from '@verdict/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalClickHouse, startLocalClickHouse } from './clickhouse/server.ts';
-import { cidrTest, literal } from './clickhouse/sql.ts';
+import { cidrTest, literal, selectorSql } from './clickhouse/sql.ts';
 import { type ClickHouseFlowStore, createClickHouseStore, SpoolFull } from './clickhouse/store.ts';
+import { labelMap } from './filter.ts';
 import { endOfTier, flowBetween, hit, ipSet, T0, testClock } from './fixtures.ts';
 import { buildGraph } from './graph.ts';
 import { policyStats } from './policyStats.ts';
@@ -275,6 +276,103 @@ describe('clickhouse store: graph and policy statistics folded in SQL', () => {
     } finally {
       await eu.close();
       await us.close();
+    }
+  });
+});
+
+describe('clickhouse store: label selectors in SQL', () => {
+  it('agree with the engine on every selector operator, empty values and quoting', async () => {
+    const selectors = [
+      'all()',
+      "app == 'api'",
+      "app != 'api'",
+      "tier == ''",
+      'has(tier)',
+      '!has(tier)',
+      "app contains 'p'",
+      "app starts with 'ap'",
+      "app starts with ''",
+      "app ends with 'pi'",
+      "app in {'api', 'web'}",
+      "app not in {'api'}",
+      "tier in {''}",
+      'app == "api" && has(tier) || env == "o\'brien"',
+      "!(app == 'web' || tier == 'db')",
+      "app ends with 'p'",
+    ];
+    const labelSets: string[][] = [
+      [],
+      ['app=api'],
+      ['app=api', 'tier=db'],
+      ['app=web', 'tier'],
+      ['app=', 'tier='],
+      ["env=o'brien", 'app=api', 'tier=x'],
+      ['application=api', 'apps=web'],
+      ['app=p'],
+    ];
+    const selects = selectors.flatMap((text) => {
+      const parsed = parseSelector(text);
+      if (!parsed.ok) throw new Error(`${text}: ${parsed.error.message}`);
+      return labelSets.map(
+        (labels, i) =>
+          `SELECT ${literal(text)} AS s, ${i} AS i, toUInt8(${selectorSql(parsed.value.ast)}) AS inside FROM (SELECT ${labels.length === 0 ? 'emptyArrayString()' : `[${labels.map(literal).join(', ')}]`} AS labels)`,
+      );
+    });
+    const r = await fetch(`${server.url}/`, {
+      method: 'POST',
+      body: `SELECT s, i, inside FROM (${selects.join(' UNION ALL ')}) FORMAT JSONEachRow`,
+    });
+    const text = await r.text();
+    expect(r.ok, text).toBe(true);
+    const rows = text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { s: string; i: number; inside: number });
+    expect(rows).toHaveLength(selectors.length * labelSets.length);
+    for (const row of rows) {
+      const selector = parseSelector(row.s);
+      if (!selector.ok) throw new Error(row.s);
+      expect([row.s, labelSets[row.i], row.inside === 1]).toEqual([
+        row.s,
+        labelSets[row.i],
+        selector.value.matches(labelMap(labelSets[row.i]!)),
+      ]);
+    }
+  });
+
+  it('pages in SQL when each key kept its labels, and stays exact when a key changed labels in the range', async () => {
+    const clock = testClock();
+    const s = createClickHouseStore({ url: server.url, database: `labels_${n++}`, spoolDir, now: clock.now });
+    try {
+      const flows = Array.from({ length: 6 }, (_, i) =>
+        flowBetween('shop/web', `shop/api-${i}`, {
+          startTime: T0 - 60,
+          destLabels: [`app=api-${i}`, i % 2 === 0 ? 'tier=even' : 'tier=odd'],
+        }),
+      );
+      await s.ingest(flows);
+      const range = { gte: T0 - 3600, lt: T0 + 30 };
+      const even = { destSelector: "tier == 'even'" };
+      const page0 = await s.list({ range, filter: even, sortBy: 'DestName', page: 0, pageSize: 2 });
+      const page1 = await s.list({ range, filter: even, sortBy: 'DestName', page: 1, pageSize: 2 });
+      expect([page0.totalResults, page0.totalPages]).toEqual([3, 2]);
+      expect([...page0.flows, ...page1.flows].map((r) => r.flow.key.destName)).toEqual(['api-0', 'api-2', 'api-4']);
+      expect((await s.hints({ type: 'DestName', range, filter: even })).values).toEqual(['api-0', 'api-2', 'api-4']);
+      const none = await s.list({ range, filter: { destSelector: '!has(tier)' } });
+      expect(none.totalResults).toBe(0);
+      // api-0 drops `tier` in a later window: its merged labels (the intersection) have no tier.
+      await s.ingest([
+        flowBetween('shop/web', 'shop/api-0', { startTime: T0 - 30, destLabels: ['app=api-0', 'zone=a'] }),
+      ]);
+      const after = await s.list({ range, filter: even, sortBy: 'DestName', page: 0, pageSize: 10 });
+      expect(after.flows.map((r) => r.flow.key.destName)).toEqual(['api-2', 'api-4']);
+      const untiered = await s.list({ range, filter: { destSelector: '!has(tier)' } });
+      expect(untiered.flows.map((r) => [r.flow.key.destName, r.flow.destLabels])).toEqual([['api-0', ['app=api-0']]]);
+      // Over the first window alone api-0 still had its tier.
+      const early = await s.list({ range: { gte: T0 - 60, lt: T0 - 45 }, filter: even, sortBy: 'DestName' });
+      expect(early.flows.map((r) => r.flow.key.destName)).toEqual(['api-0', 'api-2', 'api-4']);
+    } finally {
+      await s.close();
     }
   });
 });

@@ -15,7 +15,16 @@
 // - `ADD COLUMN IF NOT EXISTS` and `CREATE ... ON CLUSTER` with replicated engines: migrations only
 //   create tables `IF NOT EXISTS`, so running them twice or from several replicas at once is harmless.
 // - Nullable columns (slow in 18.16): empty strings and empty arrays stand for "none".
-import { type Cidr, parseCidr } from '@verdict/engine';
+// - JSON functions (`JSONExtract*`, 19.x): folds read the key text (a JSON array) with `splitByString`
+//   and `extract` (re2), which both releases have.
+// - `alias.column` names across `JOIN … USING` and aliases equal to a column name (18.16 resolves
+//   the column to the aggregate in WHERE): queries use plain, distinct aliases (`from_cluster`, `f_*`).
+// - `groupArrayIntersect` (24.x): a key whose label set changed within the queried range has its
+//   selectors evaluated by Verdict on the intersection; every other key is decided in SQL.
+import { type Cidr, parseCidr, parseSelector, type Selector } from '@verdict/engine';
+
+type SelectorNode = Selector['ast'];
+
 import type { FlowFilter, StringMatch } from '../store.ts';
 
 /** A ClickHouse string literal. */
@@ -82,8 +91,66 @@ export interface FilterSql {
   windows: string[];
   /** Conditions on `flow_keys` rows; the caller wraps them in `key_id IN (SELECT id FROM flow_keys …)`. */
   keys: string[];
-  /** The label selectors, which Verdict evaluates itself on the merged labels. */
+  /** The label selectors, which apply to the labels merged across a key's windows. */
   needsLabels: boolean;
+  /** The selectors as conditions on a `label_sets` row's `labels`, with whether they match no labels. */
+  labels: LabelSql[];
+}
+
+export interface LabelSql {
+  /** `source_labels` or `dest_labels`. */
+  column: string;
+  /** A condition on `labels` (an interned set's `k=v` strings). */
+  sql: string;
+  /** Whether the selector matches an endpoint without labels (set 0). */
+  matchesNone: boolean;
+}
+
+/** Labels as stored are `k=v`, or `k` for an empty value (see `labelMap`). */
+const labelIs = (key: string) => `(l = ${literal(key)} OR startsWith(l, ${literal(`${key}=`)}))`;
+const valueOf = (key: string) => `substring(l, ${int(key.length + 2)})`;
+const labelsNamed = (key: string, value: string) => (value === '' ? [`${key}=`, key] : [`${key}=${value}`]);
+
+/**
+ * A Calico selector as a condition on an array of `k=v` labels, with the semantics of the engine's
+ * compiled matcher (an absent label is "not equal" and "not in"; `all()` and `global()` match).
+ */
+export function selectorSql(node: SelectorNode): string {
+  switch (node.kind) {
+    case 'all':
+    case 'global':
+      return '1';
+    case 'has':
+      return `arrayExists(l -> ${labelIs(node.key)}, labels)`;
+    case 'eq':
+      return `hasAny(labels, [${list(labelsNamed(node.key, node.value))}])`;
+    case 'neq':
+      return `NOT hasAny(labels, [${list(labelsNamed(node.key, node.value))}])`;
+    case 'contains':
+      return `arrayExists(l -> ${labelIs(node.key)} AND position(${valueOf(node.key)}, ${literal(node.value)}) > 0, labels)`;
+    case 'startsWith':
+      return node.value === ''
+        ? `arrayExists(l -> ${labelIs(node.key)}, labels)`
+        : `arrayExists(l -> startsWith(l, ${literal(`${node.key}=${node.value}`)}), labels)`;
+    case 'endsWith':
+      return `arrayExists(l -> ${labelIs(node.key)} AND endsWith(${valueOf(node.key)}, ${literal(node.value)}), labels)`;
+    case 'in':
+      return `hasAny(labels, [${list(node.values.flatMap((v) => labelsNamed(node.key, v)))}])`;
+    case 'notIn':
+      return `NOT hasAny(labels, [${list(node.values.flatMap((v) => labelsNamed(node.key, v)))}])`;
+    case 'not':
+      return `NOT (${selectorSql(node.operand)})`;
+    case 'and':
+    case 'or':
+      return `(${node.operands.map((o) => `(${selectorSql(o)})`).join(node.kind === 'and' ? ' AND ' : ' OR ')})`;
+  }
+}
+
+function labelSql(column: string, text: string | undefined): LabelSql[] {
+  if (text === undefined) return [];
+  const parsed = parseSelector(text);
+  if (!parsed.ok) return [];
+  return [{ column, sql: selectorSql(parsed.value.ast), matchesNone: parsed.value.matches(new Map()) }];
 }
 
 /**
@@ -91,7 +158,7 @@ export interface FilterSql {
  * are denormalised into `flow_windows` so the common filters use its sort order.
  */
 export function filterSql(filter: FlowFilter | undefined): FilterSql {
-  const out: FilterSql = { windows: [], keys: [], needsLabels: false };
+  const out: FilterSql = { windows: [], keys: [], needsLabels: false, labels: [] };
   if (!filter) return out;
   const w = out.windows;
   if (filter.clusters?.length) w.push(`cluster IN (${list(filter.clusters)})`);
@@ -126,5 +193,6 @@ export function filterSql(filter: FlowFilter | undefined): FilterSql {
     );
   }
   out.needsLabels = filter.sourceSelector !== undefined || filter.destSelector !== undefined;
+  out.labels = [...labelSql('source_labels', filter.sourceSelector), ...labelSql('dest_labels', filter.destSelector)];
   return out;
 }

@@ -45,7 +45,7 @@ import {
 import { type KeyRow, keyRow, type StatGroup, WINDOW_COLUMNS, type WindowRow, windowsTsv } from './rows.ts';
 import { migrateClickHouse, quoteName } from './schema.ts';
 import { openSpool, type SpooledBatch } from './spool.ts';
-import { filterSql, int, literal } from './sql.ts';
+import { filterSql, int, type LabelSql, literal } from './sql.ts';
 
 export interface ClickHouseStoreOptions extends StoreOptions {
   /** `http://host:8123` */
@@ -519,14 +519,48 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
   }
 
   /** WHERE for the windows of a range and filter. */
-  function where(range: TimeRange, filter: FlowFilter | undefined): { sql: string; needsLabels: boolean } {
+  function where(
+    range: TimeRange,
+    filter: FlowFilter | undefined,
+  ): { sql: string; needsLabels: boolean; labels: LabelSql[] } {
     const f = filterSql(filter);
     const parts = [`bucket >= ${int(Math.max(0, Math.floor(range.gte)))}`, `bucket < ${int(Math.ceil(range.lt))}`];
     // Buckets are whole: a window qualifies when its start is in [gte, lt).
     if (!Number.isInteger(range.gte)) parts[0] = `bucket >= ${int(Math.ceil(range.gte))}`;
     parts.push(...f.windows);
     if (f.keys.length > 0) parts.push(`key_id IN (SELECT id FROM flow_keys WHERE ${f.keys.join(' AND ')})`);
-    return { sql: parts.join(' AND '), needsLabels: f.needsLabels };
+    return { sql: parts.join(' AND '), needsLabels: f.needsLabels, labels: f.labels };
+  }
+
+  /**
+   * WHERE with the label selectors too, evaluated in ClickHouse on each key's label set: a key whose
+   * windows in the range carry one non-empty set (or none) has exactly that set as its merged labels,
+   * so the selector runs on it in SQL. Should a key in the range carry two different sets (its
+   * labels changed), their intersection is what counts, and the query falls back to Verdict
+   * evaluating the selectors on the merged labels (`needsLabels`).
+   */
+  async function narrowed(
+    range: TimeRange,
+    filter: FlowFilter | undefined,
+  ): Promise<{ sql: string; needsLabels: boolean }> {
+    const w = where(range, filter);
+    if (w.labels.length === 0) return { sql: w.sql, needsLabels: w.needsLabels };
+    const set = (column: string) => `anyIf(${column}, ${column} != 0)`;
+    const several = w.labels.map((l) => `uniqExactIf(${l.column}, ${l.column} != 0) > 1`).join(' OR ');
+    const matching = w.labels
+      .map(
+        (l) =>
+          `(${set(l.column)} IN (SELECT hash FROM label_sets WHERE ${l.sql})${l.matchesNone ? ` OR ${set(l.column)} = 0` : ''})`,
+      )
+      .join(' AND ');
+    const changed = await rows<{ n: number | string }>(
+      `SELECT count() AS n FROM (SELECT key_id FROM flow_windows WHERE ${w.sql} GROUP BY key_id HAVING ${several})`,
+    );
+    if (Number(changed[0]?.n ?? 0) > 0) return { sql: w.sql, needsLabels: true };
+    return {
+      sql: `${w.sql} AND key_id IN (SELECT key_id FROM flow_windows WHERE ${w.sql} GROUP BY key_id HAVING ${matching})`,
+      needsLabels: false,
+    };
   }
 
   const aggregates = (lt: number) => {
@@ -618,7 +652,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
       throw flowStoreError('unsupported-sort', 'unsupported sort order', 'sortBy');
     }
     await ready;
-    const w = where(q.range, q.filter);
+    const w = await narrowed(q.range, q.filter);
     if (w.needsLabels) return listOf(await allMatching(q.range, q.filter), q);
     const count = await rows<{ n: number | string }>(`SELECT uniqExact(key_id) AS n FROM flow_windows WHERE ${w.sql}`);
     const total = Number(count[0]?.n ?? 0);
@@ -658,7 +692,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
     checkRange(q.range);
     compile(q.filter);
     await ready;
-    const w = where(q.range, q.filter);
+    const w = await narrowed(q.range, q.filter);
     if (w.needsLabels) {
       const folded = new Map<string, KeyCount>();
       for (const r of await allMatching(q.range, q.filter)) {
@@ -712,7 +746,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
     checkRange(q.range);
     compile(q.filter);
     await ready;
-    const w = where(q.range, q.filter);
+    const w = await narrowed(q.range, q.filter);
     const column = HINT_COLUMNS[q.type]!;
     const policy = column.startsWith('hint_');
     let values: string[];
