@@ -32,6 +32,8 @@ export interface ServeConfig {
   grpcTlsCert?: string;
   grpcTlsKey?: string;
   grpcTlsCa?: string;
+  /** Seconds between re-reads of the gRPC TLS files: a rotated Secret reaches new connections, open streams stay. */
+  grpcTlsReload: number;
   /** Generate the demo cluster's traffic (default: on when no cluster is given). */
   demoTraffic: boolean;
   cors: string[];
@@ -208,6 +210,12 @@ const FIELDS: Readonly<Record<keyof ServeConfig, Field>> = {
     help: 'PEM CA: clients must present a certificate it signed (mutual TLS, as Felix expects)',
     read: text,
   },
+  grpcTlsReload: {
+    flag: '--grpc-tls-reload',
+    env: 'VERDICT_GRPC_TLS_RELOAD',
+    help: 'seconds between re-reads of the gRPC TLS files (a rotated Secret reaches new connections; open streams stay)',
+    read: integer(1, 86_400, 'a whole number of seconds, 1-86400'),
+  },
   demoTraffic: {
     flag: '--demo-traffic',
     env: 'VERDICT_DEMO_TRAFFIC',
@@ -339,6 +347,7 @@ const DEFAULTS = {
   httpPort: 8080,
   grpcHost: '127.0.0.1',
   grpcPort: 7443,
+  grpcTlsReload: 30,
   cors: [],
   logLevel: 'info',
   maxClockSkew: 30,
