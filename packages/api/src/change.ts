@@ -139,7 +139,8 @@ export const promotionSchema = z
   })
   .meta({ id: 'Promotion' });
 
-export const DIALECTS = ['calico', 'k8s'] as const;
+/** Policy dialects a recommendation is drafted in; `cnp`: ClusterNetworkPolicy v1alpha2 guardrails in the Baseline tier. */
+export const DIALECTS = ['calico', 'k8s', 'cnp'] as const;
 export const dialectSchema = z.enum(DIALECTS);
 
 export const recommendedRuleSchema = z.object({

@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import { DIALECTS } from '@verdict/api';
 import { clusterReadRules } from '@verdict/cluster';
 import { CALICO_VERSIONS, createEvaluator, DEFAULT_CALICO_VERSION } from '@verdict/engine';
 import { SERVE_FLAGS } from '@verdict/server';
@@ -254,7 +255,7 @@ export function createProgram(io: Io, setCode: (code: number) => void = () => {}
     .option('--since <duration>', SINCE_HELP, '24h')
     .addOption(
       new Option('--dialect <dialect>', 'policy dialect (cnp: ClusterNetworkPolicy guardrails in the Baseline tier)')
-        .choices(['calico', 'k8s', 'cnp'] as const)
+        .choices(DIALECTS)
         .default('calico'),
     )
     .option('--tier <tier>', 'Calico tier of the drafts')
@@ -337,11 +338,13 @@ export function createProgram(io: Io, setCode: (code: number) => void = () => {}
     .command('egress')
     .summary('external destinations of a namespace per workload, and a rehearsed egress lockdown')
     .description(
-      'Every external destination each workload of the namespace used (network, port, flows, bytes), then a proposed lockdown: default-deny egress, NetworkSets of the aggregated CIDRs, DNS and API-server guardrails, rehearsed over the same flows.\nWithout --cluster, the embedded demo cluster.',
+      'Every external destination each workload of the namespace used (network, port, flows, bytes), then a proposed lockdown: default-deny egress, NetworkSets of the aggregated CIDRs, DNS and API-server guardrails, rehearsed over the same flows.\nOffline: --cluster manifests (default: the embedded demo) and --flows NDJSON; online: --server.',
     )
     .requiredOption('-n, --namespace <ns>', 'the namespace to lock down')
     .addOption(clusterOption())
-    .requiredOption('-f, --flows <file>', 'NDJSON flows (raw or Goldmane Flow JSON), - for standard input')
+    .option('-f, --flows <file>', 'NDJSON flows (raw or Goldmane Flow JSON), - for standard input')
+    .option('--server <url>', 'a running Verdict server, without --flows (default: http://127.0.0.1:8080)')
+    .option('--since <duration>', `${SINCE_HELP}, with --server (default: 24h)`)
     .option('--dns <file>', 'NDJSON DNS answers: {"name": "<query name>", "addresses": ["<ip>", …]} per line')
     .addOption(
       new Option('-o, --output <format>', 'output format').choices(['text', 'yaml', 'json'] as const).default('text'),
@@ -354,10 +357,12 @@ export function createProgram(io: Io, setCode: (code: number) => void = () => {}
     .command('coverage')
     .summary('rollout progress: isolated workloads, flows decided by policy, staged policies waiting, trend')
     .description(
-      'Per namespace and cluster-wide: the share of workloads isolated for ingress and egress, the share of flows decided by explicit policy, staged policies waiting and what they would deny, and the trend over the flows.\n-o html writes a self-contained, print-ready report. Without --cluster, the embedded demo cluster.',
+      'Per namespace and cluster-wide: the share of workloads isolated for ingress and egress, the share of flows decided by explicit policy, staged policies waiting and what they would deny, and the trend over the flows.\n-o html writes a self-contained, print-ready report. Offline: --cluster manifests (default: the embedded demo) and --flows NDJSON; online: --server (with the change log: since when workloads are isolated, which policies changed).',
     )
     .addOption(clusterOption())
-    .requiredOption('-f, --flows <file>', 'NDJSON flows (raw or Goldmane Flow JSON), - for standard input')
+    .option('-f, --flows <file>', 'NDJSON flows (raw or Goldmane Flow JSON), - for standard input')
+    .option('--server <url>', 'a running Verdict server, without --flows (default: http://127.0.0.1:8080)')
+    .option('--since <duration>', `${SINCE_HELP}, with --server (default: 7d)`)
     .addOption(
       new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'html'] as const).default('text'),
     )

@@ -37,6 +37,8 @@ export type { FlowStoreError, FlowStoreErrorCode } from './query.ts';
 export { isFlowStoreError } from './query.ts';
 export type { ResolveError } from './resolve.ts';
 export { representativeQuery } from './resolve.ts';
+export type { LevelCoverage, RangePlan, RangeSegment, RollupLevel } from './rollup.ts';
+export { levelBucketStart, planRange, ROLLUP_LEVELS, ROLLUP_SETTLE_SECONDS } from './rollup.ts';
 export type { SqliteStoreOptions } from './sqlite.ts';
 export { createSqliteStore, SQLITE_SCHEMA_VERSION } from './sqlite.ts';
 export type { DbCheck, DbRepair } from './sqlite-maintenance.ts';
@@ -52,4 +54,13 @@ export { computeStatistics } from './stats.ts';
 export type * from './store.ts';
 export type { TimeRangeError } from './time.ts';
 export { BUCKET_SECONDS, bucketStart, NUM_BUCKETS, normalizeRange } from './time.ts';
-export type { MemoryFlowStore, SqliteFlowStore, StoreOptions, VerdictFlowStore } from './types.ts';
+export type {
+  CountKeysQuery,
+  KeyCount,
+  KeyFold,
+  MemoryFlowStore,
+  SqliteFlowStore,
+  StoreOptions,
+  VerdictFlowStore,
+} from './types.ts';
+export { DEFAULT_CLUSTER } from './types.ts';

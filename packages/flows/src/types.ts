@@ -1,7 +1,28 @@
 // The store surface Verdict's back-ends offer beyond the agreed FlowStore contract.
 import type { ChangeQuery, PolicyChange, PolicyChangeInput } from './changes.ts';
+import type { FlowKey } from './model.ts';
 import type { StatisticsQuery, StatisticsResult } from './stats.ts';
-import type { FlowStore, TimeRange } from './store.ts';
+import type { FlowFilter, FlowStore, TimeRange } from './store.ts';
+
+/**
+ * What an analysis keeps of a key: `graph` its endpoints and enforced / pending verdicts, `policies`
+ * its reporter and traces.
+ */
+export type KeyFold = 'graph' | 'policies';
+
+export interface CountKeysQuery {
+  range: TimeRange;
+  filter?: FlowFilter;
+  fold: KeyFold;
+  signal?: AbortSignal;
+}
+
+/** `count` keys of one cluster that the fold does not tell apart; `key` is one of them. */
+export interface KeyCount {
+  key: FlowKey;
+  cluster: string;
+  count: number;
+}
 
 export interface VerdictFlowStore extends FlowStore {
   /** Policy / rule statistics over the stored windows (§3.9); `[]` when there is no data. */
@@ -20,6 +41,12 @@ export interface VerdictFlowStore extends FlowStore {
    * then dropped.
    */
   acceptedStarts(): TimeRange;
+  /**
+   * The keys `list` would give for the range and filter, folded and counted by the store itself, so
+   * that a graph or policy statistics over weeks of flows moves one row per fold, not one per key.
+   * Offered by stores whose flows live in another process (ClickHouse); callers fall back to `list`.
+   */
+  countKeys?(query: CountKeysQuery): Promise<KeyCount[]>;
 }
 
 export interface MemoryFlowStore extends VerdictFlowStore {
@@ -43,4 +70,9 @@ export interface StoreOptions {
   autoRollover?: boolean;
   /** How far ahead of the clock a flow may start (a sender's clock skew); default 30 s. */
   maxClockSkewSeconds?: number;
+  /** The Kubernetes cluster this Verdict reports (`--cluster-name`); default `default` (DEFAULT_CLUSTER). */
+  cluster?: string;
 }
+
+/** The cluster name of a Verdict started without `--cluster-name`. */
+export const DEFAULT_CLUSTER = 'default';

@@ -1,9 +1,10 @@
 // The public shapes of a recommendation.
+
+import type { Dialect } from '@verdict/api';
 import type { ClusterState } from '@verdict/engine';
 import type { Flow, FlowResult } from '@verdict/flows';
 
-/** `cnp`: ClusterNetworkPolicy v1alpha2 in the Baseline tier, cluster-wide guardrails that namespace NetworkPolicies can override. */
-export type Dialect = 'k8s' | 'calico' | 'cnp';
+export type { Dialect };
 
 /** A flow as stored, optionally with the concrete addresses a raw source (NDJSON, the demo) knew. */
 export interface ObservedFlow {

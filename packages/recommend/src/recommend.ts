@@ -1,4 +1,5 @@
 // recommend(): observed flows → one policy per workload of the scope, with rationale and coverage.
+import { DIALECTS } from '@verdict/api';
 import { CNP_TIERS, createEvaluator, err, ok, type Result } from '@verdict/engine';
 import { computeCoverage, recommendationWorld } from './coverage.ts';
 import { type DraftContext, draftPolicy, workloadOf } from './draft.ts';
@@ -17,11 +18,11 @@ const MAX_LISTED = 10;
 export function recommend(input: RecommendInput): Result<Recommendation, RecommendError> {
   const { state, scope, dialect } = input;
   const tier = input.tier ?? 'default';
-  if (dialect !== 'k8s' && dialect !== 'calico' && dialect !== 'cnp') {
+  if (!(DIALECTS as readonly string[]).includes(dialect)) {
     return err({
       code: 'invalid-option',
       path: 'dialect',
-      message: `dialect: expected k8s, calico or cnp, got ${JSON.stringify(dialect)}`,
+      message: `dialect: expected one of ${DIALECTS.join(', ')}, got ${JSON.stringify(dialect)}`,
     });
   }
   if (!DNS_LABEL.test(tier) || tier.length > 63) {

@@ -10,6 +10,7 @@ import { Hono } from 'hono';
 import { type AccessOptions, accessControl, OPEN_PATHS } from './access/index.ts';
 import { createApiRoutes } from './api/index.ts';
 import { createChangeRoutes } from './changes/index.ts';
+import type { TailStatus } from './goldmane/index.ts';
 import type { StoreHealth } from './health/index.ts';
 import { securityGuard } from './http/guard.ts';
 import { type IngestLimits, ingestNdjson } from './ingest/http.ts';
@@ -40,10 +41,14 @@ export interface AppDeps {
   health?: StoreHealth;
   /** Host names answered besides the loopback names (DNS rebinding defence). */
   allowedHosts?: readonly string[];
+  /** The Goldmane tail's state, when Verdict tails one; on /readyz (not a condition of readiness). */
+  goldmaneTail?: () => TailStatus | undefined;
   /** Body limits of POST /api/v1/ingest (default 64 MiB, 1 MiB per line). */
   ingestLimits?: IngestLimits;
   /** Who may read and write; without it (or without an auth mode in it) everything is open. */
   access?: AccessOptions;
+  /** Flows queued per stream client before a gap (default: each route's own). */
+  streamBuffer?: number;
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -63,11 +68,18 @@ export function createApp(deps: AppDeps): Hono {
   app.use('/whisker-backend/*', timeQueries(deps.metrics));
   app.route(
     '/whisker-backend',
-    createWhiskerRoutes({ store: deps.store, cors: [...deps.cors], log: deps.log, metrics: deps.metrics }),
+    createWhiskerRoutes({
+      store: deps.store,
+      cors: [...deps.cors],
+      log: deps.log,
+      metrics: deps.metrics,
+      calicoVersion: () => deps.evaluator().calicoVersion,
+      ...(deps.streamBuffer !== undefined ? { sseBuffer: deps.streamBuffer } : {}),
+    }),
   );
   app.route('/', createWhiskerConfigRoutes());
   app.post('/api/v1/ingest', (c) => ingestNdjson(c.req.raw, deps.pipeline, deps.ingestLimits));
-  app.route('/api/v1/insights', createInsightsRoutes({ store: deps.store, evaluator: deps.evaluator, log: deps.log }));
+  app.route('/api/v1', createInsightsRoutes({ store: deps.store, evaluator: deps.evaluator, log: deps.log }));
   app.route(
     '/api/v1/recommendations',
     createRecommendRoutes({ store: deps.store, evaluator: deps.evaluator, log: deps.log }),
@@ -75,12 +87,26 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/api/v1', createRehearsalRoutes({ store: deps.store, evaluator: deps.evaluator, log: deps.log }));
   const clusterStatus =
     deps.clusterStatus ??
-    ((): ClusterStatusResponse => ({ source: 'files', server: '', ready: true, kinds: [], warnings: [], lagMs: 0 }));
+    ((): ClusterStatusResponse => ({
+      source: 'files',
+      server: '',
+      ready: true,
+      kinds: [],
+      warnings: [],
+      lagMs: 0,
+      calico: { version: deps.evaluator().calicoVersion, from: 'default' },
+    }));
   app.route('/api/v1', createChangeRoutes({ store: deps.store, clusterStatus, log: deps.log }));
   app.route('/api/v1', createPolicyRoutes({ evaluator: deps.evaluator, log: deps.log }));
   app.route(
     '/api/v1',
-    createApiRoutes({ store: deps.store, evaluator: deps.evaluator, metrics: deps.metrics, log: deps.log }),
+    createApiRoutes({
+      store: deps.store,
+      evaluator: deps.evaluator,
+      metrics: deps.metrics,
+      log: deps.log,
+      ...(deps.streamBuffer !== undefined ? { sseBuffer: deps.streamBuffer } : {}),
+    }),
   );
   app.get('/metrics', async (c) => c.body(await deps.metrics.scrape(), 200, { 'content-type': CONTENT_TYPE }));
   app.get('/livez', (c) => c.json({ status: 'ok' }));
@@ -96,9 +122,17 @@ export function createApp(deps: AppDeps): Hono {
       );
     }
     const cluster = clusterStatus();
+    // Verdict serves its history while Goldmane is away, so the tail is reported, not waited for.
+    const tail = deps.goldmaneTail?.();
     const body = {
       status: cluster.ready ? 'ready' : 'starting',
-      warnings: cluster.warnings,
+      warnings: [
+        ...cluster.warnings,
+        ...(tail && tail.state !== 'streaming'
+          ? [`Goldmane ${tail.target}: ${tail.state}${tail.lastError ? `: ${tail.lastError}` : ''}`]
+          : []),
+      ],
+      ...(tail ? { goldmane: tail } : {}),
       ...(cluster.kinds.length > 0
         ? {
             kinds: cluster.kinds.map((k) => ({

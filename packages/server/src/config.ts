@@ -1,6 +1,6 @@
 // `verdict serve` configuration: defaults, then a config file, then VERDICT_* environment variables,
 // then flags. Every bad value is reported with where it came from and what was expected.
-import { CALICO_VERSIONS, type CalicoVersion, DEFAULT_CALICO_VERSION, type IssueCode } from '@verdict/engine';
+import { CALICO_VERSIONS, type CalicoVersion, type IssueCode, yamlTooDeep } from '@verdict/engine';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { LogLevel } from './log.ts';
@@ -32,6 +32,8 @@ export interface ServeConfig {
   grpcTlsCert?: string;
   grpcTlsKey?: string;
   grpcTlsCa?: string;
+  /** Seconds between re-reads of the gRPC TLS files: a rotated Secret reaches new connections, open streams stay. */
+  grpcTlsReload: number;
   /** Generate the demo cluster's traffic (default: on when no cluster is given). */
   demoTraffic: boolean;
   cors: string[];
@@ -40,6 +42,8 @@ export interface ServeConfig {
   webDir: string;
   /** How far ahead of this clock a flow may start (senders' clock skew), in seconds. */
   maxClockSkew: number;
+  /** Flows queued per flow-stream client (SSE) before further ones are dropped and announced as a gap; absent: 20,000 on /api/v1, 10,000 on /whisker-backend. */
+  streamBuffer?: number;
   /** Host header names the HTTP server answers to (DNS rebinding defence); loopback names are always allowed. */
   allowedHosts: string[];
   /** File of bearer tokens, one `<token> [read|write] [name]` per line; re-read when it changes. */
@@ -58,13 +62,22 @@ export interface ServeConfig {
   httpTlsCert?: string;
   httpTlsKey?: string;
   /** The Calico release whose behaviour to reproduce. */
-  calicoVersion: CalicoVersion;
+  /** Absent: detected from a live cluster, else the newest. */
+  calicoVersion?: CalicoVersion;
   /** Follow a live cluster with this kubeconfig; '' = $KUBECONFIG, ~/.kube/config or in-cluster. Excludes `cluster`. */
   kubeconfig?: string;
   /** The kubeconfig context to use (default: its current context). */
   kubeContext?: string;
   /** Follow the cluster Verdict runs in, with its service account. Excludes `cluster`. */
   inCluster?: boolean;
+  /** `host:port` of a Goldmane to tail (Flows.Stream) instead of, or besides, Felix pushing to Verdict. */
+  goldmane?: string;
+  /** PEM files for mutual TLS to Goldmane: the CA that signed its certificate, and Verdict's client certificate and key. */
+  goldmaneCa?: string;
+  goldmaneCert?: string;
+  goldmaneKey?: string;
+  /** The name Goldmane's certificate is checked against (default: the host of `goldmane`). */
+  goldmaneServerName?: string;
 }
 
 /** A coded configuration issue naming the flag, environment variable or file key it is about. */
@@ -158,7 +171,7 @@ const FIELDS: Readonly<Record<keyof ServeConfig, Field>> = {
   clusterName: {
     flag: '--cluster-name',
     env: 'VERDICT_CLUSTER_NAME',
-    help: 'name of this Kubernetes cluster in a shared ClickHouse store',
+    help: 'name of this Kubernetes cluster: the `cluster` of its flows in the API, and its rows in a shared ClickHouse store',
     read: text,
   },
   dataDir: { flag: '--data-dir', env: 'VERDICT_DATA_DIR', help: 'folder for the SQLite store', read: text },
@@ -206,6 +219,12 @@ const FIELDS: Readonly<Record<keyof ServeConfig, Field>> = {
     help: 'PEM CA: clients must present a certificate it signed (mutual TLS, as Felix expects)',
     read: text,
   },
+  grpcTlsReload: {
+    flag: '--grpc-tls-reload',
+    env: 'VERDICT_GRPC_TLS_RELOAD',
+    help: 'seconds between re-reads of the gRPC TLS files (a rotated Secret reaches new connections; open streams stay)',
+    read: integer(1, 86_400, 'a whole number of seconds, 1-86400'),
+  },
   demoTraffic: {
     flag: '--demo-traffic',
     env: 'VERDICT_DEMO_TRAFFIC',
@@ -230,6 +249,12 @@ const FIELDS: Readonly<Record<keyof ServeConfig, Field>> = {
     env: 'VERDICT_MAX_CLOCK_SKEW',
     help: 'seconds a flow may start ahead of this clock (later ones are rejected, not stored)',
     read: integer(0, 86_400, 'a whole number of seconds, 0-86400'),
+  },
+  streamBuffer: {
+    flag: '--stream-buffer',
+    env: 'VERDICT_STREAM_BUFFER',
+    help: 'flows queued per stream client before a slow one gets a gap event instead (default 20000; Whisker 10000)',
+    read: integer(1, 1_000_000, 'a whole number of flows, 1-1000000'),
   },
   allowedHosts: {
     flag: '--allowed-host',
@@ -283,7 +308,7 @@ const FIELDS: Readonly<Record<keyof ServeConfig, Field>> = {
   calicoVersion: {
     flag: '--calico-version',
     env: 'VERDICT_CALICO_VERSION',
-    help: 'Calico release to reproduce: 3.30, 3.31 (ANP/BANP), 3.32 or 3.33 (ClusterNetworkPolicy)',
+    help: "Calico release to reproduce: 3.30, 3.31 (ANP/BANP), 3.32 or 3.33 (ClusterNetworkPolicy); default: a live cluster's own (ClusterInformation), else 3.33",
     read: oneOf(...CALICO_VERSIONS),
   },
   kubeconfig: {
@@ -304,6 +329,31 @@ const FIELDS: Readonly<Record<keyof ServeConfig, Field>> = {
     help: 'follow the cluster Verdict runs in, with its service account. Not with --cluster',
     read: boolean,
   },
+  goldmane: {
+    flag: '--goldmane',
+    env: 'VERDICT_GOLDMANE',
+    help: 'tail this Goldmane (host:port, e.g. goldmane.calico-system.svc:7443): its last hour, then live; resumes where it stopped after a restart. Not with --demo-traffic',
+    read: matching(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'host:port'),
+  },
+  goldmaneCa: {
+    flag: '--goldmane-ca',
+    env: 'VERDICT_GOLDMANE_CA',
+    help: "PEM CA that signed Goldmane's certificate (tigera-ca-bundle); with it, Verdict talks TLS to Goldmane",
+    read: text,
+  },
+  goldmaneCert: {
+    flag: '--goldmane-cert',
+    env: 'VERDICT_GOLDMANE_CERT',
+    help: 'PEM client certificate Verdict shows Goldmane (mutual TLS); needs --goldmane-key and --goldmane-ca',
+    read: text,
+  },
+  goldmaneKey: { flag: '--goldmane-key', env: 'VERDICT_GOLDMANE_KEY', help: 'PEM key of --goldmane-cert', read: text },
+  goldmaneServerName: {
+    flag: '--goldmane-server-name',
+    env: 'VERDICT_GOLDMANE_SERVER_NAME',
+    help: "name Goldmane's certificate must carry (default: the host of --goldmane; Calico's is goldmane.calico-system.svc)",
+    read: text,
+  },
 };
 
 const DEFAULTS = {
@@ -318,6 +368,7 @@ const DEFAULTS = {
   httpPort: 8080,
   grpcHost: '127.0.0.1',
   grpcPort: 7443,
+  grpcTlsReload: 30,
   cors: [],
   logLevel: 'info',
   maxClockSkew: 30,
@@ -326,7 +377,6 @@ const DEFAULTS = {
   writeUsers: [],
   writeGroups: [],
   allowWrites: false,
-  calicoVersion: DEFAULT_CALICO_VERSION,
 } as const;
 
 const BOOLEAN_FIELDS: ReadonlySet<string> = new Set(['demoTraffic', 'allowWrites', 'inCluster']);
@@ -391,8 +441,10 @@ export function resolveConfig(
 
   if (file) {
     let parsed: unknown;
+    const deep = yamlTooDeep(file.text);
     try {
-      parsed = parseYaml(file.text);
+      if (deep) throw new Error(deep.message);
+      parsed = parseYaml(file.text, { maxAliasCount: 100 });
     } catch (error) {
       errors.push({
         code: 'yaml-syntax',
@@ -471,6 +523,7 @@ export function resolveConfig(
       message: 'these name users of an authenticating proxy: give --trust-proxy-user-header too',
     });
   }
+  errors.push(...goldmaneErrors(values));
   if (values.store === 'clickhouse' && values.clickhouseUrl === undefined) {
     errors.push({
       code: 'missing-field',
@@ -486,7 +539,45 @@ export function resolveConfig(
     config: {
       ...(values as Omit<ServeConfig, 'db' | 'demoTraffic'>),
       db: (values.db as string | undefined) ?? `${dataDir}/verdict.db`,
-      demoTraffic: (values.demoTraffic as boolean | undefined) ?? (cluster.length === 0 && !live),
+      demoTraffic:
+        (values.demoTraffic as boolean | undefined) ?? (cluster.length === 0 && !live && values.goldmane === undefined),
     },
   };
+}
+
+/** The tail-Goldmane rules: TLS settings need --goldmane, a client certificate needs its key and the CA, no demo traffic beside it. */
+function goldmaneErrors(values: Raw): ConfigError[] {
+  const errors: ConfigError[] = [];
+  const tls = ['goldmaneCa', 'goldmaneCert', 'goldmaneKey', 'goldmaneServerName'] as const;
+  if (values.goldmane === undefined) {
+    for (const key of tls)
+      if (values[key] !== undefined)
+        errors.push({ code: 'missing-field', where: FIELDS[key].flag, message: 'only used with --goldmane host:port' });
+    return errors;
+  }
+  if ((values.goldmaneCert === undefined) !== (values.goldmaneKey === undefined))
+    errors.push({
+      code: 'missing-field',
+      where: '--goldmane-cert / --goldmane-key',
+      message: 'give both the client certificate and its key, or neither',
+    });
+  if (values.goldmaneCert !== undefined && values.goldmaneCa === undefined)
+    errors.push({
+      code: 'missing-field',
+      where: '--goldmane-ca',
+      message: "a client certificate is only sent over TLS: give the CA that signed Goldmane's certificate",
+    });
+  if (values.goldmaneServerName !== undefined && values.goldmaneCa === undefined)
+    errors.push({
+      code: 'missing-field',
+      where: '--goldmane-server-name',
+      message: 'only used with TLS (--goldmane-ca)',
+    });
+  if (values.demoTraffic === true)
+    errors.push({
+      code: 'invalid-value',
+      where: '--goldmane / --demo-traffic',
+      message: 'exclusive: flows come from Goldmane or from the demo generator, not both',
+    });
+  return errors;
 }

@@ -25,7 +25,15 @@ import {
 import { type AccessOptions, openTokenFile, type TokenFile, TokenFileError } from './access/index.ts';
 import { createApp } from './app.ts';
 import type { ServeConfig } from './config.ts';
-import { createGoldmaneService } from './goldmane/index.ts';
+import {
+  createGoldmaneService,
+  fileCursorStore,
+  GOLDMANE_CURSOR_FILE,
+  type GoldmaneTail,
+  memoryCursorStore,
+  startGoldmaneTail,
+} from './goldmane/index.ts';
+import { type ReloadingCredentials, reloadingServerCredentials } from './grpc-tls.ts';
 import {
   classifyStorageError,
   corruptFault,
@@ -37,7 +45,10 @@ import {
 } from './health/index.ts';
 import { createIngestPipeline, type IngestPipeline } from './ingest/index.ts';
 import type { Logger } from './log.ts';
-import { createMetrics } from './metrics/index.ts';
+import { createMetrics, registerClusterMetrics, registerGoldmaneTailMetrics } from './metrics/index.ts';
+
+/** Request line and headers, in bytes (Node's default is 16 KiB). */
+const HTTP_MAX_HEADER_BYTES = 64 * 1024;
 
 export interface RunningVerdict {
   httpUrl: string;
@@ -58,7 +69,7 @@ const DEMO_TICK_MS = 5_000;
 
 export function loadClusterState(config: ServeConfig): { state: ClusterState; issues: Issue[] } {
   const sources = config.cluster.length === 0 ? demoClusterFiles() : readManifestFiles(config.cluster);
-  return loadResources(sources, { calicoVersion: config.calicoVersion });
+  return loadResources(sources, config.calicoVersion ? { calicoVersion: config.calicoVersion } : {});
 }
 
 function sourceConfig(config: ServeConfig): ClusterSourceConfig {
@@ -138,19 +149,37 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
       mode: [access.tokens ? 'tokens' : '', access.proxy ? 'proxy' : ''].filter(Boolean).join('+'),
       writes: config.allowWrites ? 'write role' : 'off',
     });
+  // TLS when a certificate is configured (mutual when a client CA is too), plaintext otherwise; checked before anything starts.
+  const grpcTls: ReloadingCredentials | undefined =
+    config.grpcPort >= 0 && config.grpcTlsCert && config.grpcTlsKey
+      ? await reloadingServerCredentials(
+          {
+            cert: config.grpcTlsCert,
+            key: config.grpcTlsKey,
+            ...(config.grpcTlsCa ? { ca: config.grpcTlsCa } : {}),
+            reloadSeconds: config.grpcTlsReload,
+          },
+          ({ ok, message }) => (ok ? log.info(message) : log.error(message)),
+        )
+      : undefined;
   const { store, lock, health } = openStore(config, log);
   if (store.kind === 'clickhouse') {
     log.info('opening the ClickHouse store', { url: config.clickhouseUrl, database: config.clickhouseDatabase });
     await (store as ClickHouseFlowStore).ready;
   }
+  const metrics = createMetrics();
+  const live = sourceConfig(config).kind === 'kubernetes';
+  const watchMetrics = live ? registerClusterMetrics(metrics.registry, () => source.status()) : undefined;
   const recorder = createChangeRecorder(store, (error) =>
     log.warn('policy change not logged', { error: error.message }),
   );
   let source: Awaited<ReturnType<typeof startClusterSource>>;
   try {
     source = await startClusterSource(sourceConfig(config), {
-      calicoVersion: config.calicoVersion,
+      ...(config.calicoVersion ? { calicoVersion: config.calicoVersion } : {}),
       onChanges: (changes) => recorder.record(changes),
+      onFirstSync: (listed) => recorder.recordAbsent(listed),
+      ...(watchMetrics ? { onEvent: watchMetrics.watchEvent } : {}),
       log: {
         info: (message, fields) => log.info(message, { ...fields }),
         warn: (message, fields) => log.warn(message, { ...fields }),
@@ -180,7 +209,6 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
     policies: state.policies.length,
     errors: issues.filter((issue) => issue.severity === 'error').length,
   });
-  const metrics = createMetrics();
   const pipeline = createIngestPipeline({
     store,
     evaluator,
@@ -195,11 +223,13 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
     store,
     evaluator,
     clusterStatus: () => source.status(),
+    ...(config.goldmane !== undefined ? { goldmaneTail: () => tail?.status() } : {}),
     pipeline,
     metrics,
     log,
     cors: config.cors,
     webDir: config.webDir,
+    ...(config.streamBuffer !== undefined ? { streamBuffer: config.streamBuffer } : {}),
     ready: () => ready,
     writable: () => store.kind !== 'clickhouse' || (store as ClickHouseFlowStore).writable,
     health,
@@ -211,16 +241,20 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
   });
 
   const http = await new Promise<ServerType>((resolve, reject) => {
+    // Room in the request line for a filter at its size limit (FILTER_LIST_LIMIT entries), so that it
+    // gets a 400 naming the limit rather than a bare 431.
+    const maxHeaderSize = HTTP_MAX_HEADER_BYTES;
     const tls =
       config.httpTlsCert !== undefined && config.httpTlsKey !== undefined
         ? {
             createServer: createHttpsServer,
             serverOptions: {
+              maxHeaderSize,
               cert: readStartupFile(config.httpTlsCert, '--http-tls-cert'),
               key: readStartupFile(config.httpTlsKey, '--http-tls-key'),
             },
           }
-        : {};
+        : { serverOptions: { maxHeaderSize } };
     const server = serve({ fetch: app.fetch, hostname: config.httpHost, port: config.httpPort, ...tls }, () =>
       resolve(server),
     );
@@ -250,13 +284,19 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
     grpcServer = new grpc.Server();
     goldmane.addTo(grpcServer);
     const server = grpcServer;
+    const credentials = grpcTls?.credentials ?? grpc.ServerCredentials.createInsecure();
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${config.grpcHost}:${config.grpcPort}`, grpcCredentials(config), (error, bound) =>
-        error ? reject(error) : resolve(bound),
-      ),
+      server.bindAsync(`${config.grpcHost}:${config.grpcPort}`, credentials, (error, bound) => {
+        if (!error) return resolve(bound);
+        grpcTls?.close();
+        reject(error);
+      }),
     );
     grpcAddress = `${config.grpcHost}:${port}`;
   }
+
+  const tail = config.goldmane === undefined ? undefined : startTail(config, config.goldmane, pipeline, store, log);
+  if (tail) registerGoldmaneTailMetrics(metrics.registry, tail.status);
 
   // Generated traffic over a live cluster (to try Verdict against the API emulator) waits for the first sync.
   if (config.demoTraffic && source.status().source === 'kubernetes') {
@@ -290,11 +330,13 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
       closing ??= (async () => {
         ready = false;
         stopDemo();
+        await tail?.close();
         await source.close();
         await recorder.settled();
         clearInterval(refreshGauges);
         goldmane.close();
         await new Promise<void>((resolve) => (grpcServer ? grpcServer.tryShutdown(() => resolve()) : resolve()));
+        grpcTls?.close();
         if ('closeAllConnections' in http) http.closeAllConnections();
         await new Promise<void>((resolve) => http.close(() => resolve()));
         await pipeline.drain();
@@ -316,7 +358,7 @@ function openStore(
   config: ServeConfig,
   log: Logger,
 ): { store: VerdictFlowStore; lock: DataLock | undefined; health: StoreHealth } {
-  const skew = { maxClockSkewSeconds: config.maxClockSkew };
+  const skew = { maxClockSkewSeconds: config.maxClockSkew, cluster: config.clusterName };
   if (config.store === 'memory') {
     return { store: createStore({ kind: 'memory', ...skew }), lock: undefined, health: createStoreHealth('memory') };
   }
@@ -368,21 +410,37 @@ function readStartupFile(path: string, setting: string): Buffer {
   }
 }
 
-/** TLS when a certificate is configured (mutual when a client CA is too), plaintext otherwise. */
-function grpcCredentials(config: ServeConfig): grpc.ServerCredentials {
-  if (!config.grpcTlsCert || !config.grpcTlsKey) return grpc.ServerCredentials.createInsecure();
-  const read = readStartupFile;
-  const ca = config.grpcTlsCa ? read(config.grpcTlsCa, '--grpc-tls-ca') : null;
-  return grpc.ServerCredentials.createSsl(
-    ca,
-    [
-      {
-        cert_chain: read(config.grpcTlsCert, '--grpc-tls-cert'),
-        private_key: read(config.grpcTlsKey, '--grpc-tls-key'),
-      },
-    ],
-    ca !== null,
-  );
+/** Tails Goldmane into the pipeline; the cursor lives beside the SQLite file (or in the data folder for ClickHouse). */
+function startTail(
+  config: ServeConfig,
+  target: string,
+  pipeline: IngestPipeline,
+  store: VerdictFlowStore,
+  log: Logger,
+): GoldmaneTail {
+  const folder = store.kind === 'sqlite' ? dirname(config.db) : config.dataDir;
+  if (store.kind === 'clickhouse') mkdirSync(folder, { recursive: true });
+  const cursor =
+    store.kind === 'memory'
+      ? memoryCursorStore()
+      : fileCursorStore(join(folder, GOLDMANE_CURSOR_FILE), target, (message) => log.warn(message));
+  const tls =
+    config.goldmaneCa === undefined
+      ? undefined
+      : {
+          ca: config.goldmaneCa,
+          ...(config.goldmaneCert ? { cert: config.goldmaneCert } : {}),
+          ...(config.goldmaneKey ? { key: config.goldmaneKey } : {}),
+          ...(config.goldmaneServerName ? { serverName: config.goldmaneServerName } : {}),
+        };
+  if (!tls) log.warn('tailing Goldmane without TLS; give --goldmane-ca (and a client certificate) for a real cluster');
+  return startGoldmaneTail({
+    target,
+    ...(tls ? { tls } : {}),
+    store: (flows) => pipeline.submitFlows(flows, 'goldmane'),
+    cursor,
+    log: { info: (m, f) => log.info(m, { ...f }), warn: (m, f) => log.warn(m, { ...f }) },
+  });
 }
 
 /** Replays the last minutes of demo traffic, then keeps generating it every few seconds. */

@@ -1,6 +1,14 @@
 // The ClickHouse store: flow history for many clusters and weeks, in MergeTree tables Verdict creates
-// and migrates itself. Queries are answered in SQL (filters, aggregation, sorting, paging); live
-// streams come from a memory ring of the last hour of what this Verdict ingested.
+// and migrates itself. Queries are answered in SQL (filters, aggregation, sorting, paging, and the
+// graph and policy-statistics folds of `countKeys`).
+//
+// Streams are the one exception, by choice: they come from a memory ring of the last hour of what
+// this Verdict ingested, fed as each batch is acknowledged. A stream is the live tail of ingest, and
+// this Verdict holds every batch of its cluster at the moment it becomes durable, so it sends it
+// without a query and without the insert-to-visible delay; tailing ClickHouse instead would cost one
+// aggregation per subscriber per 15 s bucket on a shared server. So a stream (and its backfill, at
+// most the hour the UI asks for) shows the cluster this Verdict serves; List, hints, statistics,
+// graph and policy statistics show every cluster in the database.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -16,6 +24,7 @@ import {
   intersectLabels,
   mergeLabels,
   parseFlowKey,
+  pendingVerdict,
   withIps,
 } from '../key.ts';
 import { createMemoryStore } from '../memory.ts';
@@ -26,7 +35,13 @@ import { hitString } from '../stats.ts';
 import type { FlowFilter, HintsQuery, HintsResult, ListQuery, ListResult, SortBy, TimeRange } from '../store.ts';
 import { startTicker, wallClock } from '../stream.ts';
 import { BUCKET_SECONDS, bucketStart } from '../time.ts';
-import type { StoreOptions, VerdictFlowStore } from '../types.ts';
+import {
+  type CountKeysQuery,
+  DEFAULT_CLUSTER,
+  type KeyCount,
+  type StoreOptions,
+  type VerdictFlowStore,
+} from '../types.ts';
 import { type KeyRow, keyRow, type StatGroup, WINDOW_COLUMNS, type WindowRow, windowsTsv } from './rows.ts';
 import { migrateClickHouse, quoteName } from './schema.ts';
 import { openSpool, type SpooledBatch } from './spool.ts';
@@ -39,8 +54,6 @@ export interface ClickHouseStoreOptions extends StoreOptions {
   database?: string;
   username?: string;
   password?: string;
-  /** The Kubernetes cluster this Verdict reports; default `default`. */
-  cluster?: string;
   /** Windows older than this are removed; default 7 (as SQLite). */
   retentionDays?: number;
   /** Where batches wait while ClickHouse is unreachable. */
@@ -55,6 +68,7 @@ export interface ClickHouseStoreOptions extends StoreOptions {
 
 export interface ClickHouseFlowStore extends VerdictFlowStore {
   readonly kind: 'clickhouse';
+  countKeys(query: CountKeysQuery): Promise<KeyCount[]>;
   /** Resolves once the schema is migrated and the store's state is loaded; rejects if that failed. */
   readonly ready: Promise<void>;
   /** False while batches wait in the local spool (ClickHouse unreachable or catching up). */
@@ -101,6 +115,7 @@ interface AggregateRow {
   sbeyond: number | string;
   dips: string[];
   dbeyond: number | string;
+  from_cluster: string;
 }
 
 const SORT_COLUMNS: Partial<Record<SortBy, string>> = {
@@ -111,6 +126,8 @@ const SORT_COLUMNS: Partial<Record<SortBy, string>> = {
 };
 
 const CLUSTER_ID_SHIFT = 2 ** 32;
+/** Cluster numbers times the shift stay below 2^53, so key ids are exact in JavaScript. */
+const CLUSTER_NUMBERS = 2 ** 20;
 const RETRY_MS = [200, 500, 1000, 2000, 5000];
 
 /**
@@ -121,7 +138,7 @@ const RETRY_MS = [200, 500, 1000, 2000, 5000];
 export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHouseFlowStore {
   const now = options.now ?? wallClock;
   const database = quoteName(options.database ?? 'verdict');
-  const cluster = options.cluster ?? 'default';
+  const cluster = options.cluster ?? DEFAULT_CLUSTER;
   const retentionSeconds = (options.retentionDays ?? 7) * 86_400;
   const skew = options.maxClockSkewSeconds ?? 30;
   const headEnd = () => Math.max(bucketStart(now()) + 2 * BUCKET_SECONDS, bucketStart(now() + skew));
@@ -155,6 +172,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
 
   const ring = createMemoryStore({
     now,
+    cluster,
     autoRollover: false,
     maxClockSkewSeconds: skew,
     idOf: (ks) => keyIds.get(hashString(ks)) ?? 0,
@@ -165,13 +183,21 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
     return r.json<T>();
   };
 
+  /**
+   * The cluster's number, the high bits of its key ids. It comes from a hash of the name (probing on
+   * past another name's number), not from a count, so Verdicts of different clusters starting at the
+   * same moment do not take the same number; once registered, the stored number is kept.
+   */
   async function registerCluster(): Promise<number> {
-    const found = await rows<{ number: number }>(
-      `SELECT any(number) AS number FROM clusters WHERE name = ${literal(cluster)} GROUP BY name`,
+    const all = await rows<{ name: string; number: number | string }>(
+      'SELECT name, any(number) AS number FROM clusters GROUP BY name',
     );
-    if (found[0]) return Number(found[0].number);
-    const taken = await rows<{ n: number | string }>('SELECT count(DISTINCT name) AS n FROM clusters');
-    const number = Number(taken[0]?.n ?? 0);
+    const mine = all.find((r) => r.name === cluster);
+    if (mine) return Number(mine.number);
+    const taken = new Set(all.map((r) => Number(r.number)));
+    // The default cluster is 0, so a single-cluster store numbers its keys 1, 2, 3… as the others do.
+    let number = cluster === DEFAULT_CLUSTER ? 0 : 1 + (hashString(cluster) % (CLUSTER_NUMBERS - 1));
+    while (taken.has(number)) number = 1 + (number % (CLUSTER_NUMBERS - 1));
     await client.insert({
       table: 'clusters',
       values: [{ name: cluster, number, registered: Math.floor(Date.now() / 1000) }],
@@ -293,9 +319,25 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
     }));
   }
 
+  /**
+   * Hashes by object: senders that reuse key and label objects (the engine's pod labels, interned
+   * keys) skip re-serialising them per flow. Keys and label lists are never changed once made.
+   */
+  const keyHashes = new WeakMap<FlowKey, { hash: number; text: string }>();
+  const labelHashes = new WeakMap<readonly string[], number>();
+  const keyIdentity = (k: FlowKey) => {
+    let found = keyHashes.get(k);
+    if (!found) {
+      const text = flowKeyString(k);
+      keyHashes.set(k, (found = { hash: hashString(text), text }));
+    }
+    return found;
+  };
+
   function labelId(labels: readonly string[], fresh: Batch['labels']): number {
     if (labels.length === 0) return 0;
-    const hash = hashString(labels.join(','));
+    let hash = labelHashes.get(labels);
+    if (hash === undefined) labelHashes.set(labels, (hash = hashString(labels.join(','))));
     if (!labelSets.has(hash)) {
       labelSets.set(hash, labels);
       fresh.push({ hash, labels });
@@ -320,14 +362,13 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
         continue;
       }
       kept.push(f);
-      const ks = flowKeyString(f.key);
-      const hash = hashString(ks);
+      const { hash, text } = keyIdentity(f.key);
       let id = keyIds.get(hash);
       if (id === undefined) {
         id = clusterBase + nextSeq++;
         keyIds.set(hash, id);
         newKeys.push(hash);
-        keys.push(keyRow(cluster, id, ks, f.key));
+        keys.push(keyRow(cluster, id, text, f.key));
       }
       const slot = `${bucket}:${id}`;
       const w = perWindow.get(slot);
@@ -497,7 +538,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
       arraySort(groupUniqArrayArray(source_ips)) AS sips, sum(source_ips_beyond) AS sbeyond,
       arraySort(groupUniqArrayArray(dest_ips)) AS dips, sum(dest_ips_beyond) AS dbeyond,
       any(source_name) AS s_source_name, any(source_namespace) AS s_source_namespace,
-      any(dest_name) AS s_dest_name, any(dest_namespace) AS s_dest_namespace`;
+      any(dest_name) AS s_dest_name, any(dest_namespace) AS s_dest_namespace, any(cluster) AS from_cluster`;
   };
 
   async function keysOf(ids: readonly number[]): Promise<void> {
@@ -554,7 +595,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
         numConnectionsCompleted: Number(r.connections_completed),
         numConnectionsLive: Number(r.connections_live),
       };
-      return { id, flow: withIps(flow, ipSet(r.sips, r.sbeyond), ipSet(r.dips, r.dbeyond)) };
+      return { id, flow: withIps(flow, ipSet(r.sips, r.sbeyond), ipSet(r.dips, r.dbeyond)), cluster: r.from_cluster };
     });
   }
 
@@ -605,6 +646,65 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
     PolicyKind: 'hint_kind',
     PolicyNamespace: 'hint_namespace',
   };
+
+  /**
+   * Keys folded in ClickHouse: the matching keys of the range (one GROUP BY key_id), joined to their
+   * key text and grouped by what the fold keeps, so one row per graph edge and verdict pair, or per
+   * reporter and trace pair, reaches Verdict. The key text is a JSON array (see `flowKeyString`):
+   * the endpoint types are its 3rd and 6th strings, the traces follow the reporter and action.
+   */
+  async function countKeys(q: CountKeysQuery): Promise<KeyCount[]> {
+    ensureOpen();
+    checkRange(q.range);
+    compile(q.filter);
+    await ready;
+    const w = where(q.range, q.filter);
+    if (w.needsLabels) {
+      const folded = new Map<string, KeyCount>();
+      for (const r of await allMatching(q.range, q.filter)) {
+        const k = r.flow.key;
+        const fold =
+          q.fold === 'graph'
+            ? [
+                k.sourceType,
+                k.sourceNamespace,
+                k.sourceName,
+                k.destType,
+                k.destNamespace,
+                k.destName,
+                k.action,
+                pendingVerdict(k) ?? '',
+              ]
+            : [k.reporter, JSON.stringify(k.policies)];
+        const id = JSON.stringify([r.cluster, ...fold]);
+        const found = folded.get(id);
+        if (found) found.count++;
+        else folded.set(id, { key: k, cluster: r.cluster ?? cluster, count: 1 });
+      }
+      return [...folded.values()];
+    }
+    const parts = 'splitByString(\'","\', key)';
+    const by =
+      q.fold === 'graph'
+        ? `f_source_namespace, f_source_name, arrayElement(${parts}, 3), f_dest_namespace, f_dest_name,
+           arrayElement(splitByChar('"', arrayElement(${parts}, 6)), 1), f_action, f_pending_verdict`
+        : `f_reporter, extract(key, ',"(?:Src|Dst)","(?:Allow|Deny|Pass)",([[].*)$')`;
+    // Unqualified names: 18.16 does not resolve `alias.column` across a JOIN … USING; aliases differ
+    // from the columns, which ClickHouse would otherwise resolve to the aggregate in WHERE.
+    const found = await rows<{ key_text: string; from_cluster: string; n: number | string }>(
+      `SELECT any(key) AS key_text, from_cluster, count() AS n FROM (
+         SELECT key_id, any(cluster) AS from_cluster, any(source_namespace) AS f_source_namespace,
+           any(source_name) AS f_source_name, any(dest_namespace) AS f_dest_namespace, any(dest_name) AS f_dest_name,
+           any(action) AS f_action, any(pending_verdict) AS f_pending_verdict, any(reporter) AS f_reporter
+         FROM flow_windows WHERE ${w.sql} GROUP BY key_id
+       ) ANY INNER JOIN (
+         SELECT id AS key_id, any(key) AS key FROM flow_keys
+         WHERE id IN (SELECT key_id FROM flow_windows WHERE ${w.sql}) GROUP BY id
+       ) USING key_id
+       GROUP BY from_cluster, ${by}`,
+    );
+    return found.map((r) => ({ key: parseFlowKey(r.key_text), cluster: r.from_cluster, count: Number(r.n) }));
+  }
 
   async function hints(q: HintsQuery): Promise<HintsResult> {
     ensureOpen();
@@ -809,6 +909,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
       return (await toResults(found))[0];
     },
     hints,
+    countKeys,
     subscribe(fromTime, filter, onFlow) {
       ensureOpen();
       compile(filter);

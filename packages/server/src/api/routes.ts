@@ -8,10 +8,21 @@ import {
   type TiersResponse,
 } from '@verdict/api';
 import type { Evaluator } from '@verdict/engine';
-import type { Flow, FlowFilter, FlowResult, FlowStore, ListQuery, ListResult, Subscription } from '@verdict/flows';
+import type {
+  Flow,
+  FlowFilter,
+  FlowStore,
+  KeyCount,
+  KeyFold,
+  ListQuery,
+  ListResult,
+  Subscription,
+  VerdictFlowStore,
+} from '@verdict/flows';
 import {
   buildGraph,
   compileFilterParts,
+  DEFAULT_CLUSTER,
   endpointInCidrs,
   policyStats,
   representativeQuery,
@@ -30,7 +41,8 @@ import { apiFlow } from './flow.ts';
 import * as params from './params.ts';
 
 export interface ApiDeps {
-  store: FlowStore;
+  /** With `countKeys` (ClickHouse), graphs and policy statistics are folded by the store. */
+  store: FlowStore & Pick<VerdictFlowStore, 'countKeys'>;
   /** The current compiled cluster; called once per request. */
   evaluator: () => Evaluator;
   /** Clock in Unix seconds; defaults to the wall clock. */
@@ -134,9 +146,43 @@ export function createApiRoutes(deps: ApiDeps): Hono {
     return c.json(body);
   });
 
+  /**
+   * The listed keys for a graph or policy statistics: folded and counted by the store when it can
+   * (ClickHouse), else every listed flow once. CIDR filters are the API's own, so they list.
+   */
+  async function foldedKeys(c: Context, filter: ApiFilter, fold: KeyFold): Promise<KeyCount[]> {
+    if (store.countKeys && !hasCidrs(filter)) {
+      const f = params.storeFilter(filter);
+      return libraryCall(
+        store.countKeys({
+          range: params.timeRange(c, now()),
+          fold,
+          signal: querySignal(c.req.raw, deps.queryBudgetMs),
+          ...(f ? { filter: f } : {}),
+        }),
+      );
+    }
+    const result = await listAll(c, filter);
+    return result.flows.map((r) => ({ key: r.flow.key, cluster: r.cluster ?? DEFAULT_CLUSTER, count: 1 }));
+  }
+
   app.get('/policy-stats', async (c) => {
-    const result = await listAll(c, params.filters(c));
-    const body: PolicyStatsResponse = { items: policyStats(flowsOf(result.flows)) };
+    const grouping = params.statsGrouping(c);
+    const keys = await foldedKeys(c, params.filters(c), 'policies');
+    if (grouping === undefined) {
+      const body: PolicyStatsResponse = { items: policyStats(keys) };
+      return c.json(body);
+    }
+    const byCluster = new Map<string, KeyCount[]>();
+    for (const k of keys) {
+      let mine = byCluster.get(k.cluster);
+      if (!mine) byCluster.set(k.cluster, (mine = []));
+      mine.push(k);
+    }
+    const names = [...byCluster.keys()].sort();
+    const body: PolicyStatsResponse = {
+      items: names.flatMap((cluster) => policyStats(byCluster.get(cluster)!).map((s) => ({ cluster, ...s }))),
+    };
     return c.json(body);
   });
 
@@ -144,8 +190,8 @@ export function createApiRoutes(deps: ApiDeps): Hono {
     const group = params.group(c);
     const maxNodes = params.graphLimit(c);
     const focus = params.focus(c);
-    const result = await listAll(c, params.filters(c));
-    const data = buildGraph(flowsOf(result.flows), group === 'namespace' ? 'namespace' : 'workload');
+    const keys = await foldedKeys(c, params.filters(c), 'graph');
+    const data = buildGraph(keys, group === 'namespace' ? 'namespace' : 'workload');
     const shown = shapeGraph(data, { group, focus, maxNodes });
     const body: GraphResponse = {
       ...shown.graph,
@@ -162,10 +208,6 @@ export function createApiRoutes(deps: ApiDeps): Hono {
   app.all('*', (c) => c.json(errorBody(new ApiError('not-found', `no route ${c.req.method} ${c.req.path}`)), 404));
 
   return app;
-}
-
-function* flowsOf(results: readonly FlowResult[]): Iterable<Flow> {
-  for (const r of results) yield r.flow;
 }
 
 /**

@@ -46,6 +46,15 @@ describe('GET /api/v1/recommendations', () => {
     expect(text).toContain('name: verdict-cart');
   });
 
+  it('drafts ClusterNetworkPolicy guardrails in the Baseline tier with dialect=cnp', async () => {
+    const res = await app.request('/?namespace=shop&dialect=cnp&start=-3600');
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Recommendation;
+    expect(body.dialect).toBe('cnp');
+    expect(body.policies[0]?.yaml).toContain('kind: ClusterNetworkPolicy');
+    expect(body.coverage.allowedByRecommendation).toBe(body.coverage.observedAllowed);
+  });
+
   it.each([
     ['', 'namespace'],
     ['namespace=shop&dialect=istio', 'dialect'],

@@ -30,7 +30,11 @@ function dialect(c: Context): Dialect {
   const raw = text(c, 'dialect') ?? 'calico';
   const found = DIALECTS.find((d) => d === raw);
   if (!found)
-    throw badRequest('invalid-parameter', `dialect: expected calico or k8s, got ${JSON.stringify(raw)}`, 'dialect');
+    throw badRequest(
+      'invalid-parameter',
+      `dialect: expected one of ${DIALECTS.join(', ')}, got ${JSON.stringify(raw)}`,
+      'dialect',
+    );
   return found;
 }
 

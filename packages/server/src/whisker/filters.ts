@@ -10,7 +10,10 @@ import type { FlowFilter, PolicyMatch } from '@verdict/flows';
  * always unescapes a second time; we only do when the value is not JSON as it stands). Messages start
  * with `filters` and name the column or the field path that is wrong.
  */
-export function parseFilters(raw: string | undefined): Result<FlowFilter, WireIssue> {
+export function parseFilters(
+  raw: string | undefined,
+  kinds: readonly HitKind[] = HIT_KINDS,
+): Result<FlowFilter, WireIssue> {
   if (raw === undefined || raw.trim() === '') return ok({});
   let decoded = decodeJson(whiskerFiltersSchema, raw, 'filters');
   if (!decoded.ok && decoded.error[0]?.code === 'invalid-json') {
@@ -21,7 +24,7 @@ export function parseFilters(raw: string | undefined): Result<FlowFilter, WireIs
     }
   }
   if (!decoded.ok) return err(decoded.error[0] as WireIssue);
-  return toFlowFilter(decoded.value);
+  return toFlowFilter(decoded.value, kinds);
 }
 
 /** Go's url.QueryUnescape: `+` is a space, `%XX` a byte; undefined when an escape is malformed. */
@@ -33,7 +36,7 @@ function queryUnescape(s: string): string | undefined {
   }
 }
 
-function toFlowFilter(v: DecodedWhiskerFilters): Result<FlowFilter, WireIssue> {
+function toFlowFilter(v: DecodedWhiskerFilters, known: readonly HitKind[]): Result<FlowFilter, WireIssue> {
   const filter: FlowFilter = {};
   const assign = <K extends keyof FlowFilter>(k: K, list: FlowFilter[K] & readonly unknown[]) => {
     if (list.length > 0) filter[k] = list;
@@ -63,10 +66,10 @@ function toFlowFilter(v: DecodedWhiskerFilters): Result<FlowFilter, WireIssue> {
       policies.push(match);
       continue;
     }
-    const kinds = kindsMatching(kind);
+    const kinds = kindsMatching(kind, known);
     if (kinds.length === 0) {
       const path = `filters.policies[${i}].kind`;
-      const expected = HIT_KINDS.map((k) => `"${k}"`).join(', ');
+      const expected = known.map((k) => `"${k}"`).join(', ');
       return err({
         code: 'invalid-value',
         path,
@@ -80,11 +83,12 @@ function toFlowFilter(v: DecodedWhiskerFilters): Result<FlowFilter, WireIssue> {
 }
 
 /**
- * A PolicyKind name, or, when it is not one, every kind containing it case-insensitively (the UI
- * sends the search text while one types into the Kind filter).
+ * A PolicyKind name (any, as whisker-backend accepts), or, when it is not one, every kind of the
+ * reproduced Calico release containing it case-insensitively (the UI sends the search text while one
+ * types into the Kind filter).
  */
-function kindsMatching(kind: string): HitKind[] {
+function kindsMatching(kind: string, known: readonly HitKind[]): HitKind[] {
   const exact = HIT_KINDS.find((k) => k === kind);
   if (exact) return [exact];
-  return HIT_KINDS.filter((k) => k.toLowerCase().includes(kind.toLowerCase()));
+  return known.filter((k) => k.toLowerCase().includes(kind.toLowerCase()));
 }

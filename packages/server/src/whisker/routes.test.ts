@@ -1,9 +1,11 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { hitKindsIn } from '@verdict/engine';
 import { createMemoryStore } from '@verdict/flows';
 import { Hono } from 'hono';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventually, flowBetween, silentLog, T0, testClock, trackSubscriptions } from '../../test/fixtures.ts';
+import { parseFilters } from './filters.ts';
 import { createWhiskerConfigRoutes, createWhiskerRoutes } from './routes.ts';
 
 const UI_ORIGIN = 'http://localhost:3000';
@@ -275,5 +277,24 @@ describe('whisker-backend HTTP over a socket', () => {
   it('serves /config/config.json with notifications disabled', async () => {
     const res = await fetch(`${h.base}/config/config.json`);
     expect(await res.json()).toMatchObject({ config: { notifications: 'Disabled' } });
+  });
+});
+
+describe('policy kind filters follow the reproduced Calico release', () => {
+  const kindsOf = (text: string, version: '3.31' | '3.33') => {
+    const r = parseFilters(JSON.stringify({ policies: [{ kind: text }] }), hitKindsIn(version));
+    return r.ok ? r.value.policies?.map((p) => p.kind) : r.error.message;
+  };
+
+  it('expands typed text to the admin kinds of 3.31 and to ClusterNetworkPolicy from 3.32', () => {
+    expect(kindsOf('admin', '3.31')).toEqual(['AdminNetworkPolicy', 'BaselineAdminNetworkPolicy']);
+    expect(kindsOf('admin', '3.33')).toMatch(/filters\.policies\[0\]\.kind: expected one of .*"ClusterNetworkPolicy"/);
+    expect(kindsOf('cluster', '3.33')).toEqual(['ClusterNetworkPolicy']);
+    expect(kindsOf('cluster', '3.31')).toMatch(/expected one of/);
+  });
+
+  it('accepts an exact kind name of any release, as whisker-backend does', () => {
+    expect(kindsOf('AdminNetworkPolicy', '3.33')).toEqual(['AdminNetworkPolicy']);
+    expect(kindsOf('ClusterNetworkPolicy', '3.31')).toEqual(['ClusterNetworkPolicy']);
   });
 });

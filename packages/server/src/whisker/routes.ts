@@ -1,6 +1,7 @@
 // whisker-backend-compatible HTTP API (calico-observability §4), served from a FlowStore. Mount it
 // at `/whisker-backend` for Calico's Whisker UI.
 import { HINT_TYPES as WHISKER_HINT_TYPES, type WireIssue } from '@verdict/api';
+import { type CalicoVersion, DEFAULT_CALICO_VERSION, hitKindsIn } from '@verdict/engine';
 import type { FlowFilter, FlowStore, HintType, ListQuery, SortBy, Subscription } from '@verdict/flows';
 import { normalizeRange } from '@verdict/flows';
 import { type Context, Hono } from 'hono';
@@ -28,6 +29,8 @@ export interface WhiskerRoutesOptions {
   metrics?: Pick<Metrics, 'streamOpened' | 'streamClosed' | 'streamDropped'>;
   /** Time budget of one list or hints query (default 10 s). */
   queryBudgetMs?: number;
+  /** The Calico release reproduced: a policy kind filter matches only the kinds it reports. Newest when absent. */
+  calicoVersion?: () => CalicoVersion;
 }
 
 const SORTS: readonly string[] = [
@@ -60,6 +63,8 @@ const badRequest = (message: string) => new HTTPException(400, { message });
  * app.route('/whisker-backend', createWhiskerRoutes({ store, cors: ['http://localhost:3000'] }));
  */
 export function createWhiskerRoutes(options: WhiskerRoutesOptions): Hono {
+  const filtersOf = (c: Context) =>
+    unwrap(parseFilters(c.req.query('filters'), hitKindsIn(options.calicoVersion?.() ?? DEFAULT_CALICO_VERSION)));
   const { store } = options;
   const log = options.log ?? console;
   const now = () => Math.floor(options.now?.() ?? Date.now() / 1000);
@@ -89,7 +94,7 @@ export function createWhiskerRoutes(options: WhiskerRoutesOptions): Hono {
   }
 
   app.get('/flows', async (c) => {
-    const filter = unwrap(parseFilters(c.req.query('filters')));
+    const filter = filtersOf(c);
     const gte = integer(c, 'startTimeGte') ?? 0;
     if (boolean(c, 'watch')) return watch(c, options, streamStart(gte, now()), filter, sseBuffer);
 
@@ -122,7 +127,7 @@ export function createWhiskerRoutes(options: WhiskerRoutesOptions): Hono {
     const type = HINT_TYPES.find((t) => t === typeParam);
     if (type === undefined)
       throw badRequest(`type: unknown filter type value ${typeParam}; allowed values are ${allowed}`);
-    const filter = unwrap(parseFilters(c.req.query('filters')));
+    const filter = filtersOf(c);
     // Like whisker-backend, hints take no time range: the store's whole history.
     const range = normalizeRange({ gte: 0, lt: 0 }, now());
     if (!range.ok) throw new Error(range.error.message);

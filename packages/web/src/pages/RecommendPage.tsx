@@ -162,6 +162,7 @@ export function RecommendPage() {
           >
             <option value="calico">Calico (StagedNetworkPolicy)</option>
             <option value="k8s">Kubernetes NetworkPolicy</option>
+            <option value="cnp">ClusterNetworkPolicy (Baseline guardrails)</option>
           </select>
         </label>
         <label className="field">
@@ -169,7 +170,7 @@ export function RecommendPage() {
           <select
             value={form.tier}
             onChange={(e) => set('tier', e.target.value)}
-            disabled={form.dialect === 'k8s'}
+            disabled={form.dialect !== 'calico'}
             data-testid="recommend-tier"
           >
             <option value="">default</option>
