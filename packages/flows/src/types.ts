@@ -20,6 +20,12 @@ export interface VerdictFlowStore extends FlowStore {
    * then dropped.
    */
   acceptedStarts(): TimeRange;
+  /**
+   * Computes every roll-up bucket due by the store's clock now (ROLLUP_LEVELS) and prunes what the
+   * levels no longer need; resolves with the number of roll-up steps taken. Stores that answer at
+   * 15 s only have no such method.
+   */
+  rollUp?(): Promise<number>;
 }
 
 export interface MemoryFlowStore extends VerdictFlowStore {
@@ -34,6 +40,9 @@ export interface SqliteFlowStore extends VerdictFlowStore {
   prune(): number;
   /** SQLite's `PRAGMA quick_check`: `[]` when the file is sound, otherwise what is wrong (first 20 problems). */
   quickCheck(): string[];
+  rollUp(): Promise<number>;
+  /** The last error of the background roll-up, if its latest attempt failed (it is retried at the next tick). */
+  readonly maintenanceError: Error | undefined;
 }
 
 export interface StoreOptions {
