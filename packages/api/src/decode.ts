@@ -5,7 +5,7 @@ import { err, ok } from '@verdict/engine';
 import type { z } from 'zod';
 import { parseJson } from './json.ts';
 
-export type WireIssueCode = IssueCode | 'invalid-json';
+export type WireIssueCode = IssueCode | 'invalid-json' | 'too-large';
 
 /** One problem in wire input. `path` is rooted at what was decoded, e.g. `filters.destPorts[1]`. */
 export interface WireIssue {
@@ -61,6 +61,8 @@ function codeOf(iss: ZodIssue): WireIssueCode {
       return iss.input === undefined || iss.input === null ? 'missing-field' : 'wrong-type';
     case 'unrecognized_keys':
       return 'unknown-field';
+    case 'too_big':
+      return iss.origin === 'array' || iss.origin === 'string' ? 'too-large' : 'invalid-value';
     case 'custom': {
       const code = (iss.params as { code?: WireIssueCode } | undefined)?.code;
       return code ?? 'invalid-value';
@@ -97,6 +99,13 @@ function defaultMessage(iss: z.core.$ZodRawIssue): string | undefined {
       return `expected one of ${quoteAll(iss.values)}, got ${JSON.stringify(iss.input) ?? 'nothing'}`;
     case 'unrecognized_keys':
       return 'not part of the contract';
+    case 'too_big': {
+      const input = iss.input;
+      if (Array.isArray(input)) return `expected at most ${iss.maximum} entries (a size limit), got ${input.length}`;
+      if (typeof input === 'string')
+        return `expected at most ${iss.maximum} characters (a size limit), got ${input.length}`;
+      return `expected at most ${iss.maximum}, got ${describeValue(input)}`;
+    }
     default:
       return undefined;
   }

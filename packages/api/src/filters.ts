@@ -8,6 +8,15 @@ export const HIT_ACTIONS = ['Allow', 'Deny', 'Pass'] as const;
 export const REPORTERS = ['Src', 'Dst'] as const;
 export const MATCH_TYPES = ['Exact', 'Fuzzy'] as const;
 
+/**
+ * Entries a filter list may hold (names, ports, policies, CIDRs …). Filters travel in a URL or a gRPC
+ * request; a longer list is refused with a `too-large` issue naming this limit.
+ */
+export const FILTER_LIST_LIMIT = 1000;
+
+/** A filter list: at most FILTER_LIST_LIMIT entries. */
+export const filterList = <T extends z.ZodType>(item: T) => z.array(item).max(FILTER_LIST_LIMIT);
+
 export const actionSchema = z.enum(ACTIONS);
 export const hitActionSchema = z.enum(HIT_ACTIONS);
 export const reporterSchema = z.enum(REPORTERS);
@@ -58,22 +67,25 @@ export const cidrSchema = z
 
 /** The keys of the `filters` JSON of /api/v1, in display order. */
 const filterShape = {
-  sourceNames: z.array(stringMatchSchema),
-  sourceNamespaces: z.array(stringMatchSchema),
-  destNames: z.array(stringMatchSchema),
-  destNamespaces: z.array(stringMatchSchema),
-  protocols: z.array(stringMatchSchema),
-  destPorts: z.array(portSchema),
-  actions: z.array(hitActionSchema),
-  pendingActions: z.array(hitActionSchema),
+  sourceNames: filterList(stringMatchSchema),
+  sourceNamespaces: filterList(stringMatchSchema),
+  destNames: filterList(stringMatchSchema),
+  destNamespaces: filterList(stringMatchSchema),
+  protocols: filterList(stringMatchSchema),
+  destPorts: filterList(portSchema),
+  actions: filterList(hitActionSchema),
+  pendingActions: filterList(hitActionSchema),
   reporter: reporterSchema,
-  policies: z.array(policyMatchSchema),
+  policies: filterList(policyMatchSchema),
   sourceSelector: z.string().meta({ description: 'Calico selector over source labels.' }),
   destSelector: z.string().meta({ description: 'Calico selector over destination labels.' }),
-  destPortRanges: z.array(portRangeSchema),
+  destPortRanges: filterList(portRangeSchema),
   pendingDiffers: z.boolean(),
-  sourceCidrs: z.array(cidrSchema),
-  destCidrs: z.array(cidrSchema),
+  sourceCidrs: filterList(cidrSchema),
+  destCidrs: filterList(cidrSchema),
+  clusters: filterList(z.string()).meta({
+    description: 'Names of the Kubernetes clusters (`--cluster-name` of the Verdict that stored them), exact.',
+  }),
 };
 
 /** The `filters` JSON of /api/v1: every key optional, absent means "no constraint". */

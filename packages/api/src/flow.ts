@@ -25,6 +25,8 @@ export const policyHitSchema = z
 export const flowSchema = z
   .object({
     id: z.int(),
+    /** The Kubernetes cluster that reported the flow (`--cluster-name` of the Verdict that stored it). */
+    cluster: z.string(),
     startTime: z.int(),
     endTime: z.int(),
     sourceName: z.string(),

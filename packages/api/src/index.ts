@@ -63,6 +63,7 @@ export type {
 export {
   ACTIONS,
   FILTER_FIELDS,
+  FILTER_LIST_LIMIT,
   filtersSchema,
   HIT_ACTIONS,
   MATCH_TYPES,
@@ -82,8 +83,10 @@ export type {
   GraphShape,
 } from './graph.ts';
 export { GRAPH_GROUPINGS, graphResponseSchema, MAX_GRAPH_LIMIT } from './graph.ts';
-export type { Finding, InsightsResponse } from './insights.ts';
+export type { CoverageResponse, EgressResponse, Finding, InsightsResponse } from './insights.ts';
 export {
+  coverageResponseSchema,
+  egressResponseSchema,
   FINDING_TYPES,
   findingFlowSchema,
   findingPolicySchema,
@@ -102,6 +105,7 @@ export type {
   ClusterSummary,
   PolicyKey,
   PolicyStats,
+  PolicyStatsGrouping,
   PolicyStatsResponse,
   RuleStats,
   TiersResponse,
@@ -110,6 +114,7 @@ export type {
 export {
   appliedPoliciesSchema,
   clusterSummarySchema,
+  POLICY_STATS_GROUPINGS,
   policyStatsResponseSchema,
   tiersResponseSchema,
 } from './policy.ts';

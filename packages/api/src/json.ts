@@ -10,6 +10,9 @@ export interface JsonSyntaxError {
   expected: string;
 }
 
+/** How deeply arrays and objects may nest before the syntax-error locator stops (it recurses per level). */
+export const JSON_DEPTH_LIMIT = 256;
+
 export function parseJson(text: string): Result<unknown, JsonSyntaxError> {
   try {
     return ok(JSON.parse(text));
@@ -28,6 +31,12 @@ class Stop {
 /** Walks the text with the JSON grammar and reports where it first breaks. */
 function locateSyntaxError(text: string): JsonSyntaxError {
   let i = 0;
+  let depth = 0;
+  const nest = (read: () => void) => () => {
+    if (++depth > JSON_DEPTH_LIMIT) throw new Stop(i, `at most ${JSON_DEPTH_LIMIT} nested arrays and objects`);
+    read();
+    depth--;
+  };
   const ws = () => {
     while (i < text.length && ' \t\n\r'.includes(text[i] as string)) i++;
   };
@@ -65,8 +74,8 @@ function locateSyntaxError(text: string): JsonSyntaxError {
   const value = (): void => {
     ws();
     const readers: Record<string, () => void> = {
-      '{': object,
-      '[': array,
+      '{': nest(object),
+      '[': nest(array),
       '"': string,
       t: () => literal('true'),
       f: () => literal('false'),

@@ -8,7 +8,7 @@ import './explain.ts';
 import { SORT_FIELDS } from './flow.ts';
 import { GRAPH_GROUPINGS, MAX_GRAPH_LIMIT } from './graph.ts';
 import './insights.ts';
-import './policy.ts';
+import { POLICY_STATS_GROUPINGS } from './policy.ts';
 
 const SAFE = Number.MAX_SAFE_INTEGER;
 
@@ -138,7 +138,16 @@ export const openApiDocument = {
         summary: 'Flows decided by each policy and rule',
         description:
           'Each listed (aggregated) flow counts 1 per policy and per (direction, rule) in its trace; direction is Egress for reporter Src and Ingress for Dst; EndOfTier hits count for their trigger policy with ruleIndex -1. `pending` holds the same counts from the pending traces.',
-        parameters: [start, end, filters],
+        parameters: [
+          start,
+          end,
+          filters,
+          query(
+            'groupBy',
+            z.enum(POLICY_STATS_GROUPINGS),
+            '`cluster`: one item per (cluster, policy), each naming its cluster, ordered by cluster. Absent: counts across clusters.',
+          ),
+        ],
         responses: { '200': json(ref('PolicyStatsList'), 'Per-policy counts.'), ...errors },
       },
     },
@@ -322,6 +331,53 @@ export const openApiDocument = {
           query('tenantLabel', z.string().default('tenant'), 'Namespace label that groups namespaces into tenants.'),
         ],
         responses: { '200': json(ref('Insights'), 'The findings, most severe first.'), ...errors },
+      },
+    },
+    '/egress': {
+      get: {
+        summary:
+          "A namespace's external destinations per workload, and a proposed egress lockdown rehearsed over the same flows",
+        description:
+          'Destinations by network, protocol and port with flows, connections and bytes; the lockdown is default-deny egress with NetworkSets of the aggregated CIDRs and DNS and API-server guardrails, staged and rehearsed before it is proposed.',
+        parameters: [
+          {
+            ...query('namespace', z.string().max(63), 'The namespace to lock down; it must be in the cluster.'),
+            required: true,
+          },
+          query(
+            'since',
+            z.string().default('24h'),
+            'Window: seconds or a duration such as 30m, 24h, 7d (at most 31d).',
+          ),
+        ],
+        responses: {
+          '200': json(ref('Egress'), 'Destinations and the proposal.'),
+          '404': json(ref('Error'), 'The namespace is not in the cluster.'),
+          ...errors,
+        },
+      },
+    },
+    '/coverage': {
+      get: {
+        summary:
+          'Rollout progress: isolated workloads, flows decided by explicit policy, staged policies waiting, trend and policy changes',
+        description:
+          '`format=html` answers the same report as one self-contained, print-ready HTML page (inline SVG charts, no scripts): audit evidence of which workloads are isolated, since when, and which policies changed.',
+        parameters: [
+          query(
+            'since',
+            z.string().default('7d'),
+            'History to report on: seconds or a duration such as 24h, 7d (at most 31d).',
+          ),
+          query('format', z.enum(['json', 'html']).default('json'), '`html`: the print-ready report.'),
+        ],
+        responses: {
+          '200': {
+            description: 'The report.',
+            content: { 'application/json': { schema: ref('Coverage') }, 'text/html': { schema: { type: 'string' } } },
+          },
+          ...errors,
+        },
       },
     },
     '/openapi.json': {

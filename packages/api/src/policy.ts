@@ -36,8 +36,14 @@ export const ruleStatsSchema = z.object({
   ...countShape,
 });
 
+/** `groupBy` of GET /policy-stats: absent = across clusters. */
+export const POLICY_STATS_GROUPINGS = ['cluster'] as const;
+export type PolicyStatsGrouping = (typeof POLICY_STATS_GROUPINGS)[number];
+
 export const policyStatsSchema = z
   .object({
+    /** Only with `groupBy=cluster`: the cluster these counts come from. */
+    cluster: z.string().optional(),
     kind: z.string(),
     name: z.string(),
     namespace: z.string(),

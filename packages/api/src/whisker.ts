@@ -2,7 +2,7 @@
 // names, read as leniently as whisker-backend reads it (null and "Unspecified" mean "not set").
 import { z } from 'zod';
 import { expecting } from './decode.ts';
-import { HIT_ACTIONS, MATCH_TYPES, REPORTERS } from './filters.ts';
+import { FILTER_LIST_LIMIT, HIT_ACTIONS, MATCH_TYPES, REPORTERS } from './filters.ts';
 
 export const HINT_TYPES = [
   'DestName',
@@ -16,10 +16,11 @@ export const HINT_TYPES = [
 ] as const;
 export type HintType = (typeof HINT_TYPES)[number];
 
-/** A list that may be absent or null (both mean empty). */
+/** A list that may be absent or null (both mean empty), of at most FILTER_LIST_LIMIT entries. */
 const list = <T extends z.ZodType>(item: T) =>
   z
     .array(item)
+    .max(FILTER_LIST_LIMIT)
     .nullish()
     .transform((v) => v ?? []);
 

@@ -6,22 +6,73 @@ import { type ClusterState, createEvaluator, loadResources } from '@verdict/engi
 import { type CoverageReport, coverageHtml, coverageReport, type EgressReport, egressReport } from '@verdict/insights';
 import { loadCluster } from './cluster.ts';
 import { readFlowFile } from './flowfile.ts';
+import { parseSince } from './recommend.ts';
 import type { Io } from './run.ts';
 import { UsageError } from './usage.ts';
 
 export interface EgressOptions {
   namespace: string;
   cluster?: string[];
-  flows: string;
+  flows?: string;
+  server?: string;
+  since?: string;
   dns?: string;
   output: 'text' | 'yaml' | 'json';
 }
 
 export interface CoverageOptions {
   cluster?: string[];
-  flows: string;
+  flows?: string;
+  server?: string;
+  since?: string;
   output: 'text' | 'json' | 'html';
 }
+
+/** Offline with --flows, else from a running server (GET /api/v1/egress, /api/v1/coverage). */
+function mode(options: {
+  flows?: string;
+  server?: string;
+  since?: string;
+  cluster?: string[];
+  dns?: string;
+}): 'offline' | 'online' {
+  if (options.flows !== undefined && options.server !== undefined)
+    throw new UsageError('give --flows or --server, not both');
+  if (options.flows !== undefined) {
+    if (options.since !== undefined) throw new UsageError('--since needs --server; an NDJSON file is read whole');
+    return 'offline';
+  }
+  if ((options.cluster ?? []).length > 0)
+    throw new UsageError('--cluster needs --flows; a server uses its own cluster');
+  if (options.dns !== undefined) throw new UsageError('--dns needs --flows');
+  return 'online';
+}
+
+/** GET `path` of the server; its coded errors become usage errors naming the server. */
+async function fromServer(server: string | undefined, path: string, params: Record<string, string>): Promise<Response> {
+  const base = server ?? 'http://127.0.0.1:8080';
+  let url: URL;
+  try {
+    url = new URL(path, base);
+  } catch {
+    throw new UsageError(`--server: expected a URL such as http://127.0.0.1:8080, got ${JSON.stringify(base)}`);
+  }
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (error) {
+    throw new UsageError(`--server: cannot reach ${base} (${(error as Error).message}); is "verdict serve" running?`);
+  }
+  if (!response.ok) {
+    const body = (await response.json().catch(() => ({}))) as { error?: { message?: string } };
+    throw new UsageError(`${base} answered ${response.status}: ${body.error?.message ?? response.statusText}`);
+  }
+  return response;
+}
+
+const sinceParam = (since: string | undefined): Record<string, string> =>
+  since === undefined ? {} : { since: String(parseSince(since)) };
 
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -52,6 +103,22 @@ export async function readDnsFile(path: string, io: Io): Promise<Map<string, str
 }
 
 export async function egressCommand(options: EgressOptions, io: Io): Promise<number> {
+  const report =
+    mode(options) === 'online'
+      ? ((await (
+          await fromServer(options.server, '/api/v1/egress', {
+            namespace: options.namespace,
+            ...sinceParam(options.since),
+          })
+        ).json()) as EgressReport)
+      : await egressOffline(options, io);
+  if (options.output === 'json') io.stdout(JSON.stringify(report, null, 2));
+  else if (options.output === 'yaml') io.stdout(report.proposal.yaml);
+  else io.stdout(formatEgress(report));
+  return 0;
+}
+
+async function egressOffline(options: EgressOptions, io: Io): Promise<EgressReport> {
   const state = stateOf(options.cluster, io);
   if (
     !state.namespaces.some((n) => n.name === options.namespace) &&
@@ -59,13 +126,9 @@ export async function egressCommand(options: EgressOptions, io: Io): Promise<num
   ) {
     throw new UsageError(`--namespace: ${options.namespace} is not in the cluster`);
   }
-  const flows = await readFlowFile(options.flows, createEvaluator(state), now(), io);
+  const flows = await readFlowFile(options.flows ?? '-', createEvaluator(state), now(), io);
   const dns = options.dns === undefined ? undefined : await readDnsFile(options.dns, io);
-  const report = await egressReport({ state, flows, namespace: options.namespace, ...(dns ? { dns } : {}) });
-  if (options.output === 'json') io.stdout(JSON.stringify(report, null, 2));
-  else if (options.output === 'yaml') io.stdout(report.proposal.yaml);
-  else io.stdout(formatEgress(report));
-  return 0;
+  return egressReport({ state, flows, namespace: options.namespace, ...(dns ? { dns } : {}) });
 }
 
 export function formatEgress(report: EgressReport): string {
@@ -94,8 +157,18 @@ export function formatEgress(report: EgressReport): string {
 }
 
 export async function coverageCommand(options: CoverageOptions, io: Io): Promise<number> {
+  if (mode(options) === 'online') {
+    const params = { ...sinceParam(options.since), format: options.output === 'html' ? 'html' : 'json' };
+    const response = await fromServer(options.server, '/api/v1/coverage', params);
+    if (options.output === 'html') io.stdout(await response.text());
+    else {
+      const report = (await response.json()) as CoverageReport;
+      io.stdout(options.output === 'json' ? JSON.stringify(report, null, 2) : formatCoverage(report));
+    }
+    return 0;
+  }
   const state = stateOf(options.cluster, io);
-  const flows = await readFlowFile(options.flows, createEvaluator(state), now(), io);
+  const flows = await readFlowFile(options.flows ?? '-', createEvaluator(state), now(), io);
   const report = coverageReport({ state, flows });
   if (options.output === 'json') io.stdout(JSON.stringify(report, null, 2));
   else if (options.output === 'html') io.stdout(coverageHtml(report, { generatedAt: now() }));

@@ -336,11 +336,13 @@ export function createProgram(io: Io, setCode: (code: number) => void = () => {}
     .command('egress')
     .summary('external destinations of a namespace per workload, and a rehearsed egress lockdown')
     .description(
-      'Every external destination each workload of the namespace used (network, port, flows, bytes), then a proposed lockdown: default-deny egress, NetworkSets of the aggregated CIDRs, DNS and API-server guardrails, rehearsed over the same flows.\nWithout --cluster, the embedded demo cluster.',
+      'Every external destination each workload of the namespace used (network, port, flows, bytes), then a proposed lockdown: default-deny egress, NetworkSets of the aggregated CIDRs, DNS and API-server guardrails, rehearsed over the same flows.\nOffline: --cluster manifests (default: the embedded demo) and --flows NDJSON; online: --server.',
     )
     .requiredOption('-n, --namespace <ns>', 'the namespace to lock down')
     .addOption(clusterOption())
-    .requiredOption('-f, --flows <file>', 'NDJSON flows (raw or Goldmane Flow JSON), - for standard input')
+    .option('-f, --flows <file>', 'NDJSON flows (raw or Goldmane Flow JSON), - for standard input')
+    .option('--server <url>', 'a running Verdict server, without --flows (default: http://127.0.0.1:8080)')
+    .option('--since <duration>', `${SINCE_HELP}, with --server (default: 24h)`)
     .option('--dns <file>', 'NDJSON DNS answers: {"name": "<query name>", "addresses": ["<ip>", …]} per line')
     .addOption(
       new Option('-o, --output <format>', 'output format').choices(['text', 'yaml', 'json'] as const).default('text'),
@@ -353,10 +355,12 @@ export function createProgram(io: Io, setCode: (code: number) => void = () => {}
     .command('coverage')
     .summary('rollout progress: isolated workloads, flows decided by policy, staged policies waiting, trend')
     .description(
-      'Per namespace and cluster-wide: the share of workloads isolated for ingress and egress, the share of flows decided by explicit policy, staged policies waiting and what they would deny, and the trend over the flows.\n-o html writes a self-contained, print-ready report. Without --cluster, the embedded demo cluster.',
+      'Per namespace and cluster-wide: the share of workloads isolated for ingress and egress, the share of flows decided by explicit policy, staged policies waiting and what they would deny, and the trend over the flows.\n-o html writes a self-contained, print-ready report. Offline: --cluster manifests (default: the embedded demo) and --flows NDJSON; online: --server (with the change log: since when workloads are isolated, which policies changed).',
     )
     .addOption(clusterOption())
-    .requiredOption('-f, --flows <file>', 'NDJSON flows (raw or Goldmane Flow JSON), - for standard input')
+    .option('-f, --flows <file>', 'NDJSON flows (raw or Goldmane Flow JSON), - for standard input')
+    .option('--server <url>', 'a running Verdict server, without --flows (default: http://127.0.0.1:8080)')
+    .option('--since <duration>', `${SINCE_HELP}, with --server (default: 7d)`)
     .addOption(
       new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'html'] as const).default('text'),
     )

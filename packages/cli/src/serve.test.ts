@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
+import { demoClusterFiles } from '@verdict/demo';
+import { loadResources } from '@verdict/engine';
 import { type RunningVerdict, resolveConfig, silentLogger, startVerdict } from '@verdict/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Io, run } from './run.ts';
@@ -46,6 +48,43 @@ describe('verdict ingest', () => {
     const result = await verdict(['ingest', '--server', 'http://127.0.0.1:9', '-'], '{}');
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('cannot reach http://127.0.0.1:9');
+  });
+});
+
+describe('verdict egress and verdict coverage against a running server', () => {
+  it('egress --server reads GET /api/v1/egress: destinations and the rehearsed lockdown', async () => {
+    const pod = loadResources(demoClusterFiles()).state.pods.find(
+      (p) => p.namespace === 'shop' && p.name.startsWith('recommendations'),
+    );
+    const exfil = JSON.stringify({
+      source: { namespace: 'shop', name: pod?.name },
+      destination: { ip: '203.0.113.66' },
+      protocol: 'TCP',
+      port: 4444,
+    });
+    await verdict(['ingest', '--server', server.httpUrl, '-'], exfil);
+    const text = await verdict(['egress', '-n', 'shop', '--server', server.httpUrl, '--since', '1h'], '');
+    expect(text.stderr).toBe('');
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('External destinations of namespace shop:');
+    expect(text.stdout).toContain('203.0.113.66/32 TCP 4444: 1 flows');
+    expect(text.stdout).toMatch(/Proposed lockdown rehearsed over \d+ flows/);
+    const unknown = await verdict(['egress', '-n', 'nowhere', '--server', server.httpUrl], '');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('answered 404: namespace: nowhere is not in the cluster');
+  });
+
+  it('coverage --server reads GET /api/v1/coverage as text, JSON and the HTML report', async () => {
+    const text = await verdict(['coverage', '--server', server.httpUrl], '');
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^Cluster: \d+% of \d+ workloads isolated for ingress/);
+    const json = await verdict(['coverage', '--server', server.httpUrl, '-o', 'json'], '');
+    expect(JSON.parse(json.stdout)).toMatchObject({ changeLog: true });
+    const html = await verdict(['coverage', '--server', server.httpUrl, '-o', 'html'], '');
+    expect(html.stdout).toMatch(/^<!doctype html>/);
+    const both = await verdict(['coverage', '--server', server.httpUrl, '--flows', '-'], '');
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('give --flows or --server, not both');
   });
 });
 

@@ -8,7 +8,15 @@ export { createDemoChanges } from './demo.ts';
 export { MissingPath, readManifestFiles } from './files.ts';
 export type { KindRole, KindSource, ReadRule, WatchedKind } from './kinds.ts';
 export { clusterReadRules, collectionPath, kindKey, sourceApiVersion, WATCHED_KINDS } from './kinds.ts';
-export type { ClusterStatus, KindState, KindStatus, LiveCluster, LiveClusterOptions } from './live.ts';
+export type {
+  CalicoMode,
+  CalicoVersionOrigin,
+  ClusterStatus,
+  KindState,
+  KindStatus,
+  LiveCluster,
+  LiveClusterOptions,
+} from './live.ts';
 export { ClusterUnreachable, loadKubeConfig, startLiveCluster } from './live.ts';
 export type { ClusterMirror, MirrorBatch, MirrorOptions } from './mirror.ts';
 export { createClusterMirror } from './mirror.ts';

@@ -93,11 +93,18 @@ function compileSelector(
 
 /**
  * Compiles a filter once. Each list is OR within itself, fields are AND-ed, an absent or empty list
- * means "any". A selector that does not parse is an error value, not an exception.
+ * means "any". A selector that does not parse is an error value, not an exception. `cluster` is the
+ * one cluster the tested flows come from (a memory or SQLite store's); without it `clusters` is left
+ * to the caller.
  */
-export function compileFilterParts(filter: FlowFilter | undefined): Result<CompiledFilter, FilterError> {
+export function compileFilterParts(
+  filter: FlowFilter | undefined,
+  cluster?: string,
+): Result<CompiledFilter, FilterError> {
   const f = filter ?? {};
   const tests: KeyPredicate[] = [];
+  if (cluster !== undefined && f.clusters && f.clusters.length > 0 && !f.clusters.includes(cluster))
+    tests.push(() => false);
   const srcName = stringListMatcher(f.sourceNames, NAME_DISPLAY);
   if (srcName) tests.push((k) => srcName(k.sourceName));
   const srcNs = stringListMatcher(f.sourceNamespaces, NAMESPACE_DISPLAY);

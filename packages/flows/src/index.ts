@@ -55,3 +55,4 @@ export type * from './store.ts';
 export type { TimeRangeError } from './time.ts';
 export { BUCKET_SECONDS, bucketStart, NUM_BUCKETS, normalizeRange } from './time.ts';
 export type { MemoryFlowStore, SqliteFlowStore, StoreOptions, VerdictFlowStore } from './types.ts';
+export { DEFAULT_CLUSTER } from './types.ts';

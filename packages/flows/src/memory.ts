@@ -18,7 +18,7 @@ import { computeStatistics } from './stats.ts';
 import type { FlowFilter, TimeRange } from './store.ts';
 import { createStreamHub, startTicker, wallClock } from './stream.ts';
 import { BUCKET_SECONDS, bucketStart, NUM_BUCKETS } from './time.ts';
-import type { MemoryFlowStore, StoreOptions } from './types.ts';
+import { DEFAULT_CLUSTER, type MemoryFlowStore, type StoreOptions } from './types.ts';
 
 interface Window {
   start: number;
@@ -43,8 +43,8 @@ interface Entry {
   windows: Window[];
 }
 
-function compile(filter: FlowFilter | undefined) {
-  const c = compileFilterParts(filter);
+function compile(filter: FlowFilter | undefined, cluster: string) {
+  const c = compileFilterParts(filter, cluster);
   if (!c.ok) throw flowStoreError('invalid-filter', c.error.message, `filter.${c.error.path}`);
   return c.value;
 }
@@ -118,6 +118,7 @@ export interface MemoryStoreOptions extends StoreOptions {
 /** Creates the Goldmane-parity memory store. Flows outside `[beginningOfHistory, headEnd)` are dropped and counted. */
 export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryFlowStore {
   const now = options.now ?? wallClock;
+  const cluster = options.cluster ?? DEFAULT_CLUSTER;
   const keys = new Map<string, Entry>();
   const byId = new Map<number, Entry>();
   /** bucket start → entries with a window there */
@@ -142,7 +143,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryFlowS
         entries.sort((a, b) => a.id - b.id);
         for (const e of entries) {
           const w = findWindow(e, b);
-          if (w) emit({ id: e.id, flow: windowFlow(e, w) });
+          if (w) emit({ id: e.id, flow: windowFlow(e, w), cluster });
         }
       }
     },
@@ -233,7 +234,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryFlowS
     signal: AbortSignal | undefined,
   ): Promise<FlowResult[]> {
     checkRange(range);
-    const c = compile(filter);
+    const c = compile(filter, cluster);
     const out: FlowResult[] = [];
     let seen = 0;
     // A Map iterates live: entries added while this scan yields are visited, removed ones skipped.
@@ -247,7 +248,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryFlowS
       if (!f) continue;
       if (c.labels && !c.labels(f.sourceLabels, f.destLabels)) continue;
       if (c.ips && !c.ips(f.sourceIps, f.destIps)) continue;
-      out.push({ id: e.id, flow: f });
+      out.push({ id: e.id, flow: f, cluster });
     }
     return out;
   }
@@ -283,7 +284,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryFlowS
       ensureOpen();
       const e = byId.get(id);
       const flow = e && aggregate(e, WHOLE_HISTORY);
-      return flow && { id, flow };
+      return flow && { id, flow, cluster };
     },
     async hints(q) {
       ensureOpen();
@@ -293,7 +294,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryFlowS
     },
     subscribe(fromTime, filter, onFlow) {
       ensureOpen();
-      return hub.subscribe(fromTime, compile(filter), onFlow);
+      return hub.subscribe(fromTime, compile(filter, cluster), onFlow);
     },
     async statistics(q) {
       ensureOpen();

@@ -64,6 +64,8 @@ export interface IpSet {
 export interface FlowResult {
   id: number;
   flow: Flow;
+  /** The Kubernetes cluster (`--cluster-name`) that reported the flow; every store sets it. */
+  cluster?: string;
 }
 
 /** One end of a raw flow: a pod by name, or a bare IP resolved against the cluster state. */

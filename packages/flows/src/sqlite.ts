@@ -31,7 +31,7 @@ import { computeStatistics } from './stats.ts';
 import type { FlowFilter, StringMatch, TimeRange } from './store.ts';
 import { createStreamHub, startTicker, wallClock } from './stream.ts';
 import { BUCKET_SECONDS, bucketStart } from './time.ts';
-import type { SqliteFlowStore, StoreOptions } from './types.ts';
+import { DEFAULT_CLUSTER, type SqliteFlowStore, type StoreOptions } from './types.ts';
 
 interface ChangeRow {
   id: number;
@@ -285,7 +285,11 @@ function createLabelIntern(db: Db) {
   };
 }
 
-/** SQL that narrows keys to a superset of a filter's key part; the compiled filter then decides exactly. */
+/**
+ * SQL that narrows keys to a superset of a filter's key part; the compiled filter then decides exactly.
+ * Each list is one JSON parameter read with json_each, so the expression does not deepen per value
+ * (SQLite refuses expressions nested more than 1,000 deep).
+ */
 function narrowKeys(filter: FlowFilter | undefined, params: unknown[]): string[] {
   if (!filter) return [];
   const where: string[] = [];
@@ -295,21 +299,22 @@ function narrowKeys(filter: FlowFilter | undefined, params: unknown[]): string[]
     aliases: Readonly<Record<string, string[]>>,
   ) => {
     if (!list || list.length === 0) return;
-    const ors: string[] = [];
+    const exact: string[] = [];
+    const fuzzy: string[] = [];
     for (const m of list) {
-      if (m.type === 'Fuzzy') {
-        ors.push(`instr(k.${col}, ?) > 0`);
-        params.push(m.value);
-        const all = Object.values(aliases).flat();
-        if (all.length > 0) {
-          ors.push(`k.${col} IN (${all.map(() => '?').join(',')})`);
-          params.push(...all);
-        }
-      } else {
-        const values = [m.value, ...(aliases[m.value] ?? [])];
-        ors.push(`k.${col} IN (${values.map(() => '?').join(',')})`);
-        params.push(...values);
-      }
+      if (m.type === 'Fuzzy') fuzzy.push(m.value);
+      else exact.push(m.value, ...(aliases[m.value] ?? []));
+    }
+    // A fuzzy value may match a display alias: any stored alias is a candidate.
+    if (fuzzy.length > 0) exact.push(...Object.values(aliases).flat());
+    const ors: string[] = [];
+    if (exact.length > 0) {
+      ors.push(`k.${col} IN (SELECT value FROM json_each(?))`);
+      params.push(JSON.stringify(exact));
+    }
+    if (fuzzy.length > 0) {
+      ors.push(`EXISTS (SELECT 1 FROM json_each(?) AS f WHERE instr(k.${col}, f.value) > 0)`);
+      params.push(JSON.stringify(fuzzy));
     }
     where.push(`(${ors.join(' OR ')})`);
   };
@@ -322,15 +327,15 @@ function narrowKeys(filter: FlowFilter | undefined, params: unknown[]): string[]
   strings('proto', filter.protocols, {});
   const list = (col: string, values: readonly (string | number)[] | undefined) => {
     if (!values || values.length === 0) return;
-    where.push(`k.${col} IN (${values.map(() => '?').join(',')})`);
-    params.push(...values);
+    where.push(`k.${col} IN (SELECT value FROM json_each(?))`);
+    params.push(JSON.stringify(values));
   };
   list('dest_port', filter.destPorts);
   list('action', filter.actions);
   if (filter.reporter !== undefined) list('reporter', [filter.reporter]);
   if (filter.destPortRanges && filter.destPortRanges.length > 0) {
-    where.push(`(${filter.destPortRanges.map(() => 'k.dest_port BETWEEN ? AND ?').join(' OR ')})`);
-    for (const r of filter.destPortRanges) params.push(r.min, r.max);
+    where.push(`EXISTS (SELECT 1 FROM json_each(?) AS r WHERE k.dest_port BETWEEN r.value ->> 0 AND r.value ->> 1)`);
+    params.push(JSON.stringify(filter.destPortRanges.map((r) => [r.min, r.max])));
   }
   if (filter.pendingDiffers) where.push(`k.pending_verdict <> '' AND k.pending_verdict <> k.action`);
   return where;
@@ -342,6 +347,7 @@ function narrowKeys(filter: FlowFilter | undefined, params: unknown[]): string[]
  */
 export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore {
   const now = options.now ?? wallClock;
+  const cluster = options.cluster ?? DEFAULT_CLUSTER;
   const retentionSeconds = (options.retentionDays ?? 7) * 86_400;
   const db = new Database(options.path);
   db.pragma('journal_mode = WAL');
@@ -628,7 +634,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
   }
 
   function compile(filter: FlowFilter | undefined) {
-    const c = compileFilterParts(filter);
+    const c = compileFilterParts(filter, cluster);
     if (!c.ok) throw flowStoreError('invalid-filter', c.error.message, `filter.${c.error.path}`);
     return c.value;
   }
@@ -707,7 +713,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
         const flow = toFlow(key, r);
         if (c.labels && !c.labels(flow.sourceLabels, flow.destLabels)) continue;
         if (c.ips && !c.ips(flow.sourceIps, flow.destIps)) continue;
-        out.push({ id: r.id, flow });
+        out.push({ id: r.id, flow, cluster });
       }
       if (rows < SCAN_CHUNK) return { flows: out, resolution: plan.resolution };
       await yieldToLoop();
@@ -898,7 +904,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
 
   const hub = createStreamHub(
     (from, to, emit) => {
-      for (const r of readBuckets.iterate(from, to)) emit({ id: r.id, flow: toFlow(keyOf(r.id, r.key), r) });
+      for (const r of readBuckets.iterate(from, to)) emit({ id: r.id, flow: toFlow(keyOf(r.id, r.key), r), cluster });
     },
     () => filling - BUCKET_SECONDS,
     beginningOfHistory,

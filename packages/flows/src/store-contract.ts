@@ -278,6 +278,23 @@ export function describeStoreContract(name: string, make: MakeStore): void {
       expect(sel.flows.map((f) => f.flow.key.destName)).toEqual(['api']);
     });
 
+    it("results name the store's cluster and a clusters filter keeps that cluster's flows only", async () => {
+      const s = open();
+      await s.ingest([
+        flowBetween('shop/web', 'shop/api', { startTime: T0 - 30 }),
+        flowBetween('shop/web', 'shop/db', { startTime: T0 - 30 }),
+      ]);
+      const listed = await s.list({ range: all });
+      expect(listed.flows.map((r) => r.cluster)).toEqual(['default', 'default']);
+      expect((await s.get(listed.flows[0]!.id))?.cluster).toBe('default');
+      const mine = await s.list({ range: all, filter: { clusters: ['prod', 'default'] } });
+      expect(mine.totalResults).toBe(2);
+      const other = await s.list({ range: all, filter: { clusters: ['prod'] } });
+      expect(other).toEqual({ totalPages: 0, totalResults: 0, flows: [] });
+      const hints = await s.hints({ type: 'DestName', range: all, filter: { clusters: ['prod'] } });
+      expect(hints.values).toEqual([]);
+    });
+
     it('a filter with a bad selector rejects with an invalid-filter error, not a crash', async () => {
       const s = open();
       await s.ingest([flowBetween('shop/web', 'shop/api', { startTime: T0 - 30 })]);

@@ -45,6 +45,11 @@ export interface FlowFilter {
    */
   sourceCidrs?: readonly string[];
   destCidrs?: readonly string[];
+  /**
+   * Names of the Kubernetes clusters (`--cluster-name`) whose flows to keep, exact. A memory or SQLite
+   * store holds one cluster, so it keeps all or nothing; ClickHouse may hold many.
+   */
+  clusters?: readonly string[];
 }
 
 /** `DestType` and `SourceType` exist on the wire but are rejected with `unsupported sort order`. */

@@ -52,4 +52,9 @@ export interface StoreOptions {
   autoRollover?: boolean;
   /** How far ahead of the clock a flow may start (a sender's clock skew); default 30 s. */
   maxClockSkewSeconds?: number;
+  /** The Kubernetes cluster this Verdict reports (`--cluster-name`); default `default` (DEFAULT_CLUSTER). */
+  cluster?: string;
 }
+
+/** The cluster name of a Verdict started without `--cluster-name`. */
+export const DEFAULT_CLUSTER = 'default';

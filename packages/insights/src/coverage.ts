@@ -3,8 +3,8 @@
 import { type ClusterState, hitKindOf } from '@verdict/engine';
 import { type FlowKey, pendingVerdict } from '@verdict/flows';
 import { indexed } from './flows.ts';
-import type { InsightsFlow } from './model.ts';
-import { isolates, selectionOf } from './selection.ts';
+import type { InsightsFlow, PolicyChange } from './model.ts';
+import { isolating, selectionOf } from './selection.ts';
 
 export interface Share {
   workloads: number;
@@ -25,6 +25,28 @@ export interface WorkloadCoverage {
   workload: string;
   ingress: boolean;
   egress: boolean;
+  /**
+   * Unix seconds since when the policies isolating it today have stood unchanged (the newest change
+   * of the one that has stood longest), from the change log; null when it is not isolated or when
+   * that predates the change log (see `changeLogSince`).
+   */
+  ingressSince: number | null;
+  egressSince: number | null;
+  /** The enforced policies that isolate it, as `Kind namespace/name`. */
+  ingressPolicies: string[];
+  egressPolicies: string[];
+}
+
+/** One change of a policy from the change log. */
+export interface CoverageChange {
+  /** Unix seconds. */
+  time: number;
+  operation: PolicyChange['operation'];
+  kind: string;
+  namespace: string;
+  name: string;
+  /** Workloads the policy isolates today (after the change); 0 for deleted policies. */
+  isolates: number;
 }
 
 export interface StagedWaiting {
@@ -52,6 +74,12 @@ export interface CoverageReport {
   trend: TrendPoint[];
   /** Seconds per trend bucket. */
   bucketSeconds: number;
+  /** Whether a change log was given; without one, `since` fields are null and `changes` is empty. */
+  changeLog: boolean;
+  /** Unix seconds of the oldest change in the log; null when it holds none. */
+  changeLogSince: number | null;
+  /** The policy changes in the log, newest first. */
+  changes: CoverageChange[];
 }
 
 export interface CoverageInput {
@@ -60,6 +88,8 @@ export interface CoverageInput {
   flows: readonly InsightsFlow[];
   /** Seconds per trend bucket (default: an hour, or a day for histories over three days). */
   bucketSeconds?: number;
+  /** The policy change log, when the cluster source keeps one. */
+  changes?: readonly PolicyChange[];
 }
 
 const decided = (k: FlowKey) => k.policies.enforced[k.policies.enforced.length - 1]?.kind !== 'Profile';
@@ -68,16 +98,71 @@ const decided = (k: FlowKey) => k.policies.enforced[k.policies.enforced.length -
 export function coverageReport(input: CoverageInput): CoverageReport {
   const { state } = input;
   const selection = selectionOf(state);
-  const workloads = new Map<string, WorkloadCoverage>();
+  const changes = [...(input.changes ?? [])].sort((a, b) => a.time - b.time);
+  const policyName = (i: number) => {
+    const spec = state.policies[i];
+    return spec ? `${spec.kind} ${spec.namespace ? `${spec.namespace}/` : ''}${spec.name}` : '';
+  };
+  const lastChange = new Map<string, number>();
+  for (const c of changes) lastChange.set(`${c.kind} ${c.namespace ? `${c.namespace}/` : ''}${c.name}`, c.time);
+  const isolatedBy = new Map<number, number>();
+  const workloads = new Map<string, WorkloadCoverage & { ingressSet?: Set<number>; egressSet?: Set<number> }>();
   for (const e of selection.endpoints) {
     if (e.type !== 'WorkloadEndpoint') continue;
     const key = `${e.namespace}\0${e.aggregatedName}`;
-    const w = workloads.get(key) ?? { namespace: e.namespace, workload: e.aggregatedName, ingress: true, egress: true };
-    // A workload counts as isolated when every one of its pods is.
-    w.ingress &&= isolates(state, selection, e.policies, 'Ingress');
-    w.egress &&= isolates(state, selection, e.policies, 'Egress');
-    workloads.set(key, w);
+    const ingress = isolating(state, selection, e.policies, 'Ingress');
+    const egress = isolating(state, selection, e.policies, 'Egress');
+    const w = workloads.get(key);
+    // A workload counts as isolated when every one of its pods is; its isolating policies are those of every pod.
+    if (!w) {
+      workloads.set(key, {
+        namespace: e.namespace,
+        workload: e.aggregatedName,
+        ingress: ingress.length > 0,
+        egress: egress.length > 0,
+        ingressSince: null,
+        egressSince: null,
+        ingressPolicies: [],
+        egressPolicies: [],
+        ingressSet: new Set(ingress),
+        egressSet: new Set(egress),
+      });
+      continue;
+    }
+    w.ingress &&= ingress.length > 0;
+    w.egress &&= egress.length > 0;
+    for (const i of w.ingressSet ?? []) if (!ingress.includes(i)) w.ingressSet?.delete(i);
+    for (const i of w.egressSet ?? []) if (!egress.includes(i)) w.egressSet?.delete(i);
   }
+  // Since: the policy that has stood unchanged longest; a policy without entries predates the log (null).
+  const since = (set: ReadonlySet<number>): number | null => {
+    let oldest: number | null = Number.POSITIVE_INFINITY;
+    for (const i of set) {
+      const t = lastChange.get(policyName(i));
+      if (t === undefined) return null;
+      oldest = Math.min(oldest, t);
+    }
+    return Number.isFinite(oldest) ? oldest : null;
+  };
+  for (const w of workloads.values()) {
+    const ingressSet = w.ingressSet ?? new Set<number>();
+    const egressSet = w.egressSet ?? new Set<number>();
+    delete w.ingressSet;
+    delete w.egressSet;
+    if (w.ingress) {
+      w.ingressPolicies = [...ingressSet].map(policyName).sort();
+      if (input.changes) w.ingressSince = since(ingressSet);
+    }
+    if (w.egress) {
+      w.egressPolicies = [...egressSet].map(policyName).sort();
+      if (input.changes) w.egressSince = since(egressSet);
+    }
+    for (const i of new Set([...(w.ingress ? ingressSet : []), ...(w.egress ? egressSet : [])])) {
+      isolatedBy.set(i, (isolatedBy.get(i) ?? 0) + 1);
+    }
+  }
+  const isolatesByName = new Map<string, number>();
+  for (const [i, n] of isolatedBy) isolatesByName.set(policyName(i), n);
   const flows = indexed(input.flows);
   const byNamespace = new Map<string, NamespaceCoverage>();
   const share = (namespace: string) => {
@@ -164,5 +249,20 @@ export function coverageReport(input: CoverageInput): CoverageReport {
     staged: [...staged.values()],
     trend: [...buckets.values()].sort((a, b) => a.time - b.time),
     bucketSeconds,
+    changeLog: input.changes !== undefined,
+    changeLogSince: changes[0]?.time ?? null,
+    changes: changes
+      .map((c) => {
+        const name = `${c.kind} ${c.namespace ? `${c.namespace}/` : ''}${c.name}`;
+        return {
+          time: c.time,
+          operation: c.operation,
+          kind: c.kind,
+          namespace: c.namespace ?? '',
+          name: c.name,
+          isolates: c.operation === 'deleted' ? 0 : (isolatesByName.get(name) ?? 0),
+        };
+      })
+      .reverse(),
   };
 }

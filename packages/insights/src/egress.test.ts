@@ -1,11 +1,12 @@
 import { createTrafficGenerator, demoClusterFiles } from '@verdict/demo';
-import { createEvaluator, loadResources } from '@verdict/engine';
+import { createEvaluator, loadResources, type PolicyKind } from '@verdict/engine';
 import { enrichRawFlow, type Flow } from '@verdict/flows';
 import { parseChangeSet } from '@verdict/rehearse';
 import { describe, expect, it } from 'vitest';
 import { coverageReport } from './coverage.ts';
 import { egressReport } from './egress.ts';
 import { CLEAN_CALLS, CLEAN_CLUSTER, scenario } from './fixtures.ts';
+import type { PolicyChange } from './model.ts';
 import { coverageHtml } from './report.ts';
 
 const START = 1_767_225_600;
@@ -91,6 +92,47 @@ describe('rollout coverage', () => {
     expect(shop).toMatchObject({ workloads: 2, isolatedIngress: 2, isolatedEgress: 2 });
     const apps = report.namespaces.filter((n) => n.namespace !== 'kube-system');
     expect(apps.every((n) => n.decidedByPolicy === n.flows)).toBe(true);
+  });
+
+  it('states since when each workload is isolated and which policies changed, from the change log', () => {
+    const { state, flows } = demo();
+    const without = coverageReport({ state, flows });
+    expect(without.changeLog).toBe(false);
+    expect(without.changes).toEqual([]);
+    const isolated = without.workloads.find((w) => w.namespace === 'payments' && w.ingress);
+    expect(isolated?.ingressSince).toBeNull();
+    const [first = '', ...others] = isolated?.ingressPolicies ?? [];
+    expect(first).toMatch(/^\w+ /);
+    const named = (text: string) => {
+      const [kind = '', ref = ''] = text.split(' ');
+      const [namespace, name] = ref.includes('/') ? ref.split('/') : [undefined, ref];
+      return { kind: kind as PolicyKind, name: name ?? '', ...(namespace ? { namespace } : {}) };
+    };
+    const changes: PolicyChange[] = [
+      { time: START - 900, operation: 'created', ...named(first) },
+      { time: START - 300, operation: 'updated', ...named(first) },
+      ...others.map((o) => ({ time: START - 600, operation: 'created' as const, ...named(o) })),
+      { time: START - 100, operation: 'deleted', kind: 'NetworkPolicy', namespace: 'shop', name: 'gone' },
+    ];
+    const report = coverageReport({ state, flows, changes });
+    const workload = report.workloads.find(
+      (w) => w.namespace === isolated?.namespace && w.workload === isolated.workload,
+    );
+    // The policy that has stood unchanged longest decides: `first` was edited at START - 300.
+    expect(workload?.ingressSince).toBe(others.length > 0 ? START - 600 : START - 300);
+    expect(report.changeLogSince).toBe(START - 900);
+    expect(report.changes.map((c) => c.time)).toEqual([...changes.map((c) => c.time)].sort((a, b) => b - a));
+    expect(report.changes[0]).toMatchObject({ operation: 'deleted', name: 'gone', isolates: 0 });
+    expect(report.changes.find((c) => c.time === START - 300)?.isolates).toBeGreaterThan(0);
+    // A workload isolated by a policy the log never saw was isolated before the log began.
+    const older = report.workloads.find(
+      (w) => w.ingress && !w.ingressPolicies.some((p) => p === first || others.includes(p)),
+    );
+    if (older) expect(older.ingressSince).toBeNull();
+    const html = coverageHtml(report, { generatedAt: START });
+    expect(html).toContain(`since ${new Date((workload?.ingressSince ?? 0) * 1000).toISOString().slice(0, 19)}Z`);
+    expect(html).toContain('NetworkPolicy shop/gone');
+    expect(html).not.toContain('made without one');
   });
 
   it('renders a self-contained print-ready HTML report', () => {

@@ -1,6 +1,7 @@
 // @verdict/insights: findings over a cluster and its flows, with evidence and proposed fixes; the egress
 // lockdown of a namespace; rollout coverage and its HTML report.
 export type {
+  CoverageChange,
   CoverageInput,
   CoverageReport,
   NamespaceCoverage,
@@ -26,6 +27,6 @@ export type {
   Severity,
   Subject,
 } from './model.ts';
-export { FINDING_TYPES, SEVERITIES } from './model.ts';
+export { FINDING_TYPES, fromChangeLog, SEVERITIES } from './model.ts';
 export { ruleCovers } from './reach.ts';
 export { coverageHtml } from './report.ts';

@@ -2,8 +2,8 @@
 
 // The finding types and severities are part of the wire contract, so their one home is @verdict/api.
 import { FINDING_TYPES, SEVERITIES } from '@verdict/api';
-import type { ClusterState, HitKind, PolicyKind } from '@verdict/engine';
-import type { Flow, FlowResult } from '@verdict/flows';
+import { type ClusterState, type HitKind, isPolicyKind, type PolicyKind } from '@verdict/engine';
+import type { Flow, FlowResult, PolicyChange as StoredChange } from '@verdict/flows';
 
 export { FINDING_TYPES, SEVERITIES };
 export type FindingType = (typeof FINDING_TYPES)[number];
@@ -102,4 +102,22 @@ export interface InsightsInput {
   /** The policy change log, when the cluster source keeps one. */
   changes?: readonly PolicyChange[];
   options?: InsightsOptions;
+}
+
+const OPERATION = { added: 'created', modified: 'updated', deleted: 'deleted' } as const;
+
+/** The policy entries of the store's change log (tiers and network sets left out), in Unix seconds. */
+export function fromChangeLog(log: readonly StoredChange[]): PolicyChange[] {
+  const out: PolicyChange[] = [];
+  for (const c of log) {
+    if (!isPolicyKind(c.kind)) continue;
+    out.push({
+      time: Math.floor(c.time / 1000),
+      kind: c.kind,
+      ...(c.namespace ? { namespace: c.namespace } : {}),
+      name: c.name,
+      operation: OPERATION[c.op],
+    });
+  }
+  return out;
 }

@@ -4,6 +4,7 @@ import type { CoverageReport } from './coverage.ts';
 
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+const isoTime = (seconds: number) => `${new Date(seconds * 1000).toISOString().slice(0, 19)}Z`;
 const percent = (part: number, whole: number) => (whole === 0 ? '—' : `${Math.round((part / whole) * 100)}%`);
 
 function barChart(rows: readonly { label: string; values: readonly [number, number, number] }[]): string {
@@ -72,12 +73,26 @@ export function coverageHtml(report: CoverageReport, options: { title?: string; 
         `<tr><td>${escapeHtml(n.namespace)}</td><td>${n.workloads}</td><td>${percent(n.isolatedIngress, n.workloads)}</td><td>${percent(n.isolatedEgress, n.workloads)}</td><td>${percent(n.decidedByPolicy, n.flows)} of ${n.flows}</td></tr>`,
     )
     .join('');
+  const isolation = (isolated: boolean, since: number | null, policies: readonly string[]) =>
+    isolated
+      ? `isolated ${since === null ? (report.changeLog ? 'before the change log' : '') : `since ${isoTime(since)}`}<br><small>by ${policies.map(escapeHtml).join(', ')}</small>`
+      : '<strong>open</strong>';
   const workloadTable = report.workloads
     .map(
       (w) =>
-        `<tr><td>${escapeHtml(w.namespace)}</td><td>${escapeHtml(w.workload)}</td><td>${w.ingress ? 'isolated' : '<strong>open</strong>'}</td><td>${w.egress ? 'isolated' : '<strong>open</strong>'}</td></tr>`,
+        `<tr><td>${escapeHtml(w.namespace)}</td><td>${escapeHtml(w.workload)}</td><td>${isolation(w.ingress, w.ingressSince, w.ingressPolicies)}</td><td>${isolation(w.egress, w.egressSince, w.egressPolicies)}</td></tr>`,
     )
     .join('');
+  const changeSection = !report.changeLog
+    ? "<p>Since when each workload is isolated and which policies changed come from the live cluster's change log; this report was made without one.</p>"
+    : report.changes.length === 0
+      ? '<p>The change log holds no policy changes.</p>'
+      : `<p>${report.changes.length} policy changes since ${isoTime(report.changeLogSince ?? 0)}, newest first.</p><table><thead><tr><th>time (UTC)</th><th>change</th><th>policy</th><th>isolates today</th></tr></thead><tbody>${report.changes
+          .map(
+            (c) =>
+              `<tr><td>${isoTime(c.time)}</td><td>${c.operation}</td><td>${escapeHtml(`${c.kind} ${c.namespace ? `${c.namespace}/` : ''}${c.name}`)}</td><td>${c.isolates === 1 ? '1 workload' : `${c.isolates} workloads`}</td></tr>`,
+          )
+          .join('')}</tbody></table>`;
   const stagedList = report.staged.length
     ? report.staged
         .map(
@@ -111,10 +126,10 @@ ${trendChart(report)}
 <h2>Staged policies waiting to be enforced</h2>
 <ul>${stagedList}</ul>
 <h2>Workloads</h2>
-<p>A workload is isolated in a direction when an enforced policy in a tier that denies by default selects every one of its pods.</p>
+<p>A workload is isolated in a direction when an enforced policy in a tier that denies by default selects every one of its pods. Since: the policies isolating it have stood unchanged since then, per the change log.</p>
 <table><thead><tr><th>namespace</th><th>workload</th><th>ingress</th><th>egress</th></tr></thead><tbody>${workloadTable}</tbody></table>
 <h2>Policy changes</h2>
-<p>Since when each workload is isolated and which policies changed come from the live cluster's change log; this report was made without one.</p>
+${changeSection}
 </body></html>
 `;
 }

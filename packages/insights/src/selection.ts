@@ -99,13 +99,17 @@ export function applying(state: ClusterState, policies: readonly number[], direc
  * True when an enforced policy in a tier whose default action is Deny selects the endpoint for the
  * direction: flows no rule allows are then denied instead of falling through to the profile.
  */
-export function isolates(
+/**
+ * The policies of `policies` that isolate the endpoint for the direction: enforced policies in a tier
+ * whose default action is Deny, so flows no rule allows are denied instead of reaching the profile.
+ */
+export function isolating(
   state: ClusterState,
   selection: Selection,
   policies: readonly number[],
   direction: Direction,
-): boolean {
-  return applying(state, policies, direction).some(
+): number[] {
+  return applying(state, policies, direction).filter(
     (i) => !state.policies[i]?.staged && selection.tiers[i]?.defaultAction === 'Deny',
   );
 }

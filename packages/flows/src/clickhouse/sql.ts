@@ -34,17 +34,17 @@ const list = (values: readonly string[]) => values.map(literal).join(', ');
 const NAME_ALIASES: Record<string, string[]> = { 'PUBLIC NETWORK': ['pub'], 'PRIVATE NETWORK': ['pvt'] };
 const NAMESPACE_ALIASES: Record<string, string[]> = { Global: ['-', ''] };
 
+/** Exact values (with their aliases) in one IN list; OR over the fuzzy ones, which ClickHouse keeps flat. */
 function stringMatches(column: string, matches: readonly StringMatch[], aliases: Record<string, string[]>): string {
+  const exact: string[] = [];
   const ors: string[] = [];
   for (const m of matches) {
     if (m.type === 'Fuzzy') {
       ors.push(`position(${column}, ${literal(m.value)}) > 0`);
-      const stored = Object.entries(aliases)
-        .filter(([display]) => display.includes(m.value))
-        .flatMap(([, names]) => names);
-      if (stored.length > 0) ors.push(`${column} IN (${list(stored)})`);
-    } else ors.push(`${column} IN (${list([m.value, ...(aliases[m.value] ?? [])])})`);
+      for (const [display, names] of Object.entries(aliases)) if (display.includes(m.value)) exact.push(...names);
+    } else exact.push(m.value, ...(aliases[m.value] ?? []));
   }
+  if (exact.length > 0) ors.unshift(`${column} IN (${list(exact)})`);
   return `(${ors.join(' OR ')})`;
 }
 
@@ -94,6 +94,7 @@ export function filterSql(filter: FlowFilter | undefined): FilterSql {
   const out: FilterSql = { windows: [], keys: [], needsLabels: false };
   if (!filter) return out;
   const w = out.windows;
+  if (filter.clusters?.length) w.push(`cluster IN (${list(filter.clusters)})`);
   if (filter.sourceNames?.length) w.push(stringMatches('source_name', filter.sourceNames, NAME_ALIASES));
   if (filter.destNames?.length) w.push(stringMatches('dest_name', filter.destNames, NAME_ALIASES));
   if (filter.sourceNamespaces?.length)

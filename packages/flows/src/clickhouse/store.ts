@@ -26,7 +26,7 @@ import { hitString } from '../stats.ts';
 import type { FlowFilter, HintsQuery, HintsResult, ListQuery, ListResult, SortBy, TimeRange } from '../store.ts';
 import { startTicker, wallClock } from '../stream.ts';
 import { BUCKET_SECONDS, bucketStart } from '../time.ts';
-import type { StoreOptions, VerdictFlowStore } from '../types.ts';
+import { DEFAULT_CLUSTER, type StoreOptions, type VerdictFlowStore } from '../types.ts';
 import { type KeyRow, keyRow, type StatGroup, WINDOW_COLUMNS, type WindowRow, windowsTsv } from './rows.ts';
 import { migrateClickHouse, quoteName } from './schema.ts';
 import { openSpool, type SpooledBatch } from './spool.ts';
@@ -39,8 +39,6 @@ export interface ClickHouseStoreOptions extends StoreOptions {
   database?: string;
   username?: string;
   password?: string;
-  /** The Kubernetes cluster this Verdict reports; default `default`. */
-  cluster?: string;
   /** Windows older than this are removed; default 7 (as SQLite). */
   retentionDays?: number;
   /** Where batches wait while ClickHouse is unreachable. */
@@ -101,6 +99,7 @@ interface AggregateRow {
   sbeyond: number | string;
   dips: string[];
   dbeyond: number | string;
+  from_cluster: string;
 }
 
 const SORT_COLUMNS: Partial<Record<SortBy, string>> = {
@@ -111,6 +110,8 @@ const SORT_COLUMNS: Partial<Record<SortBy, string>> = {
 };
 
 const CLUSTER_ID_SHIFT = 2 ** 32;
+/** Cluster numbers times the shift stay below 2^53, so key ids are exact in JavaScript. */
+const CLUSTER_NUMBERS = 2 ** 20;
 const RETRY_MS = [200, 500, 1000, 2000, 5000];
 
 /**
@@ -121,7 +122,7 @@ const RETRY_MS = [200, 500, 1000, 2000, 5000];
 export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHouseFlowStore {
   const now = options.now ?? wallClock;
   const database = quoteName(options.database ?? 'verdict');
-  const cluster = options.cluster ?? 'default';
+  const cluster = options.cluster ?? DEFAULT_CLUSTER;
   const retentionSeconds = (options.retentionDays ?? 7) * 86_400;
   const skew = options.maxClockSkewSeconds ?? 30;
   const headEnd = () => Math.max(bucketStart(now()) + 2 * BUCKET_SECONDS, bucketStart(now() + skew));
@@ -155,6 +156,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
 
   const ring = createMemoryStore({
     now,
+    cluster,
     autoRollover: false,
     maxClockSkewSeconds: skew,
     idOf: (ks) => keyIds.get(hashString(ks)) ?? 0,
@@ -165,13 +167,21 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
     return r.json<T>();
   };
 
+  /**
+   * The cluster's number, the high bits of its key ids. It comes from a hash of the name (probing on
+   * past another name's number), not from a count, so Verdicts of different clusters starting at the
+   * same moment do not take the same number; once registered, the stored number is kept.
+   */
   async function registerCluster(): Promise<number> {
-    const found = await rows<{ number: number }>(
-      `SELECT any(number) AS number FROM clusters WHERE name = ${literal(cluster)} GROUP BY name`,
+    const all = await rows<{ name: string; number: number | string }>(
+      'SELECT name, any(number) AS number FROM clusters GROUP BY name',
     );
-    if (found[0]) return Number(found[0].number);
-    const taken = await rows<{ n: number | string }>('SELECT count(DISTINCT name) AS n FROM clusters');
-    const number = Number(taken[0]?.n ?? 0);
+    const mine = all.find((r) => r.name === cluster);
+    if (mine) return Number(mine.number);
+    const taken = new Set(all.map((r) => Number(r.number)));
+    // The default cluster is 0, so a single-cluster store numbers its keys 1, 2, 3… as the others do.
+    let number = cluster === DEFAULT_CLUSTER ? 0 : 1 + (hashString(cluster) % (CLUSTER_NUMBERS - 1));
+    while (taken.has(number)) number = 1 + (number % (CLUSTER_NUMBERS - 1));
     await client.insert({
       table: 'clusters',
       values: [{ name: cluster, number, registered: Math.floor(Date.now() / 1000) }],
@@ -497,7 +507,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
       arraySort(groupUniqArrayArray(source_ips)) AS sips, sum(source_ips_beyond) AS sbeyond,
       arraySort(groupUniqArrayArray(dest_ips)) AS dips, sum(dest_ips_beyond) AS dbeyond,
       any(source_name) AS s_source_name, any(source_namespace) AS s_source_namespace,
-      any(dest_name) AS s_dest_name, any(dest_namespace) AS s_dest_namespace`;
+      any(dest_name) AS s_dest_name, any(dest_namespace) AS s_dest_namespace, any(cluster) AS from_cluster`;
   };
 
   async function keysOf(ids: readonly number[]): Promise<void> {
@@ -554,7 +564,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
         numConnectionsCompleted: Number(r.connections_completed),
         numConnectionsLive: Number(r.connections_live),
       };
-      return { id, flow: withIps(flow, ipSet(r.sips, r.sbeyond), ipSet(r.dips, r.dbeyond)) };
+      return { id, flow: withIps(flow, ipSet(r.sips, r.sbeyond), ipSet(r.dips, r.dbeyond)), cluster: r.from_cluster };
     });
   }
 

@@ -3,7 +3,7 @@
 import type { Action, ApiFlow, ApiPolicyHit } from '@verdict/api';
 import type { PolicyHit } from '@verdict/engine';
 import type { FlowAction, FlowResult } from '@verdict/flows';
-import { pendingVerdict } from '@verdict/flows';
+import { DEFAULT_CLUSTER, pendingVerdict } from '@verdict/flows';
 
 export function apiHit(h: PolicyHit): ApiPolicyHit {
   return {
@@ -24,10 +24,11 @@ export function apiHit(h: PolicyHit): ApiPolicyHit {
 const verdict = (a: FlowAction): Action => (a === 'Deny' ? 'Deny' : 'Allow');
 
 /** The stored flow as the UI shows it; `pendingAction` falls back to `action` when the pending trace decides nothing. */
-export function apiFlow({ id, flow }: FlowResult): ApiFlow {
+export function apiFlow({ id, flow, cluster }: FlowResult): ApiFlow {
   const { policies, action, ...endpoints } = flow.key;
   return {
     id,
+    cluster: cluster ?? DEFAULT_CLUSTER,
     startTime: flow.startTime,
     endTime: flow.endTime,
     ...endpoints,

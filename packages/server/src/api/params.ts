@@ -5,6 +5,8 @@ import {
   GRAPH_GROUPINGS,
   type GraphGrouping,
   MAX_GRAPH_LIMIT,
+  POLICY_STATS_GROUPINGS,
+  type PolicyStatsGrouping,
   SORT_FIELDS,
   UNSUPPORTED_SORT_FIELDS,
 } from '@verdict/api';
@@ -104,4 +106,18 @@ export function graphLimit(c: Context): number {
 export function focus(c: Context): string | null {
   const raw = c.req.query('focus');
   return raw === undefined || raw === '' ? null : raw;
+}
+
+/** `groupBy` of GET /policy-stats: `cluster`, or absent for counts across clusters. */
+export function statsGrouping(c: Context): PolicyStatsGrouping | undefined {
+  const raw = c.req.query('groupBy');
+  if (raw === undefined || raw === '') return undefined;
+  const found = POLICY_STATS_GROUPINGS.find((g) => g === raw);
+  if (found === undefined)
+    throw badRequest(
+      'invalid-parameter',
+      `groupBy: expected one of ${POLICY_STATS_GROUPINGS.join(', ')}, got ${JSON.stringify(raw)}`,
+      'groupBy',
+    );
+  return found;
 }

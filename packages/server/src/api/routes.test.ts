@@ -45,6 +45,7 @@ describe('GET /flows', () => {
     const partner = body.items.find((f) => f.sourceName === 'partners');
     expect(partner).toEqual({
       id: expect.any(Number),
+      cluster: 'default',
       startTime: T0,
       endTime: T0 + 15,
       sourceName: 'partners',
@@ -577,10 +578,10 @@ describe('routes', () => {
       .sort();
     expect(rehearsals).toEqual(['GET /rehearsals/{id}', 'POST /promote', 'POST /rehearsals']);
     routes.push(...rehearsals);
-    // Mounted at /api/v1/insights and /api/v1/recommendations by app.ts.
+    // Mounted at /api/v1 (insights, egress, coverage) and /api/v1/recommendations by app.ts.
     routes.push(
       ...createInsightsRoutes({ store: api.store, evaluator: shopEvaluator }).routes.map(
-        (r) => `${r.method} /insights`,
+        (r) => `${r.method} ${r.path}`,
       ),
     );
     routes.push(
@@ -591,7 +592,15 @@ describe('routes', () => {
     routes.push(
       ...createChangeRoutes({
         store: { changes: async () => [] },
-        clusterStatus: () => ({ source: 'files', server: '', ready: true, kinds: [], warnings: [], lagMs: 0 }),
+        clusterStatus: () => ({
+          source: 'files',
+          server: '',
+          ready: true,
+          kinds: [],
+          warnings: [],
+          lagMs: 0,
+          calico: { version: '3.33', from: 'default' },
+        }),
       }).routes.map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`),
     );
     routes.push(

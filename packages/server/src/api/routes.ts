@@ -12,6 +12,7 @@ import type { Flow, FlowFilter, FlowResult, FlowStore, ListQuery, ListResult, Su
 import {
   buildGraph,
   compileFilterParts,
+  DEFAULT_CLUSTER,
   endpointInCidrs,
   policyStats,
   representativeQuery,
@@ -135,8 +136,23 @@ export function createApiRoutes(deps: ApiDeps): Hono {
   });
 
   app.get('/policy-stats', async (c) => {
+    const grouping = params.statsGrouping(c);
     const result = await listAll(c, params.filters(c));
-    const body: PolicyStatsResponse = { items: policyStats(flowsOf(result.flows)) };
+    if (grouping === undefined) {
+      const body: PolicyStatsResponse = { items: policyStats(flowsOf(result.flows)) };
+      return c.json(body);
+    }
+    const byCluster = new Map<string, Flow[]>();
+    for (const r of result.flows) {
+      const name = r.cluster ?? DEFAULT_CLUSTER;
+      let flows = byCluster.get(name);
+      if (!flows) byCluster.set(name, (flows = []));
+      flows.push(r.flow);
+    }
+    const names = [...byCluster.keys()].sort();
+    const body: PolicyStatsResponse = {
+      items: names.flatMap((cluster) => policyStats(byCluster.get(cluster)!).map((s) => ({ cluster, ...s }))),
+    };
     return c.json(body);
   });
 

@@ -1,7 +1,7 @@
 // Pure conversions between Goldmane proto message objects (as @grpc/proto-loader hands them over with
 // `longs: Number, enums: String, defaults: true, oneofs: true`, camelCase field names) and Verdict's
 // flow model (calico-observability §2). Decoders validate and return errors as values.
-import { decode, type FieldName, type WireIssue } from '@verdict/api';
+import { decode, FILTER_LIST_LIMIT, type FieldName, type WireIssue } from '@verdict/api';
 import type { HitAction, HitKind, PolicyHit, PolicyHitRef, Result } from '@verdict/engine';
 import { err, HIT_KINDS, ok } from '@verdict/engine';
 import type {
@@ -270,6 +270,10 @@ const integer = (min = Number.MIN_SAFE_INTEGER) =>
         .min(min, { error: (iss) => `expected an integer >= ${min}, got ${String(iss.input)}` }),
     );
 
+/** A TCP/UDP port: 0-65535 (0 when the protocol has none). */
+const port = () =>
+  integer(0).pipe(z.number().max(65535, { error: (iss) => `expected a port 0-65535, got ${String(iss.input)}` }));
+
 const text = z.string({ error: (iss) => `expected a string, got ${typeof iss.input}` });
 
 /** A repeated field: absent or null is empty. */
@@ -313,11 +317,11 @@ const flowKeySchema = message({
   destName: text,
   destNamespace: text,
   destType: enumOf(ENDPOINT_TYPES, 'endpoint type'),
-  destPort: integer(0),
+  destPort: port(),
   destServiceName: text,
   destServiceNamespace: text,
   destServicePortName: text,
-  destServicePort: integer(0),
+  destServicePort: port(),
   proto: text,
   reporter: enumOf(REPORTERS, 'reporter'),
   action: enumOf(ACTIONS, 'action'),
@@ -381,17 +385,25 @@ const policyMatchSchema = message({
   return match;
 });
 
+/** A repeated filter field: at most FILTER_LIST_LIMIT entries, like the HTTP filters. */
+const filterList = <T extends z.ZodType>(item: T) =>
+  z
+    .array(item, { error: (iss) => (iss.code === 'invalid_type' ? 'expected a list' : undefined) })
+    .max(FILTER_LIST_LIMIT)
+    .nullish()
+    .transform((v) => v ?? []);
+
 const filterSchema = z
   .object({
-    sourceNames: repeated(stringMatchSchema),
-    sourceNamespaces: repeated(stringMatchSchema),
-    destNames: repeated(stringMatchSchema),
-    destNamespaces: repeated(stringMatchSchema),
-    protocols: repeated(stringMatchSchema),
-    destPorts: repeated(message({ port: integer(0) }).transform((p) => p.port)),
-    actions: repeated(enumOf(ACTIONS, 'action')),
-    pendingActions: repeated(enumOf(ACTIONS, 'action')),
-    policies: repeated(policyMatchSchema),
+    sourceNames: filterList(stringMatchSchema),
+    sourceNamespaces: filterList(stringMatchSchema),
+    destNames: filterList(stringMatchSchema),
+    destNamespaces: filterList(stringMatchSchema),
+    protocols: filterList(stringMatchSchema),
+    destPorts: filterList(message({ port: port() }).transform((p) => p.port)),
+    actions: filterList(enumOf(ACTIONS, 'action')),
+    pendingActions: filterList(enumOf(ACTIONS, 'action')),
+    policies: filterList(policyMatchSchema),
     reporter: z.unknown(),
   })
   .nullish()

@@ -1,3 +1,3 @@
 // Insights over HTTP.
 export type { InsightsDeps } from './routes.ts';
-export { createInsightsRoutes, DEFAULT_INSIGHTS_WINDOW } from './routes.ts';
+export { createInsightsRoutes, DEFAULT_COVERAGE_WINDOW, DEFAULT_INSIGHTS_WINDOW } from './routes.ts';

@@ -68,6 +68,7 @@ const FIELD_GROUP: Record<FilterField, string> = {
   sourceCidrs: 'cidr',
   destCidrs: 'cidr',
   pendingDiffers: 'pendingDiffers',
+  clusters: 'cluster',
 };
 
 const FIELD_LABELS: Record<FilterField, string> = {
@@ -87,6 +88,7 @@ const FIELD_LABELS: Record<FilterField, string> = {
   sourceCidrs: 'Source CIDR',
   destCidrs: 'Destination CIDR',
   pendingDiffers: 'Pending differs',
+  clusters: 'Cluster',
 };
 
 function summarize(ms: readonly StringMatch[] | undefined): string {

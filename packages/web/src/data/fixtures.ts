@@ -31,6 +31,7 @@ export function flowBetween(src: string, dst: string, over: Partial<ApiFlow> = {
   const [dns = '', dname = ''] = dst.split('/');
   return {
     id: nextId++,
+    cluster: 'default',
     startTime: 1_700_000_000,
     endTime: 1_700_000_015,
     sourceName: sname,
