@@ -10,6 +10,7 @@ import {
 import type { Evaluator } from '@verdict/engine';
 import type { Flow, FlowFilter, FlowResult, FlowStore, ListQuery, ListResult, Subscription } from '@verdict/flows';
 import {
+  BUCKET_SECONDS,
   buildGraph,
   compileFilterParts,
   DEFAULT_CLUSTER,
@@ -72,7 +73,7 @@ export function createApiRoutes(deps: ApiDeps): Hono {
     if (!hasCidrs(filter)) return result;
     const keep = cidrPredicate(filter, deps.evaluator());
     const flows = result.flows.filter((r) => keep(r.flow));
-    return { totalPages: flows.length > 0 ? 1 : 0, totalResults: flows.length, flows };
+    return { ...result, totalPages: flows.length > 0 ? 1 : 0, totalResults: flows.length, flows };
   }
 
   app.get('/flows', async (c) => {
@@ -87,13 +88,14 @@ export function createApiRoutes(deps: ApiDeps): Hono {
       const totalPages = Math.ceil(all.flows.length / pageSize);
       const inRange = page < totalPages;
       result = {
+        ...all,
         totalPages: inRange ? totalPages : 0,
         totalResults: inRange ? all.flows.length : 0,
         flows: inRange ? all.flows.slice(page * pageSize, (page + 1) * pageSize) : [],
       };
     } else result = await listAll(c, filter, { ...sort, page, pageSize });
     const total: FlowListResponse['total'] = { totalPages: result.totalPages, totalResults: result.totalResults };
-    return streamJson({ total }, 'items', result.flows, apiFlow);
+    return streamJson({ total, resolution: result.resolution ?? BUCKET_SECONDS }, 'items', result.flows, apiFlow);
   });
 
   app.get('/flows/stream', (c) => {
@@ -139,7 +141,10 @@ export function createApiRoutes(deps: ApiDeps): Hono {
     const grouping = params.statsGrouping(c);
     const result = await listAll(c, params.filters(c));
     if (grouping === undefined) {
-      const body: PolicyStatsResponse = { items: policyStats(flowsOf(result.flows)) };
+      const body: PolicyStatsResponse = {
+        resolution: result.resolution ?? BUCKET_SECONDS,
+        items: policyStats(flowsOf(result.flows)),
+      };
       return c.json(body);
     }
     const byCluster = new Map<string, Flow[]>();
@@ -151,6 +156,7 @@ export function createApiRoutes(deps: ApiDeps): Hono {
     }
     const names = [...byCluster.keys()].sort();
     const body: PolicyStatsResponse = {
+      resolution: result.resolution ?? BUCKET_SECONDS,
       items: names.flatMap((cluster) => policyStats(byCluster.get(cluster)!).map((s) => ({ cluster, ...s }))),
     };
     return c.json(body);
