@@ -1,8 +1,8 @@
 // @verdict/cluster: where the cluster state comes from: manifest files, a live API server
 // (list+watch), the demo; and the policy change log entries those sources produce.
 
-export type { ChangeRecorder } from './changelog.ts';
-export { createChangeRecorder, reconcileWithLog } from './changelog.ts';
+export type { ChangeRecorder, ListedResources } from './changelog.ts';
+export { changeIdentity, createChangeRecorder, deletedWhileAway, reconcileWithLog } from './changelog.ts';
 export type { DemoChanges } from './demo.ts';
 export { createDemoChanges } from './demo.ts';
 export { MissingPath, readManifestFiles } from './files.ts';

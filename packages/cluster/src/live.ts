@@ -7,6 +7,7 @@ import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { type Informer, KubeConfig, type KubernetesObject, makeInformer } from '@kubernetes/client-node';
 import { type CalicoVersion, calicoVersionOfRelease, DEFAULT_CALICO_VERSION, type Evaluator } from '@verdict/engine';
 import type { PolicyChangeInput } from '@verdict/flows';
+import { changeIdentity, type ListedResources } from './changelog.ts';
 import {
   CLUSTER_INFORMATION,
   collectionPath,
@@ -18,7 +19,7 @@ import {
   type WatchedKind,
 } from './kinds.ts';
 import { createClusterMirror, type MirrorBatch } from './mirror.ts';
-import type { KubeObject, WatchEventType } from './reduce.ts';
+import { changeKindOf, type KubeObject, type WatchEventType } from './reduce.ts';
 
 export type KindState = 'absent' | 'listing' | 'synced' | 'retrying';
 
@@ -68,6 +69,8 @@ export interface LiveClusterOptions {
   onChanges?: (changes: PolicyChangeInput[]) => void;
   /** Called after every applied batch, for metrics. */
   onBatch?: (batch: MirrorBatch) => void;
+  /** Called once, when every present kind has first synced: what the lists showed, for the change log. */
+  onFirstSync?: (listed: ListedResources) => void;
   /** Called for every watch event (list items count as ADDED), with the kind's key, for metrics. */
   onEvent?: (kind: string, type: WatchEventType) => void;
   log?: { info(message: string, fields?: object): void; warn(message: string, fields?: object): void };
@@ -229,6 +232,8 @@ export async function startLiveCluster(options: LiveClusterOptions): Promise<Liv
   let lagMs = 0;
   const waiters: (() => void)[] = [];
   let flushScheduled = false;
+  /** Change-log identities of the policies, tiers and network sets currently held. */
+  const present = new Set<string>();
 
   const runtimes: KindRuntime[] = kinds.map((watched) => ({
     watched,
@@ -260,6 +265,10 @@ export async function startLiveCluster(options: LiveClusterOptions): Promise<Liv
         path: issue.path,
         message: issue.message,
       });
+    for (const change of batch.changes) {
+      if (change.op === 'deleted') present.delete(changeIdentity(change));
+      else present.add(changeIdentity(change));
+    }
     if (batch.changes.length > 0) options.onChanges?.(batch.changes);
     options.onBatch?.(batch);
   }
@@ -268,8 +277,14 @@ export async function startLiveCluster(options: LiveClusterOptions): Promise<Liv
     flushScheduled = true;
     setImmediate(flush);
   };
+  let firstSync = true;
   const checkReady = () => {
     if (!isReady()) return;
+    if (firstSync) {
+      firstSync = false;
+      const kinds = new Set(runtimes.filter((r) => r.state === 'synced').map((r) => changeKindOf(r.watched)));
+      options.onFirstSync?.({ kinds, present: new Set(present), time: Date.now() });
+    }
     for (const resolve of waiters.splice(0)) resolve();
   };
 

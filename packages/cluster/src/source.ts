@@ -38,6 +38,8 @@ export interface ClusterSourceOptions {
   calicoVersion?: CalicoVersion;
   onChanges?: (changes: PolicyChangeInput[]) => void;
   log?: LiveClusterOptions['log'];
+  /** Live cluster only: what the first complete list showed, for the change log. */
+  onFirstSync?: LiveClusterOptions['onFirstSync'];
   /** Live cluster only: every watch event, for metrics. */
   onEvent?: LiveClusterOptions['onEvent'];
   /** Demo only: minutes between policy edits (default 3), and how many are backfilled at start (default 3). */
@@ -63,6 +65,7 @@ export async function startClusterSource(
       ...(options.onChanges ? { onChanges: options.onChanges } : {}),
       ...(options.log ? { log: options.log } : {}),
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      ...(options.onFirstSync ? { onFirstSync: options.onFirstSync } : {}),
     });
     return {
       evaluator: () => live.evaluator(),

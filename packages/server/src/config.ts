@@ -1,6 +1,6 @@
 // `verdict serve` configuration: defaults, then a config file, then VERDICT_* environment variables,
 // then flags. Every bad value is reported with where it came from and what was expected.
-import { CALICO_VERSIONS, type CalicoVersion, type IssueCode } from '@verdict/engine';
+import { CALICO_VERSIONS, type CalicoVersion, type IssueCode, yamlTooDeep } from '@verdict/engine';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { LogLevel } from './log.ts';
@@ -32,6 +32,8 @@ export interface ServeConfig {
   grpcTlsCert?: string;
   grpcTlsKey?: string;
   grpcTlsCa?: string;
+  /** Seconds between re-reads of the gRPC TLS files: a rotated Secret reaches new connections, open streams stay. */
+  grpcTlsReload: number;
   /** Generate the demo cluster's traffic (default: on when no cluster is given). */
   demoTraffic: boolean;
   cors: string[];
@@ -206,6 +208,12 @@ const FIELDS: Readonly<Record<keyof ServeConfig, Field>> = {
     help: 'PEM CA: clients must present a certificate it signed (mutual TLS, as Felix expects)',
     read: text,
   },
+  grpcTlsReload: {
+    flag: '--grpc-tls-reload',
+    env: 'VERDICT_GRPC_TLS_RELOAD',
+    help: 'seconds between re-reads of the gRPC TLS files (a rotated Secret reaches new connections; open streams stay)',
+    read: integer(1, 86_400, 'a whole number of seconds, 1-86400'),
+  },
   demoTraffic: {
     flag: '--demo-traffic',
     env: 'VERDICT_DEMO_TRAFFIC',
@@ -331,6 +339,7 @@ const DEFAULTS = {
   httpPort: 8080,
   grpcHost: '127.0.0.1',
   grpcPort: 7443,
+  grpcTlsReload: 30,
   cors: [],
   logLevel: 'info',
   maxClockSkew: 30,
@@ -401,8 +410,10 @@ export function resolveConfig(
 
   if (file) {
     let parsed: unknown;
+    const deep = yamlTooDeep(file.text);
     try {
-      parsed = parseYaml(file.text);
+      if (deep) throw new Error(deep.message);
+      parsed = parseYaml(file.text, { maxAliasCount: 100 });
     } catch (error) {
       errors.push({
         code: 'yaml-syntax',
