@@ -42,6 +42,8 @@ export interface ServeConfig {
   webDir: string;
   /** How far ahead of this clock a flow may start (senders' clock skew), in seconds. */
   maxClockSkew: number;
+  /** Flows queued per flow-stream client (SSE) before further ones are dropped and announced as a gap; absent: 20,000 on /api/v1, 10,000 on /whisker-backend. */
+  streamBuffer?: number;
   /** Host header names the HTTP server answers to (DNS rebinding defence); loopback names are always allowed. */
   allowedHosts: string[];
   /** File of bearer tokens, one `<token> [read|write]` per line. */
@@ -238,6 +240,12 @@ const FIELDS: Readonly<Record<keyof ServeConfig, Field>> = {
     env: 'VERDICT_MAX_CLOCK_SKEW',
     help: 'seconds a flow may start ahead of this clock (later ones are rejected, not stored)',
     read: integer(0, 86_400, 'a whole number of seconds, 0-86400'),
+  },
+  streamBuffer: {
+    flag: '--stream-buffer',
+    env: 'VERDICT_STREAM_BUFFER',
+    help: 'flows queued per stream client before a slow one gets a gap event instead (default 20000; Whisker 10000)',
+    read: integer(1, 1_000_000, 'a whole number of flows, 1-1000000'),
   },
   allowedHosts: {
     flag: '--allowed-host',

@@ -176,6 +176,7 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
     log,
     cors: config.cors,
     webDir: config.webDir,
+    ...(config.streamBuffer !== undefined ? { streamBuffer: config.streamBuffer } : {}),
     ready: () => ready,
     writable: () => store.kind !== 'clickhouse' || (store as ClickHouseFlowStore).writable,
     health,
