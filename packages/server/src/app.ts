@@ -7,6 +7,7 @@ import type { ClusterStatusResponse } from '@verdict/api';
 import type { Evaluator } from '@verdict/engine';
 import type { VerdictFlowStore } from '@verdict/flows';
 import { Hono } from 'hono';
+import { type AccessOptions, accessControl, OPEN_PATHS } from './access/index.ts';
 import { createApiRoutes } from './api/index.ts';
 import { createChangeRoutes } from './changes/index.ts';
 import type { TailStatus } from './goldmane/index.ts';
@@ -44,11 +45,25 @@ export interface AppDeps {
   goldmaneTail?: () => TailStatus | undefined;
   /** Body limits of POST /api/v1/ingest (default 64 MiB, 1 MiB per line). */
   ingestLimits?: IngestLimits;
+  /** Who may read and write; without it (or without an auth mode in it) everything is open. */
+  access?: AccessOptions;
+  /** Flows queued per stream client before a gap (default: each route's own). */
+  streamBuffer?: number;
 }
 
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
-  app.use('*', securityGuard({ allowedHosts: deps.allowedHosts ?? [] }));
+  const authenticated = deps.access?.tokens !== undefined || deps.access?.proxy !== undefined;
+  app.use(
+    '*',
+    securityGuard({
+      allowedHosts: deps.allowedHosts ?? [],
+      // Probes and (when it needs credentials) Prometheus reach the pod by its IP address.
+      anyHostPaths: authenticated ? [...OPEN_PATHS, '/metrics'] : OPEN_PATHS,
+      formPaths: ['/signin', '/signout'],
+    }),
+  );
+  app.use('*', accessControl(deps.access ?? { allowWrites: true, secureCookie: false }));
   app.use('/api/v1/*', timeQueries(deps.metrics));
   app.use('/whisker-backend/*', timeQueries(deps.metrics));
   app.route(
@@ -59,6 +74,7 @@ export function createApp(deps: AppDeps): Hono {
       log: deps.log,
       metrics: deps.metrics,
       calicoVersion: () => deps.evaluator().calicoVersion,
+      ...(deps.streamBuffer !== undefined ? { sseBuffer: deps.streamBuffer } : {}),
     }),
   );
   app.route('/', createWhiskerConfigRoutes());
@@ -84,7 +100,13 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/api/v1', createPolicyRoutes({ evaluator: deps.evaluator, log: deps.log }));
   app.route(
     '/api/v1',
-    createApiRoutes({ store: deps.store, evaluator: deps.evaluator, metrics: deps.metrics, log: deps.log }),
+    createApiRoutes({
+      store: deps.store,
+      evaluator: deps.evaluator,
+      metrics: deps.metrics,
+      log: deps.log,
+      ...(deps.streamBuffer !== undefined ? { sseBuffer: deps.streamBuffer } : {}),
+    }),
   );
   app.get('/metrics', async (c) => c.body(await deps.metrics.scrape(), 200, { 'content-type': CONTENT_TYPE }));
   app.get('/livez', (c) => c.json({ status: 'ok' }));

@@ -32,6 +32,8 @@ export interface ServeConfig {
   grpcTlsCert?: string;
   grpcTlsKey?: string;
   grpcTlsCa?: string;
+  /** Seconds between re-reads of the gRPC TLS files: a rotated Secret reaches new connections, open streams stay. */
+  grpcTlsReload: number;
   /** Generate the demo cluster's traffic (default: on when no cluster is given). */
   demoTraffic: boolean;
   cors: string[];
@@ -40,15 +42,21 @@ export interface ServeConfig {
   webDir: string;
   /** How far ahead of this clock a flow may start (senders' clock skew), in seconds. */
   maxClockSkew: number;
+  /** Flows queued per flow-stream client (SSE) before further ones are dropped and announced as a gap; absent: 20,000 on /api/v1, 10,000 on /whisker-backend. */
+  streamBuffer?: number;
   /** Host header names the HTTP server answers to (DNS rebinding defence); loopback names are always allowed. */
   allowedHosts: string[];
-  /** File of bearer tokens, one `<token> [read|write]` per line. */
+  /** File of bearer tokens, one `<token> [read|write] [name]` per line; re-read when it changes. */
   authTokenFile?: string;
-  /** Trust the authenticating proxy's X-Forwarded-User / X-Forwarded-Groups headers. */
-  trustProxyUserHeader: boolean;
-  /** Group (X-Forwarded-Groups) that holds the write role behind a proxy. */
-  writeGroup: string;
-  /** Mutating endpoints on a non-loopback address; loopback always allows them. */
+  /** The header an authenticating proxy puts the signed-in user in (`X-Forwarded-User`); trusted when set. */
+  trustProxyUserHeader?: string;
+  /** The proxy's header of the user's groups, comma-separated (with `trustProxyUserHeader`). */
+  trustProxyGroupsHeader: string;
+  /** Proxy users that hold the write role. */
+  writeUsers: string[];
+  /** Proxy groups whose members hold the write role. */
+  writeGroups: string[];
+  /** With an auth mode: writes are refused unless set, and then need the write role. Open loopback always allows them. */
   allowWrites: boolean;
   /** PEM files: serve the HTTP API over HTTPS. */
   httpTlsCert?: string;
@@ -177,7 +185,7 @@ const FIELDS: Readonly<Record<keyof ServeConfig, Field>> = {
   httpHost: {
     flag: '--http-host',
     env: 'VERDICT_HTTP_HOST',
-    help: 'address of the HTTP server (UI, APIs, metrics)',
+    help: 'address of the HTTP server (UI, APIs, metrics); any other than loopback needs --auth-token-file or --trust-proxy-user-header',
     read: text,
   },
   httpPort: {
@@ -186,7 +194,12 @@ const FIELDS: Readonly<Record<keyof ServeConfig, Field>> = {
     help: 'port of the HTTP server (0: a free port)',
     read: integer(0, 65535, 'a port number 0-65535'),
   },
-  grpcHost: { flag: '--grpc-host', env: 'VERDICT_GRPC_HOST', help: 'address of the Goldmane gRPC server', read: text },
+  grpcHost: {
+    flag: '--grpc-host',
+    env: 'VERDICT_GRPC_HOST',
+    help: 'address of the Goldmane gRPC server; any other than loopback needs mutual TLS (--grpc-tls-ca)',
+    read: text,
+  },
   grpcPort: {
     flag: '--grpc-port',
     env: 'VERDICT_GRPC_PORT',
@@ -205,6 +218,12 @@ const FIELDS: Readonly<Record<keyof ServeConfig, Field>> = {
     env: 'VERDICT_GRPC_TLS_CA',
     help: 'PEM CA: clients must present a certificate it signed (mutual TLS, as Felix expects)',
     read: text,
+  },
+  grpcTlsReload: {
+    flag: '--grpc-tls-reload',
+    env: 'VERDICT_GRPC_TLS_RELOAD',
+    help: 'seconds between re-reads of the gRPC TLS files (a rotated Secret reaches new connections; open streams stay)',
+    read: integer(1, 86_400, 'a whole number of seconds, 1-86400'),
   },
   demoTraffic: {
     flag: '--demo-traffic',
@@ -231,6 +250,12 @@ const FIELDS: Readonly<Record<keyof ServeConfig, Field>> = {
     help: 'seconds a flow may start ahead of this clock (later ones are rejected, not stored)',
     read: integer(0, 86_400, 'a whole number of seconds, 0-86400'),
   },
+  streamBuffer: {
+    flag: '--stream-buffer',
+    env: 'VERDICT_STREAM_BUFFER',
+    help: 'flows queued per stream client before a slow one gets a gap event instead (default 20000; Whisker 10000)',
+    read: integer(1, 1_000_000, 'a whole number of flows, 1-1000000'),
+  },
   allowedHosts: {
     flag: '--allowed-host',
     env: 'VERDICT_ALLOWED_HOSTS',
@@ -240,25 +265,37 @@ const FIELDS: Readonly<Record<keyof ServeConfig, Field>> = {
   authTokenFile: {
     flag: '--auth-token-file',
     env: 'VERDICT_AUTH_TOKEN_FILE',
-    help: 'file of bearer tokens, one "<token> [read|write]" per line; required off loopback unless a proxy authenticates',
+    help: 'file of bearer tokens, one "<token> <read|write> [name]" per line (tokens of 16+ characters, # comments), re-read when it changes; browsers sign in at /signin. One of the two auth modes required off loopback',
     read: text,
   },
   trustProxyUserHeader: {
     flag: '--trust-proxy-user-header',
     env: 'VERDICT_TRUST_PROXY_USER_HEADER',
-    help: 'trust X-Forwarded-User / X-Forwarded-Groups from an authenticating proxy (oauth2-proxy)',
-    read: boolean,
+    help: 'header with the user signed in by an authenticating proxy in front (oauth2-proxy: X-Forwarded-User or X-Auth-Request-User); only that proxy may reach Verdict. One of the two auth modes required off loopback',
+    read: matching(/^[A-Za-z0-9-]{1,64}$/, 'an HTTP header name'),
   },
-  writeGroup: {
-    flag: '--write-group',
-    env: 'VERDICT_WRITE_GROUP',
-    help: 'proxy group (X-Forwarded-Groups) that may write',
-    read: text,
+  trustProxyGroupsHeader: {
+    flag: '--trust-proxy-groups-header',
+    env: 'VERDICT_TRUST_PROXY_GROUPS_HEADER',
+    help: "header with the proxy user's groups, comma-separated (oauth2-proxy: X-Forwarded-Groups or X-Auth-Request-Groups)",
+    read: matching(/^[A-Za-z0-9-]{1,64}$/, 'an HTTP header name'),
+  },
+  writeUsers: {
+    flag: '--write-users',
+    env: 'VERDICT_WRITE_USERS',
+    help: 'proxy users (comma-separated) that hold the write role',
+    read: list,
+  },
+  writeGroups: {
+    flag: '--write-groups',
+    env: 'VERDICT_WRITE_GROUPS',
+    help: 'proxy groups (comma-separated) whose members hold the write role',
+    read: list,
   },
   allowWrites: {
     flag: '--allow-writes',
     env: 'VERDICT_ALLOW_WRITES',
-    help: 'allow ingest, policy changes, rehearsals and promote off loopback (callers need the write role)',
+    help: 'with an auth mode, allow ingest, policy changes and promote to callers with the write role (otherwise 403); open loopback always allows them',
     read: boolean,
   },
   httpTlsCert: {
@@ -331,21 +368,18 @@ const DEFAULTS = {
   httpPort: 8080,
   grpcHost: '127.0.0.1',
   grpcPort: 7443,
+  grpcTlsReload: 30,
   cors: [],
   logLevel: 'info',
   maxClockSkew: 30,
   allowedHosts: [],
-  trustProxyUserHeader: false,
-  writeGroup: 'verdict-writers',
+  trustProxyGroupsHeader: 'X-Forwarded-Groups',
+  writeUsers: [],
+  writeGroups: [],
   allowWrites: false,
 } as const;
 
-const BOOLEAN_FIELDS: ReadonlySet<string> = new Set([
-  'demoTraffic',
-  'trustProxyUserHeader',
-  'allowWrites',
-  'inCluster',
-]);
+const BOOLEAN_FIELDS: ReadonlySet<string> = new Set(['demoTraffic', 'allowWrites', 'inCluster']);
 
 /** A flag of `verdict serve`, as the CLI declares it; values are checked by `resolveConfig`. */
 export interface ServeFlag {
@@ -368,7 +402,13 @@ export const SERVE_FLAGS: Readonly<Record<string, ServeFlag>> = Object.fromEntri
       field.flag.slice(2),
       {
         type: BOOLEAN_FIELDS.has(key) ? 'boolean' : 'string',
-        ...(key === 'cluster' || key === 'cors' || key === 'allowedHosts' ? { multiple: true } : {}),
+        ...(key === 'cluster' ||
+        key === 'cors' ||
+        key === 'allowedHosts' ||
+        key === 'writeUsers' ||
+        key === 'writeGroups'
+          ? { multiple: true }
+          : {}),
         ...(key === 'kubeconfig' ? { optionalValue: true } : {}),
         help: field.help,
         env: field.env,
@@ -471,6 +511,16 @@ export function resolveConfig(
       code: 'missing-field',
       where: '--context',
       message: 'a context needs --kubeconfig (with or without a file)',
+    });
+  }
+  if (
+    values.trustProxyUserHeader === undefined &&
+    ((values.writeUsers as string[]).length > 0 || (values.writeGroups as string[]).length > 0)
+  ) {
+    errors.push({
+      code: 'missing-field',
+      where: '--write-users / --write-groups',
+      message: 'these name users of an authenticating proxy: give --trust-proxy-user-header too',
     });
   }
   errors.push(...goldmaneErrors(values));

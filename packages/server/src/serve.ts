@@ -2,6 +2,7 @@
 // servers and (for the demo) the traffic generator; stops them in reverse order.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
+import { isIPv4 } from 'node:net';
 import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { type ServerType, serve } from '@hono/node-server';
@@ -21,6 +22,7 @@ import {
   type StoreConfig,
   type VerdictFlowStore,
 } from '@verdict/flows';
+import { type AccessOptions, openTokenFile, type TokenFile, TokenFileError } from './access/index.ts';
 import { createApp } from './app.ts';
 import type { ServeConfig } from './config.ts';
 import {
@@ -31,6 +33,7 @@ import {
   memoryCursorStore,
   startGoldmaneTail,
 } from './goldmane/index.ts';
+import { type ReloadingCredentials, reloadingServerCredentials } from './grpc-tls.ts';
 import {
   classifyStorageError,
   corruptFault,
@@ -80,21 +83,85 @@ function sourceConfig(config: ServeConfig): ClusterSourceConfig {
   return config.cluster.length === 0 ? { kind: 'demo' } : { kind: 'files', paths: config.cluster };
 }
 
-/** Access-control settings this version parses but does not enforce yet: refused, so nobody runs open believing otherwise. */
-export function unenforcedAccessSettings(config: ServeConfig): string[] {
-  return [
-    config.authTokenFile !== undefined ? '--auth-token-file' : '',
-    config.trustProxyUserHeader ? '--trust-proxy-user-header' : '',
-    config.allowWrites ? '--allow-writes' : '',
-  ].filter((flag) => flag !== '');
+/** Whether `host` names this machine's loopback interface only. */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (name === 'localhost' || name === '::1') return true;
+  const v4 = name.startsWith('::ffff:') ? name.slice('::ffff:'.length) : name;
+  return isIPv4(v4) && v4.startsWith('127.');
+}
+
+/**
+ * Why this configuration must not start, or undefined: off loopback, HTTP needs an auth mode and gRPC
+ * needs mutual TLS (Felix and whisker-backend present client certificates; they send no tokens).
+ */
+export function exposureProblem(config: ServeConfig): string | undefined {
+  const authenticated = config.authTokenFile !== undefined || config.trustProxyUserHeader !== undefined;
+  if (!isLoopbackHost(config.httpHost) && !authenticated)
+    return `--http-host ${config.httpHost} is reachable from other machines, and nothing would check who calls: add --auth-token-file <file> (bearer tokens) or --trust-proxy-user-header X-Forwarded-User (behind an authenticating proxy), or serve on 127.0.0.1`;
+  if (config.grpcPort >= 0 && !isLoopbackHost(config.grpcHost) && config.grpcTlsCa === undefined)
+    return `--grpc-host ${config.grpcHost} is reachable from other machines, and anyone could push flows: add --grpc-tls-cert, --grpc-tls-key and --grpc-tls-ca (mutual TLS, as Felix connects to Goldmane), or serve gRPC on 127.0.0.1`;
+  return undefined;
+}
+
+/** The access options of the HTTP server; an unreadable or invalid token file is a start-up failure. */
+function accessOptions(config: ServeConfig, log: Logger): AccessOptions {
+  let tokens: TokenFile | undefined;
+  if (config.authTokenFile !== undefined) {
+    try {
+      tokens = openTokenFile(config.authTokenFile, {
+        onReload: (count) => log.info('token file re-read', { file: config.authTokenFile, tokens: count }),
+        onReloadError: (message) => log.warn('token file not re-read', { cause: message }),
+      });
+    } catch (e) {
+      if (e instanceof TokenFileError) throw new StartupError(`--auth-token-file ${e.message}`);
+      throw e;
+    }
+  }
+  const split = (values: readonly string[]) =>
+    values
+      .flatMap((value) => value.split(','))
+      .map((value) => value.trim())
+      .filter(Boolean);
+  return {
+    ...(tokens ? { tokens } : {}),
+    ...(config.trustProxyUserHeader !== undefined
+      ? {
+          proxy: {
+            userHeader: config.trustProxyUserHeader.toLowerCase(),
+            groupsHeader: config.trustProxyGroupsHeader.toLowerCase(),
+            writeUsers: split(config.writeUsers),
+            writeGroups: split(config.writeGroups),
+          },
+        }
+      : {}),
+    allowWrites: config.allowWrites,
+    secureCookie: config.httpTlsCert !== undefined,
+  };
 }
 
 export async function startVerdict(config: ServeConfig, log: Logger): Promise<RunningVerdict> {
-  const unenforced = unenforcedAccessSettings(config);
-  if (unenforced.length > 0)
-    throw new StartupError(
-      `${unenforced.join(', ')}: not enforced by this version of Verdict; serve on loopback (the default) and reach it through kubectl port-forward or an SSH tunnel`,
-    );
+  const problem = exposureProblem(config);
+  if (problem) throw new StartupError(problem);
+  const access = accessOptions(config, log);
+  if (access.tokens || access.proxy)
+    log.info('access control on', {
+      mode: [access.tokens ? 'tokens' : '', access.proxy ? 'proxy' : ''].filter(Boolean).join('+'),
+      writes: config.allowWrites ? 'write role' : 'off',
+    });
+  // TLS when a certificate is configured (mutual when a client CA is too), plaintext otherwise; checked before anything starts.
+  const grpcTls: ReloadingCredentials | undefined =
+    config.grpcPort >= 0 && config.grpcTlsCert && config.grpcTlsKey
+      ? await reloadingServerCredentials(
+          {
+            cert: config.grpcTlsCert,
+            key: config.grpcTlsKey,
+            ...(config.grpcTlsCa ? { ca: config.grpcTlsCa } : {}),
+            reloadSeconds: config.grpcTlsReload,
+          },
+          ({ ok, message }) => (ok ? log.info(message) : log.error(message)),
+        )
+      : undefined;
   const { store, lock, health } = openStore(config, log);
   if (store.kind === 'clickhouse') {
     log.info('opening the ClickHouse store', { url: config.clickhouseUrl, database: config.clickhouseDatabase });
@@ -162,9 +229,11 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
     log,
     cors: config.cors,
     webDir: config.webDir,
+    ...(config.streamBuffer !== undefined ? { streamBuffer: config.streamBuffer } : {}),
     ready: () => ready,
     writable: () => store.kind !== 'clickhouse' || (store as ClickHouseFlowStore).writable,
     health,
+    access,
     allowedHosts: [
       ...config.allowedHosts,
       ...(config.httpHost === '0.0.0.0' || config.httpHost === '::' ? [] : [config.httpHost]),
@@ -215,10 +284,13 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
     grpcServer = new grpc.Server();
     goldmane.addTo(grpcServer);
     const server = grpcServer;
+    const credentials = grpcTls?.credentials ?? grpc.ServerCredentials.createInsecure();
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${config.grpcHost}:${config.grpcPort}`, grpcCredentials(config), (error, bound) =>
-        error ? reject(error) : resolve(bound),
-      ),
+      server.bindAsync(`${config.grpcHost}:${config.grpcPort}`, credentials, (error, bound) => {
+        if (!error) return resolve(bound);
+        grpcTls?.close();
+        reject(error);
+      }),
     );
     grpcAddress = `${config.grpcHost}:${port}`;
   }
@@ -264,6 +336,7 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
         clearInterval(refreshGauges);
         goldmane.close();
         await new Promise<void>((resolve) => (grpcServer ? grpcServer.tryShutdown(() => resolve()) : resolve()));
+        grpcTls?.close();
         if ('closeAllConnections' in http) http.closeAllConnections();
         await new Promise<void>((resolve) => http.close(() => resolve()));
         await pipeline.drain();
@@ -335,23 +408,6 @@ function readStartupFile(path: string, setting: string): Buffer {
   } catch {
     throw new StartupError(`${setting}: cannot read ${path}`);
   }
-}
-
-/** TLS when a certificate is configured (mutual when a client CA is too), plaintext otherwise. */
-function grpcCredentials(config: ServeConfig): grpc.ServerCredentials {
-  if (!config.grpcTlsCert || !config.grpcTlsKey) return grpc.ServerCredentials.createInsecure();
-  const read = readStartupFile;
-  const ca = config.grpcTlsCa ? read(config.grpcTlsCa, '--grpc-tls-ca') : null;
-  return grpc.ServerCredentials.createSsl(
-    ca,
-    [
-      {
-        cert_chain: read(config.grpcTlsCert, '--grpc-tls-cert'),
-        private_key: read(config.grpcTlsKey, '--grpc-tls-key'),
-      },
-    ],
-    ca !== null,
-  );
 }
 
 /** Tails Goldmane into the pipeline; the cursor lives beside the SQLite file (or in the data folder for ClickHouse). */
