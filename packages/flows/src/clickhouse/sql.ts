@@ -108,7 +108,7 @@ export interface LabelSql {
 
 /** Labels as stored are `k=v`, or `k` for an empty value (see `labelMap`). */
 const labelIs = (key: string) => `(l = ${literal(key)} OR startsWith(l, ${literal(`${key}=`)}))`;
-const valueOf = (key: string) => `substring(l, ${int(key.length + 2)})`;
+const labelValue = (key: string) => `substring(l, ${int(key.length + 2)})`;
 const labelsNamed = (key: string, value: string) => (value === '' ? [`${key}=`, key] : [`${key}=${value}`]);
 
 /**
@@ -127,13 +127,13 @@ export function selectorSql(node: SelectorNode): string {
     case 'neq':
       return `NOT hasAny(labels, [${list(labelsNamed(node.key, node.value))}])`;
     case 'contains':
-      return `arrayExists(l -> ${labelIs(node.key)} AND position(${valueOf(node.key)}, ${literal(node.value)}) > 0, labels)`;
+      return `arrayExists(l -> ${labelIs(node.key)} AND position(${labelValue(node.key)}, ${literal(node.value)}) > 0, labels)`;
     case 'startsWith':
       return node.value === ''
         ? `arrayExists(l -> ${labelIs(node.key)}, labels)`
         : `arrayExists(l -> startsWith(l, ${literal(`${node.key}=${node.value}`)}), labels)`;
     case 'endsWith':
-      return `arrayExists(l -> ${labelIs(node.key)} AND endsWith(${valueOf(node.key)}, ${literal(node.value)}), labels)`;
+      return `arrayExists(l -> ${labelIs(node.key)} AND endsWith(${labelValue(node.key)}, ${literal(node.value)}), labels)`;
     case 'in':
       return `hasAny(labels, [${list(node.values.flatMap((v) => labelsNamed(node.key, v)))}])`;
     case 'notIn':
