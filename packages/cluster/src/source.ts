@@ -37,7 +37,11 @@ export interface ClusterSourceOptions {
   calicoVersion?: CalicoVersion;
   onChanges?: (changes: PolicyChangeInput[]) => void;
   log?: LiveClusterOptions['log'];
-  /** Demo only: minutes between policy edits (default 3), and how many are backfilled at start (default 3). */
+  /**
+   * Demo only: minutes between policy edits (default 3), and how many are backfilled at start (default 4,
+   * one whole cycle: the block list is added, tightened and removed again, so the demo starts with the
+   * exfiltration to 203.0.113.66 allowed, as the insights and egress pages show it).
+   */
   demoEditMinutes?: number;
   demoBackfill?: number;
 }
@@ -76,7 +80,7 @@ export async function startClusterSource(
     const record = options.onChanges;
     const demo = createDemoChanges(() => evaluator);
     const minutes = options.demoEditMinutes ?? 3;
-    const backfill = options.demoBackfill ?? 3;
+    const backfill = options.demoBackfill ?? 4;
     const past: PolicyChangeInput[] = [];
     for (let i = backfill; i > 0; i--) {
       const change = demo.next(Date.now() - i * minutes * 60_000);
