@@ -1,4 +1,6 @@
 // The policy change log and the cluster source's status (what the UI header shows).
+
+import { CALICO_VERSIONS } from '@verdict/engine';
 import { z } from 'zod';
 
 export const CHANGE_OPS = ['added', 'modified', 'deleted'] as const;
@@ -47,6 +49,8 @@ export const kindStatusSchema = z.object({
 });
 
 export const CLUSTER_SOURCES = ['kubernetes', 'files', 'demo'] as const;
+/** Where the reproduced Calico release came from: `--calico-version`, ClusterInformation, the v1alpha1 admin API being served, or the default. */
+export const CALICO_VERSION_ORIGINS = ['flag', 'cluster', 'admin-api', 'default'] as const;
 
 export const clusterStatusSchema = z
   .object({
@@ -60,6 +64,13 @@ export const clusterStatusSchema = z
     warnings: z.array(z.string()),
     /** Milliseconds from a watch event's arrival to the engine having it (last batch). */
     lagMs: z.number(),
+    /** The Calico release whose behaviour the verdicts reproduce. */
+    calico: z.object({
+      version: z.enum(CALICO_VERSIONS),
+      from: z.enum(CALICO_VERSION_ORIGINS),
+      /** As ClusterInformation reports it (`v3.32.1`), when read from the cluster. */
+      release: z.string().optional(),
+    }),
   })
   .meta({ id: 'ClusterStatus' });
 

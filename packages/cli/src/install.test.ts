@@ -112,7 +112,14 @@ describe('verdict install', () => {
     for (const { mode, expose } of COMBINATIONS) {
       const role = byKind(await objects(['--mode', mode, '--expose', expose]), 'ClusterRole');
       expect(role.rules).toEqual(clusterReadRules());
-      for (const rule of role.rules ?? []) expect(rule.verbs).toEqual(['get', 'list', 'watch']);
+      for (const rule of role.rules ?? [])
+        expect(rule.verbs).toEqual(rule.resourceNames ? ['get'] : ['get', 'list', 'watch']);
+      expect(role.rules?.find((r) => r.resourceNames)).toEqual({
+        apiGroups: ['projectcalico.org', 'crd.projectcalico.org'],
+        resources: ['clusterinformations'],
+        resourceNames: ['default'],
+        verbs: ['get'],
+      });
     }
     const binding = byKind(await objects(['--namespace', 'observability']), 'ClusterRoleBinding');
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'verdict', namespace: 'observability' }]);

@@ -1,6 +1,7 @@
 // `verdict install`: the manifests that run Verdict in a cluster, printed to pipe into `kubectl apply -f -`.
 // Objects are typed with the Kubernetes API models, so a misspelt field is a compile error; the tests
 // validate every object against the Kubernetes OpenAPI schemas at run time.
+import type { ReadRule } from '@verdict/cluster';
 import type { IStatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import type { IClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
@@ -14,13 +15,6 @@ export const INSTALL_MODES = ['tail-goldmane', 'replace-goldmane', 'standalone']
 export type InstallMode = (typeof INSTALL_MODES)[number];
 export const EXPOSE_MODES = ['none', 'port-forward'] as const;
 export type ExposeMode = (typeof EXPOSE_MODES)[number];
-
-/** One read-only RBAC rule of the live-cluster watcher. */
-export interface ReadRule {
-  apiGroups: string[];
-  resources: string[];
-  verbs: string[];
-}
 
 export interface InstallOptions {
   namespace: string;
@@ -173,6 +167,7 @@ export function installManifests(options: InstallOptions): Manifest[] {
     rules: options.readRules.map((rule) => ({
       apiGroups: [...rule.apiGroups],
       resources: [...rule.resources],
+      ...(rule.resourceNames ? { resourceNames: [...rule.resourceNames] } : {}),
       verbs: [...rule.verbs],
     })),
   };

@@ -78,6 +78,9 @@ export const WATCHED_KINDS: readonly WatchedKind[] = Object.freeze([
   kind('HostEndpoint', 'hostendpoints', false, CALICO, 'context'),
 ]);
 
+/** Calico's ClusterInformation: the object `default` names the running release (`spec.calicoVersion`). Read once, not watched. */
+export const CLUSTER_INFORMATION = Object.freeze({ plural: 'clusterinformations', name: 'default', sources: CALICO });
+
 /** `NetworkPolicy.networking.k8s.io`, `Pod` (core): a stable name for a watched kind in readiness and metrics. */
 export function kindKey(watched: WatchedKind): string {
   const group = watched.sources[0]?.group ?? '';
@@ -89,21 +92,27 @@ export function sourceApiVersion(source: KindSource): string {
   return source.group === '' ? source.version : `${source.group}/${source.version}`;
 }
 
+/** The URL path of an API group version: `/api/v1`, `/apis/projectcalico.org/v3`. */
+export function groupVersionPath(source: KindSource): string {
+  return source.group === '' ? `/api/${source.version}` : `/apis/${source.group}/${source.version}`;
+}
+
 /** The URL path of a kind's collection across all namespaces. */
-export function collectionPath(watched: WatchedKind, source: KindSource): string {
-  const base = source.group === '' ? `/api/${source.version}` : `/apis/${source.group}/${source.version}`;
-  return `${base}/${watched.plural}`;
+export function collectionPath(watched: Pick<WatchedKind, 'plural'>, source: KindSource): string {
+  return `${groupVersionPath(source)}/${watched.plural}`;
 }
 
 export interface ReadRule {
   apiGroups: string[];
   resources: string[];
+  resourceNames?: string[];
   verbs: string[];
 }
 
 /**
  * The read-only RBAC rules the watcher needs: get, list and watch on every watched resource in
- * every group it may be served from, one rule per group, groups and resources sorted.
+ * every group it may be served from, one rule per group, groups and resources sorted; then get on
+ * the one ClusterInformation object.
  */
 export function clusterReadRules(kinds: readonly WatchedKind[] = WATCHED_KINDS): ReadRule[] {
   const byGroup = new Map<string, Set<string>>();
@@ -113,11 +122,18 @@ export function clusterReadRules(kinds: readonly WatchedKind[] = WATCHED_KINDS):
       resources.add(watched.plural);
       byGroup.set(source.group, resources);
     }
-  return [...byGroup.entries()]
+  const watchRules = [...byGroup.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([group, resources]) => ({
       apiGroups: [group],
       resources: [...resources].sort(),
       verbs: ['get', 'list', 'watch'],
     }));
+  const versionRule: ReadRule = {
+    apiGroups: CLUSTER_INFORMATION.sources.map((s) => s.group),
+    resources: [CLUSTER_INFORMATION.plural],
+    resourceNames: [CLUSTER_INFORMATION.name],
+    verbs: ['get'],
+  };
+  return [...watchRules, versionRule];
 }

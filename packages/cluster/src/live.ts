@@ -5,10 +5,13 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { type Informer, KubeConfig, type KubernetesObject, makeInformer } from '@kubernetes/client-node';
-import type { CalicoVersion, Evaluator } from '@verdict/engine';
+import { type CalicoVersion, calicoVersionOfRelease, DEFAULT_CALICO_VERSION, type Evaluator } from '@verdict/engine';
 import type { PolicyChangeInput } from '@verdict/flows';
+import { changeIdentity, type ListedResources } from './changelog.ts';
 import {
+  CLUSTER_INFORMATION,
   collectionPath,
+  groupVersionPath,
   type KindSource,
   kindKey,
   sourceApiVersion,
@@ -16,7 +19,7 @@ import {
   type WatchedKind,
 } from './kinds.ts';
 import { createClusterMirror, type MirrorBatch } from './mirror.ts';
-import type { KubeObject, WatchEventType } from './reduce.ts';
+import { changeKindOf, type KubeObject, type WatchEventType } from './reduce.ts';
 
 export type KindState = 'absent' | 'listing' | 'synced' | 'retrying';
 
@@ -46,6 +49,17 @@ export interface ClusterStatus {
   warnings: string[];
   /** Milliseconds from an event's arrival to the engine having it, for the last batch. */
   lagMs: number;
+  calico: CalicoMode;
+}
+
+/** Where the reproduced Calico release came from: the flag, ClusterInformation, the admin API served, or the default. */
+export type CalicoVersionOrigin = 'flag' | 'cluster' | 'admin-api' | 'default';
+
+export interface CalicoMode {
+  version: CalicoVersion;
+  from: CalicoVersionOrigin;
+  /** The release as ClusterInformation reports it (`v3.32.1`), when read. */
+  release?: string;
 }
 
 export interface LiveClusterOptions {
@@ -55,8 +69,12 @@ export interface LiveClusterOptions {
   onChanges?: (changes: PolicyChangeInput[]) => void;
   /** Called after every applied batch, for metrics. */
   onBatch?: (batch: MirrorBatch) => void;
+  /** Called once, when every present kind has first synced: what the lists showed, for the change log. */
+  onFirstSync?: (listed: ListedResources) => void;
+  /** Called for every watch event (list items count as ADDED), with the kind's key, for metrics. */
+  onEvent?: (kind: string, type: WatchEventType) => void;
   log?: { info(message: string, fields?: object): void; warn(message: string, fields?: object): void };
-  /** The Calico release reproduced; default the newest. */
+  /** The Calico release reproduced; when absent, detected (ClusterInformation, else the admin API served), else the newest. */
   calicoVersion?: CalicoVersion;
   /** First and largest retry delay after a failed list or watch; default 500 ms and 30 s. */
   retryMs?: { min: number; max: number };
@@ -132,8 +150,7 @@ async function discover(config: KubeConfig, kinds: readonly WatchedKind[]): Prom
   const resourcesOf = async (source: KindSource) => {
     const key = sourceApiVersion(source);
     if (!resourceLists.has(key)) {
-      const path = source.group === '' ? `/api/${source.version}` : `/apis/${source.group}/${source.version}`;
-      const { status, body } = await getJson(config, path);
+      const { status, body } = await getJson(config, groupVersionPath(source));
       if (status === 401 || status === 403)
         throw new ClusterUnreachable(
           `discovery of ${key} was refused (HTTP ${status}); check the kubeconfig's credentials`,
@@ -153,6 +170,33 @@ async function discover(config: KubeConfig, kinds: readonly WatchedKind[]): Prom
     }
   }
   return found;
+}
+
+/**
+ * The release to reproduce: the one stated; else ClusterInformation's `spec.calicoVersion`; else,
+ * when the v1alpha1 admin policies are served, 3.31 (the last release enforcing them); else the newest.
+ */
+async function calicoModeOf(
+  config: KubeConfig,
+  sources: ReadonlyMap<WatchedKind, KindSource>,
+  stated: CalicoVersion | undefined,
+): Promise<CalicoMode> {
+  if (stated) return { version: stated, from: 'flag' };
+  for (const source of CLUSTER_INFORMATION.sources) {
+    const path = `${collectionPath(CLUSTER_INFORMATION, source)}/${CLUSTER_INFORMATION.name}`;
+    const release = await getJson(config, path).then(
+      ({ status, body }) => (status === 200 ? (body as ClusterInformation)?.spec?.calicoVersion : undefined),
+      () => undefined,
+    );
+    const version = typeof release === 'string' ? calicoVersionOfRelease(release) : undefined;
+    if (version && typeof release === 'string') return { version, from: 'cluster', release };
+  }
+  const admin = [...sources.values()].some((s) => s.group === 'policy.networking.k8s.io' && s.version === 'v1alpha1');
+  return admin ? { version: '3.31', from: 'admin-api' } : { version: DEFAULT_CALICO_VERSION, from: 'default' };
+}
+
+interface ClusterInformation {
+  spec?: { calicoVersion?: unknown };
 }
 
 interface KindRuntime {
@@ -181,15 +225,15 @@ export async function startLiveCluster(options: LiveClusterOptions): Promise<Liv
     if (error instanceof ClusterUnreachable) throw error;
     throw new ClusterUnreachable(`cannot reach the API server at ${server}: ${(error as Error).message}`);
   }
-  // Without a stated release: a cluster that serves the v1alpha1 admin policies runs a Calico that
-  // enforces them (up to 3.31).
-  const admin = [...sources.values()].some((s) => s.group === 'policy.networking.k8s.io' && s.version === 'v1alpha1');
-  const calicoVersion = options.calicoVersion ?? (admin ? '3.31' : undefined);
-  const mirror = createClusterMirror(calicoVersion ? { calicoVersion } : {});
+  const calico = await calicoModeOf(config, sources, options.calicoVersion);
+  if (calico.from !== 'flag') options.log?.info('Calico release detected', { ...calico });
+  const mirror = createClusterMirror({ calicoVersion: calico.version });
   let closed = false;
   let lagMs = 0;
   const waiters: (() => void)[] = [];
   let flushScheduled = false;
+  /** Change-log identities of the policies, tiers and network sets currently held. */
+  const present = new Set<string>();
 
   const runtimes: KindRuntime[] = kinds.map((watched) => ({
     watched,
@@ -221,6 +265,10 @@ export async function startLiveCluster(options: LiveClusterOptions): Promise<Liv
         path: issue.path,
         message: issue.message,
       });
+    for (const change of batch.changes) {
+      if (change.op === 'deleted') present.delete(changeIdentity(change));
+      else present.add(changeIdentity(change));
+    }
     if (batch.changes.length > 0) options.onChanges?.(batch.changes);
     options.onBatch?.(batch);
   }
@@ -229,8 +277,14 @@ export async function startLiveCluster(options: LiveClusterOptions): Promise<Liv
     flushScheduled = true;
     setImmediate(flush);
   };
+  let firstSync = true;
   const checkReady = () => {
     if (!isReady()) return;
+    if (firstSync) {
+      firstSync = false;
+      const kinds = new Set(runtimes.filter((r) => r.state === 'synced').map((r) => changeKindOf(r.watched)));
+      options.onFirstSync?.({ kinds, present: new Set(present), time: Date.now() });
+    }
     for (const resolve of waiters.splice(0)) resolve();
   };
 
@@ -274,6 +328,7 @@ export async function startLiveCluster(options: LiveClusterOptions): Promise<Liv
     const onEvent = (type: WatchEventType) => (object: KubernetesObject) => {
       runtime.events++;
       runtime.lastEventTime = Date.now();
+      options.onEvent?.(kindKey(watched), type);
       mirror.push(watched, apiVersion, { type, object: object as KubeObject });
       scheduleFlush();
     };
@@ -327,6 +382,7 @@ export async function startLiveCluster(options: LiveClusterOptions): Promise<Liv
           .filter((k) => k.state === 'absent' || k.state === 'retrying' || (k.state === 'listing' && k.message))
           .map((k) => `${k.kind}: ${k.state === 'absent' ? '' : `${k.state}: `}${k.message ?? ''}`),
         lagMs,
+        calico,
       };
     },
     synced() {

@@ -15,8 +15,14 @@ import type { PolicyChangeInput } from '@verdict/flows';
 import { kindKey, type WatchedKind } from './kinds.ts';
 import { type KubeObject, reduceWatchEvent, type WatchEvent } from './reduce.ts';
 
-/** More single-object updates than this in one batch cost more than rebuilding the engine's index once. */
-const INCREMENTAL_LIMIT = 256;
+/**
+ * The engine's single-object updates cost what the object touches (its namespace, the endpoints a
+ * policy selects), so a batch is applied one object at a time unless it replaces a large part of
+ * the cluster (an initial list, a relist): beyond this share of the cached objects, and at least
+ * INCREMENTAL_MIN updates, one rebuild is cheaper.
+ */
+const REBUILD_SHARE = 0.25;
+const INCREMENTAL_MIN = 256;
 
 export interface MirrorBatch {
   /** Events applied in this batch. */
@@ -169,7 +175,9 @@ export function createClusterMirror(options: MirrorOptions = {}): ClusterMirror 
         if (reduced.update.type === 'rebuild') needsRebuild = true;
         else if (reduced.update.type !== 'none') updates.push(reduced.update);
       }
-      if (needsRebuild || updates.length > INCREMENTAL_LIMIT) {
+      let cached = 0;
+      for (const objects of cache.values()) cached += objects.size;
+      if (needsRebuild || updates.length > Math.max(INCREMENTAL_MIN, cached * REBUILD_SHARE)) {
         rebuild();
         result.rebuilt = true;
         return result;

@@ -5,6 +5,7 @@ import {
   type CalicoVersion,
   type ClusterState,
   createEvaluator,
+  DEFAULT_CALICO_VERSION,
   type Evaluator,
   type Issue,
   loadResources,
@@ -37,6 +38,10 @@ export interface ClusterSourceOptions {
   calicoVersion?: CalicoVersion;
   onChanges?: (changes: PolicyChangeInput[]) => void;
   log?: LiveClusterOptions['log'];
+  /** Live cluster only: what the first complete list showed, for the change log. */
+  onFirstSync?: LiveClusterOptions['onFirstSync'];
+  /** Live cluster only: every watch event, for metrics. */
+  onEvent?: LiveClusterOptions['onEvent'];
   /**
    * Demo only: minutes between policy edits (default 3), and how many are backfilled at start (default 4,
    * one whole cycle: the block list is added, tightened and removed again, so the demo starts with the
@@ -63,6 +68,8 @@ export async function startClusterSource(
       ...version,
       ...(options.onChanges ? { onChanges: options.onChanges } : {}),
       ...(options.log ? { log: options.log } : {}),
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      ...(options.onFirstSync ? { onFirstSync: options.onFirstSync } : {}),
     });
     return {
       evaluator: () => live.evaluator(),
@@ -98,7 +105,17 @@ export async function startClusterSource(
     evaluator: () => evaluator,
     initial: state,
     issues,
-    status: () => ({ source: config.kind, server: paths, ready: true, kinds: [], warnings: [], lagMs: 0 }),
+    status: () => ({
+      source: config.kind,
+      server: paths,
+      ready: true,
+      kinds: [],
+      warnings: [],
+      lagMs: 0,
+      calico: options.calicoVersion
+        ? { version: options.calicoVersion, from: 'flag' }
+        : { version: DEFAULT_CALICO_VERSION, from: 'default' },
+    }),
     async close() {
       if (timer) clearInterval(timer);
     },

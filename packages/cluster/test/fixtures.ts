@@ -1,5 +1,5 @@
 // Named Kubernetes and Calico objects for the cluster tests, and the emulator's resource tables.
-import { WATCHED_KINDS } from '../src/kinds.ts';
+import { CLUSTER_INFORMATION, WATCHED_KINDS } from '../src/kinds.ts';
 import type { EmulatedResource } from './emulator.ts';
 
 type Group = 'core' | 'networking' | 'discovery' | 'anp-v1alpha1' | 'anp-v1alpha2' | 'calico-apiserver' | 'calico-crds';
@@ -27,8 +27,19 @@ export function servedResources(groups: readonly Group[]): EmulatedResource[] {
           kind: watched.kind,
           namespaced: watched.namespaced,
         });
+  for (const source of CLUSTER_INFORMATION.sources)
+    if (groups.some((g) => GROUP_OF[g](source.group, source.version)))
+      served.push({ ...source, plural: CLUSTER_INFORMATION.plural, kind: 'ClusterInformation', namespaced: false });
   return served;
 }
+
+/** Calico's ClusterInformation `default`, naming the running release. */
+export const clusterInformation = (apiVersion: string, calicoVersion: string) => ({
+  apiVersion,
+  kind: 'ClusterInformation',
+  metadata: { name: 'default' },
+  spec: { calicoVersion, clusterType: 'k8s,bgp,operator', datastoreReady: true },
+});
 
 export const FULL_CLUSTER: readonly Group[] = [
   'core',

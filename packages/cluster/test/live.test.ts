@@ -13,6 +13,7 @@ import {
   adminDeny,
   allowOnly,
   CRDS_ONLY,
+  clusterInformation,
   FULL_CLUSTER,
   globalDeny,
   NO_ADMIN_POLICIES,
@@ -297,6 +298,40 @@ describe('following a live cluster', () => {
     const { emulator, verdict } = await followShop(FULL_CLUSTER, () => {}, '3.31');
     emulator.apply(adminDeny('deny-api', 'api'));
     await eventually(() => expect(verdict(shopFlow('web'))).toBe('Deny'));
+  });
+
+  it('reproduces the Calico release ClusterInformation names, read through the API server or the CRDs', async () => {
+    const { emulator, live, verdict } = await followShop(FULL_CLUSTER, (e) =>
+      e.apply(clusterInformation('projectcalico.org/v3', 'v3.31.2')),
+    );
+    expect(live.status().calico).toEqual({ version: '3.31', from: 'cluster', release: 'v3.31.2' });
+    emulator.apply(adminDeny('deny-api', 'api'));
+    await eventually(() => expect(verdict(shopFlow('web'))).toBe('Deny'));
+    await open?.close();
+    open = undefined;
+    const crds = await followShop(CRDS_ONLY, (e) => e.apply(clusterInformation('crd.projectcalico.org/v1', 'v3.32.0')));
+    expect(crds.live.status().calico).toEqual({ version: '3.32', from: 'cluster', release: 'v3.32.0' });
+    // 3.32 no longer enforces AdminNetworkPolicy: loaded, but it decides nothing.
+    crds.emulator.apply(adminDeny('deny-api', 'api'));
+    await eventually(() =>
+      expect(crds.live.status().kinds.find((k) => k.kind.startsWith('AdminNetworkPolicy'))?.objects).toBe(1),
+    );
+    expect(crds.verdict(shopFlow('web'))).toBe('Allow');
+  });
+
+  it('without ClusterInformation: 3.31 when the v1alpha1 admin API is served, else the newest; a stated release wins', async () => {
+    const admin = await followShop(FULL_CLUSTER);
+    expect(admin.live.status().calico).toEqual({ version: '3.31', from: 'admin-api' });
+    await open?.close();
+    const plain = await followShop(NO_ADMIN_POLICIES);
+    expect(plain.live.status().calico).toEqual({ version: '3.33', from: 'default' });
+    await open?.close();
+    const stated = await followShop(
+      FULL_CLUSTER,
+      (e) => e.apply(clusterInformation('projectcalico.org/v3', 'v3.31.0')),
+      '3.33',
+    );
+    expect(stated.live.status().calico).toEqual({ version: '3.33', from: 'flag' });
   });
 
   it('a wrong bearer token is a clear error before anything starts', async () => {

@@ -24,6 +24,7 @@ export type { CalicoVersion, PolicyKind, PolicyKindInfo } from './kinds.ts';
 export {
   apiVersionOf,
   CALICO_VERSIONS,
+  calicoVersionOfRelease,
   DEFAULT_CALICO_VERSION,
   enforcedKindOf,
   hitKindOf,

@@ -23,6 +23,24 @@ export const DEFAULT_CALICO_VERSION: CalicoVersion = '3.33';
 export const isCalicoVersion = (value: unknown): value is CalicoVersion =>
   (CALICO_VERSIONS as readonly unknown[]).includes(value);
 
+/**
+ * The mode reproducing a Calico release as ClusterInformation reports it (`v3.32.1`, `3.31`): its
+ * minor version, an older release as the oldest mode, a newer one as the newest; undefined when the
+ * text is not a version (`master`, a commit).
+ */
+export function calicoVersionOfRelease(release: string): CalicoVersion | undefined {
+  const match = /^v?(\d+)\.(\d+)(?:[.-]|$)/.exec(release.trim());
+  if (!match) return undefined;
+  const minor = `${match[1]}.${match[2]}`;
+  if (isCalicoVersion(minor)) return minor;
+  const number = (v: string) => {
+    const [major = 0, rest = 0] = v.split('.').map(Number);
+    return major * 1000 + rest;
+  };
+  const oldest = CALICO_VERSIONS[0];
+  return number(minor) < number(oldest) ? oldest : DEFAULT_CALICO_VERSION;
+}
+
 export interface PolicyKindInfo {
   kind: PolicyKind;
   /** `kind:` as written in manifests. */

@@ -6,6 +6,7 @@ import { formatPolicyHit, parsePolicyHitString } from './hits/strings.ts';
 import {
   CALICO_VERSIONS,
   type CalicoVersion,
+  calicoVersionOfRelease,
   DEFAULT_CALICO_VERSION,
   hitKindsIn,
   POLICY_KINDS,
@@ -137,5 +138,23 @@ describe('Calico version mode', () => {
     const profile: PolicyHit = { ...hit('Profile', '', ''), name: 'kns.shop', action: 'Allow' };
     expect(formatPolicyHit(profile, '3.31')).toBe('1|__PROFILE__|__PROFILE__.kns.shop|allow|0');
     expect(formatPolicyHit(profile, '3.32')).toBe('1|__PROFILE__|pro:kns.shop|allow|0');
+  });
+});
+
+describe('calicoVersionOfRelease: the mode for a release ClusterInformation reports', () => {
+  it.each([
+    ['v3.32.1', '3.32'],
+    ['3.31', '3.31'],
+    ['v3.30.0-0.dev', '3.30'],
+    ['v3.29.4', '3.30'],
+    ['v3.34.0', '3.33'],
+    ['v4.0.0', '3.33'],
+    [' v3.33.2 ', '3.33'],
+  ])('%s → %s', (release, mode) => {
+    expect(calicoVersionOfRelease(release)).toBe(mode);
+  });
+
+  it.each(['master', 'v3', '', 'a1b2c3d', 'v3.3x'])('%j is not a release', (release) => {
+    expect(calicoVersionOfRelease(release)).toBeUndefined();
   });
 });

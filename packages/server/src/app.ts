@@ -9,6 +9,7 @@ import type { VerdictFlowStore } from '@verdict/flows';
 import { Hono } from 'hono';
 import { createApiRoutes } from './api/index.ts';
 import { createChangeRoutes } from './changes/index.ts';
+import type { TailStatus } from './goldmane/index.ts';
 import type { StoreHealth } from './health/index.ts';
 import { securityGuard } from './http/guard.ts';
 import { type IngestLimits, ingestNdjson } from './ingest/http.ts';
@@ -39,6 +40,8 @@ export interface AppDeps {
   health?: StoreHealth;
   /** Host names answered besides the loopback names (DNS rebinding defence). */
   allowedHosts?: readonly string[];
+  /** The Goldmane tail's state, when Verdict tails one; on /readyz (not a condition of readiness). */
+  goldmaneTail?: () => TailStatus | undefined;
   /** Body limits of POST /api/v1/ingest (default 64 MiB, 1 MiB per line). */
   ingestLimits?: IngestLimits;
 }
@@ -68,7 +71,15 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/api/v1', createRehearsalRoutes({ store: deps.store, evaluator: deps.evaluator, log: deps.log }));
   const clusterStatus =
     deps.clusterStatus ??
-    ((): ClusterStatusResponse => ({ source: 'files', server: '', ready: true, kinds: [], warnings: [], lagMs: 0 }));
+    ((): ClusterStatusResponse => ({
+      source: 'files',
+      server: '',
+      ready: true,
+      kinds: [],
+      warnings: [],
+      lagMs: 0,
+      calico: { version: deps.evaluator().calicoVersion, from: 'default' },
+    }));
   app.route('/api/v1', createChangeRoutes({ store: deps.store, clusterStatus, log: deps.log }));
   app.route('/api/v1', createPolicyRoutes({ evaluator: deps.evaluator, log: deps.log }));
   app.route(
@@ -89,9 +100,17 @@ export function createApp(deps: AppDeps): Hono {
       );
     }
     const cluster = clusterStatus();
+    // Verdict serves its history while Goldmane is away, so the tail is reported, not waited for.
+    const tail = deps.goldmaneTail?.();
     const body = {
       status: cluster.ready ? 'ready' : 'starting',
-      warnings: cluster.warnings,
+      warnings: [
+        ...cluster.warnings,
+        ...(tail && tail.state !== 'streaming'
+          ? [`Goldmane ${tail.target}: ${tail.state}${tail.lastError ? `: ${tail.lastError}` : ''}`]
+          : []),
+      ],
+      ...(tail ? { goldmane: tail } : {}),
       ...(cluster.kinds.length > 0
         ? {
             kinds: cluster.kinds.map((k) => ({

@@ -1,6 +1,6 @@
 // `verdict serve` configuration: defaults, then a config file, then VERDICT_* environment variables,
 // then flags. Every bad value is reported with where it came from and what was expected.
-import { CALICO_VERSIONS, type CalicoVersion, DEFAULT_CALICO_VERSION, type IssueCode } from '@verdict/engine';
+import { CALICO_VERSIONS, type CalicoVersion, type IssueCode } from '@verdict/engine';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { LogLevel } from './log.ts';
@@ -54,13 +54,22 @@ export interface ServeConfig {
   httpTlsCert?: string;
   httpTlsKey?: string;
   /** The Calico release whose behaviour to reproduce. */
-  calicoVersion: CalicoVersion;
+  /** Absent: detected from a live cluster, else the newest. */
+  calicoVersion?: CalicoVersion;
   /** Follow a live cluster with this kubeconfig; '' = $KUBECONFIG, ~/.kube/config or in-cluster. Excludes `cluster`. */
   kubeconfig?: string;
   /** The kubeconfig context to use (default: its current context). */
   kubeContext?: string;
   /** Follow the cluster Verdict runs in, with its service account. Excludes `cluster`. */
   inCluster?: boolean;
+  /** `host:port` of a Goldmane to tail (Flows.Stream) instead of, or besides, Felix pushing to Verdict. */
+  goldmane?: string;
+  /** PEM files for mutual TLS to Goldmane: the CA that signed its certificate, and Verdict's client certificate and key. */
+  goldmaneCa?: string;
+  goldmaneCert?: string;
+  goldmaneKey?: string;
+  /** The name Goldmane's certificate is checked against (default: the host of `goldmane`). */
+  goldmaneServerName?: string;
 }
 
 /** A coded configuration issue naming the flag, environment variable or file key it is about. */
@@ -262,7 +271,7 @@ const FIELDS: Readonly<Record<keyof ServeConfig, Field>> = {
   calicoVersion: {
     flag: '--calico-version',
     env: 'VERDICT_CALICO_VERSION',
-    help: 'Calico release to reproduce: 3.30, 3.31 (ANP/BANP), 3.32 or 3.33 (ClusterNetworkPolicy)',
+    help: "Calico release to reproduce: 3.30, 3.31 (ANP/BANP), 3.32 or 3.33 (ClusterNetworkPolicy); default: a live cluster's own (ClusterInformation), else 3.33",
     read: oneOf(...CALICO_VERSIONS),
   },
   kubeconfig: {
@@ -282,6 +291,31 @@ const FIELDS: Readonly<Record<keyof ServeConfig, Field>> = {
     env: 'VERDICT_IN_CLUSTER',
     help: 'follow the cluster Verdict runs in, with its service account. Not with --cluster',
     read: boolean,
+  },
+  goldmane: {
+    flag: '--goldmane',
+    env: 'VERDICT_GOLDMANE',
+    help: 'tail this Goldmane (host:port, e.g. goldmane.calico-system.svc:7443): its last hour, then live; resumes where it stopped after a restart. Not with --demo-traffic',
+    read: matching(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'host:port'),
+  },
+  goldmaneCa: {
+    flag: '--goldmane-ca',
+    env: 'VERDICT_GOLDMANE_CA',
+    help: "PEM CA that signed Goldmane's certificate (tigera-ca-bundle); with it, Verdict talks TLS to Goldmane",
+    read: text,
+  },
+  goldmaneCert: {
+    flag: '--goldmane-cert',
+    env: 'VERDICT_GOLDMANE_CERT',
+    help: 'PEM client certificate Verdict shows Goldmane (mutual TLS); needs --goldmane-key and --goldmane-ca',
+    read: text,
+  },
+  goldmaneKey: { flag: '--goldmane-key', env: 'VERDICT_GOLDMANE_KEY', help: 'PEM key of --goldmane-cert', read: text },
+  goldmaneServerName: {
+    flag: '--goldmane-server-name',
+    env: 'VERDICT_GOLDMANE_SERVER_NAME',
+    help: "name Goldmane's certificate must carry (default: the host of --goldmane; Calico's is goldmane.calico-system.svc)",
+    read: text,
   },
 };
 
@@ -304,7 +338,6 @@ const DEFAULTS = {
   trustProxyUserHeader: false,
   writeGroup: 'verdict-writers',
   allowWrites: false,
-  calicoVersion: DEFAULT_CALICO_VERSION,
 } as const;
 
 const BOOLEAN_FIELDS: ReadonlySet<string> = new Set([
@@ -438,6 +471,7 @@ export function resolveConfig(
       message: 'a context needs --kubeconfig (with or without a file)',
     });
   }
+  errors.push(...goldmaneErrors(values));
   if (values.store === 'clickhouse' && values.clickhouseUrl === undefined) {
     errors.push({
       code: 'missing-field',
@@ -453,7 +487,45 @@ export function resolveConfig(
     config: {
       ...(values as Omit<ServeConfig, 'db' | 'demoTraffic'>),
       db: (values.db as string | undefined) ?? `${dataDir}/verdict.db`,
-      demoTraffic: (values.demoTraffic as boolean | undefined) ?? (cluster.length === 0 && !live),
+      demoTraffic:
+        (values.demoTraffic as boolean | undefined) ?? (cluster.length === 0 && !live && values.goldmane === undefined),
     },
   };
+}
+
+/** The tail-Goldmane rules: TLS settings need --goldmane, a client certificate needs its key and the CA, no demo traffic beside it. */
+function goldmaneErrors(values: Raw): ConfigError[] {
+  const errors: ConfigError[] = [];
+  const tls = ['goldmaneCa', 'goldmaneCert', 'goldmaneKey', 'goldmaneServerName'] as const;
+  if (values.goldmane === undefined) {
+    for (const key of tls)
+      if (values[key] !== undefined)
+        errors.push({ code: 'missing-field', where: FIELDS[key].flag, message: 'only used with --goldmane host:port' });
+    return errors;
+  }
+  if ((values.goldmaneCert === undefined) !== (values.goldmaneKey === undefined))
+    errors.push({
+      code: 'missing-field',
+      where: '--goldmane-cert / --goldmane-key',
+      message: 'give both the client certificate and its key, or neither',
+    });
+  if (values.goldmaneCert !== undefined && values.goldmaneCa === undefined)
+    errors.push({
+      code: 'missing-field',
+      where: '--goldmane-ca',
+      message: "a client certificate is only sent over TLS: give the CA that signed Goldmane's certificate",
+    });
+  if (values.goldmaneServerName !== undefined && values.goldmaneCa === undefined)
+    errors.push({
+      code: 'missing-field',
+      where: '--goldmane-server-name',
+      message: 'only used with TLS (--goldmane-ca)',
+    });
+  if (values.demoTraffic === true)
+    errors.push({
+      code: 'invalid-value',
+      where: '--goldmane / --demo-traffic',
+      message: 'exclusive: flows come from Goldmane or from the demo generator, not both',
+    });
+  return errors;
 }

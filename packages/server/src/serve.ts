@@ -23,7 +23,14 @@ import {
 } from '@verdict/flows';
 import { createApp } from './app.ts';
 import type { ServeConfig } from './config.ts';
-import { createGoldmaneService } from './goldmane/index.ts';
+import {
+  createGoldmaneService,
+  fileCursorStore,
+  GOLDMANE_CURSOR_FILE,
+  type GoldmaneTail,
+  memoryCursorStore,
+  startGoldmaneTail,
+} from './goldmane/index.ts';
 import {
   classifyStorageError,
   corruptFault,
@@ -35,7 +42,7 @@ import {
 } from './health/index.ts';
 import { createIngestPipeline, type IngestPipeline } from './ingest/index.ts';
 import type { Logger } from './log.ts';
-import { createMetrics } from './metrics/index.ts';
+import { createMetrics, registerClusterMetrics, registerGoldmaneTailMetrics } from './metrics/index.ts';
 
 /** Request line and headers, in bytes (Node's default is 16 KiB). */
 const HTTP_MAX_HEADER_BYTES = 64 * 1024;
@@ -59,7 +66,7 @@ const DEMO_TICK_MS = 5_000;
 
 export function loadClusterState(config: ServeConfig): { state: ClusterState; issues: Issue[] } {
   const sources = config.cluster.length === 0 ? demoClusterFiles() : readManifestFiles(config.cluster);
-  return loadResources(sources, { calicoVersion: config.calicoVersion });
+  return loadResources(sources, config.calicoVersion ? { calicoVersion: config.calicoVersion } : {});
 }
 
 function sourceConfig(config: ServeConfig): ClusterSourceConfig {
@@ -93,14 +100,19 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
     log.info('opening the ClickHouse store', { url: config.clickhouseUrl, database: config.clickhouseDatabase });
     await (store as ClickHouseFlowStore).ready;
   }
+  const metrics = createMetrics();
+  const live = sourceConfig(config).kind === 'kubernetes';
+  const watchMetrics = live ? registerClusterMetrics(metrics.registry, () => source.status()) : undefined;
   const recorder = createChangeRecorder(store, (error) =>
     log.warn('policy change not logged', { error: error.message }),
   );
   let source: Awaited<ReturnType<typeof startClusterSource>>;
   try {
     source = await startClusterSource(sourceConfig(config), {
-      calicoVersion: config.calicoVersion,
+      ...(config.calicoVersion ? { calicoVersion: config.calicoVersion } : {}),
       onChanges: (changes) => recorder.record(changes),
+      onFirstSync: (listed) => recorder.recordAbsent(listed),
+      ...(watchMetrics ? { onEvent: watchMetrics.watchEvent } : {}),
       log: {
         info: (message, fields) => log.info(message, { ...fields }),
         warn: (message, fields) => log.warn(message, { ...fields }),
@@ -130,7 +142,6 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
     policies: state.policies.length,
     errors: issues.filter((issue) => issue.severity === 'error').length,
   });
-  const metrics = createMetrics();
   const pipeline = createIngestPipeline({
     store,
     evaluator,
@@ -145,6 +156,7 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
     store,
     evaluator,
     clusterStatus: () => source.status(),
+    ...(config.goldmane !== undefined ? { goldmaneTail: () => tail?.status() } : {}),
     pipeline,
     metrics,
     log,
@@ -211,6 +223,9 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
     grpcAddress = `${config.grpcHost}:${port}`;
   }
 
+  const tail = config.goldmane === undefined ? undefined : startTail(config, config.goldmane, pipeline, store, log);
+  if (tail) registerGoldmaneTailMetrics(metrics.registry, tail.status);
+
   // Generated traffic over a live cluster (to try Verdict against the API emulator) waits for the first sync.
   if (config.demoTraffic && source.status().source === 'kubernetes') {
     const until = Date.now() + 30_000;
@@ -243,6 +258,7 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
       closing ??= (async () => {
         ready = false;
         stopDemo();
+        await tail?.close();
         await source.close();
         await recorder.settled();
         clearInterval(refreshGauges);
@@ -336,6 +352,39 @@ function grpcCredentials(config: ServeConfig): grpc.ServerCredentials {
     ],
     ca !== null,
   );
+}
+
+/** Tails Goldmane into the pipeline; the cursor lives beside the SQLite file (or in the data folder for ClickHouse). */
+function startTail(
+  config: ServeConfig,
+  target: string,
+  pipeline: IngestPipeline,
+  store: VerdictFlowStore,
+  log: Logger,
+): GoldmaneTail {
+  const folder = store.kind === 'sqlite' ? dirname(config.db) : config.dataDir;
+  if (store.kind === 'clickhouse') mkdirSync(folder, { recursive: true });
+  const cursor =
+    store.kind === 'memory'
+      ? memoryCursorStore()
+      : fileCursorStore(join(folder, GOLDMANE_CURSOR_FILE), target, (message) => log.warn(message));
+  const tls =
+    config.goldmaneCa === undefined
+      ? undefined
+      : {
+          ca: config.goldmaneCa,
+          ...(config.goldmaneCert ? { cert: config.goldmaneCert } : {}),
+          ...(config.goldmaneKey ? { key: config.goldmaneKey } : {}),
+          ...(config.goldmaneServerName ? { serverName: config.goldmaneServerName } : {}),
+        };
+  if (!tls) log.warn('tailing Goldmane without TLS; give --goldmane-ca (and a client certificate) for a real cluster');
+  return startGoldmaneTail({
+    target,
+    ...(tls ? { tls } : {}),
+    store: (flows) => pipeline.submitFlows(flows, 'goldmane'),
+    cursor,
+    log: { info: (m, f) => log.info(m, { ...f }), warn: (m, f) => log.warn(m, { ...f }) },
+  });
 }
 
 /** Replays the last minutes of demo traffic, then keeps generating it every few seconds. */

@@ -23,6 +23,7 @@ export interface MemoSelector {
 }
 
 const IDENTITY_CACHE_LIMIT = 200_000;
+const RELEASE_BATCH = 1024;
 
 export class ClusterIndex {
   readonly entities: (Entity | undefined)[] = [];
@@ -36,12 +37,20 @@ export class ClusterIndex {
   /** Per entity id: the identity of its first IP. Cleared with `identities`. */
   private primaries: (IpIdentity | undefined)[] = [];
   private readonly selectors = new Map<string, MemoSelector>();
+  /** Ids of removed entities whose memo entries are cleared, ready for reuse. */
+  private freeIds: number[] = [];
+  /** Ids of removed entities not yet cleared from the memos (cleared in bulk, see releaseIds). */
+  private releasedIds: number[] = [];
   /** `namespace/name` → (ip|protocol|port) tuples of the service's endpoints. */
-  private serviceTuples = new Map<string, Set<string>>();
-  private serviceIps = new Map<string, Set<string>>();
+  private readonly serviceTuples = new Map<string, Set<string>>();
+  private readonly serviceIps = new Map<string, Set<string>>();
+  /** Services with EndpointSlices (their endpoints do not follow pods). */
+  private readonly sliced = new Set<string>();
+  /** Services without slices that select pods, by namespace: re-indexed when a pod there changes. */
+  private readonly selectingServices = new Map<string, Service[]>();
   private readonly context: EntityContext;
 
-  constructor(private state: ClusterState) {
+  constructor(state: ClusterState) {
     this.context = {
       namespaces: new Map(state.namespaces.map((ns): [string, Namespace] => [ns.name, ns])),
       serviceAccounts: new Map(
@@ -51,7 +60,7 @@ export class ClusterIndex {
     for (const pod of state.pods) if (!pod.hostNetwork) this.addEntity((id) => podEntity(id, pod, this.context));
     for (const hep of state.hostEndpoints) this.addEntity((id) => hostEndpointEntity(id, hep));
     for (const set of state.networkSets) this.addEntity((id) => networkSetEntity(id, set, this.context));
-    this.indexServices();
+    this.indexServices(state);
   }
 
   pod(namespace: string, name: string): Entity | undefined {
@@ -124,27 +133,61 @@ export class ClusterIndex {
     return this.serviceIps.get(serviceKey)?.has(ip) ?? false;
   }
 
-  /** Replaces or adds a pod without rebuilding the other indexes. */
-  upsertPod(pod: Pod): Entity | undefined {
-    this.removePod(pod.namespace, pod.name);
-    this.state = { ...this.state, pods: [...this.state.pods.filter((p) => !samePod(p, pod)), pod] };
-    const entity = pod.hostNetwork ? undefined : this.addEntity((id) => podEntity(id, pod, this.context));
-    this.indexServices();
-    return entity;
+  /**
+   * Replaces or adds a pod; the cost grows with the pods and services of its namespace only.
+   * Returns the removed entity (if any) and the new one (none for host-network pods).
+   */
+  upsertPod(pod: Pod): { removed: Entity | undefined; added: Entity | undefined } {
+    const removed = this.detachPod(pod.namespace, pod.name);
+    const added = pod.hostNetwork ? undefined : this.addEntity((id) => podEntity(id, pod, this.context));
+    this.forgetIps(pod.ips);
+    this.indexNamespaceServices(pod.namespace);
+    return { removed, added };
   }
 
-  removePod(namespace: string, name: string): void {
+  removePod(namespace: string, name: string): Entity | undefined {
+    const removed = this.detachPod(namespace, name);
+    if (removed) this.indexNamespaceServices(namespace);
+    return removed;
+  }
+
+  /** Endpoints (pods and host endpoints) a policy in `namespace` (undefined: global) could select. */
+  *endpointsIn(namespace: string | undefined): Iterable<Entity> {
+    if (namespace !== undefined) {
+      yield* this.podsByNamespace.get(namespace)?.values() ?? [];
+      return;
+    }
+    for (const entity of this.entities) if (entity?.isEndpoint) yield entity;
+  }
+
+  private detachPod(namespace: string, name: string): Entity | undefined {
     const old = this.pod(namespace, name);
-    if (!old) return;
+    if (!old) return undefined;
     this.entities[old.id] = undefined;
     this.podsByNamespace.get(namespace)?.delete(name);
-    for (const ip of old.pod?.ips ?? []) if (this.owners.get(ip) === old) this.owners.delete(ip);
-    this.forgetIdentities();
-    this.state = {
-      ...this.state,
-      pods: this.state.pods.filter((p) => !(p.namespace === namespace && p.name === name)),
-    };
-    this.indexServices();
+    const ips = old.pod?.ips ?? [];
+    for (const ip of ips) if (this.owners.get(ip) === old) this.owners.delete(ip);
+    this.forgetIps(ips);
+    this.primaries[old.id] = undefined;
+    this.releasedIds.push(old.id);
+    if (this.releasedIds.length >= Math.max(RELEASE_BATCH, this.entities.length / 4)) this.releaseIds();
+    return old;
+  }
+
+  /**
+   * Makes removed entities' ids reusable. Clearing one id in every selector's memo costs as much
+   * as clearing all of them, so released ids wait and every memo is reset at once (they refill on
+   * demand); per removed pod that is a few bytes per selector.
+   */
+  private releaseIds(): void {
+    for (const entry of this.selectors.values()) entry.memo.fill(0);
+    this.freeIds = this.freeIds.concat(this.releasedIds);
+    this.releasedIds = [];
+  }
+
+  /** Drops the cached identities of these addresses (their owner changed). */
+  private forgetIps(ips: readonly string[]): void {
+    for (const ip of ips) this.identities.delete(ip);
   }
 
   private forgetIdentities(): void {
@@ -153,8 +196,8 @@ export class ClusterIndex {
   }
 
   private addEntity(make: (id: number) => Entity): Entity {
-    const entity = make(this.entities.length);
-    this.entities.push(entity);
+    const entity = make(this.freeIds.pop() ?? this.entities.length);
+    this.entities[entity.id] = entity;
     if (entity.kind === 'pod') {
       const namespace = entity.namespace ?? '';
       const pods = this.podsByNamespace.get(namespace) ?? new Map<string, Entity>();
@@ -164,7 +207,7 @@ export class ClusterIndex {
     if (entity.kind === 'hostEndpoint') this.hostEndpointsByName.set(entity.name, entity);
     for (const ip of entity.pod?.ips ?? entity.hostEndpoint?.expectedIPs ?? []) this.owners.set(ip, entity);
     for (const cidr of entity.nets) this.addCidr(cidr, entity);
-    this.forgetIdentities();
+    if (entity.nets.length > 0) this.forgetIdentities();
     return entity;
   }
 
@@ -197,25 +240,39 @@ export class ClusterIndex {
   }
 
   /** Service endpoints from EndpointSlices, or from the selector's pods when a service has no slice. */
-  private indexServices(): void {
-    this.serviceTuples = new Map();
-    this.serviceIps = new Map();
-    const sliced = new Set<string>();
-    for (const slice of this.state.endpointSlices) {
+  private indexServices(state: ClusterState): void {
+    for (const slice of state.endpointSlices) {
       const key = `${slice.namespace}/${slice.serviceName}`;
-      sliced.add(key);
+      this.sliced.add(key);
       for (const ip of slice.addresses) {
         this.addServiceIp(key, ip);
         for (const port of slice.ports)
           if (port.port !== undefined) this.addServiceTuple(key, ip, port.protocol, port.port);
       }
     }
-    for (const service of this.state.services) {
+    for (const service of state.services) {
+      if (this.sliced.has(`${service.namespace}/${service.name}`) || !service.selector) continue;
+      const services = this.selectingServices.get(service.namespace) ?? [];
+      services.push(service);
+      this.selectingServices.set(service.namespace, services);
+    }
+    for (const namespace of this.selectingServices.keys()) this.indexNamespaceServices(namespace);
+  }
+
+  /** Re-derives the endpoints of the selector services of one namespace from its pods. */
+  private indexNamespaceServices(namespace: string): void {
+    const services = this.selectingServices.get(namespace);
+    if (!services) return;
+    for (const service of services) {
       const key = `${service.namespace}/${service.name}`;
-      if (sliced.has(key) || !service.selector) continue;
-      for (const entity of this.podsByNamespace.get(service.namespace)?.values() ?? []) {
+      this.serviceIps.delete(key);
+      this.serviceTuples.delete(key);
+    }
+    for (const service of services) {
+      const key = `${service.namespace}/${service.name}`;
+      for (const entity of this.podsByNamespace.get(namespace)?.values() ?? []) {
         const pod = entity.pod;
-        if (!pod || pod.namespace !== service.namespace || !selects(service, pod)) continue;
+        if (!pod || pod.namespace !== namespace || !selects(service, pod)) continue;
         for (const ip of pod.ips) {
           this.addServiceIp(key, ip);
           for (const port of service.ports) {
@@ -239,8 +296,6 @@ export class ClusterIndex {
     this.serviceTuples.set(key, tuples);
   }
 }
-
-const samePod = (a: Pod, b: Pod) => a.namespace === b.namespace && a.name === b.name;
 
 function selects(service: Service, pod: Pod): boolean {
   const selector = service.selector ?? {};

@@ -2,7 +2,7 @@
 // the endpoint index, compiled policies and tiers in evaluation order, and memos filled on demand
 // (candidate policies per namespace, the tier groups of each endpoint, verdicts).
 import { type CalicoVersion, DEFAULT_CALICO_VERSION } from '../kinds.ts';
-import type { ClusterState, Direction, PolicySpec } from '../model.ts';
+import type { ClusterState, Direction, Pod, PolicySpec } from '../model.ts';
 import { ClusterIndex, type IpIdentity } from './cluster-index.ts';
 import type { Entity } from './entities.ts';
 import {
@@ -32,12 +32,28 @@ export interface EndpointPolicies {
   readonly uniform: Readonly<Record<Direction, boolean>>;
 }
 
-/** Verdicts by source identity, destination identity and protocol/port; dropped on every change. */
-export type VerdictCache = Map<IpIdentity, Map<IpIdentity, Map<number, { ok: true; value: FlowVerdict }>>>;
+/** The cached verdicts of one pair of identities, valid while both ends' epochs are unchanged. */
+export interface VerdictPair {
+  srcEpoch: number;
+  dstEpoch: number;
+  readonly byPort: Map<number, { ok: true; value: FlowVerdict }>;
+}
+
+/** Verdicts by source identity, destination identity and protocol/port. */
+export type VerdictCache = Map<IpIdentity, Map<IpIdentity, VerdictPair>>;
 
 /** A compiled cluster. Its memos fill as flows are evaluated; `update.ts` changes it in place. */
 export interface CompiledCluster {
-  state: ClusterState;
+  /** The state as compiled; pods and policies changed since are in `pods` and `policies` (see clusterState). */
+  base: ClusterState;
+  /** Pods by `namespace/name` once a pod has changed; undefined while `base.pods` is current. */
+  pods: Map<string, Pod> | undefined;
+  /** Whether a policy changed since `base`. */
+  policiesChanged: boolean;
+  /** The state last materialised by clusterState, until the next change. */
+  snapshot: ClusterState | undefined;
+  /** The cluster state with every change applied (clusterState). */
+  readonly state: ClusterState;
   readonly calicoVersion: CalicoVersion;
   readonly index: ClusterIndex;
   readonly policies: Map<string, CompiledPolicy>;
@@ -49,6 +65,11 @@ export interface CompiledCluster {
   readonly perEndpoint: (EndpointPolicies | undefined)[];
   verdicts: VerdictCache;
   cachedVerdicts: number;
+  /**
+   * Per entity id: bumped when the endpoint's policies (or the entity holding the id) change, so
+   * cached verdicts and per-endpoint lists of other endpoints survive a change.
+   */
+  epochs: Uint32Array;
 }
 
 const GLOBAL = '';
@@ -57,7 +78,13 @@ export function compileCluster(state: ClusterState): CompiledCluster {
   const calicoVersion = state.calicoVersion ?? DEFAULT_CALICO_VERSION;
   const index = new ClusterIndex(state);
   const cluster: CompiledCluster = {
-    state,
+    base: state,
+    pods: undefined,
+    policiesChanged: false,
+    snapshot: state,
+    get state() {
+      return clusterState(this);
+    },
     calicoVersion,
     index,
     policies: new Map(state.policies.map((spec) => [specId(spec), compilePolicy(spec, index)])),
@@ -68,10 +95,40 @@ export function compileCluster(state: ClusterState): CompiledCluster {
     perEndpoint: [],
     verdicts: new Map(),
     cachedVerdicts: 0,
+    epochs: new Uint32Array(index.entities.length + 64),
   };
   assignScopes(cluster.policies.values(), calicoVersion);
   resort(cluster);
   return cluster;
+}
+
+/** The cluster state with every change applied since compile. */
+export function clusterState(cluster: CompiledCluster): ClusterState {
+  if (cluster.snapshot) return cluster.snapshot;
+  const { base } = cluster;
+  cluster.snapshot = {
+    ...base,
+    pods: cluster.pods ? [...cluster.pods.values()] : base.pods,
+    policies: cluster.policiesChanged ? [...cluster.policies.values()].map((p) => p.spec) : base.policies,
+  };
+  return cluster.snapshot;
+}
+
+/** The epoch of an identity's endpoint (0 for addresses that are not endpoints). */
+export function epochOf(cluster: CompiledCluster, identity: IpIdentity): number {
+  const owner = identity.owner;
+  return owner?.isEndpoint ? (cluster.epochs[owner.id] ?? 0) : 0;
+}
+
+/** Drops what is memoised about one endpoint: its policy lists and every verdict involving it. */
+export function touchEndpoint(cluster: CompiledCluster, id: number): void {
+  cluster.perEndpoint[id] = undefined;
+  if (id >= cluster.epochs.length) {
+    const grown = new Uint32Array(Math.max(id + 64, cluster.epochs.length * 2));
+    grown.set(cluster.epochs);
+    cluster.epochs = grown;
+  }
+  cluster.epochs[id] = ((cluster.epochs[id] ?? 0) + 1) >>> 0;
 }
 
 export function forgetVerdicts(cluster: CompiledCluster): void {
@@ -86,13 +143,48 @@ export function resort(cluster: CompiledCluster): void {
   const tierList = [...cluster.tiers.values()].sort(compareTiers);
   const tierRank = new Map(tierList.map((tier, i) => [tier.name, i]));
   cluster.tierRank = tierRank;
-  cluster.sorted = [...cluster.policies.values()].sort(
-    (a, b) => (tierRank.get(a.spec.tier) ?? 0) - (tierRank.get(b.spec.tier) ?? 0) || comparePolicySort(a, b),
-  );
+  cluster.sorted = [...cluster.policies.values()].sort((a, b) => compareInOrder(cluster, a, b));
   cluster.byNamespace.clear();
   cluster.perEndpoint.length = 0;
   forgetVerdicts(cluster);
 }
+
+/**
+ * Replaces `old` by `next` in evaluation order (either may be absent) without re-sorting, and
+ * drops the candidate lists that held them. The tier of `next` must be known.
+ */
+export function placePolicy(
+  cluster: CompiledCluster,
+  old: CompiledPolicy | undefined,
+  next: CompiledPolicy | undefined,
+): void {
+  const { sorted } = cluster;
+  if (old) {
+    const at = sorted.indexOf(old);
+    if (at >= 0) sorted.splice(at, 1);
+  }
+  if (next) {
+    let low = 0;
+    let high = sorted.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (compareInOrder(cluster, sorted[middle] as CompiledPolicy, next) <= 0) low = middle + 1;
+      else high = middle;
+    }
+    sorted.splice(low, 0, next);
+  }
+  for (const policy of [old, next]) {
+    if (!policy) continue;
+    if (policy.spec.namespace === undefined) cluster.byNamespace.clear();
+    else cluster.byNamespace.delete(policy.spec.namespace);
+  }
+}
+
+function compareInOrder(cluster: CompiledCluster, a: CompiledPolicy, b: CompiledPolicy): number {
+  const { tierRank } = cluster;
+  return (tierRank.get(a.spec.tier) ?? 0) - (tierRank.get(b.spec.tier) ?? 0) || comparePolicySort(a, b);
+}
+
 function candidates(cluster: CompiledCluster, namespace: string | undefined): CompiledPolicy[] {
   const key = namespace ?? GLOBAL;
   let list = cluster.byNamespace.get(key);
@@ -133,7 +225,7 @@ export function tierViews(cluster: CompiledCluster): TierView[] {
   for (const policy of cluster.sorted)
     views.set(policy.spec.tier, [...(views.get(policy.spec.tier) ?? []), policy.spec]);
   return [...cluster.tiers.values()].sort(compareTiers).map((tier) => ({
-    tier: cluster.state.tiers.find((t) => t.name === tier.name) ?? {
+    tier: cluster.base.tiers.find((t) => t.name === tier.name) ?? {
       name: tier.name,
       defaultAction: tier.defaultAction,
     },

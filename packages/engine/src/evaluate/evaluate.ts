@@ -1,7 +1,7 @@
 // Stage 2, evaluate: a flow's verdict in every scope over a compiled cluster (reference §5, §9),
 // with verdicts memoized by both ends' identities and protocol/port.
 import { ok, type Result } from '../result.ts';
-import { type CompiledCluster, forgetVerdicts, policiesFor } from './compile.ts';
+import { type CompiledCluster, epochOf, forgetVerdicts, policiesFor, type VerdictPair } from './compile.ts';
 import { ENFORCED, PENDING, type ScopeBit, WHAT_IF } from './policies.ts';
 import { endpointInfo, factsOf, resolveEnds } from './resolve.ts';
 import type { FlowFacts } from './rules.ts';
@@ -22,8 +22,11 @@ export function evaluateFlow(
   // Without a source port or ICMP fields a verdict depends only on the two IPs, protocol and port.
   const cacheable = query.sourcePort === undefined && query.icmp === undefined;
   const key = (protocol * 65536 + query.destPort) * 2 + (options?.whatIf ? 1 : 0);
-  const cached = cacheable ? cluster.verdicts.get(src)?.get(dst)?.get(key) : undefined;
-  if (cached) return cached;
+  const pair = cacheable ? cluster.verdicts.get(src)?.get(dst) : undefined;
+  if (pair && pair.srcEpoch === epochOf(cluster, src) && pair.dstEpoch === epochOf(cluster, dst)) {
+    const cached = pair.byPort.get(key);
+    if (cached) return cached;
+  }
   const facts = factsOf(src, dst, protocol, query);
   const result = ok(evaluateFacts(cluster, facts, options?.whatIf === true));
   if (cacheable) rememberVerdict(cluster, facts, key, result);
@@ -65,9 +68,14 @@ function rememberVerdict(
   if (++cluster.cachedVerdicts > VERDICT_CACHE_LIMIT) forgetVerdicts(cluster);
   let byDestination = cluster.verdicts.get(facts.src);
   if (!byDestination) cluster.verdicts.set(facts.src, (byDestination = new Map()));
-  let byPort = byDestination.get(facts.dst);
-  if (!byPort) byDestination.set(facts.dst, (byPort = new Map()));
-  byPort.set(key, result);
+  const srcEpoch = epochOf(cluster, facts.src);
+  const dstEpoch = epochOf(cluster, facts.dst);
+  let pair: VerdictPair | undefined = byDestination.get(facts.dst);
+  if (!pair || pair.srcEpoch !== srcEpoch || pair.dstEpoch !== dstEpoch) {
+    pair = { srcEpoch, dstEpoch, byPort: new Map() };
+    byDestination.set(facts.dst, pair);
+  }
+  pair.byPort.set(key, result);
 }
 
 function combine(egress: Walk | SideVerdict | undefined, ingress: Walk | SideVerdict | undefined): ScopeVerdict {

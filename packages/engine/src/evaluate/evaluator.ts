@@ -4,7 +4,7 @@
 import { isEnforcedIn } from '../kinds.ts';
 import type { ClusterState } from '../model.ts';
 import { explainBothScopes } from './annotate.ts';
-import { compileCluster, tierViews } from './compile.ts';
+import { clusterState, compileCluster, tierViews } from './compile.ts';
 import { evaluateFlow } from './evaluate.ts';
 import { explainFlow } from './explain.ts';
 import { policyId } from './policies.ts';
@@ -32,7 +32,7 @@ export function createEvaluator(initial: ClusterState): Evaluator {
     tiers: () => tierViews(cluster),
     policy: (kind, namespace, name) => cluster.policies.get(policyId(kind, namespace, name))?.spec,
     get state() {
-      return cluster.state;
+      return clusterState(cluster);
     },
     calicoVersion: cluster.calicoVersion,
     enforces: (kind) => isEnforcedIn(kind, cluster.calicoVersion),

@@ -1,20 +1,39 @@
 // Stage 3, incremental update: single changes applied to a compiled cluster in place, without a
-// recompile; every memo a change can affect is dropped.
+// recompile. A change drops only what it can affect: the per-endpoint lists and cached verdicts
+// of the endpoints a changed policy selects (before or after), or of the pod that changed.
 import type { PolicyKind } from '../kinds.ts';
 import type { Pod, PolicySpec } from '../model.ts';
-import { type CompiledCluster, forgetVerdicts, resort } from './compile.ts';
-import { assignScopes, compilePolicy, policyId, specId } from './policies.ts';
+import { type CompiledCluster, placePolicy, resort, touchEndpoint } from './compile.ts';
+import { assignScopes, type CompiledPolicy, compilePolicy, policyId, specId } from './policies.ts';
 
-/** Adds or replaces policies in one pass (one re-sort, not one per policy). */
+/** More policies than this in one call are cheaper to place with one re-sort. */
+const PLACE_LIMIT = 64;
+
+/** Adds or replaces policies; endpoints no changed policy selects keep their memos. */
 export function upsertPolicies(cluster: CompiledCluster, specs: readonly PolicySpec[]): void {
   if (specs.length === 0) return;
   const latest = new Map<string, PolicySpec>();
   for (const spec of specs) latest.set(specId(spec), spec);
-  for (const [id, spec] of latest) cluster.policies.set(id, compilePolicy(spec, cluster.index));
-  const { state } = cluster;
-  cluster.state = { ...state, policies: [...state.policies.filter((p) => !latest.has(specId(p))), ...latest.values()] };
+  const placeable = latest.size <= PLACE_LIMIT && [...latest.values()].every((spec) => cluster.tiers.has(spec.tier));
+  const scopesBefore = placeable ? scopesOf(cluster) : undefined;
+  const touched: CompiledPolicy[] = [];
+  for (const [id, spec] of latest) {
+    const old = cluster.policies.get(id);
+    const next = compilePolicy(spec, cluster.index);
+    // Delete first so a replaced policy moves last, as it does in the state's list.
+    cluster.policies.delete(id);
+    cluster.policies.set(id, next);
+    if (scopesBefore) placePolicy(cluster, old, next);
+    if (old) touched.push(old);
+    touched.push(next);
+  }
+  changedPolicies(cluster);
   assignScopes(cluster.policies.values(), cluster.calicoVersion);
-  resort(cluster);
+  if (!scopesBefore) {
+    resort(cluster);
+    return;
+  }
+  touchSelected(cluster, [...touched, ...rescoped(cluster, scopesBefore)]);
 }
 
 /** False when no such policy is loaded. */
@@ -25,27 +44,70 @@ export function removePolicy(
   name: string,
 ): boolean {
   const id = policyId(kind, namespace, name);
-  if (!cluster.policies.delete(id)) return false;
-  cluster.state = { ...cluster.state, policies: cluster.state.policies.filter((p) => specId(p) !== id) };
+  const old = cluster.policies.get(id);
+  if (!old) return false;
+  const scopesBefore = scopesOf(cluster);
+  cluster.policies.delete(id);
+  placePolicy(cluster, old, undefined);
+  changedPolicies(cluster);
   assignScopes(cluster.policies.values(), cluster.calicoVersion);
-  resort(cluster);
+  touchSelected(cluster, [old, ...rescoped(cluster, scopesBefore)]);
   return true;
 }
 
+/** Adds or replaces a pod; its cost grows with its namespace, not with the cluster. */
 export function upsertPod(cluster: CompiledCluster, pod: Pod): void {
-  const old = cluster.index.pod(pod.namespace, pod.name);
-  if (old) cluster.perEndpoint[old.id] = undefined;
-  cluster.index.upsertPod(pod);
-  forgetVerdicts(cluster);
-  const pods = cluster.state.pods.filter((p) => p.namespace !== pod.namespace || p.name !== pod.name);
-  cluster.state = { ...cluster.state, pods: [...pods, pod] };
+  const { removed, added } = cluster.index.upsertPod(pod);
+  if (removed) touchEndpoint(cluster, removed.id);
+  if (added) touchEndpoint(cluster, added.id);
+  const pods = podsOf(cluster);
+  const key = `${pod.namespace}/${pod.name}`;
+  pods.delete(key);
+  pods.set(key, pod);
+  cluster.snapshot = undefined;
 }
 
 export function removePod(cluster: CompiledCluster, namespace: string, name: string): void {
-  const old = cluster.index.pod(namespace, name);
-  if (old) cluster.perEndpoint[old.id] = undefined;
-  cluster.index.removePod(namespace, name);
-  forgetVerdicts(cluster);
-  const pods = cluster.state.pods.filter((p) => p.namespace !== namespace || p.name !== name);
-  cluster.state = { ...cluster.state, pods };
+  const removed = cluster.index.removePod(namespace, name);
+  if (removed) touchEndpoint(cluster, removed.id);
+  podsOf(cluster).delete(`${namespace}/${name}`);
+  cluster.snapshot = undefined;
+}
+
+function podsOf(cluster: CompiledCluster): Map<string, Pod> {
+  cluster.pods ??= new Map(cluster.base.pods.map((pod) => [`${pod.namespace}/${pod.name}`, pod]));
+  return cluster.pods;
+}
+
+function changedPolicies(cluster: CompiledCluster): void {
+  cluster.policiesChanged = true;
+  cluster.snapshot = undefined;
+}
+
+function scopesOf(cluster: CompiledCluster): Map<CompiledPolicy, number> {
+  return new Map([...cluster.policies.values()].map((policy) => [policy, policy.scopes]));
+}
+
+/** Policies whose scopes changed (a staged counterpart came or went). */
+function rescoped(cluster: CompiledCluster, before: ReadonlyMap<CompiledPolicy, number>): CompiledPolicy[] {
+  const changed: CompiledPolicy[] = [];
+  for (const policy of cluster.policies.values()) {
+    const scopes = before.get(policy);
+    if (scopes !== undefined && scopes !== policy.scopes) changed.push(policy);
+  }
+  return changed;
+}
+
+/** Drops the memos of every endpoint one of these policies selects. */
+function touchSelected(cluster: CompiledCluster, policies: readonly CompiledPolicy[]): void {
+  const { index } = cluster;
+  const global = policies.filter((policy) => policy.spec.namespace === undefined);
+  for (const policy of policies) {
+    if (policy.spec.namespace === undefined) continue;
+    for (const entity of index.endpointsIn(policy.spec.namespace))
+      if (index.matches(policy.selector, entity)) touchEndpoint(cluster, entity.id);
+  }
+  if (global.length === 0) return;
+  for (const entity of index.endpointsIn(undefined))
+    if (global.some((policy) => index.matches(policy.selector, entity))) touchEndpoint(cluster, entity.id);
 }

@@ -592,7 +592,15 @@ describe('routes', () => {
     routes.push(
       ...createChangeRoutes({
         store: { changes: async () => [] },
-        clusterStatus: () => ({ source: 'files', server: '', ready: true, kinds: [], warnings: [], lagMs: 0 }),
+        clusterStatus: () => ({
+          source: 'files',
+          server: '',
+          ready: true,
+          kinds: [],
+          warnings: [],
+          lagMs: 0,
+          calico: { version: '3.33', from: 'default' },
+        }),
       }).routes.map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`),
     );
     routes.push(

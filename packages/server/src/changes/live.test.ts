@@ -14,7 +14,7 @@ import {
   pod,
   servedResources,
 } from '../../../cluster/test/fixtures.ts';
-import { resolveConfig } from '../config.ts';
+import { resolveConfig, type ServeConfig } from '../config.ts';
 import { silentLogger } from '../log.ts';
 import { type RunningVerdict, startVerdict } from '../serve.ts';
 
@@ -46,20 +46,25 @@ beforeAll(async () => {
   emulator.apply(pod('shop', 'api', '10.0.0.2', { app: 'api' }));
   emulator.apply(allowOnly('shop', 'api-from-web', 'api', 'web'));
   emulator.writeKubeconfig(join(dir, 'kubeconfig'));
+  const config = configFor(dir);
+  expect(config.demoTraffic).toBe(false);
+  verdict = await startVerdict(config, silentLogger);
+});
+
+function configFor(folder: string): ServeConfig {
   const resolved = resolveConfig(
     {
-      kubeconfig: join(dir, 'kubeconfig'),
+      kubeconfig: join(folder, 'kubeconfig'),
       store: 'sqlite',
-      db: join(dir, 'verdict.db'),
+      db: join(folder, 'verdict.db'),
       'http-port': '0',
       'grpc-port': '-1',
     },
     {},
   );
   if (!resolved.ok) throw new Error(JSON.stringify(resolved.errors));
-  expect(resolved.config.demoTraffic).toBe(false);
-  verdict = await startVerdict(resolved.config, silentLogger);
-});
+  return resolved.config;
+}
 
 afterAll(async () => {
   await verdict?.close();
@@ -120,6 +125,50 @@ describe('verdict serve --kubeconfig', () => {
     const r = await get<{ error: { code: string; path: string } }>('/api/v1/changes?since=yesterday');
     expect(r.status).toBe(400);
     expect(r.body.error).toMatchObject({ code: 'invalid-parameter', path: 'since' });
+  });
+
+  it('counts watch events by kind and type, relists and lag in Prometheus series', async () => {
+    const scrape = async () => (await fetch(`${verdict.httpUrl}/metrics`)).text();
+    const gnp = 'GlobalNetworkPolicy.projectcalico.org';
+    const text = await scrape();
+    // The test before added, changed and deleted one GlobalNetworkPolicy; the first list added two pods.
+    for (const [type, count] of [
+      ['ADDED', 1],
+      ['MODIFIED', 1],
+      ['DELETED', 1],
+    ] as const)
+      expect(text).toContain(`verdict_cluster_watch_events_total{kind="${gnp}",type="${type}"} ${count}`);
+    expect(text).toContain('verdict_cluster_watch_events_total{kind="Pod",type="ADDED"} 2');
+    expect(text).toContain('verdict_cluster_relists_total{kind="Pod"} 0');
+    expect(text).toContain('verdict_cluster_kind_synced{kind="Pod"} 1');
+    expect(text).toContain('verdict_cluster_objects{kind="Pod"} 2');
+    expect(text).toMatch(/^verdict_cluster_watch_lag_seconds \d/m);
+    emulator.compact();
+    emulator.apply(pod('shop', 'late', '10.0.0.9', { app: 'web' }));
+    await eventually(async () => {
+      const after = await scrape();
+      expect(after).toMatch(/verdict_cluster_relists_total\{kind="Pod"\} [1-9]/);
+      expect(after).toContain('verdict_cluster_watch_events_total{kind="Pod",type="ADDED"} 3');
+    });
+  });
+
+  it('logs a policy deleted while Verdict was down as deleted after the first list at start-up', async () => {
+    await verdict.close();
+    emulator.remove('networking.k8s.io/v1', 'NetworkPolicy', 'shop', 'api-from-web');
+    emulator.apply(allowOnly('shop', 'web-from-api', 'web', 'api'));
+    verdict = await startVerdict(configFor(dir), silentLogger);
+    const history = await eventually(async () => {
+      const r = await get<ChangeListResponse>('/api/v1/policies/KubernetesNetworkPolicy/shop/api-from-web/history');
+      expect(r.body.items.map((c) => c.op)).toEqual(['added', 'deleted']);
+      return r.body.items;
+    });
+    expect(history[1]).toMatchObject({ source: 'relist', before: history[0]!.after, after: null });
+    expect(history[1]!.diff).toContain('-  name: api-from-web');
+    const added = await get<ChangeListResponse>('/api/v1/policies/KubernetesNetworkPolicy/shop/web-from-api/history');
+    expect(added.body.items.map((c) => c.op)).toEqual(['added']);
+    // The GlobalNetworkPolicy deleted before the restart is not deleted again.
+    const gnp = await get<ChangeListResponse>('/api/v1/policies/GlobalNetworkPolicy/-/deny-api/history');
+    expect(gnp.body.items.map((c) => c.op)).toEqual(['added', 'modified', 'deleted']);
   });
 
   it('--cluster and --kubeconfig are exclusive', () => {

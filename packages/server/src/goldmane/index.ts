@@ -50,3 +50,7 @@ export type {
   GoldmaneServiceOptions,
 } from './server.ts';
 export { createGoldmaneService } from './server.ts';
+export type { GoldmaneTail, GoldmaneTailOptions, TailState, TailStatus } from './tail.ts';
+export { GOLDMANE_BACKFILL_SECONDS, GOLDMANE_CURSOR_FILE, startGoldmaneTail } from './tail.ts';
+export type { CursorStore, TailCursor } from './tail-cursor.ts';
+export { fileCursorStore, memoryCursorStore, resumeFrom, trackCursor } from './tail-cursor.ts';
