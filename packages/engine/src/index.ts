@@ -53,7 +53,7 @@ export {
   sampleAddresses,
 } from './net/ip.ts';
 export { goldmaneProtocol, protocolName, protocolNumber } from './net/protocol.ts';
-export type { LoadOptions, LoadResult, SourceText } from './resources/index.ts';
+export type { LoadOptions, LoadResult, SourceText, TooDeep } from './resources/index.ts';
 export {
   BUILTIN_TIERS,
   CNP_TIERS,
@@ -61,6 +61,8 @@ export {
   loadObjects,
   loadResources,
   mergeStates,
+  YAML_DEPTH_LIMIT,
+  yamlTooDeep,
 } from './resources/index.ts';
 export type { Result } from './result.ts';
 export { err, ok } from './result.ts';

@@ -16,6 +16,7 @@ import {
   type Result,
   type SourceRef,
   type SourceText,
+  yamlTooDeep,
 } from '@verdict/engine';
 import { LineCounter, parseAllDocuments } from 'yaml';
 
@@ -75,6 +76,8 @@ const NOTHING =
  * the engine loader.
  */
 function splitSource(source: SourceText, issues: Issue[], deletions: PolicyDeletion[]): SourceText | undefined {
+  // Too deep to compose safely: the engine loader reports it with its position.
+  if (yamlTooDeep(source.text)) return source;
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(source.text, { lineCounter });
   // YAML syntax errors are reported by the engine loader with the same positions.

@@ -132,3 +132,66 @@ describe('#12 clear errors: filter size limits', () => {
     });
   });
 });
+
+/** A billion laughs: seven levels of nine aliases each. */
+const ALIAS_BOMB = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
+  .concat(
+    ['b', 'c', 'd', 'e', 'f', 'g'].map((name, i) => {
+      const previous = 'abcdef'[i];
+      return `${name}: &${name} [${Array.from({ length: 9 }, () => `*${previous}`).join(',')}]`;
+    }),
+  )
+  .join('\n');
+const POLICY_HEAD =
+  'apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: deep, namespace: default}\n';
+/** 3,000 levels as flow collections and as block sequences. */
+const DEEP_FLOW = `${POLICY_HEAD}spec: ${'['.repeat(3000)}${']'.repeat(3000)}\n`;
+const DEEP_BLOCK = `${POLICY_HEAD}spec:\n${Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i + 1)}-`).join('\n')} x\n`;
+
+describe('#12 clear errors: YAML alias bombs and deep nesting', () => {
+  let verdict: RunningVerdict;
+  beforeAll(async () => {
+    verdict = await startQuiet();
+  });
+  afterAll(() => verdict?.close());
+
+  async function post(
+    path: string,
+    yaml: string,
+  ): Promise<{ status: number; body: { error: Record<string, unknown> } }> {
+    const asJson = path !== '/api/v1/policies';
+    const response = await fetch(`${verdict.httpUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': asJson ? 'application/json' : 'application/yaml' },
+      body: asJson ? JSON.stringify({ changeSet: yaml }) : yaml,
+    });
+    return { status: response.status, body: (await response.json()) as { error: Record<string, unknown> } };
+  }
+  const routes = ['/api/v1/policies', '/api/v1/rehearsals?wait=true', '/api/v1/promote'];
+
+  it('a YAML alias bomb is a 400 on /policies, /rehearsals and /promote (was 500 on the last two)', async () => {
+    for (const route of routes) {
+      const reply = await post(route, ALIAS_BOMB);
+      expect(reply.status, route).toBe(400);
+      expect(reply.body.error.message).toMatch(/Excessive alias count/);
+      expect(reply.body.error.issues).toEqual([expect.objectContaining({ code: 'yaml-syntax', line: 1, column: 1 })]);
+    }
+  });
+
+  it('3,000-level nesting is a 400 naming the limit and the place on /policies, /rehearsals and /promote', async () => {
+    for (const route of routes) {
+      const flow = await post(route, DEEP_FLOW);
+      expect(flow.status, route).toBe(400);
+      expect(flow.body.error.message).toMatch(/YAML nested deeper than 100 levels \(the limit\) at line 4, column 106/);
+      const block = await post(route, DEEP_BLOCK);
+      expect(block.status, route).toBe(400);
+      expect(block.body.error.message).toMatch(
+        /YAML nested deeper than 100 levels \(the limit\) at line 104, column 101/,
+      );
+      expect(block.body.error.issues).toEqual([
+        expect.objectContaining({ code: 'yaml-syntax', line: 104, column: 101 }),
+      ]);
+    }
+    expect((await fetch(`${verdict.httpUrl}/livez`)).status).toBe(200);
+  });
+});

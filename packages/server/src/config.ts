@@ -1,6 +1,6 @@
 // `verdict serve` configuration: defaults, then a config file, then VERDICT_* environment variables,
 // then flags. Every bad value is reported with where it came from and what was expected.
-import { CALICO_VERSIONS, type CalicoVersion, type IssueCode } from '@verdict/engine';
+import { CALICO_VERSIONS, type CalicoVersion, type IssueCode, yamlTooDeep } from '@verdict/engine';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { LogLevel } from './log.ts';
@@ -401,8 +401,10 @@ export function resolveConfig(
 
   if (file) {
     let parsed: unknown;
+    const deep = yamlTooDeep(file.text);
     try {
-      parsed = parseYaml(file.text);
+      if (deep) throw new Error(deep.message);
+      parsed = parseYaml(file.text, { maxAliasCount: 100 });
     } catch (error) {
       errors.push({
         code: 'yaml-syntax',

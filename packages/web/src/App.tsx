@@ -1,6 +1,7 @@
 // The shell: header with navigation, cluster summary and theme toggle; the routes render in its outlet.
 import { lazy, Suspense } from 'react';
 import { createBrowserRouter, Link, NavLink, Outlet, type RouteObject } from 'react-router';
+import { ClusterNotice } from './components/ClusterNotice.tsx';
 import { StateMessage } from './components/common.tsx';
 import { useSummary } from './hooks/useApi.ts';
 import { useTheme } from './hooks/usePrefs.ts';
@@ -65,6 +66,7 @@ function Shell() {
           ))}
         </nav>
         <div className="header-right">
+          <ClusterNotice />
           {summary.data && (
             <span className="summary muted" data-testid="cluster-summary">
               {summary.data.namespaces.length} namespaces · {summary.data.workloads} workloads · {summary.data.policies}{' '}

@@ -3,6 +3,7 @@
 import type { LineCounter as LineCounterT, Node } from 'yaml';
 import { isMap, isNode, isScalar, isSeq, LineCounter, parseAllDocuments, Scalar } from 'yaml';
 import type { Issue } from '../model.ts';
+import { yamlTooDeep } from './depth.ts';
 import type { Locator, Path, Position } from './report.ts';
 
 export interface ParsedDocument {
@@ -17,6 +18,12 @@ export interface YamlLocator extends Locator {
 
 /** Parses a multi-document YAML (or JSON) stream. Syntax errors become 'yaml-syntax' issues and drop that document. */
 export function parseText(file: string, text: string, issues: Issue[]): ParsedDocument[] {
+  const deep = yamlTooDeep(text);
+  if (deep) {
+    const { line, column, message } = deep;
+    issues.push({ code: 'yaml-syntax', severity: 'error', message: `YAML ${message}`, file, line, column, path: '' });
+    return [];
+  }
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const out: ParsedDocument[] = [];

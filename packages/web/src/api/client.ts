@@ -4,6 +4,8 @@ import type {
   ApiIssue,
   ApiIssuesErrorBody,
   AppliedPolicies,
+  ChangeListResponse,
+  ClusterStatusResponse,
   ClusterSummary,
   CoverageResponse,
   EgressResponse,
@@ -229,6 +231,22 @@ export const api = {
   },
   summary(signal?: AbortSignal): Promise<ClusterSummary> {
     return getJson('/api/v1/cluster/summary', signal);
+  },
+  /** Where the cluster state comes from; `warnings` names the APIs the cluster does not serve. */
+  clusterStatus(signal?: AbortSignal): Promise<ClusterStatusResponse> {
+    return getJson('/api/v1/cluster/status', signal);
+  },
+  /** Policy, tier and network set changes at or after `since` (Unix seconds), oldest first. */
+  changes(since: number, signal?: AbortSignal): Promise<ChangeListResponse> {
+    return getJson(`/api/v1/changes?since=${Math.floor(since)}`, signal);
+  },
+  /** One policy's changes, oldest first (namespace `-` for cluster-scoped kinds). */
+  policyHistory(
+    p: { kind: string; namespace: string; name: string },
+    signal?: AbortSignal,
+  ): Promise<ChangeListResponse> {
+    const parts = [p.kind, p.namespace || '-', p.name].map(encodeURIComponent).join('/');
+    return getJson(`/api/v1/policies/${parts}/history`, signal);
   },
   filterHints(
     p: { type: HintType; filters: WhiskerFilters; page: number; pageSize: number },

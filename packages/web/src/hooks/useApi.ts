@@ -1,6 +1,8 @@
 // One hook per REST resource. Components get data and callbacks from these, never the network.
 import { api, type TimeRange } from '../api/client.ts';
 import type {
+  ChangeListResponse,
+  ClusterStatusResponse,
   ClusterSummary,
   ExplainResponse,
   GraphGrouping,
@@ -12,6 +14,7 @@ import type {
 } from '../api/types.ts';
 import { toWhiskerFilters } from '../data/flowView.ts';
 import { hintFilters } from '../data/hints.ts';
+import type { HistoryRef } from '../data/timeline.ts';
 import { CLUSTER_KEY } from './queryClient.ts';
 import { type Resource, useResource } from './useResource.ts';
 
@@ -59,5 +62,24 @@ export function useFilterHints(
     const w = toWhiskerFilters(hintFilters(type, search, filters));
     const res = await api.filterHints({ type, filters: w, page: 0, pageSize: 50 }, signal);
     return { values: res.items.map((i) => i.value), total: res.total.totalResults ?? res.items.length };
+  });
+}
+
+/** The cluster source's status (header warnings), polled: a watch can fall out of sync at any time. */
+export function useClusterStatus(): Resource<ClusterStatusResponse> {
+  return useResource([...CLUSTER_KEY, 'status'], (signal) => api.clusterStatus(signal), { pollMs: 15_000 });
+}
+
+/** One resource's change history, or nothing when `ref` is null. */
+export function usePolicyHistory(ref: HistoryRef | null): Resource<ChangeListResponse> {
+  const key = ref ? [...CLUSTER_KEY, 'history', ref.kind, ref.namespace, ref.name] : null;
+  return useResource(key, (signal) => api.policyHistory(ref ?? { kind: '', namespace: '', name: '' }, signal));
+}
+
+/** Policy changes since `since` (Unix seconds, rounded down to the minute so the key is stable), polled for new ones. */
+export function usePolicyChanges(since: number): Resource<ChangeListResponse> {
+  const minute = Math.floor(since / 60) * 60;
+  return useResource([...CLUSTER_KEY, 'changes', minute], (signal) => api.changes(minute, signal), {
+    pollMs: 30_000,
   });
 }

@@ -13,13 +13,18 @@ export interface Resource<T> {
 const asApiError = (e: unknown) =>
   e instanceof ApiError ? e : new ApiError(0, 'client', String((e as Error)?.message ?? e));
 
-/** `key` identifies the request (null = nothing to load); `load` gets the query's abort signal. */
-export function useResource<T>(key: QueryKey | null, load: (signal: AbortSignal) => Promise<T>): Resource<T> {
+/** `key` identifies the request (null = nothing to load); `load` gets the query's abort signal; `pollMs` reloads it on a timer. */
+export function useResource<T>(
+  key: QueryKey | null,
+  load: (signal: AbortSignal) => Promise<T>,
+  options: { pollMs?: number } = {},
+): Resource<T> {
   const q = useQuery({
     queryKey: key ?? ['none'],
     queryFn: ({ signal }) => load(signal),
     enabled: key !== null,
     placeholderData: keepPreviousData,
+    refetchInterval: options.pollMs ?? false,
   });
   return {
     data: key === null ? undefined : q.data,

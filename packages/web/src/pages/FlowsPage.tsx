@@ -6,11 +6,12 @@ import { StateMessage } from '../components/common.tsx';
 import { FilterBar, type FilterError } from '../components/FilterBar.tsx';
 import { FlowDetail } from '../components/FlowDetail.tsx';
 import { FlowTable } from '../components/FlowTable.tsx';
+import { FlowTimeline } from '../components/FlowTimeline.tsx';
 import { StreamControls } from '../components/StreamControls.tsx';
 import { flowKey } from '../data/flowBuffer.ts';
 import { filterFieldOfPath, withFilter } from '../data/flowView.ts';
 import { matchesQuickSearch, sortFlows } from '../data/sort.ts';
-import { useExplain, useFilterHints } from '../hooks/useApi.ts';
+import { useExplain, useFilterHints, usePolicyChanges } from '../hooks/useApi.ts';
 import { useFlowStream } from '../hooks/useFlowStream.ts';
 import { useFlowView } from '../hooks/useFlowView.ts';
 import { useHotkeys } from '../hooks/useHotkeys.ts';
@@ -37,6 +38,12 @@ export function FlowsPage() {
     return bufferRows.find((f) => flowKey(f) === view.flow) ?? null;
   }, [bufferRows, view.flow]);
   const explain = useExplain(selected?.id ?? null);
+
+  // The timeline's range in Unix seconds; a live view ends now.
+  const now = Date.now() / 1000;
+  const rangeFrom = view.start < 0 ? now + view.start : view.start;
+  const rangeTo = view.end === 0 ? now : view.end;
+  const changes = usePolicyChanges(rangeFrom);
 
   const openFlow = useCallback(
     (key: string | null) => setView((v) => ({ ...v, flow: key }), { replace: true }),
@@ -177,6 +184,13 @@ export function FlowsPage() {
           error={filterError}
           searchRef={searchRef}
           counts={{ shown: rows.length, loaded: bufferRows.length }}
+        />
+        <FlowTimeline
+          flows={bufferRows}
+          changes={changes.data?.items ?? []}
+          from={rangeFrom}
+          to={rangeTo}
+          live={view.end === 0}
         />
         <div className="table-toolbar">
           <StreamControls stream={stream} live={view.end === 0} shown={rows.length} />
