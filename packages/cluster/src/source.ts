@@ -42,11 +42,7 @@ export interface ClusterSourceOptions {
   onFirstSync?: LiveClusterOptions['onFirstSync'];
   /** Live cluster only: every watch event, for metrics. */
   onEvent?: LiveClusterOptions['onEvent'];
-  /**
-   * Demo only: minutes between policy edits (default 3), and how many are backfilled at start (default 4,
-   * one whole cycle: the block list is added, tightened and removed again, so the demo starts with the
-   * exfiltration to 203.0.113.66 allowed, as the insights and egress pages show it).
-   */
+  /** Demo only: minutes between policy edits (default 3), and how many are backfilled at start (default 3). */
   demoEditMinutes?: number;
   demoBackfill?: number;
 }
@@ -87,7 +83,7 @@ export async function startClusterSource(
     const record = options.onChanges;
     const demo = createDemoChanges(() => evaluator);
     const minutes = options.demoEditMinutes ?? 3;
-    const backfill = options.demoBackfill ?? 4;
+    const backfill = options.demoBackfill ?? 3;
     const past: PolicyChangeInput[] = [];
     for (let i = backfill; i > 0; i--) {
       const change = demo.next(Date.now() - i * minutes * 60_000);
