@@ -1,7 +1,8 @@
 // ClickHouse store benchmark: ingest rate through the store against ClickHouse's own INSERT … FORMAT
 // TabSeparated of the same rows (the floor, same run, same server); List p50/p99 with namespace and
-// action filters as the stored rows grow (copies made inside ClickHouse); a 10-policy rehearsal.
-//   npx tsx bench/clickhouse/main.ts [--flows 1000000] [--copies 1,10,30] [--queries 40]
+// action filters as the stored rows grow (copies of the ingested rows made inside ClickHouse with
+// INSERT … SELECT over numbers()); a 10-policy rehearsal at the largest size.
+//   npx tsx bench/clickhouse/main.ts [--flows 1000000] [--rows 1e7,1e8] [--queries 40] [--parallel 2]
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -17,26 +18,35 @@ import { buildCluster, SCALE } from '../shared/synthetic.ts';
 const { values } = parseArgs({
   options: {
     flows: { type: 'string', default: '1000000' },
-    copies: { type: 'string', default: '1,10,30' },
+    rows: { type: 'string', default: '1e7,1e8' },
     queries: { type: 'string', default: '40' },
     batch: { type: 'string', default: '50000' },
+    parallel: { type: 'string', default: '2' },
   },
 });
 const FLOWS = Number(values.flows);
-const COPIES = values.copies.split(',').map(Number);
+const ROWS = values.rows.split(',').map(Number);
+const PARALLEL = Number(values.parallel);
 const QUERIES = Number(values.queries);
 const BATCH = Number(values.batch);
 
 const server = await startLocalClickHouse({ timeoutMs: 120_000 });
 const spool = mkdtempSync(join(tmpdir(), 'verdict-bench-spool-'));
-const sql = async (query: string, body?: string) => {
-  const r = await fetch(`${server.url}/?database=verdict&query=${encodeURIComponent(query)}`, {
-    method: 'POST',
-    ...(body === undefined ? {} : { body }),
-  });
-  const text = await r.text();
-  if (!r.ok) throw new Error(text);
-  return text;
+const sql = async (query: string, body?: string): Promise<string> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const r = await fetch(`${server.url}/?database=verdict&query=${encodeURIComponent(query)}`, {
+        method: 'POST',
+        ...(body === undefined ? {} : { body }),
+      });
+      const text = await r.text();
+      if (!r.ok) throw new Error(text);
+      return text;
+    } catch (e) {
+      // ClickHouse closes idle keep-alive connections after 3 s; the next request on one fails once.
+      if (attempt >= 2 || (e as { cause?: { code?: string } }).cause?.code !== 'UND_ERR_SOCKET') throw e;
+    }
+  }
 };
 
 try {
@@ -105,11 +115,21 @@ try {
   for (const body of floorBodies) await sql(insertFloor, body);
   const floorRate = FLOWS / ((performance.now() - t) / 1000);
 
+  // Batches in flight at once: each ingest resolves once ClickHouse acknowledged it, so a sender
+  // keeping two in flight overlaps preparing one batch with the server storing the other.
   t = performance.now();
-  for (let i = 0; i < flows.length; i += BATCH) await store.ingest(flows.slice(i, i + BATCH));
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: PARALLEL }, async () => {
+      for (let i = next; i < flows.length; i = next) {
+        next += BATCH;
+        await store.ingest(flows.slice(i, i + BATCH));
+      }
+    }),
+  );
   const ingestRate = FLOWS / ((performance.now() - t) / 1000);
   console.log(
-    `ingest: ${FLOWS} flows, ${distinct.length} distinct keys: verdict ${Math.round(ingestRate)} flows/s; ClickHouse INSERT FORMAT TabSeparated of the same rows ${Math.round(floorRate)} rows/s; ratio ${(ingestRate / floorRate).toFixed(2)}`,
+    `ingest: ${FLOWS} flows, ${distinct.length} distinct keys, batches of ${BATCH}, ${PARALLEL} in flight: verdict ${Math.round(ingestRate)} flows/s; ClickHouse INSERT FORMAT TabSeparated of the same rows ${Math.round(floorRate)} rows/s; ratio ${(ingestRate / floorRate).toFixed(2)}`,
   );
 
   const namespaces = [...new Set(distinct.map((f) => f.key.sourceNamespace))];
@@ -118,17 +138,25 @@ try {
     xs.sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
   await sql('CREATE TABLE seed_windows AS flow_windows');
   await sql('INSERT INTO seed_windows SELECT * FROM flow_windows');
+  const seedRows = Number((await sql('SELECT count() FROM seed_windows')).trim());
   let copied = 1;
-  for (const copies of COPIES) {
-    // Grow the table inside ClickHouse: copies of the ingested rows shifted by whole buckets.
-    for (; copied < copies; copied++) {
+  for (const target of ROWS) {
+    // Grow the table inside ClickHouse: copy n of the ingested rows shifted back by n buckets, in
+    // statements of at most 10 M rows.
+    const copies = Math.ceil(target / seedRows);
+    const grown = performance.now();
+    while (copied < copies) {
+      const count = Math.min(copies - copied, Math.max(1, Math.floor(10_000_000 / seedRows)));
       await sql(
-        `INSERT INTO flow_windows SELECT cluster, bucket - ${copied * 15}, key_id, batch + ${copied}, seq, source_namespace,
+        `INSERT INTO flow_windows SELECT cluster, bucket - n * 15, key_id, batch + n, seq, source_namespace,
            dest_namespace, action, source_name, dest_name, dest_port, proto, reporter, pending_verdict, source_labels,
            dest_labels, source_ips, source_ips_beyond, dest_ips, dest_ips_beyond, packets_in, packets_out, bytes_in,
-           bytes_out, connections_started, connections_completed, connections_live FROM seed_windows`,
+           bytes_out, connections_started, connections_completed, connections_live
+         FROM seed_windows CROSS JOIN (SELECT number + ${copied} AS n FROM numbers(${count}))`,
       );
+      copied += count;
     }
+    console.log(`grew to ${copies} copies in ${((performance.now() - grown) / 1000).toFixed(0)} s`);
     const rows = Number((await sql('SELECT count() FROM flow_windows')).trim());
     const times: number[] = [];
     for (let q = 0; q < QUERIES; q++) {

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { clusterReadRules } from '@verdict/cluster';
+import { resolveConfig, SERVE_FLAGS } from '@verdict/server';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
@@ -67,13 +68,7 @@ const container = (items: KubeObject[]) => byKind(items, 'StatefulSet').spec.tem
  * Flags the manifests pass that `verdict serve` does not have yet, and the issue item that adds them;
  * once a flag lands, the test checks it like the others.
  */
-const FLAGS_NOT_YET_IN_SERVE: Record<string, string> = {
-  '--kubeconfig': '#10.1: follow the live cluster (in a pod: the service account)',
-  '--goldmane': '#10.3: tail an existing Goldmane',
-  '--goldmane-ca': '#10.3',
-  '--goldmane-cert': '#10.3',
-  '--goldmane-key': '#10.3',
-};
+const FLAGS_NOT_YET_IN_SERVE: Record<string, string> = {};
 
 const silentIo = (): Io => ({
   stdout: () => {},
@@ -244,6 +239,29 @@ describe('verdict install', () => {
       await program.parseAsync(known, { from: 'user' }).catch(() => {});
       expect(errors, `${mode}/${expose}`).toEqual([]);
       expect(parsed).toMatchObject({ httpPort: '8080', grpcPort: mode === 'tail-goldmane' ? '-1' : '7443' });
+      // And serve's own rules accept the combination (TLS files that belong together, exclusive flags).
+      const flags: Record<string, unknown> = {};
+      for (let i = 1; i < known.length; i++) {
+        const name = (known[i] as string).slice(2);
+        const value = known[i + 1];
+        if (value === undefined || value.startsWith('--')) flags[name] = true;
+        else {
+          flags[name] = SERVE_FLAGS[name]?.multiple ? [...((flags[name] as string[]) ?? []), value] : value;
+          i++;
+        }
+      }
+      const resolved = resolveConfig(flags, {});
+      expect(resolved.ok ? [] : resolved.errors, `${mode}/${expose}`).toEqual([]);
+      if (resolved.ok && mode === 'tail-goldmane')
+        expect(resolved.config).toMatchObject({
+          goldmane: 'goldmane.calico-system.svc:7443',
+          goldmaneCa: `${INSTALL_LAYOUT.goldmaneTlsDir}/ca.crt`,
+          goldmaneCert: `${INSTALL_LAYOUT.goldmaneTlsDir}/tls.crt`,
+          goldmaneKey: `${INSTALL_LAYOUT.goldmaneTlsDir}/tls.key`,
+          demoTraffic: false,
+        });
+      if (resolved.ok && mode === 'replace-goldmane')
+        expect(resolved.config).toMatchObject({ grpcTlsCa: `${INSTALL_LAYOUT.grpcTlsDir}/ca.crt`, grpcTlsReload: 30 });
     }
   });
 

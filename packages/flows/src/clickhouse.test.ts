@@ -7,7 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalClickHouse, startLocalClickHouse } from './clickhouse/server.ts';
 import { cidrTest, literal } from './clickhouse/sql.ts';
 import { type ClickHouseFlowStore, createClickHouseStore, SpoolFull } from './clickhouse/store.ts';
-import { flowBetween, ipSet, T0, testClock } from './fixtures.ts';
+import { endOfTier, flowBetween, hit, ipSet, T0, testClock } from './fixtures.ts';
+import { buildGraph } from './graph.ts';
+import { policyStats } from './policyStats.ts';
+import type { FlowFilter } from './store.ts';
 import { describeStoreContract } from './store-contract.ts';
 
 let server: LocalClickHouse;
@@ -210,6 +213,68 @@ describe('clickhouse SQL: CIDR tests', () => {
         row.ip,
         cidrContains(parseCidr(row.c)!, parseIp(row.ip)!),
       ]);
+    }
+  });
+});
+
+describe('clickhouse store: graph and policy statistics folded in SQL', () => {
+  // Keys that differ only in what a fold drops (ports, protocols, counters) fold together; traces
+  // with end-of-tier triggers, pending hits and both reporters exercise every policyStats rule.
+  const np = hit('NetworkPolicy', 'default/shop/api-in', 'Allow', { ruleIndex: 1 });
+  const deny = hit('GlobalNetworkPolicy', 'security/lockdown', 'Deny', { ruleIndex: 0 });
+  const flows = (startTime: number) => [
+    flowBetween('shop/web', 'shop/api', { startTime, destPort: 80, enforced: [np] }),
+    flowBetween('shop/web', 'shop/api', { startTime, destPort: 81, enforced: [np] }),
+    flowBetween('shop/web', 'shop/api', { startTime, destPort: 82, reporter: 'Src', enforced: [np], pending: [deny] }),
+    flowBetween('shop/web', 'db/pg', { startTime, action: 'Deny', enforced: [endOfTier(np, 'Deny')] }),
+    flowBetween('pub', 'shop/web', { startTime, action: 'Deny', enforced: [deny], destIps: ipSet(['10.0.0.1']) }),
+    flowBetween('pvt', 'shop/web', { startTime, proto: 'udp' }),
+    flowBetween('ops/backup', 'db/pg', { startTime, sourceType: 'HostEndpoint', destPort: 5432 }),
+  ];
+
+  it('answers as buildGraph and policyStats over the listed flows, for every filter and across clusters', async () => {
+    const clock = testClock();
+    const database = `fold_${n++}`;
+    const eu = createClickHouseStore({ url: server.url, database, cluster: 'eu', spoolDir, now: clock.now });
+    const us = createClickHouseStore({ url: server.url, database, cluster: 'us', spoolDir, now: clock.now });
+    try {
+      await eu.ingest(flows(T0 - 30));
+      await eu.ingest(flows(T0 - 60));
+      await us.ingest(flows(T0 - 30).slice(2, 5));
+      const range = { gte: T0 - 3600, lt: T0 + 30 };
+      const filters: (FlowFilter | undefined)[] = [
+        undefined,
+        { actions: ['Deny'] },
+        { clusters: ['us'] },
+        { destNamespaces: [{ value: 'shop', type: 'Exact' }], reporter: 'Dst' },
+        { destSelector: "app == 'pg'" },
+        { destPorts: [9] },
+      ];
+      for (const filter of filters) {
+        const q = { range, ...(filter ? { filter } : {}) };
+        const listed = (await eu.list({ ...q, pageSize: 0 })).flows;
+        const byCluster = (items: readonly { cluster?: string }[]) => [...new Set(items.map((i) => i.cluster))].sort();
+        const graph = await eu.countKeys({ ...q, fold: 'graph' });
+        const policies = await eu.countKeys({ ...q, fold: 'policies' });
+        expect(byCluster(graph)).toEqual(byCluster(listed));
+        for (const cluster of byCluster(listed)) {
+          const mine = listed.filter((r) => r.cluster === cluster).map((r) => r.flow);
+          for (const group of ['workload', 'namespace'] as const) {
+            expect(
+              buildGraph(
+                graph.filter((g) => g.cluster === cluster),
+                group,
+              ),
+            ).toEqual(buildGraph(mine, group));
+          }
+          expect(policyStats(policies.filter((p) => p.cluster === cluster))).toEqual(policyStats(mine));
+        }
+        // Folding happened: fewer rows than keys when keys differ only in ports.
+        if (filter === undefined) expect(graph.length).toBeLessThan(listed.length);
+      }
+    } finally {
+      await eu.close();
+      await us.close();
     }
   });
 });

@@ -2,7 +2,7 @@
 
 import type { GraphData, GraphEdge, GraphGroup, GraphNode } from '@verdict/api';
 import { pendingVerdict } from './key.ts';
-import type { Flow } from './model.ts';
+import type { FlowKey } from './model.ts';
 
 /**
  * Node ids: `ns/name` per workload (`-/pub` for non-namespaced endpoints). Grouped by namespace a
@@ -22,11 +22,12 @@ interface Entry {
 }
 
 /**
- * Each listed flow adds 1 to its edge's `flows` and to the enforced / pending verdict it had.
+ * Each listed flow adds 1 to its edge's `flows` and to the enforced / pending verdict it had; an
+ * item with a `count` (a store's `countKeys` answer) stands for that many flows.
  * Linear in the flows, with no string built per flow: endpoints are looked up by namespace → name →
  * type (a flow list at DESIGN scale holds tens of thousands of flows between a few thousand nodes).
  */
-export function buildGraph(flows: Iterable<Flow>, group: GraphGroup): GraphData {
+export function buildGraph(flows: Iterable<{ key: FlowKey; count?: number }>, group: GraphGroup): GraphData {
   const byId = new Map<string, Entry>();
   const lookup = new Map<string, Map<string, Map<string, Entry>>>();
   const entry = (type: string, namespace: string, name: string): Entry => {
@@ -62,11 +63,12 @@ export function buildGraph(flows: Iterable<Flow>, group: GraphGroup): GraphData 
       source.out.set(target, edge);
       edgeCount++;
     }
-    edge.flows++;
-    if (k.action === 'Deny') edge.enforced.denied++;
-    else edge.enforced.allowed++;
-    if ((pendingVerdict(k) ?? k.action) === 'Deny') edge.pending.denied++;
-    else edge.pending.allowed++;
+    const n = flow.count ?? 1;
+    edge.flows += n;
+    if (k.action === 'Deny') edge.enforced.denied += n;
+    else edge.enforced.allowed += n;
+    if ((pendingVerdict(k) ?? k.action) === 'Deny') edge.pending.denied += n;
+    else edge.pending.allowed += n;
   }
   const ids = [...byId.keys()].sort(compareIds);
   const nodes: GraphNode[] = [];

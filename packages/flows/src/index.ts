@@ -54,5 +54,13 @@ export { computeStatistics } from './stats.ts';
 export type * from './store.ts';
 export type { TimeRangeError } from './time.ts';
 export { BUCKET_SECONDS, bucketStart, NUM_BUCKETS, normalizeRange } from './time.ts';
-export type { MemoryFlowStore, SqliteFlowStore, StoreOptions, VerdictFlowStore } from './types.ts';
+export type {
+  CountKeysQuery,
+  KeyCount,
+  KeyFold,
+  MemoryFlowStore,
+  SqliteFlowStore,
+  StoreOptions,
+  VerdictFlowStore,
+} from './types.ts';
 export { DEFAULT_CLUSTER } from './types.ts';

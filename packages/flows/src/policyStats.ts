@@ -5,7 +5,7 @@
 
 import type { PolicyStats, RuleStats, VerdictCounts } from '@verdict/api';
 import type { PolicyHit } from '@verdict/engine';
-import type { Flow } from './model.ts';
+import type { FlowKey } from './model.ts';
 
 type Direction = RuleStats['direction'];
 
@@ -23,11 +23,18 @@ interface Entry {
 const zero = (): VerdictCounts => ({ allowed: 0, denied: 0, passed: 0 });
 const SLOT = { Allow: 'allowed', Deny: 'denied', Pass: 'passed' } as const;
 
-function add(tally: Tally, hit: PolicyHit, direction: Direction, seen: Set<string>, policyKey: string): void {
+function add(
+  tally: Tally,
+  hit: PolicyHit,
+  direction: Direction,
+  seen: Set<string>,
+  policyKey: string,
+  n: number,
+): void {
   const slot = SLOT[hit.action];
   if (!seen.has(policyKey)) {
     seen.add(policyKey);
-    tally.counts[slot]++;
+    tally.counts[slot] += n;
   }
   const ruleKey = `${direction}\0${hit.ruleIndex}\0${hit.action}`;
   if (seen.has(`${policyKey}\0${ruleKey}`)) return;
@@ -35,13 +42,16 @@ function add(tally: Tally, hit: PolicyHit, direction: Direction, seen: Set<strin
   const ruleMapKey = `${direction}\0${hit.ruleIndex}`;
   let rule = tally.rules.get(ruleMapKey);
   if (!rule) tally.rules.set(ruleMapKey, (rule = { direction, ruleIndex: hit.ruleIndex, ...zero() }));
-  rule[slot]++;
+  rule[slot] += n;
 }
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Counts per policy from the enforced and pending traces, sorted by tier, kind, namespace and name. */
-export function policyStats(flows: Iterable<Flow>): PolicyStats[] {
+/**
+ * Counts per policy from the enforced and pending traces, sorted by tier, kind, namespace and name.
+ * An item with a `count` (a store's `countKeys` answer) stands for that many flows.
+ */
+export function policyStats(flows: Iterable<{ key: FlowKey; count?: number }>): PolicyStats[] {
   const entries = new Map<string, Entry>();
   for (const flow of flows) {
     const direction: Direction = flow.key.reporter === 'Src' ? 'Egress' : 'Ingress';
@@ -59,7 +69,7 @@ export function policyStats(flows: Iterable<Flow>): PolicyStats[] {
           };
           entries.set(key, entry);
         }
-        add(entry[scope], hit, direction, seen, key);
+        add(entry[scope], hit, direction, seen, key, flow.count ?? 1);
       }
     }
   }

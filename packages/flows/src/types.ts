@@ -1,7 +1,28 @@
 // The store surface Verdict's back-ends offer beyond the agreed FlowStore contract.
 import type { ChangeQuery, PolicyChange, PolicyChangeInput } from './changes.ts';
+import type { FlowKey } from './model.ts';
 import type { StatisticsQuery, StatisticsResult } from './stats.ts';
-import type { FlowStore, TimeRange } from './store.ts';
+import type { FlowFilter, FlowStore, TimeRange } from './store.ts';
+
+/**
+ * What an analysis keeps of a key: `graph` its endpoints and enforced / pending verdicts, `policies`
+ * its reporter and traces.
+ */
+export type KeyFold = 'graph' | 'policies';
+
+export interface CountKeysQuery {
+  range: TimeRange;
+  filter?: FlowFilter;
+  fold: KeyFold;
+  signal?: AbortSignal;
+}
+
+/** `count` keys of one cluster that the fold does not tell apart; `key` is one of them. */
+export interface KeyCount {
+  key: FlowKey;
+  cluster: string;
+  count: number;
+}
 
 export interface VerdictFlowStore extends FlowStore {
   /** Policy / rule statistics over the stored windows (§3.9); `[]` when there is no data. */
@@ -20,6 +41,18 @@ export interface VerdictFlowStore extends FlowStore {
    * then dropped.
    */
   acceptedStarts(): TimeRange;
+  /**
+   * Computes every roll-up bucket due by the store's clock now (ROLLUP_LEVELS) and prunes what the
+   * levels no longer need; resolves with the number of roll-up steps taken. Stores that answer at
+   * 15 s only have no such method.
+   */
+  rollUp?(): Promise<number>;
+  /**
+   * The keys `list` would give for the range and filter, folded and counted by the store itself, so
+   * that a graph or policy statistics over weeks of flows moves one row per fold, not one per key.
+   * Offered by stores whose flows live in another process (ClickHouse); callers fall back to `list`.
+   */
+  countKeys?(query: CountKeysQuery): Promise<KeyCount[]>;
 }
 
 export interface MemoryFlowStore extends VerdictFlowStore {
@@ -34,6 +67,9 @@ export interface SqliteFlowStore extends VerdictFlowStore {
   prune(): number;
   /** SQLite's `PRAGMA quick_check`: `[]` when the file is sound, otherwise what is wrong (first 20 problems). */
   quickCheck(): string[];
+  rollUp(): Promise<number>;
+  /** The last error of the background roll-up, if its latest attempt failed (it is retried at the next tick). */
+  readonly maintenanceError: Error | undefined;
 }
 
 export interface StoreOptions {

@@ -44,6 +44,8 @@ export interface AppDeps {
   goldmaneTail?: () => TailStatus | undefined;
   /** Body limits of POST /api/v1/ingest (default 64 MiB, 1 MiB per line). */
   ingestLimits?: IngestLimits;
+  /** Flows queued per stream client before a gap (default: each route's own). */
+  streamBuffer?: number;
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -59,6 +61,7 @@ export function createApp(deps: AppDeps): Hono {
       log: deps.log,
       metrics: deps.metrics,
       calicoVersion: () => deps.evaluator().calicoVersion,
+      ...(deps.streamBuffer !== undefined ? { sseBuffer: deps.streamBuffer } : {}),
     }),
   );
   app.route('/', createWhiskerConfigRoutes());
@@ -84,7 +87,13 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/api/v1', createPolicyRoutes({ evaluator: deps.evaluator, log: deps.log }));
   app.route(
     '/api/v1',
-    createApiRoutes({ store: deps.store, evaluator: deps.evaluator, metrics: deps.metrics, log: deps.log }),
+    createApiRoutes({
+      store: deps.store,
+      evaluator: deps.evaluator,
+      metrics: deps.metrics,
+      log: deps.log,
+      ...(deps.streamBuffer !== undefined ? { sseBuffer: deps.streamBuffer } : {}),
+    }),
   );
   app.get('/metrics', async (c) => c.body(await deps.metrics.scrape(), 200, { 'content-type': CONTENT_TYPE }));
   app.get('/livez', (c) => c.json({ status: 'ok' }));

@@ -32,6 +32,8 @@ export interface ServeConfig {
   grpcTlsCert?: string;
   grpcTlsKey?: string;
   grpcTlsCa?: string;
+  /** Seconds between re-reads of the gRPC TLS files: a rotated Secret reaches new connections, open streams stay. */
+  grpcTlsReload: number;
   /** Generate the demo cluster's traffic (default: on when no cluster is given). */
   demoTraffic: boolean;
   cors: string[];
@@ -40,6 +42,8 @@ export interface ServeConfig {
   webDir: string;
   /** How far ahead of this clock a flow may start (senders' clock skew), in seconds. */
   maxClockSkew: number;
+  /** Flows queued per flow-stream client (SSE) before further ones are dropped and announced as a gap; absent: 20,000 on /api/v1, 10,000 on /whisker-backend. */
+  streamBuffer?: number;
   /** Host header names the HTTP server answers to (DNS rebinding defence); loopback names are always allowed. */
   allowedHosts: string[];
   /** File of bearer tokens, one `<token> [read|write]` per line. */
@@ -206,6 +210,12 @@ const FIELDS: Readonly<Record<keyof ServeConfig, Field>> = {
     help: 'PEM CA: clients must present a certificate it signed (mutual TLS, as Felix expects)',
     read: text,
   },
+  grpcTlsReload: {
+    flag: '--grpc-tls-reload',
+    env: 'VERDICT_GRPC_TLS_RELOAD',
+    help: 'seconds between re-reads of the gRPC TLS files (a rotated Secret reaches new connections; open streams stay)',
+    read: integer(1, 86_400, 'a whole number of seconds, 1-86400'),
+  },
   demoTraffic: {
     flag: '--demo-traffic',
     env: 'VERDICT_DEMO_TRAFFIC',
@@ -230,6 +240,12 @@ const FIELDS: Readonly<Record<keyof ServeConfig, Field>> = {
     env: 'VERDICT_MAX_CLOCK_SKEW',
     help: 'seconds a flow may start ahead of this clock (later ones are rejected, not stored)',
     read: integer(0, 86_400, 'a whole number of seconds, 0-86400'),
+  },
+  streamBuffer: {
+    flag: '--stream-buffer',
+    env: 'VERDICT_STREAM_BUFFER',
+    help: 'flows queued per stream client before a slow one gets a gap event instead (default 20000; Whisker 10000)',
+    read: integer(1, 1_000_000, 'a whole number of flows, 1-1000000'),
   },
   allowedHosts: {
     flag: '--allowed-host',
@@ -331,6 +347,7 @@ const DEFAULTS = {
   httpPort: 8080,
   grpcHost: '127.0.0.1',
   grpcPort: 7443,
+  grpcTlsReload: 30,
   cors: [],
   logLevel: 'info',
   maxClockSkew: 30,

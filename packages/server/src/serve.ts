@@ -31,6 +31,7 @@ import {
   memoryCursorStore,
   startGoldmaneTail,
 } from './goldmane/index.ts';
+import { type ReloadingCredentials, reloadingServerCredentials } from './grpc-tls.ts';
 import {
   classifyStorageError,
   corruptFault,
@@ -95,6 +96,19 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
     throw new StartupError(
       `${unenforced.join(', ')}: not enforced by this version of Verdict; serve on loopback (the default) and reach it through kubectl port-forward or an SSH tunnel`,
     );
+  // TLS when a certificate is configured (mutual when a client CA is too), plaintext otherwise; checked before anything starts.
+  const grpcTls: ReloadingCredentials | undefined =
+    config.grpcPort >= 0 && config.grpcTlsCert && config.grpcTlsKey
+      ? await reloadingServerCredentials(
+          {
+            cert: config.grpcTlsCert,
+            key: config.grpcTlsKey,
+            ...(config.grpcTlsCa ? { ca: config.grpcTlsCa } : {}),
+            reloadSeconds: config.grpcTlsReload,
+          },
+          ({ ok, message }) => (ok ? log.info(message) : log.error(message)),
+        )
+      : undefined;
   const { store, lock, health } = openStore(config, log);
   if (store.kind === 'clickhouse') {
     log.info('opening the ClickHouse store', { url: config.clickhouseUrl, database: config.clickhouseDatabase });
@@ -162,6 +176,7 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
     log,
     cors: config.cors,
     webDir: config.webDir,
+    ...(config.streamBuffer !== undefined ? { streamBuffer: config.streamBuffer } : {}),
     ready: () => ready,
     writable: () => store.kind !== 'clickhouse' || (store as ClickHouseFlowStore).writable,
     health,
@@ -215,10 +230,13 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
     grpcServer = new grpc.Server();
     goldmane.addTo(grpcServer);
     const server = grpcServer;
+    const credentials = grpcTls?.credentials ?? grpc.ServerCredentials.createInsecure();
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${config.grpcHost}:${config.grpcPort}`, grpcCredentials(config), (error, bound) =>
-        error ? reject(error) : resolve(bound),
-      ),
+      server.bindAsync(`${config.grpcHost}:${config.grpcPort}`, credentials, (error, bound) => {
+        if (!error) return resolve(bound);
+        grpcTls?.close();
+        reject(error);
+      }),
     );
     grpcAddress = `${config.grpcHost}:${port}`;
   }
@@ -264,6 +282,7 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
         clearInterval(refreshGauges);
         goldmane.close();
         await new Promise<void>((resolve) => (grpcServer ? grpcServer.tryShutdown(() => resolve()) : resolve()));
+        grpcTls?.close();
         if ('closeAllConnections' in http) http.closeAllConnections();
         await new Promise<void>((resolve) => http.close(() => resolve()));
         await pipeline.drain();
@@ -335,23 +354,6 @@ function readStartupFile(path: string, setting: string): Buffer {
   } catch {
     throw new StartupError(`${setting}: cannot read ${path}`);
   }
-}
-
-/** TLS when a certificate is configured (mutual when a client CA is too), plaintext otherwise. */
-function grpcCredentials(config: ServeConfig): grpc.ServerCredentials {
-  if (!config.grpcTlsCert || !config.grpcTlsKey) return grpc.ServerCredentials.createInsecure();
-  const read = readStartupFile;
-  const ca = config.grpcTlsCa ? read(config.grpcTlsCa, '--grpc-tls-ca') : null;
-  return grpc.ServerCredentials.createSsl(
-    ca,
-    [
-      {
-        cert_chain: read(config.grpcTlsCert, '--grpc-tls-cert'),
-        private_key: read(config.grpcTlsKey, '--grpc-tls-key'),
-      },
-    ],
-    ca !== null,
-  );
 }
 
 /** Tails Goldmane into the pipeline; the cursor lives beside the SQLite file (or in the data folder for ClickHouse). */

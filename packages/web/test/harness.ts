@@ -58,15 +58,29 @@ export interface Demo {
   close(): Promise<void>;
 }
 
+export interface DemoOptions {
+  /** Generate demo traffic (default true); without it the store is empty until a test ingests. */
+  demoTraffic?: boolean;
+  /** `--stream-buffer`: flows queued per stream client before the server announces a gap. */
+  streamBuffer?: number;
+}
+
 /** The real `verdict serve` in process on the demo (memory store, demo traffic, no gRPC) and a browser. */
-export async function startDemo(): Promise<Demo> {
+export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   if (!existsSync(join(WEB_DIR, 'index.html'))) {
     // `npm test` builds the UI in `pretest`; a direct `vitest run` may not have.
     const { build } = await import('vite');
     await build({ root: join(ROOT, 'packages/web'), logLevel: 'warn' });
   }
   const resolved = resolveConfig(
-    { store: 'memory', 'http-port': '0', 'grpc-port': '-1', 'demo-traffic': true, 'web-dir': WEB_DIR },
+    {
+      store: 'memory',
+      'http-port': '0',
+      'grpc-port': '-1',
+      'demo-traffic': options.demoTraffic ?? true,
+      'web-dir': WEB_DIR,
+      ...(options.streamBuffer !== undefined ? { 'stream-buffer': String(options.streamBuffer) } : {}),
+    },
     {},
   );
   if (!resolved.ok) throw new Error(JSON.stringify(resolved.errors));

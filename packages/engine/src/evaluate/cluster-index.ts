@@ -110,7 +110,7 @@ export class ClusterIndex {
     const found = text === undefined ? undefined : this.identify(text);
     if (!found) return undefined;
     identity = found.owner === entity ? found : { ...found, owner: entity };
-    this.primaries[entity.id] = identity;
+    setDense(this.primaries, entity.id, identity);
     return identity;
   }
 
@@ -168,7 +168,7 @@ export class ClusterIndex {
     const ips = old.pod?.ips ?? [];
     for (const ip of ips) if (this.owners.get(ip) === old) this.owners.delete(ip);
     this.forgetIps(ips);
-    this.primaries[old.id] = undefined;
+    setDense(this.primaries, old.id, undefined);
     this.releasedIds.push(old.id);
     if (this.releasedIds.length >= Math.max(RELEASE_BATCH, this.entities.length / 4)) this.releaseIds();
     return old;
@@ -306,4 +306,13 @@ function selects(service: Service, pod: Pod): boolean {
 export function resolveTargetPort(target: number | string, protocol: number, pod: Pod): number | undefined {
   if (typeof target === 'number') return target;
   return pod.ports.find((port) => port.name === target && port.protocol === protocol)?.port;
+}
+
+/**
+ * Sets `array[at]`, first filling any gap with undefined: an array written far past its end turns
+ * into a slow dictionary, and these arrays are indexed by entity id in any order.
+ */
+export function setDense<T>(array: (T | undefined)[], at: number, value: T | undefined): void {
+  while (array.length < at) array.push(undefined);
+  array[at] = value;
 }

@@ -3,7 +3,8 @@
 // (candidate policies per namespace, the tier groups of each endpoint, verdicts).
 import { type CalicoVersion, DEFAULT_CALICO_VERSION } from '../kinds.ts';
 import type { ClusterState, Direction, Pod, PolicySpec } from '../model.ts';
-import { ClusterIndex, type IpIdentity } from './cluster-index.ts';
+import { ClusterIndex, type IpIdentity, setDense } from './cluster-index.ts';
+import type { DecisionTable, EndpointTable } from './decide.ts';
 import type { Entity } from './entities.ts';
 import {
   assignScopes,
@@ -30,6 +31,8 @@ export interface EndpointPolicies {
   readonly Egress: readonly TierGroup[];
   /** Per direction: every policy takes part in all scopes alike, so one walk serves all of them. */
   readonly uniform: Readonly<Record<Direction, boolean>>;
+  /** Per direction, built on first use (decide.ts); null when the rules need the full walk. */
+  readonly tables: { Ingress?: EndpointTable | null; Egress?: EndpointTable | null };
 }
 
 /** The cached verdicts of one pair of identities, valid while both ends' epochs are unchanged. */
@@ -65,6 +68,8 @@ export interface CompiledCluster {
   readonly perEndpoint: (EndpointPolicies | undefined)[];
   verdicts: VerdictCache;
   cachedVerdicts: number;
+  /** Decision tables shared by endpoints with the same policy list (decide.ts). */
+  readonly decisionTables: Map<string, DecisionTable>;
   /**
    * Per entity id: bumped when the endpoint's policies (or the entity holding the id) change, so
    * cached verdicts and per-endpoint lists of other endpoints survive a change.
@@ -95,6 +100,7 @@ export function compileCluster(state: ClusterState): CompiledCluster {
     perEndpoint: [],
     verdicts: new Map(),
     cachedVerdicts: 0,
+    decisionTables: new Map(),
     epochs: new Uint32Array(index.entities.length + 64),
   };
   assignScopes(cluster.policies.values(), calicoVersion);
@@ -122,7 +128,7 @@ export function epochOf(cluster: CompiledCluster, identity: IpIdentity): number 
 
 /** Drops what is memoised about one endpoint: its policy lists and every verdict involving it. */
 export function touchEndpoint(cluster: CompiledCluster, id: number): void {
-  cluster.perEndpoint[id] = undefined;
+  setDense(cluster.perEndpoint, id, undefined);
   if (id >= cluster.epochs.length) {
     const grown = new Uint32Array(Math.max(id + 64, cluster.epochs.length * 2));
     grown.set(cluster.epochs);
@@ -145,7 +151,8 @@ export function resort(cluster: CompiledCluster): void {
   cluster.tierRank = tierRank;
   cluster.sorted = [...cluster.policies.values()].sort((a, b) => compareInOrder(cluster, a, b));
   cluster.byNamespace.clear();
-  cluster.perEndpoint.length = 0;
+  cluster.perEndpoint.fill(undefined);
+  cluster.decisionTables.clear();
   forgetVerdicts(cluster);
 }
 
@@ -214,8 +221,8 @@ export function policiesFor(cluster: CompiledCluster, entity: Entity): EndpointP
       current.policies.push(policy);
     }
   }
-  found = { ...groups, uniform };
-  cluster.perEndpoint[entity.id] = found;
+  found = { ...groups, uniform, tables: {} };
+  setDense(cluster.perEndpoint, entity.id, found);
   return found;
 }
 

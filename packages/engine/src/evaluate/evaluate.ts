@@ -1,12 +1,16 @@
 // Stage 2, evaluate: a flow's verdict in every scope over a compiled cluster (reference §5, §9),
 // with verdicts memoized by both ends' identities and protocol/port.
+
+import type { Direction } from '../model.ts';
 import { ok, type Result } from '../result.ts';
-import { type CompiledCluster, epochOf, forgetVerdicts, policiesFor, type VerdictPair } from './compile.ts';
-import { ENFORCED, PENDING, type ScopeBit, WHAT_IF } from './policies.ts';
+import { type CompiledCluster, epochOf, forgetVerdicts, type VerdictPair } from './compile.ts';
+import { decide, type SideDecision } from './decide.ts';
+import type { Entity } from './entities.ts';
+import { WHAT_IF } from './policies.ts';
 import { endpointInfo, factsOf, resolveEnds } from './resolve.ts';
 import type { FlowFacts } from './rules.ts';
 import type { EvaluateError, FlowQuery, FlowVerdict, ScopeVerdict, SideVerdict } from './types.ts';
-import { type Walk, walk } from './walk.ts';
+import { walk } from './walk.ts';
 
 const VERDICT_CACHE_LIMIT = 1_000_000;
 
@@ -36,26 +40,28 @@ export function evaluateFlow(
 function evaluateFacts(cluster: CompiledCluster, facts: FlowFacts, whatIf: boolean): FlowVerdict {
   const src = facts.src.owner?.isEndpoint ? facts.src.owner : undefined;
   const dst = facts.dst.owner?.isEndpoint ? facts.dst.owner : undefined;
-  const egress = src && walk(cluster, src, 'Egress', facts, ENFORCED);
-  const ingress = dst && walk(cluster, dst, 'Ingress', facts, ENFORCED);
-  const srcUniform = !src || (policiesFor(cluster, src).uniform.Egress && !egress?.triggersDiffer);
-  const dstUniform = !dst || (policiesFor(cluster, dst).uniform.Ingress && !ingress?.triggersDiffer);
-  const enforced = combine(egress, ingress);
-  const inScope = (scope: ScopeBit): ScopeVerdict =>
-    srcUniform && dstUniform
-      ? enforced
-      : combine(
-          src && (srcUniform ? egress : walk(cluster, src, 'Egress', facts, scope)),
-          dst && (dstUniform ? ingress : walk(cluster, dst, 'Ingress', facts, scope)),
-        );
+  const egress = src && decide(cluster, src, 'Egress', facts.src, facts.dst, facts);
+  const ingress = dst && decide(cluster, dst, 'Ingress', facts.dst, facts.src, facts);
+  const enforced = combine(egress?.enforced, ingress?.enforced);
+  const uniform = (!egress || egress.uniform) && (!ingress || ingress.uniform);
+  const samePending =
+    (!egress || egress.pending === egress.enforced) && (!ingress || ingress.pending === ingress.enforced);
   const verdict: FlowVerdict = {
     source: endpointInfo(facts.src),
     destination: endpointInfo(facts.dst),
     protocol: facts.protocol,
     enforced,
-    pending: inScope(PENDING),
+    pending: samePending ? enforced : combine(egress?.pending, ingress?.pending),
   };
-  if (whatIf) verdict.whatIf = inScope(WHAT_IF);
+  if (whatIf) {
+    const inWhatIf = (entity: Entity | undefined, direction: Direction, decision: SideDecision | undefined) => {
+      if (!entity || !decision) return undefined;
+      if (decision.uniform) return decision.enforced;
+      const walked = walk(cluster, entity, direction, facts, WHAT_IF);
+      return { action: walked.action, hits: walked.hits };
+    };
+    verdict.whatIf = uniform ? enforced : combine(inWhatIf(src, 'Egress', egress), inWhatIf(dst, 'Ingress', ingress));
+  }
   return verdict;
 }
 
@@ -78,11 +84,11 @@ function rememberVerdict(
   pair.byPort.set(key, result);
 }
 
-function combine(egress: Walk | SideVerdict | undefined, ingress: Walk | SideVerdict | undefined): ScopeVerdict {
+function combine(egress: SideVerdict | undefined, ingress: SideVerdict | undefined): ScopeVerdict {
   const verdict: ScopeVerdict = {
     action: egress?.action === 'Deny' || ingress?.action === 'Deny' ? 'Deny' : 'Allow',
   };
-  if (egress) verdict.egress = { action: egress.action, hits: egress.hits };
-  if (ingress) verdict.ingress = { action: ingress.action, hits: ingress.hits };
+  if (egress) verdict.egress = egress;
+  if (ingress) verdict.ingress = ingress;
   return verdict;
 }

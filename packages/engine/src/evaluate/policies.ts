@@ -42,7 +42,11 @@ export interface CompiledPolicy {
   /** Bitmask of the scopes in which the policy takes part. */
   scopes: number;
   readonly sortKey: string;
+  /** Unique per compilation: tells a changed policy from the one it replaced (decision tables key on it). */
+  readonly serial: number;
 }
+
+let serials = 0;
 
 export interface CompiledTier {
   readonly name: string;
@@ -71,6 +75,7 @@ export function compilePolicy(spec: PolicySpec, index: ClusterIndex): CompiledPo
     ingress: rules('Ingress'),
     egress: rules('Egress'),
     scopes: 0,
+    serial: ++serials,
     sortKey: `${spec.name}/${spec.namespace ?? ''}/${policyKindInfo(spec.kind).backendKind}`,
   };
 }

@@ -32,9 +32,24 @@ export interface FlowFacts {
   readonly icmp: IcmpMatch | undefined;
 }
 
+/**
+ * What a clause on one side of a rule asks of the address on that side, for decision tables
+ * (decide.ts): a test of the address's identity alone, shared by clauses with the same `key`;
+ * `named-ports` when it depends on the named ports of the endpoint holding the address; `opaque`
+ * when it depends on the address itself (services).
+ */
+export type SideTest = { readonly key: unknown; test(identity: IpIdentity): boolean } | 'named-ports' | 'opaque';
+
 export interface Clause {
   /** The rule field this clause checks, e.g. `destination.ports`. */
   readonly field: string;
+  /** The end of the flow the clause looks at; absent for protocol, IP version and ICMP clauses. */
+  readonly side?: Side;
+  /**
+   * How the clause depends on its side's address beyond the protocol and destination port; absent
+   * when it does not (port ranges, which test the ports; a source port is absent where tables apply).
+   */
+  readonly sideTest?: SideTest;
   test(flow: FlowFacts): boolean;
   /** One sentence on why the clause holds or fails for this flow. */
   explain(flow: FlowFacts, held: boolean): string;
@@ -158,9 +173,12 @@ function addEntityClauses(
   const portOf = (flow: FlowFacts) => (side === 'source' ? flow.srcPort : flow.dstPort);
 
   if (entity.nets?.length) {
+    const inNets = (identity: IpIdentity) => nets.some((cidr) => cidrContains(cidr, identity.ip));
     clauses.push({
       field: `${side}.nets`,
-      test: (flow) => nets.some((cidr) => cidrContains(cidr, identityOf(flow).ip)),
+      side,
+      sideTest: { key: `nets ${nets.map(formatCidr).join(',')}`, test: inNets },
+      test: (flow) => inNets(identityOf(flow)),
       explain: (flow, held) => {
         const hit = nets.find((cidr) => cidrContains(cidr, identityOf(flow).ip));
         return hit
@@ -170,9 +188,12 @@ function addEntityClauses(
     });
   }
   if (entity.notNets?.length) {
+    const inNotNets = (identity: IpIdentity) => notNets.some((cidr) => cidrContains(cidr, identity.ip));
     clauses.push({
       field: `${side}.notNets`,
-      test: (flow) => !notNets.some((cidr) => cidrContains(cidr, identityOf(flow).ip)),
+      side,
+      sideTest: { key: `nets ${notNets.map(formatCidr).join(',')}`, test: inNotNets },
+      test: (flow) => !inNotNets(identityOf(flow)),
       explain: (flow) => {
         const hit = notNets.find((cidr) => cidrContains(cidr, identityOf(flow).ip));
         return hit ? `${ipOf(flow)} is in excluded ${formatCidr(hit)}` : `${ipOf(flow)} is outside every excluded CIDR`;
@@ -187,6 +208,8 @@ function addEntityClauses(
   if (positiveMemo) {
     clauses.push({
       field: `${side}.selector`,
+      side,
+      sideTest: { key: positiveMemo, test: (identity) => context.index.ipMatches(positiveMemo, identity) },
       test: (flow) => context.index.ipMatches(positiveMemo, identityOf(flow)),
       explain: (flow, held) =>
         describeMembership(context.index, positiveMemo, written, identityOf(flow), ipOf(flow), held),
@@ -194,6 +217,8 @@ function addEntityClauses(
   } else if (negativeMemo) {
     clauses.push({
       field: `${side}.notSelector`,
+      side,
+      sideTest: { key: negativeMemo, test: (identity) => context.index.ipMatches(negativeMemo, identity) },
       test: (flow) => !context.index.ipMatches(negativeMemo, identityOf(flow)),
       explain: (flow, held) =>
         `${describeMembership(context.index, negativeMemo, written, identityOf(flow), ipOf(flow), !held)}, and the rule excludes that`,
@@ -206,12 +231,16 @@ function addEntityClauses(
       side === 'destination'
         ? {
             field: 'destination.services',
+            side,
+            sideTest: 'opaque',
             test: (flow) => context.index.serviceHasTuple(key, flow.dstIp, flow.protocol, flow.dstPort),
             explain: (flow, held) =>
               `${flow.dstIp}:${flow.dstPort} is ${held ? '' : 'not '}an endpoint of service ${key}`,
           }
         : {
             field: 'source.services',
+            side,
+            sideTest: 'opaque',
             test: (flow) => context.index.serviceHasIp(key, flow.srcIp),
             explain: (flow, held) => `${flow.srcIp} is ${held ? '' : 'not '}an endpoint of service ${key}`,
           },
@@ -220,9 +249,13 @@ function addEntityClauses(
 
   const ports = compilePorts(entity.ports ?? [], ruleProtocol, positiveMemo, context.index);
   const notPorts = compilePorts(entity.notPorts ?? [], ruleProtocol, positiveMemo, context.index);
+  const named = (list: readonly PortMatch[] | undefined) =>
+    list?.some((port) => 'name' in port) ? { sideTest: 'named-ports' as const } : {};
   if (entity.ports?.length) {
     clauses.push({
       field: `${side}.ports`,
+      side,
+      ...named(entity.ports),
       test: (flow) => ports(portOf(flow), identityOf(flow).owner, flow.protocol),
       explain: (flow, held) =>
         `port ${portOf(flow) ?? '(unknown)'} is ${held ? '' : 'not '}in ${formatPorts(entity.ports ?? [])}`,
@@ -231,6 +264,8 @@ function addEntityClauses(
   if (entity.notPorts?.length) {
     clauses.push({
       field: `${side}.notPorts`,
+      side,
+      ...named(entity.notPorts),
       test: (flow) => !notPorts(portOf(flow), identityOf(flow).owner, flow.protocol),
       explain: (flow, held) =>
         `port ${portOf(flow) ?? '(unknown)'} is ${held ? 'outside' : 'in'} excluded ${formatPorts(entity.notPorts ?? [])}`,

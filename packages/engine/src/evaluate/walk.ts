@@ -141,23 +141,39 @@ function noMatchLine(rule: CompiledRule, because: readonly string[]): string {
   return `rule ${rule.index} (${rule.spec.path}): ${because[because.length - 1] ?? 'no match'}`;
 }
 
+/** Reference §4.3: the profile that decides when no tier did: the first that allows, if any. */
+export function allowingProfile(entity: Entity): string | undefined {
+  return entity.profiles.find((name) => name.startsWith('kns.') || name === 'projectcalico-default-allow');
+}
+
+/** The hit of the profile step: the allowing profile, or `__PROFILE__` when none allows. */
+export function profileHit(profile: string | undefined, policyIndex: number): PolicyHit {
+  return {
+    kind: 'Profile',
+    namespace: '',
+    name: profile ?? '__PROFILE__',
+    tier: '',
+    action: profile ? 'Allow' : 'Deny',
+    policyIndex,
+    ruleIndex: profile ? 0 : -1,
+  };
+}
+
 /** Reference §4.3: profiles after the last tier; `kns.` allows everything, no decision denies. */
 function profiles(entity: Entity, direction: Direction, hits: PolicyHit[], steps: ExplainStep[] | undefined): Verdict {
-  for (const name of entity.profiles) {
-    if (name.startsWith('kns.') || name === 'projectcalico-default-allow') {
-      pushHit(hits, { kind: 'Profile', namespace: '', name, tier: '' }, 'Allow', 0);
-      steps?.push({
-        tier: '',
-        policy: { kind: 'Profile', namespace: '', name, tier: '' },
-        outcome: 'profile',
-        action: 'Allow',
-        ruleIndex: 0,
-        because: [`no policy decided, so the ${direction.toLowerCase()} default of profile ${name} applies: allow`],
-      });
-      return 'Allow';
-    }
+  const name = allowingProfile(entity);
+  hits.push(profileHit(name, hits.length));
+  if (name) {
+    steps?.push({
+      tier: '',
+      policy: { kind: 'Profile', namespace: '', name, tier: '' },
+      outcome: 'profile',
+      action: 'Allow',
+      ruleIndex: 0,
+      because: [`no policy decided, so the ${direction.toLowerCase()} default of profile ${name} applies: allow`],
+    });
+    return 'Allow';
   }
-  pushHit(hits, { kind: 'Profile', namespace: '', name: '__PROFILE__', tier: '' }, 'Deny', -1);
   steps?.push({
     tier: '',
     policy: null,

@@ -113,7 +113,11 @@ const tsv = (s: string) =>
   s.includes('\\') || s.includes('\t') || s.includes('\n')
     ? s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n')
     : s;
-const quoted = (s: string) => `'${s.replace(/\\/g, '\\\\\\\\').replace(/'/g, "\\\\'").replace(/\t/g, '\\t')}'`;
+const SPECIAL = /[\\'\t\n]/;
+const quoted = (s: string) =>
+  SPECIAL.test(s)
+    ? `'${s.replace(/\\/g, '\\\\\\\\').replace(/'/g, "\\\\'").replace(/\t/g, '\\t').replace(/\n/g, '\\n')}'`
+    : `'${s}'`;
 const array = (values: readonly string[]) => `[${values.map(quoted).join(',')}]`;
 
 /** The columns of `flow_windows` in the order `windowsTsv` writes them. */

@@ -1,6 +1,14 @@
 // The ClickHouse store: flow history for many clusters and weeks, in MergeTree tables Verdict creates
-// and migrates itself. Queries are answered in SQL (filters, aggregation, sorting, paging); live
-// streams come from a memory ring of the last hour of what this Verdict ingested.
+// and migrates itself. Queries are answered in SQL (filters, aggregation, sorting, paging, and the
+// graph and policy-statistics folds of `countKeys`).
+//
+// Streams are the one exception, by choice: they come from a memory ring of the last hour of what
+// this Verdict ingested, fed as each batch is acknowledged. A stream is the live tail of ingest, and
+// this Verdict holds every batch of its cluster at the moment it becomes durable, so it sends it
+// without a query and without the insert-to-visible delay; tailing ClickHouse instead would cost one
+// aggregation per subscriber per 15 s bucket on a shared server. So a stream (and its backfill, at
+// most the hour the UI asks for) shows the cluster this Verdict serves; List, hints, statistics,
+// graph and policy statistics show every cluster in the database.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -16,6 +24,7 @@ import {
   intersectLabels,
   mergeLabels,
   parseFlowKey,
+  pendingVerdict,
   withIps,
 } from '../key.ts';
 import { createMemoryStore } from '../memory.ts';
@@ -26,7 +35,13 @@ import { hitString } from '../stats.ts';
 import type { FlowFilter, HintsQuery, HintsResult, ListQuery, ListResult, SortBy, TimeRange } from '../store.ts';
 import { startTicker, wallClock } from '../stream.ts';
 import { BUCKET_SECONDS, bucketStart } from '../time.ts';
-import { DEFAULT_CLUSTER, type StoreOptions, type VerdictFlowStore } from '../types.ts';
+import {
+  type CountKeysQuery,
+  DEFAULT_CLUSTER,
+  type KeyCount,
+  type StoreOptions,
+  type VerdictFlowStore,
+} from '../types.ts';
 import { type KeyRow, keyRow, type StatGroup, WINDOW_COLUMNS, type WindowRow, windowsTsv } from './rows.ts';
 import { migrateClickHouse, quoteName } from './schema.ts';
 import { openSpool, type SpooledBatch } from './spool.ts';
@@ -53,6 +68,7 @@ export interface ClickHouseStoreOptions extends StoreOptions {
 
 export interface ClickHouseFlowStore extends VerdictFlowStore {
   readonly kind: 'clickhouse';
+  countKeys(query: CountKeysQuery): Promise<KeyCount[]>;
   /** Resolves once the schema is migrated and the store's state is loaded; rejects if that failed. */
   readonly ready: Promise<void>;
   /** False while batches wait in the local spool (ClickHouse unreachable or catching up). */
@@ -303,9 +319,25 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
     }));
   }
 
+  /**
+   * Hashes by object: senders that reuse key and label objects (the engine's pod labels, interned
+   * keys) skip re-serialising them per flow. Keys and label lists are never changed once made.
+   */
+  const keyHashes = new WeakMap<FlowKey, { hash: number; text: string }>();
+  const labelHashes = new WeakMap<readonly string[], number>();
+  const keyIdentity = (k: FlowKey) => {
+    let found = keyHashes.get(k);
+    if (!found) {
+      const text = flowKeyString(k);
+      keyHashes.set(k, (found = { hash: hashString(text), text }));
+    }
+    return found;
+  };
+
   function labelId(labels: readonly string[], fresh: Batch['labels']): number {
     if (labels.length === 0) return 0;
-    const hash = hashString(labels.join(','));
+    let hash = labelHashes.get(labels);
+    if (hash === undefined) labelHashes.set(labels, (hash = hashString(labels.join(','))));
     if (!labelSets.has(hash)) {
       labelSets.set(hash, labels);
       fresh.push({ hash, labels });
@@ -330,14 +362,13 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
         continue;
       }
       kept.push(f);
-      const ks = flowKeyString(f.key);
-      const hash = hashString(ks);
+      const { hash, text } = keyIdentity(f.key);
       let id = keyIds.get(hash);
       if (id === undefined) {
         id = clusterBase + nextSeq++;
         keyIds.set(hash, id);
         newKeys.push(hash);
-        keys.push(keyRow(cluster, id, ks, f.key));
+        keys.push(keyRow(cluster, id, text, f.key));
       }
       const slot = `${bucket}:${id}`;
       const w = perWindow.get(slot);
@@ -616,6 +647,65 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
     PolicyNamespace: 'hint_namespace',
   };
 
+  /**
+   * Keys folded in ClickHouse: the matching keys of the range (one GROUP BY key_id), joined to their
+   * key text and grouped by what the fold keeps, so one row per graph edge and verdict pair, or per
+   * reporter and trace pair, reaches Verdict. The key text is a JSON array (see `flowKeyString`):
+   * the endpoint types are its 3rd and 6th strings, the traces follow the reporter and action.
+   */
+  async function countKeys(q: CountKeysQuery): Promise<KeyCount[]> {
+    ensureOpen();
+    checkRange(q.range);
+    compile(q.filter);
+    await ready;
+    const w = where(q.range, q.filter);
+    if (w.needsLabels) {
+      const folded = new Map<string, KeyCount>();
+      for (const r of await allMatching(q.range, q.filter)) {
+        const k = r.flow.key;
+        const fold =
+          q.fold === 'graph'
+            ? [
+                k.sourceType,
+                k.sourceNamespace,
+                k.sourceName,
+                k.destType,
+                k.destNamespace,
+                k.destName,
+                k.action,
+                pendingVerdict(k) ?? '',
+              ]
+            : [k.reporter, JSON.stringify(k.policies)];
+        const id = JSON.stringify([r.cluster, ...fold]);
+        const found = folded.get(id);
+        if (found) found.count++;
+        else folded.set(id, { key: k, cluster: r.cluster ?? cluster, count: 1 });
+      }
+      return [...folded.values()];
+    }
+    const parts = 'splitByString(\'","\', key)';
+    const by =
+      q.fold === 'graph'
+        ? `f_source_namespace, f_source_name, arrayElement(${parts}, 3), f_dest_namespace, f_dest_name,
+           arrayElement(splitByChar('"', arrayElement(${parts}, 6)), 1), f_action, f_pending_verdict`
+        : `f_reporter, extract(key, ',"(?:Src|Dst)","(?:Allow|Deny|Pass)",([[].*)$')`;
+    // Unqualified names: 18.16 does not resolve `alias.column` across a JOIN … USING; aliases differ
+    // from the columns, which ClickHouse would otherwise resolve to the aggregate in WHERE.
+    const found = await rows<{ key_text: string; from_cluster: string; n: number | string }>(
+      `SELECT any(key) AS key_text, from_cluster, count() AS n FROM (
+         SELECT key_id, any(cluster) AS from_cluster, any(source_namespace) AS f_source_namespace,
+           any(source_name) AS f_source_name, any(dest_namespace) AS f_dest_namespace, any(dest_name) AS f_dest_name,
+           any(action) AS f_action, any(pending_verdict) AS f_pending_verdict, any(reporter) AS f_reporter
+         FROM flow_windows WHERE ${w.sql} GROUP BY key_id
+       ) ANY INNER JOIN (
+         SELECT id AS key_id, any(key) AS key FROM flow_keys
+         WHERE id IN (SELECT key_id FROM flow_windows WHERE ${w.sql}) GROUP BY id
+       ) USING key_id
+       GROUP BY from_cluster, ${by}`,
+    );
+    return found.map((r) => ({ key: parseFlowKey(r.key_text), cluster: r.from_cluster, count: Number(r.n) }));
+  }
+
   async function hints(q: HintsQuery): Promise<HintsResult> {
     ensureOpen();
     checkHintType(q.type);
@@ -819,6 +909,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
       return (await toResults(found))[0];
     },
     hints,
+    countKeys,
     subscribe(fromTime, filter, onFlow) {
       ensureOpen();
       compile(filter);

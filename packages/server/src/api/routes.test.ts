@@ -42,6 +42,8 @@ describe('GET /flows', () => {
     const { status, body } = await listFlows();
     expect(status).toBe(200);
     expect(body.total).toEqual({ totalPages: 1, totalResults: ALL_RAW.length + 3 });
+    // The memory store keeps 15 s windows only.
+    expect(body.resolution).toBe(15);
     const partner = body.items.find((f) => f.sourceName === 'partners');
     expect(partner).toEqual({
       id: expect.any(Number),
@@ -398,6 +400,7 @@ describe('GET /tiers', () => {
 describe('GET /policy-stats', () => {
   it('counts the flows each policy and rule decided, end of tier under its trigger', async () => {
     const { body } = await api.get<PolicyStatsResponse>('/api/v1/policy-stats?start=0&end=0');
+    expect(body.resolution).toBe(15);
     const byName = new Map(body.items.map((p) => [p.name, p]));
     expect(byName.get('security.baseline')).toMatchObject({
       kind: 'GlobalNetworkPolicy',

@@ -8,8 +8,19 @@ import {
   type TiersResponse,
 } from '@verdict/api';
 import type { Evaluator } from '@verdict/engine';
-import type { Flow, FlowFilter, FlowResult, FlowStore, ListQuery, ListResult, Subscription } from '@verdict/flows';
+import type {
+  Flow,
+  FlowFilter,
+  FlowStore,
+  KeyCount,
+  KeyFold,
+  ListQuery,
+  ListResult,
+  Subscription,
+  VerdictFlowStore,
+} from '@verdict/flows';
 import {
+  BUCKET_SECONDS,
   buildGraph,
   compileFilterParts,
   DEFAULT_CLUSTER,
@@ -31,7 +42,8 @@ import { apiFlow } from './flow.ts';
 import * as params from './params.ts';
 
 export interface ApiDeps {
-  store: FlowStore;
+  /** With `countKeys` (ClickHouse), graphs and policy statistics are folded by the store. */
+  store: FlowStore & Pick<VerdictFlowStore, 'countKeys'>;
   /** The current compiled cluster; called once per request. */
   evaluator: () => Evaluator;
   /** Clock in Unix seconds; defaults to the wall clock. */
@@ -72,7 +84,7 @@ export function createApiRoutes(deps: ApiDeps): Hono {
     if (!hasCidrs(filter)) return result;
     const keep = cidrPredicate(filter, deps.evaluator());
     const flows = result.flows.filter((r) => keep(r.flow));
-    return { totalPages: flows.length > 0 ? 1 : 0, totalResults: flows.length, flows };
+    return { ...result, totalPages: flows.length > 0 ? 1 : 0, totalResults: flows.length, flows };
   }
 
   app.get('/flows', async (c) => {
@@ -87,13 +99,14 @@ export function createApiRoutes(deps: ApiDeps): Hono {
       const totalPages = Math.ceil(all.flows.length / pageSize);
       const inRange = page < totalPages;
       result = {
+        ...all,
         totalPages: inRange ? totalPages : 0,
         totalResults: inRange ? all.flows.length : 0,
         flows: inRange ? all.flows.slice(page * pageSize, (page + 1) * pageSize) : [],
       };
     } else result = await listAll(c, filter, { ...sort, page, pageSize });
     const total: FlowListResponse['total'] = { totalPages: result.totalPages, totalResults: result.totalResults };
-    return streamJson({ total }, 'items', result.flows, apiFlow);
+    return streamJson({ total, resolution: result.resolution ?? BUCKET_SECONDS }, 'items', result.flows, apiFlow);
   });
 
   app.get('/flows/stream', (c) => {
@@ -135,22 +148,51 @@ export function createApiRoutes(deps: ApiDeps): Hono {
     return c.json(body);
   });
 
+  /**
+   * The listed keys for a graph or policy statistics: folded and counted by the store when it can
+   * (ClickHouse), else every listed flow once. CIDR filters are the API's own, so they list.
+   */
+  async function foldedKeys(
+    c: Context,
+    filter: ApiFilter,
+    fold: KeyFold,
+  ): Promise<{ keys: KeyCount[]; resolution: number }> {
+    if (store.countKeys && !hasCidrs(filter)) {
+      const f = params.storeFilter(filter);
+      // Stores that fold keys themselves answer at 15 s.
+      const keys = await libraryCall(
+        store.countKeys({
+          range: params.timeRange(c, now()),
+          fold,
+          signal: querySignal(c.req.raw, deps.queryBudgetMs),
+          ...(f ? { filter: f } : {}),
+        }),
+      );
+      return { keys, resolution: BUCKET_SECONDS };
+    }
+    const result = await listAll(c, filter);
+    return {
+      keys: result.flows.map((r) => ({ key: r.flow.key, cluster: r.cluster ?? DEFAULT_CLUSTER, count: 1 })),
+      resolution: result.resolution ?? BUCKET_SECONDS,
+    };
+  }
+
   app.get('/policy-stats', async (c) => {
     const grouping = params.statsGrouping(c);
-    const result = await listAll(c, params.filters(c));
+    const { keys, resolution } = await foldedKeys(c, params.filters(c), 'policies');
     if (grouping === undefined) {
-      const body: PolicyStatsResponse = { items: policyStats(flowsOf(result.flows)) };
+      const body: PolicyStatsResponse = { resolution, items: policyStats(keys) };
       return c.json(body);
     }
-    const byCluster = new Map<string, Flow[]>();
-    for (const r of result.flows) {
-      const name = r.cluster ?? DEFAULT_CLUSTER;
-      let flows = byCluster.get(name);
-      if (!flows) byCluster.set(name, (flows = []));
-      flows.push(r.flow);
+    const byCluster = new Map<string, KeyCount[]>();
+    for (const k of keys) {
+      let mine = byCluster.get(k.cluster);
+      if (!mine) byCluster.set(k.cluster, (mine = []));
+      mine.push(k);
     }
     const names = [...byCluster.keys()].sort();
     const body: PolicyStatsResponse = {
+      resolution,
       items: names.flatMap((cluster) => policyStats(byCluster.get(cluster)!).map((s) => ({ cluster, ...s }))),
     };
     return c.json(body);
@@ -160,8 +202,8 @@ export function createApiRoutes(deps: ApiDeps): Hono {
     const group = params.group(c);
     const maxNodes = params.graphLimit(c);
     const focus = params.focus(c);
-    const result = await listAll(c, params.filters(c));
-    const data = buildGraph(flowsOf(result.flows), group === 'namespace' ? 'namespace' : 'workload');
+    const { keys } = await foldedKeys(c, params.filters(c), 'graph');
+    const data = buildGraph(keys, group === 'namespace' ? 'namespace' : 'workload');
     const shown = shapeGraph(data, { group, focus, maxNodes });
     const body: GraphResponse = {
       ...shown.graph,
@@ -178,10 +220,6 @@ export function createApiRoutes(deps: ApiDeps): Hono {
   app.all('*', (c) => c.json(errorBody(new ApiError('not-found', `no route ${c.req.method} ${c.req.path}`)), 404));
 
   return app;
-}
-
-function* flowsOf(results: readonly FlowResult[]): Iterable<Flow> {
-  for (const r of results) yield r.flow;
 }
 
 /**

@@ -1,10 +1,14 @@
 // EventSource client for /api/v1/flows/stream. The only module that opens an EventSource.
+
+import { parseStreamGap, type StreamGap } from '../data/streamGap.ts';
 import { buildUrl, filtersParam } from './client.ts';
 import type { ApiFlow, VerdictFilters } from './types.ts';
 
 export interface FlowStreamHandlers {
   onOpen(): void;
   onFlow(flow: ApiFlow): void;
+  /** The server dropped flows for this client (it fell behind) and says which. */
+  onGap(gap: StreamGap): void;
   /** A message that is not a flow; the stream stays open. */
   onBadMessage(data: string): void;
   /** The connection failed or ended. The stream is already closed; the caller decides whether to reopen. */
@@ -49,6 +53,12 @@ export function openFlowStream(p: FlowStreamParams, h: FlowStreamHandlers): () =
     if (isFlow(parsed)) h.onFlow(parsed);
     else h.onBadMessage(ev.data);
   };
+  es.addEventListener('gap', (ev: MessageEvent<string>) => {
+    if (closed) return;
+    const gap = parseStreamGap(ev.data);
+    if (gap) h.onGap(gap);
+    else h.onBadMessage(ev.data);
+  });
   es.onerror = () => {
     if (closed) return;
     // We own reconnection (with backoff and a resume point), so stop EventSource's own retry.

@@ -1,6 +1,6 @@
 // Pause/resume and the stream's status line.
 import { useEffect, useState } from 'react';
-import { formatCount } from '../data/format.ts';
+import { formatCount, formatTime } from '../data/format.ts';
 import type { FlowStream } from '../hooks/useFlowStream.ts';
 
 export function StreamControls({ stream, live, shown }: { stream: FlowStream; live: boolean; shown: number }) {
@@ -50,6 +50,39 @@ export function StreamControls({ stream, live, shown }: { stream: FlowStream; li
         {formatCount(shown)} flows
         {buffer.evicted > 0 ? ` (newest ${formatCount(buffer.maxRows)} kept)` : ''}
       </span>
+      <GapNotice stream={stream} />
     </div>
+  );
+}
+
+/** "N flows not shown — refresh" when the server's stream fell behind this page; Refresh loads them from the list API. */
+function GapNotice({ stream }: { stream: FlowStream }) {
+  const { gap, gapLoad } = stream;
+  if (!gap && !gapLoad.loading && !gapLoad.error) return null;
+  return (
+    <span className="stream-gap" role="status" data-testid="stream-gap" data-missed={gap?.missed ?? 0}>
+      {gap && (
+        <>
+          <span className="stream-gap-text">
+            {formatCount(gap.missed)} {gap.missed === 1 ? 'flow' : 'flows'} not shown
+          </span>{' '}
+          <span className="muted">
+            (the stream fell behind, {formatTime(gap.startTimeGte)}–{formatTime(gap.startTimeLt)})
+          </span>{' '}
+          —{' '}
+          <button
+            type="button"
+            className="link-button"
+            onClick={stream.loadGap}
+            disabled={gapLoad.loading}
+            data-testid="stream-gap-refresh"
+          >
+            refresh
+          </button>
+        </>
+      )}
+      {gapLoad.loading && <span className="muted"> Loading the missed flows…</span>}
+      {gapLoad.error && <span className="error-text"> Could not load them: {gapLoad.error.message}</span>}
+    </span>
   );
 }

@@ -5,6 +5,7 @@ import { openFlowStream } from '../api/stream.ts';
 import type { ApiFlow, VerdictFilters } from '../api/types.ts';
 import { createBatcher } from '../data/batcher.ts';
 import { type FlowBufferState, flowBufferReducer, initialFlowBuffer, resumeStart } from '../data/flowBuffer.ts';
+import { mergeGaps, type StreamGap } from '../data/streamGap.ts';
 
 export const FLUSH_INTERVAL_MS = 500;
 const HISTORY_PAGE_SIZE = 1000;
@@ -29,6 +30,12 @@ export interface FlowStream {
   pause(): void;
   resume(): void;
   retry(): void;
+  /** Flows the server could not stream to this page (it fell behind), not loaded yet; null when none. */
+  gap: StreamGap | null;
+  /** Loading the gap's flows from the list API; its error, if that failed. */
+  gapLoad: { loading: boolean; error: ApiError | null };
+  /** Loads the gap's flows into the table through the list API. */
+  loadGap(): void;
 }
 
 /** Hubble's delays: 1 s, ×1.6 each attempt, at most 7 s. */
@@ -42,6 +49,9 @@ export function useFlowStream(filters: VerdictFilters, start: number, end: numbe
   const [error, setError] = useState<ApiError | null>(null);
   const [retryAt, setRetryAt] = useState<number | null>(null);
   const [generation, setGeneration] = useState(0);
+  const [gap, setGap] = useState<StreamGap | null>(null);
+  const [gapLoad, setGapLoad] = useState<{ loading: boolean; error: ApiError | null }>({ loading: false, error: null });
+  const gapAbort = useRef<AbortController | null>(null);
   const rowsRef = useRef<readonly ApiFlow[]>(buffer.rows);
   useEffect(() => {
     rowsRef.current = buffer.rows;
@@ -61,6 +71,8 @@ export function useFlowStream(filters: VerdictFilters, start: number, end: numbe
     }, FLUSH_INTERVAL_MS);
     dispatch({ type: 'reset' });
     rowsRef.current = [];
+    setGap(null);
+    setGapLoad({ loading: false, error: null });
     setError(null);
     setRetryAt(null);
 
@@ -105,6 +117,9 @@ export function useFlowStream(filters: VerdictFilters, start: number, end: numbe
           onFlow(flow) {
             batcher.push(flow);
           },
+          onGap(g) {
+            setGap((prev) => mergeGaps(prev, g));
+          },
           onBadMessage() {
             // A non-flow message (e.g. a comment or a future event type) is not fatal.
           },
@@ -143,6 +158,7 @@ export function useFlowStream(filters: VerdictFilters, start: number, end: numbe
     return () => {
       disposed = true;
       ctrl.abort();
+      gapAbort.current?.abort();
       closeStream?.();
       if (timer) clearTimeout(timer);
       batcher.dispose();
@@ -152,5 +168,33 @@ export function useFlowStream(filters: VerdictFilters, start: number, end: numbe
   const pause = useCallback(() => dispatch({ type: 'pause' }), []);
   const resume = useCallback(() => dispatch({ type: 'resume' }), []);
   const retry = useCallback(() => setGeneration((g) => g + 1), []);
-  return { buffer, status, error, retryAt, pause, resume, retry };
+
+  const loadGap = useCallback(() => {
+    if (!gap) return;
+    gapAbort.current?.abort();
+    const ctrl = new AbortController();
+    gapAbort.current = ctrl;
+    setGapLoad({ loading: true, error: null });
+    // The stream goes on meanwhile: a gap announced during the load is kept for the next one.
+    setGap(null);
+    const filtersNow = JSON.parse(streamKey)[0] as VerdictFilters;
+    (async () => {
+      for (let page = 0; page < 20; page++) {
+        const res = await api.listFlows(
+          { start: gap.startTimeGte, end: gap.startTimeLt, filters: filtersNow, page, pageSize: HISTORY_PAGE_SIZE },
+          ctrl.signal,
+        );
+        if (ctrl.signal.aborted) return;
+        dispatch({ type: 'batch', flows: res.items ?? [] });
+        if (page + 1 >= res.total.totalPages) break;
+      }
+      setGapLoad({ loading: false, error: null });
+    })().catch((e: unknown) => {
+      if (ctrl.signal.aborted) return;
+      setGap((prev) => mergeGaps(prev, gap));
+      setGapLoad({ loading: false, error: e instanceof ApiError ? e : new ApiError(0, 'client', String(e)) });
+    });
+  }, [gap, streamKey]);
+
+  return { buffer, status, error, retryAt, pause, resume, retry, gap, gapLoad, loadGap };
 }
