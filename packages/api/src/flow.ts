@@ -65,8 +65,11 @@ export const flowSchema = z
 
 export const pageTotalSchema = z.object({ totalPages: z.int(), totalResults: z.int() });
 
+/** Width in seconds of the coarsest roll-up level (15, 60 or 300) a range's answer was read from. */
+export const resolutionSchema = z.int().positive();
+
 export const flowListResponseSchema = z
-  .object({ total: pageTotalSchema, items: z.array(flowSchema) })
+  .object({ total: pageTotalSchema, resolution: resolutionSchema, items: z.array(flowSchema) })
   .meta({ id: 'FlowList' });
 
 export const SORT_FIELDS = ['Time', 'SourceName', 'SourceNamespace', 'DestName', 'DestNamespace'] as const;

@@ -1,6 +1,7 @@
 // Tiers, policy statistics, the cluster summary, and applying or removing policies.
 import { z } from 'zod';
 import { directionSchema } from './explain.ts';
+import { resolutionSchema } from './flow.ts';
 
 export const policySchema = z.object({
   kind: z.string(),
@@ -56,7 +57,7 @@ export const policyStatsSchema = z
   .meta({ id: 'PolicyStats' });
 
 export const policyStatsResponseSchema = z
-  .object({ items: z.array(policyStatsSchema) })
+  .object({ resolution: resolutionSchema, items: z.array(policyStatsSchema) })
   .meta({ id: 'PolicyStatsList' });
 
 export const clusterSummarySchema = z

@@ -1,6 +1,7 @@
 // The parts of List and FilterHints that every back-end shares: errors, sorting, paging, hint values.
 import type { FlowKey, FlowResult } from './model.ts';
 import type { HintsQuery, HintsResult, HintType, ListQuery, ListResult, SortBy, TimeRange } from './store.ts';
+import { BUCKET_SECONDS } from './time.ts';
 
 export type FlowStoreErrorCode =
   | 'invalid-range'
@@ -143,10 +144,10 @@ export function hintPage(values: Set<string>, page?: number, pageSize?: number):
   return paginate([...values].sort(), page, pageSize);
 }
 
-/** List semantics shared by the stores: sort, then page, over the flows that matched. */
-export function listOf(results: FlowResult[], q: ListQuery): ListResult {
+/** List semantics shared by the stores: sort, then page, over the flows that matched at `resolution` seconds. */
+export function listOf(results: FlowResult[], q: ListQuery, resolution: number = BUCKET_SECONDS): ListResult {
   const p = paginate(sortResults(results, q.sortBy), q.page, q.pageSize);
-  return { totalPages: p.totalPages, totalResults: p.totalResults, flows: p.items };
+  return { totalPages: p.totalPages, totalResults: p.totalResults, flows: p.items, resolution };
 }
 
 /** Hint semantics shared by the stores: distinct values of the matched flows, sorted and paged. */

@@ -35,7 +35,9 @@ export interface DbRepair {
   damaged: string;
 }
 
-const TABLES = ['keys', 'label_sets', 'windows'] as const;
+const TABLES = ['keys', 'label_sets', 'windows', 'windows_60', 'windows_300', 'rollups'] as const;
+/** Tables whose rows replace the fresh database's own (the roll-up progress must match the copied windows). */
+const REPLACED: ReadonlySet<string> = new Set(['rollups']);
 
 /**
  * Copies every readable row into a fresh database, moves the original to `<path>.damaged-<time>`
@@ -63,8 +65,10 @@ export function repairSqliteFile(path: string, now = new Date()): DbRepair {
         lost[table] = (e as Error).message;
         continue;
       }
+      // A table the damaged file's older schema does not have yet.
+      if (columns.length === 0) continue;
       const insert = target.prepare(
-        `INSERT OR IGNORE INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+        `INSERT OR ${REPLACED.has(table) ? 'REPLACE' : 'IGNORE'} INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
       );
       const copy = target.transaction((rows: unknown[][]) => {
         for (const row of rows) insert.run(row);

@@ -23,7 +23,7 @@ describe('sqlite store', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-    expect(tables).toEqual(['keys', 'label_sets', 'policy_changes', 'windows']);
+    expect(tables).toEqual(['keys', 'label_sets', 'policy_changes', 'rollups', 'windows', 'windows_300', 'windows_60']);
     db.close();
   });
 
@@ -66,7 +66,8 @@ describe('sqlite store', () => {
     await a.close();
     const v1 = new Database(path);
     v1.exec(
-      'ALTER TABLE windows DROP COLUMN source_ips; ALTER TABLE windows DROP COLUMN dest_ips; DROP TABLE policy_changes',
+      `ALTER TABLE windows DROP COLUMN source_ips; ALTER TABLE windows DROP COLUMN dest_ips; DROP TABLE policy_changes;
+       DROP TABLE windows_60; DROP TABLE windows_300; DROP TABLE rollups`,
     );
     v1.pragma('user_version = 1');
     v1.close();
@@ -116,5 +117,53 @@ describe('sqlite store', () => {
     expect(other.prepare('SELECT count(*) FROM windows').pluck().get()).toBe(1);
     other.close();
     await s.close();
+  });
+});
+
+describe('sqlite roll-ups', () => {
+  it('keeps 15 s windows for an hour and 1 min windows for a day, answering older ranges at 5 min with exact sums', async () => {
+    const path = freshPath();
+    const clock = testClock(T0 - 2 * 86_400);
+    const s = createSqliteStore({ path, now: clock.now });
+    const start = T0 - 2 * 86_400;
+    const packetsAt = (t: number, k: number) => 1 + ((t / 15 + k) % 9);
+    const batch = [];
+    for (let t = start; t < T0 - 60; t += 15) {
+      for (let k = 0; k < 3; k++) {
+        batch.push(flowBetween(`shop/web-${k}`, 'shop/api', { startTime: t, packetsIn: packetsAt(t, k) }));
+      }
+    }
+    clock.set(T0);
+    await s.ingest(batch);
+    expect(await s.rollUp()).toBeGreaterThan(0);
+    const sumOf = (gte: number, lt: number) => {
+      let sum = 0;
+      for (let t = Math.max(start, gte); t < Math.min(lt, T0 - 60); t += 15) {
+        if (t + 15 <= lt) for (let k = 0; k < 3; k++) sum += packetsAt(t, k);
+      }
+      return sum;
+    };
+    const listed = async (gte: number, lt: number) => {
+      const r = await s.list({ range: { gte, lt }, pageSize: 0 });
+      return [r.resolution, r.flows.reduce((a, f) => a + f.flow.packetsIn, 0), r.totalResults];
+    };
+    expect(await listed(start, T0)).toEqual([300, sumOf(start, T0), 3]);
+    // An old range off the 5 min boundaries: counted from the next boundary, as 5 min buckets starting in it.
+    const gte = T0 - 30 * 3600 + 17;
+    expect(await listed(gte, T0 - 29 * 3600)).toEqual([300, sumOf(gte - 17 + 300, T0 - 29 * 3600), 3]);
+    // Within the day: 1 min edges around 5 min buckets; within the hour: down to 15 s.
+    expect(await listed(T0 - 5 * 3600 + 60, T0 - 4 * 3600 - 120)).toEqual([
+      300,
+      sumOf(T0 - 5 * 3600 + 60, T0 - 4 * 3600 - 120),
+      3,
+    ]);
+    expect(await listed(T0 - 1800 + 15, T0 - 1800 + 75)).toEqual([15, sumOf(T0 - 1800 + 15, T0 - 1800 + 75), 3]);
+    await s.close();
+    const db = new Database(path, { readonly: true });
+    const oldest = (table: string) => db.prepare(`SELECT min(bucket) FROM ${table}`).pluck().get() as number;
+    expect(oldest('windows')).toBeGreaterThanOrEqual(T0 - 3600 - 300);
+    expect(oldest('windows_60')).toBeGreaterThanOrEqual(T0 - 86_400 - 300);
+    expect(oldest('windows_300')).toBe(start);
+    db.close();
   });
 });

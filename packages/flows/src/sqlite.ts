@@ -26,6 +26,7 @@ import {
   SCAN_CHUNK,
   yieldToLoop,
 } from './query.ts';
+import { type LevelCoverage, levelBucketStart, planRange, ROLLUP_LEVELS, ROLLUP_SETTLE_SECONDS } from './rollup.ts';
 import { computeStatistics } from './stats.ts';
 import type { FlowFilter, StringMatch, TimeRange } from './store.ts';
 import { createStreamHub, startTicker, wallClock } from './stream.ts';
@@ -52,6 +53,40 @@ export interface SqliteStoreOptions extends StoreOptions {
   /** Buckets older than this are deleted; default 7. */
   retentionDays?: number;
 }
+
+function rollupTable(seconds: number): string {
+  return `CREATE TABLE windows_${seconds} (
+     bucket INTEGER NOT NULL,
+     key_id INTEGER NOT NULL,
+     source_labels INTEGER NOT NULL,
+     dest_labels INTEGER NOT NULL,
+     packets_in INTEGER NOT NULL,
+     packets_out INTEGER NOT NULL,
+     bytes_in INTEGER NOT NULL,
+     bytes_out INTEGER NOT NULL,
+     connections_started INTEGER NOT NULL,
+     connections_completed INTEGER NOT NULL,
+     connections_live INTEGER NOT NULL,
+     source_ips TEXT,
+     dest_ips TEXT,
+     PRIMARY KEY (bucket, key_id)
+   ) WITHOUT ROWID;
+   CREATE INDEX windows_${seconds}_key ON windows_${seconds} (key_id);`;
+}
+
+/** The table holding a level's windows. */
+const tableOf = (level: number): string => (level === 0 ? 'windows' : `windows_${ROLLUP_LEVELS[level]!.seconds}`);
+const COARSEST = ROLLUP_LEVELS.length - 1;
+const COARSEST_SECONDS = ROLLUP_LEVELS[COARSEST]!.seconds;
+const COUNTERS = [
+  'packets_in',
+  'packets_out',
+  'bytes_in',
+  'bytes_out',
+  'connections_started',
+  'connections_completed',
+  'connections_live',
+] as const;
 
 /** Schema migrations, applied in order; `PRAGMA user_version` holds how many have run. */
 const MIGRATIONS: readonly string[] = [
@@ -110,6 +145,12 @@ const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX policy_changes_time ON policy_changes (time);
    CREATE INDEX policy_changes_name ON policy_changes (name, kind, namespace);`,
+  // Roll-up levels of ROLLUP_LEVELS: 1 min and 5 min windows, and per level the bucket starts it
+  // holds completely, [kept_from, done_until) (level 0, the 15 s `windows`, has no upper bound).
+  `${rollupTable(60)}
+   ${rollupTable(300)}
+   CREATE TABLE rollups (level INTEGER PRIMARY KEY, done_until INTEGER NOT NULL, kept_from INTEGER NOT NULL);
+   INSERT INTO rollups (level, done_until, kept_from) VALUES (0, 0, 0), (1, 0, 0), (2, 0, 0);`,
 ];
 
 export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;
@@ -168,7 +209,8 @@ interface WindowRow {
   id: number;
   key: string;
   bucket: number;
-  last: number;
+  /** End of the row's newest window. */
+  end: number;
   src: number | string;
   dst: number | string;
   packets_in: number;
@@ -187,6 +229,8 @@ const UPSERT_ROWS = 64;
 /** Seconds `keys.last_bucket` may lag behind the key's newest window. */
 const LAST_BUCKET_SLACK = 3600;
 const PARSED_CACHE_LIMIT = 100_000;
+/** Time one roll-up transaction may take before it commits and lets other work run. */
+const ROLLUP_STEP_MS = 50;
 /** Least time between two sweeps of unused label sets. */
 const LABEL_PRUNE_SECONDS = 3600;
 
@@ -311,6 +355,9 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
   db.pragma('cache_size = -65536');
   db.pragma('temp_store = MEMORY');
   migrate(db);
+  if (ROLLUP_LEVELS.map((l) => l.seconds).join() !== '15,60,300') {
+    throw new Error('ROLLUP_LEVELS changed: the SQLite schema needs a migration for the new levels');
+  }
   const labels = createLabelIntern(db);
   db.function('labels_intersect', { deterministic: true }, (a: number, b: number) => labels.intersect(a, b));
   type LabelsAcc = { value: readonly string[] };
@@ -323,6 +370,15 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
     // The typings want the step's second argument to be the accumulator type; SQLite passes the column.
     step: mergeStep as unknown as (acc: LabelsAcc, next: LabelsAcc) => LabelsAcc,
     result: (acc) => acc.value.join(','),
+  });
+  /** Merges a window's labels into a rolled-up row's, as List merges windows (empty = not yet set). */
+  db.function('labels_union', { deterministic: true }, (a: number, b: number) =>
+    a === b ? a : labels.idOf(mergeLabels(labels.labels(a), labels.labels(b))),
+  );
+  db.aggregate<LabelsAcc>('labels_merge_id', {
+    start: () => ({ value: [] }),
+    step: mergeStep as unknown as (acc: LabelsAcc, next: LabelsAcc) => LabelsAcc,
+    result: (acc) => labels.idOf(acc.value) as unknown as LabelsAcc,
   });
   db.function('ips_merge', { deterministic: true }, (a: string | null, b: string | null) =>
     a === null ? b : b === null ? a : encodeIps(mergeIpSets(decodeIps(a), decodeIps(b))),
@@ -365,15 +421,70 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
   /** Multi-row upserts cut the per-statement cost; rows of one batch never collide (pre-aggregated). */
   const upsertMany = db.prepare(upsertSql(UPSERT_ROWS));
   const upsertOne = db.prepare(upsertSql(1));
-  const deleteWindows = db.prepare('DELETE FROM windows WHERE bucket < ?');
+  const deleteWindows = ROLLUP_LEVELS.map((_, l) => db.prepare(`DELETE FROM ${tableOf(l)} WHERE bucket < ?`));
   const deleteKeys = db.prepare(
-    'DELETE FROM keys WHERE last_bucket < ? AND NOT EXISTS (SELECT 1 FROM windows w WHERE w.key_id = keys.id)',
+    `DELETE FROM keys WHERE last_bucket < ? AND ${ROLLUP_LEVELS.map(
+      (_, l) => `NOT EXISTS (SELECT 1 FROM ${tableOf(l)} w WHERE w.key_id = keys.id)`,
+    ).join(' AND ')}`,
   );
+  /** Adds a late window to a level that already rolled up its bucket, as that roll-up would have. */
+  const lateUpsert = ROLLUP_LEVELS.map((_, l) =>
+    l === 0
+      ? undefined
+      : db.prepare(
+          `INSERT INTO ${tableOf(l)} (bucket, key_id, source_labels, dest_labels, ${COUNTERS.join(', ')}, source_ips, dest_ips)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (bucket, key_id) DO UPDATE SET
+             source_labels = labels_union(source_labels, excluded.source_labels),
+             dest_labels = labels_union(dest_labels, excluded.dest_labels),
+             ${COUNTERS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')},
+             source_ips = ips_merge(source_ips, excluded.source_ips),
+             dest_ips = ips_merge(dest_ips, excluded.dest_ips)`,
+        ),
+  );
+  /** Rolls the finer level's windows of one bucket of `level` into one row per key. */
+  const rollInsert = ROLLUP_LEVELS.map((_, l) =>
+    l === 0
+      ? undefined
+      : db.prepare(
+          `INSERT INTO ${tableOf(l)} (bucket, key_id, source_labels, dest_labels, ${COUNTERS.join(', ')}, source_ips, dest_ips)
+           SELECT ?, key_id, labels_merge_id(source_labels), labels_merge_id(dest_labels),
+             ${COUNTERS.map((c) => `sum(${c})`).join(', ')}, ips_union(source_ips), ips_union(dest_ips)
+           FROM ${tableOf(l - 1)} WHERE bucket >= ? AND bucket < ? GROUP BY key_id`,
+        ),
+  );
+  const firstBucketFrom = ROLLUP_LEVELS.map((_, l) =>
+    db.prepare(`SELECT min(bucket) FROM ${tableOf(l)} WHERE bucket >= ?`).pluck(),
+  );
+  const setDone = db.prepare('UPDATE rollups SET done_until = ? WHERE level = ?');
+  const setKept = db.prepare('UPDATE rollups SET kept_from = ? WHERE level = ?');
+  /** Per level, the bucket starts it holds completely: [kept, done); level 0 has no upper bound. */
+  const levelState: { done: number; kept: number }[] = [];
+  const loadLevels = () => {
+    levelState.length = 0;
+    for (const r of db.prepare('SELECT level, done_until, kept_from FROM rollups ORDER BY level').all() as {
+      level: number;
+      done_until: number;
+      kept_from: number;
+    }[])
+      levelState[r.level] = { done: r.done_until, kept: r.kept_from };
+  };
+  loadLevels();
+  const coverage = (): LevelCoverage[] =>
+    levelState.map((st, l) => ({ from: st.kept, until: l === 0 ? Number.POSITIVE_INFINITY : st.done }));
   const readBuckets = db.prepare<[number, number], WindowRow>(
-    `SELECT w.key_id AS id, k.key AS key, w.bucket AS bucket, w.bucket AS last, w.source_labels AS src,
+    `SELECT w.key_id AS id, k.key AS key, w.bucket AS bucket, w.bucket + ${BUCKET_SECONDS} AS end, w.source_labels AS src,
        w.dest_labels AS dst, w.packets_in, w.packets_out, w.bytes_in, w.bytes_out, w.connections_started,
        w.connections_completed, w.connections_live, w.source_ips, w.dest_ips
      FROM windows w JOIN keys k ON k.id = w.key_id WHERE w.bucket >= ? AND w.bucket < ? ORDER BY w.bucket, w.key_id`,
+  );
+
+  const readLevel = ROLLUP_LEVELS.map((level, l) =>
+    db.prepare(
+      `SELECT w.key_id AS id, k.key AS key, w.bucket AS bucket, w.bucket + ${level.seconds} AS end, w.source_labels AS src,
+         w.dest_labels AS dst, ${COUNTERS.map((c) => `w.${c}`).join(', ')}, w.source_ips, w.dest_ips
+       FROM ${tableOf(l)} w JOIN keys k ON k.id = w.key_id WHERE w.bucket >= ? AND w.bucket < ?`,
+    ),
   );
 
   /** Hashes of every stored key, so a new key costs no lookup. */
@@ -454,21 +565,18 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
     const full = rows.length - (rows.length % UPSERT_ROWS);
     for (let i = 0; i < rows.length; i++) {
       const p = rows[i]!;
-      params.push(
-        p.bucket,
-        resolveKey(p.keyString, p.key, p.bucket),
-        labels.idOf(p.sourceLabels),
-        labels.idOf(p.destLabels),
-        p.packetsIn,
-        p.packetsOut,
-        p.bytesIn,
-        p.bytesOut,
-        p.started,
-        p.completed,
-        p.live,
-        encodeIps(p.sourceIps),
-        encodeIps(p.destIps),
-      );
+      const keyId = resolveKey(p.keyString, p.key, p.bucket);
+      const src = labels.idOf(p.sourceLabels);
+      const dst = labels.idOf(p.destLabels);
+      const srcIps = encodeIps(p.sourceIps);
+      const dstIps = encodeIps(p.destIps);
+      const counters = [p.packetsIn, p.packetsOut, p.bytesIn, p.bytesOut, p.started, p.completed, p.live];
+      params.push(p.bucket, keyId, src, dst, ...counters, srcIps, dstIps);
+      for (let l = 1; l < levelState.length; l++) {
+        if (p.bucket >= levelState[l]!.done) break;
+        const start = levelBucketStart(p.bucket, ROLLUP_LEVELS[l]!.seconds);
+        lateUpsert[l]!.run(start, keyId, src, dst, ...counters, srcIps, dstIps);
+      }
       if (i < full ? params.length === 13 * UPSERT_ROWS : true) {
         (i < full ? upsertMany : upsertOne).run(params);
         params.length = 0;
@@ -535,7 +643,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
     const flow: Flow = {
       key,
       startTime: r.bucket,
-      endTime: r.last + BUCKET_SECONDS,
+      endTime: r.end,
       sourceLabels: typeof r.src === 'string' ? (r.src === '' ? [] : r.src.split(',')) : labels.labels(r.src),
       destLabels: typeof r.dst === 'string' ? (r.dst === '' ? [] : r.dst.split(',')) : labels.labels(r.dst),
       packetsIn: r.packets_in,
@@ -550,46 +658,54 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
   }
 
   /**
-   * Aggregated flows of the keys matching `filter` with a window starting in the range (§3.4). Read in
-   * chunks of keys by id, each its own statement, so the event loop (and ingest, which needs the
-   * connection) runs between chunks and an aborted signal stops the scan.
+   * Aggregated flows of the keys matching `filter` with a window starting in the range (§3.4), read
+   * from the roll-up levels `planRange` picks. Read in chunks of keys by id, each its own statement,
+   * so the event loop (and ingest, which needs the connection) runs between chunks and an aborted
+   * signal stops the scan.
    */
   async function matching(
     range: TimeRange,
     filter: FlowFilter | undefined,
     signal: AbortSignal | undefined,
     keyId?: number,
-  ): Promise<FlowResult[]> {
+  ): Promise<{ flows: FlowResult[]; resolution: number }> {
     checkRange(range);
     const c = compile(filter);
-    const params: unknown[] = [range.lt, range.lt, range.lt, range.lt, range.lt, range.lt, range.lt];
-    const narrowParams: unknown[] = [];
-    if (keyId !== undefined) narrowParams.push(keyId);
-    const where = [
-      'w.bucket >= ?',
-      'w.bucket < ?',
-      ...(keyId === undefined ? [] : ['w.key_id = ?']),
-      ...narrowKeys(filter, narrowParams),
-      'w.key_id > ?',
-    ];
-    params.push(range.gte, range.lt, ...narrowParams);
-    const counted = (col: string) =>
-      `sum(CASE WHEN w.bucket + ${BUCKET_SECONDS} <= ? THEN w.${col} ELSE 0 END) AS ${col}`;
-    const sql = `SELECT w.key_id AS id, k.key AS key, min(w.bucket) AS bucket, max(w.bucket) AS last,
-        labels_merge(w.source_labels) AS src, labels_merge(w.dest_labels) AS dst,
-        ${counted('packets_in')}, ${counted('packets_out')}, ${counted('bytes_in')}, ${counted('bytes_out')},
-        ${counted('connections_started')}, ${counted('connections_completed')}, ${counted('connections_live')},
-        ips_union(w.source_ips) AS source_ips, ips_union(w.dest_ips) AS dest_ips
-      FROM keys k JOIN windows w ON w.key_id = k.id
-      WHERE ${where.join(' AND ')}
-      GROUP BY w.key_id ORDER BY w.key_id LIMIT ${SCAN_CHUNK}`;
+    const plan = planRange(range, coverage());
     const out: FlowResult[] = [];
+    if (plan.segments.length === 0) return { flows: out, resolution: plan.resolution };
+    const narrowParams: unknown[] = [];
+    const narrow = narrowKeys(filter, narrowParams);
+    const arms = plan.segments.map(
+      (seg) =>
+        `SELECT key_id, bucket, ${seg.seconds} AS width, source_labels, dest_labels, ${COUNTERS.join(', ')},
+           source_ips, dest_ips FROM ${tableOf(seg.level)}
+         WHERE bucket >= ? AND bucket < ?${keyId === undefined ? '' : ' AND key_id = ?'} AND key_id > ?`,
+    );
+    const counted = (col: string) => `sum(CASE WHEN w.bucket + w.width <= ? THEN w.${col} ELSE 0 END) AS ${col}`;
+    const sql = `SELECT w.key_id AS id, k.key AS key, min(w.bucket) AS bucket, max(w.bucket + w.width) AS end,
+        labels_merge(w.source_labels) AS src, labels_merge(w.dest_labels) AS dst,
+        ${COUNTERS.map(counted).join(', ')},
+        ips_union(w.source_ips) AS source_ips, ips_union(w.dest_ips) AS dest_ips
+      FROM (${arms.join(' UNION ALL ')}) w JOIN keys k ON k.id = w.key_id
+      ${narrow.length > 0 ? `WHERE ${narrow.join(' AND ')}` : ''}
+      GROUP BY w.key_id ORDER BY w.key_id LIMIT ${SCAN_CHUNK}`;
+    const paramsAfter = (after: number): unknown[] => {
+      const params: unknown[] = COUNTERS.map(() => range.lt);
+      for (const seg of plan.segments) {
+        params.push(seg.gte, seg.lt);
+        if (keyId !== undefined) params.push(keyId);
+        params.push(after);
+      }
+      params.push(...narrowParams);
+      return params;
+    };
     let after = 0;
     for (;;) {
       checkSignal(signal);
       ensureOpen();
       let rows = 0;
-      for (const r of prepared(sql).iterate(...params, after) as IterableIterator<WindowRow>) {
+      for (const r of prepared(sql).iterate(...paramsAfter(after)) as IterableIterator<WindowRow>) {
         rows++;
         after = r.id;
         const key = keyOf(r.id, r.key);
@@ -599,10 +715,83 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
         if (c.ips && !c.ips(flow.sourceIps, flow.destIps)) continue;
         out.push({ id: r.id, flow, cluster });
       }
-      if (rows < SCAN_CHUNK) return out;
+      if (rows < SCAN_CHUNK) return { flows: out, resolution: plan.resolution };
       await yieldToLoop();
     }
   }
+
+  /**
+   * Computes the next buckets of `level` whose finer windows are final (the 15 s ones settled for
+   * ROLLUP_SETTLE_SECONDS, coarser ones rolled up), for at most ROLLUP_STEP_MS, in one transaction
+   * with the level's progress: a crash at any point neither loses nor doubles a window. Returns false
+   * when nothing is due.
+   */
+  function rollUpStep(level: number): boolean {
+    const seconds = ROLLUP_LEVELS[level]!.seconds;
+    const state = levelState[level]!;
+    const ready =
+      level === 1
+        ? levelBucketStart(now() - ROLLUP_SETTLE_SECONDS, seconds)
+        : levelBucketStart(levelState[level - 1]!.done, seconds);
+    if (state.done >= ready) return false;
+    let done = state.done;
+    const deadline = performance.now() + ROLLUP_STEP_MS;
+    try {
+      db.transaction(() => {
+        do {
+          const first = firstBucketFrom[level - 1]!.get(done) as number | null;
+          const bucket = first === null ? ready : Math.max(done, levelBucketStart(first, seconds));
+          if (bucket >= ready) {
+            done = ready;
+            break;
+          }
+          rollInsert[level]!.run(bucket, bucket, bucket + seconds);
+          done = bucket + seconds;
+        } while (done < ready && performance.now() < deadline);
+        labels.flush();
+        setDone.run(done, level);
+      })();
+    } catch (e) {
+      labels.reload();
+      throw e;
+    }
+    state.done = done;
+    return true;
+  }
+
+  /** One roll-up step at the finest level with work due; false when every level is up to date. */
+  function rollUpOnce(): boolean {
+    for (let l = 1; l < ROLLUP_LEVELS.length; l++) if (rollUpStep(l)) return true;
+    return false;
+  }
+
+  let maintaining = false;
+  /** Rolls up in the background, one small transaction per turn of the event loop, then prunes. */
+  function maintainInBackground(): void {
+    if (maintaining || closed) return;
+    maintaining = true;
+    const step = () => {
+      if (closed) {
+        maintaining = false;
+        return;
+      }
+      let more = false;
+      try {
+        more = rollUpOnce();
+        if (!more) {
+          prune();
+          maintenanceError = undefined;
+        }
+      } catch (e) {
+        // Retried at the next tick; nothing was committed by the failed step.
+        maintenanceError = e as Error;
+      }
+      if (more) setImmediate(step);
+      else maintaining = false;
+    };
+    setImmediate(step);
+  }
+  let maintenanceError: Error | undefined;
 
   const insertChange = db.prepare(
     `INSERT INTO policy_changes (time, op, kind, namespace, name, resource_version, source, before, after, diff)
@@ -660,20 +849,50 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
   }
   /** Label sets no window refers to any more; with ids kept in memory, they would grow without bound. */
   const deleteLabelSets = db.prepare(
-    `DELETE FROM label_sets WHERE id NOT IN (SELECT source_labels FROM windows UNION SELECT dest_labels FROM windows)`,
+    `DELETE FROM label_sets WHERE id NOT IN (${ROLLUP_LEVELS.map(
+      (_, l) => `SELECT source_labels FROM ${tableOf(l)} UNION SELECT dest_labels FROM ${tableOf(l)}`,
+    ).join(' UNION ')})`,
   );
   let labelsPrunedAt = Number.NEGATIVE_INFINITY;
 
+  /**
+   * Deletes what no level needs: everything older than the retention, and each finer level's windows
+   * once they are older than its keep time and the next level holds them. Bounds stay on boundaries
+   * of the coarsest level, so a plan never splits a coarse bucket between levels.
+   */
   function prune(): number {
-    const cutoff = beginningOfHistory();
-    deleteChanges.run(cutoff * 1000);
-    const n = deleteWindows.run(cutoff).changes;
+    const retentionCut = levelBucketStart(beginningOfHistory(), COARSEST_SECONDS);
+    deleteChanges.run(beginningOfHistory() * 1000);
+    let n = 0;
+    const cuts = ROLLUP_LEVELS.map((level, l) => {
+      const next = levelState[l + 1];
+      const own =
+        level.keepSeconds === undefined || next === undefined
+          ? retentionCut
+          : Math.max(
+              retentionCut,
+              Math.min(
+                levelBucketStart(now() - level.keepSeconds, COARSEST_SECONDS),
+                levelBucketStart(next.done, COARSEST_SECONDS),
+              ),
+            );
+      return Math.max(own, levelState[l]!.kept);
+    });
+    db.transaction(() => {
+      cuts.forEach((cut, l) => {
+        n += deleteWindows[l]!.run(cut).changes;
+        if (cut !== levelState[l]!.kept) setKept.run(cut, l);
+      });
+    })();
+    cuts.forEach((cut, l) => {
+      levelState[l]!.kept = cut;
+    });
     // A full scan of the windows: at most once per LABEL_PRUNE_SECONDS of the store's clock.
     if (n > 0 && now() - labelsPrunedAt >= LABEL_PRUNE_SECONDS) {
       labelsPrunedAt = now();
       if (deleteLabelSets.run().changes > 0) labels.reload();
     }
-    if (n > 0 && deleteKeys.run(cutoff).changes > 0) {
+    if (n > 0 && deleteKeys.run(beginningOfHistory()).changes > 0) {
       keyCache.clear();
       parsed.clear();
       knownHashes.clear();
@@ -711,24 +930,22 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
     },
     async list(q) {
       ensureOpen();
-      return listOf(await matching(q.range, q.filter, q.signal), q);
+      const found = await matching(q.range, q.filter, q.signal);
+      return listOf(found.flows, q, found.resolution);
     },
     async get(id) {
       ensureOpen();
       if (!Number.isSafeInteger(id)) return undefined;
-      const [found] = await matching(
-        { gte: Number.MIN_SAFE_INTEGER, lt: Number.MAX_SAFE_INTEGER },
-        undefined,
-        undefined,
-        id,
-      );
+      const {
+        flows: [found],
+      } = await matching({ gte: Number.MIN_SAFE_INTEGER, lt: Number.MAX_SAFE_INTEGER }, undefined, undefined, id);
       return found;
     },
     async hints(q) {
       ensureOpen();
       // Checked before the scan, so a bad type fails fast.
       checkHintType(q.type);
-      return hintsOf(await matching(q.range, q.filter, q.signal), q);
+      return hintsOf((await matching(q.range, q.filter, q.signal)).flows, q);
     },
     subscribe(fromTime, filter, onFlow) {
       ensureOpen();
@@ -738,8 +955,10 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
       ensureOpen();
       checkRange(q.range);
       const windows: Flow[] = [];
-      for (const r of readBuckets.iterate(bucketStart(q.range.gte), q.range.lt)) {
-        windows.push(toFlow(keyOf(r.id, r.key), r));
+      for (const seg of planRange(q.range, coverage()).segments) {
+        for (const r of readLevel[seg.level]!.iterate(seg.gte, seg.lt) as IterableIterator<WindowRow>) {
+          windows.push(toFlow(keyOf(r.id, r.key), r));
+        }
       }
       return computeStatistics(windows, q);
     },
@@ -749,8 +968,23 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
       filling = b;
       hub.advance();
       prune();
+      maintainInBackground();
     },
     prune,
+    async rollUp() {
+      ensureOpen();
+      let steps = 0;
+      while (rollUpOnce()) {
+        steps++;
+        if (steps % 16 === 0) await yieldToLoop();
+        ensureOpen();
+      }
+      prune();
+      return steps;
+    },
+    get maintenanceError() {
+      return maintenanceError;
+    },
     quickCheck() {
       ensureOpen();
       const rows = db.pragma('quick_check(20)', { simple: false }) as { quick_check: string }[];
@@ -767,7 +1001,14 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
     },
     async stats() {
       ensureOpen();
-      const rows = (db.prepare('SELECT count(*) FROM windows').pluck().get() as number) ?? 0;
+      let rows = 0;
+      for (let l = 0; l < ROLLUP_LEVELS.length; l++) {
+        rows +=
+          (db
+            .prepare(`SELECT count(*) FROM ${tableOf(l)}`)
+            .pluck()
+            .get() as number) ?? 0;
+      }
       const pages = db.pragma('page_count', { simple: true }) as number;
       const size = db.pragma('page_size', { simple: true }) as number;
       return { rows, bytes: pages * size };

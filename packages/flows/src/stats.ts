@@ -55,7 +55,7 @@ export function hitString(h: PolicyHit): string {
 }
 
 /**
- * Sums the windows in `query.range` (window start >= gte and end <= lt) by policy or by rule. Each
+ * Sums the windows (one bucket each, of any level's width) in `query.range` (start >= gte and end <= lt) by policy or by rule. Each
  * window counts once per distinct policy of its enforced + pending traces (first hit wins the action)
  * and once per distinct (policy, action, rule index, direction). Rules use the hit's real
  * `ruleIndex` (Goldmane fills it from `policy_index`, a bug we do not copy). Packets and bytes go to
@@ -65,8 +65,9 @@ export function computeStatistics(windows: Iterable<Flow>, query: StatisticsQuer
   const groups = new Map<string, Group>();
   const { gte, lt } = query.range;
   for (const w of windows) {
-    const bucket = bucketStart(w.startTime);
-    if (bucket < gte || bucket + BUCKET_SECONDS > lt) continue;
+    // Windows are 15 s, or a roll-up level's width when a store reads a rolled-up range.
+    const bucket = w.startTime;
+    if (bucket < gte || w.endTime > lt) continue;
     const k = w.key;
     const ingress = k.reporter === 'Dst';
     let vin: number;

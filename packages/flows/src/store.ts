@@ -84,6 +84,11 @@ export interface ListResult {
   totalPages: number;
   totalResults: number;
   flows: readonly FlowResult[];
+  /**
+   * Width in seconds of the coarsest roll-up level the answer was read from (ROLLUP_LEVELS): start
+   * and end times are exact to it, counters are exact. Absent means 15 s.
+   */
+  resolution?: number;
 }
 
 export type HintType =

@@ -42,6 +42,12 @@ export interface VerdictFlowStore extends FlowStore {
    */
   acceptedStarts(): TimeRange;
   /**
+   * Computes every roll-up bucket due by the store's clock now (ROLLUP_LEVELS) and prunes what the
+   * levels no longer need; resolves with the number of roll-up steps taken. Stores that answer at
+   * 15 s only have no such method.
+   */
+  rollUp?(): Promise<number>;
+  /**
    * The keys `list` would give for the range and filter, folded and counted by the store itself, so
    * that a graph or policy statistics over weeks of flows moves one row per fold, not one per key.
    * Offered by stores whose flows live in another process (ClickHouse); callers fall back to `list`.
@@ -61,6 +67,9 @@ export interface SqliteFlowStore extends VerdictFlowStore {
   prune(): number;
   /** SQLite's `PRAGMA quick_check`: `[]` when the file is sound, otherwise what is wrong (first 20 problems). */
   quickCheck(): string[];
+  rollUp(): Promise<number>;
+  /** The last error of the background roll-up, if its latest attempt failed (it is retried at the next tick). */
+  readonly maintenanceError: Error | undefined;
 }
 
 export interface StoreOptions {

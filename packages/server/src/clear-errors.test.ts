@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { FILTER_LIST_LIMIT } from '@verdict/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { flowBetween } from '../test/fixtures.ts';
 import { NDJSON, scannerLine, startQuiet } from '../test/harness.ts';
-import { loadGoldmaneGrpc } from './goldmane/index.ts';
+import { flowToProto, loadGoldmaneGrpc, type PbFlow } from './goldmane/index.ts';
 import type { RunningVerdict } from './serve.ts';
 
 const now = Math.floor(Date.now() / 1000);
@@ -193,5 +194,129 @@ describe('#12 clear errors: YAML alias bombs and deep nesting', () => {
       ]);
     }
     expect((await fetch(`${verdict.httpUrl}/livez`)).status).toBe(200);
+  });
+});
+
+/** Felix's push: one FlowUpdate on a FlowCollector stream; resolves with the receipt or the stream's error. */
+function felixPush(address: string, flow: PbFlow): Promise<'receipt' | { code: number; details: string }> {
+  const { FlowCollector } = loadGoldmaneGrpc();
+  const client = new FlowCollector(address, grpc.credentials.createInsecure());
+  const call = (client as unknown as { Connect(): grpc.ClientDuplexStream<unknown, unknown> }).Connect();
+  return new Promise((done) => {
+    const finish = (result: 'receipt' | { code: number; details: string }) => {
+      call.cancel();
+      client.close();
+      done(result);
+    };
+    call.on('data', () => finish('receipt'));
+    call.on('error', (e: grpc.ServiceError) => finish({ code: e.code, details: e.details }));
+    call.write({ flow });
+  });
+}
+
+describe('#12 clear errors: raw-flow validation', () => {
+  let verdict: RunningVerdict;
+  const at = now - 60;
+  beforeAll(async () => {
+    verdict = await startQuiet({ 'grpc-port': '0', 'grpc-host': '127.0.0.1' });
+  });
+  afterAll(() => verdict?.close());
+
+  async function ingest(lines: readonly unknown[]) {
+    const response = await fetch(`${verdict.httpUrl}/api/v1/ingest`, {
+      method: 'POST',
+      headers: NDJSON,
+      body: lines.map((l) => JSON.stringify(l)).join('\n'),
+    });
+    expect(response.status).toBe(200);
+    return (await response.json()) as {
+      stored: number;
+      rejected: number;
+      errors: { line: number; code: string; message: string }[];
+    };
+  }
+  const scanner = (extra: Record<string, unknown>) => ({ ...JSON.parse(scannerLine(443, at)), ...extra });
+
+  it('raw flows with negative or absurd counters (packetsIn: -5, bytesIn: 1e300) are rejected naming field and line', async () => {
+    const reply = await ingest([
+      scanner({}),
+      scanner({ packetsIn: -5 }),
+      scanner({ bytesIn: 1e300 }),
+      scanner({ connectionsLive: 1.5 }),
+      scanner({ sourcePort: 70_000 }),
+      scanner({ startTime: -3 }),
+    ]);
+    expect(reply.stored).toBe(1);
+    expect(reply.rejected).toBe(5);
+    expect(reply.errors).toEqual([
+      { line: 2, code: 'invalid-flow', message: 'packetsIn: expected a count (an integer 0-2^53), got -5' },
+      { line: 3, code: 'invalid-flow', message: 'bytesIn: expected a count (an integer 0-2^53), got 1e+300' },
+      { line: 4, code: 'invalid-flow', message: 'connectionsLive: expected a count (an integer 0-2^53), got 1.5' },
+      { line: 5, code: 'invalid-flow', message: 'sourcePort: expected an integer 0-65535, got 70000' },
+      { line: 6, code: 'invalid-flow', message: 'startTime: expected Unix seconds (a positive integer), got -3' },
+    ]);
+  });
+
+  it('a raw flow to port 99999 is an invalid flow naming the field, over HTTP; a Felix push with port 99999 is refused over gRPC', async () => {
+    const reply = await ingest([scanner({ port: 99_999 }), scanner({ port: undefined, destPort: -1 })]);
+    expect(reply.errors).toEqual([
+      { line: 1, code: 'invalid-flow', message: 'port: expected an integer 0-65535, got 99999' },
+      { line: 2, code: 'invalid-flow', message: 'destPort: expected an integer 0-65535, got -1' },
+    ]);
+    const flow = flowToProto(
+      flowBetween('shop/frontend-*', 'shop/checkout-*', { destPort: 99_999 }, { startTime: at }),
+    );
+    expect(await felixPush(verdict.grpcAddress as string, flow)).toEqual({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: 'invalid FlowUpdate: flow.Key.dest_port: expected a port 0-65535, got 99999',
+    });
+    const fine = flowToProto(flowBetween('shop/frontend-*', 'shop/checkout-*', {}, { startTime: at, endTime: at }));
+    expect(await felixPush(verdict.grpcAddress as string, fine)).toBe('receipt');
+  });
+
+  it('a label a=b,c=d is rejected (over NDJSON and gRPC) instead of becoming two labels', async () => {
+    const flow = flowBetween('shop/frontend-*', 'shop/checkout-*', {}, { startTime: at, endTime: at });
+    const bad = { ...flow, sourceLabels: ['app=web', 'a=b,c=d'] };
+    const reply = await ingest([flowToProto(bad)]);
+    expect(reply.errors).toEqual([
+      {
+        line: 1,
+        code: 'invalid-flow',
+        message: expect.stringMatching(/source_labels\[1\]: expected a label key=value without ','.*"a=b,c=d"/),
+      },
+    ]);
+    expect(await felixPush(verdict.grpcAddress as string, flowToProto(bad))).toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: expect.stringContaining('source_labels[1]: expected a label key=value without'),
+    });
+  });
+
+  it('an IP→IP raw line (neither side in the cluster) is rejected with a reason, not silently dropped', async () => {
+    const outside = { source: { ip: '198.51.100.7' }, destination: { ip: '203.0.113.9' }, port: 443, startTime: at };
+    const reply = await ingest([outside, scanner({})]);
+    expect(reply).toEqual({
+      stored: 1,
+      rejected: 1,
+      errors: [
+        {
+          line: 1,
+          code: 'not-in-cluster',
+          message:
+            'source, destination: neither address is an endpoint of the cluster, so no node would report this flow',
+        },
+      ],
+    });
+    const metrics = await (await fetch(`${verdict.httpUrl}/metrics`)).text();
+    expect(metrics).toMatch(/reason="not-in-cluster"[^\n]* 1/);
+  });
+
+  it('a bad startTimeGte is reported as startTimeGte (not startTimeGt) on whisker-backend', async () => {
+    for (const query of ['startTimeGte=abc', 'startTimeGte=5&startTimeLt=3']) {
+      const reply = await getJson(`${verdict.httpUrl}/whisker-backend/flows?${query}`);
+      expect(reply.status).toBe(400);
+      const message = (reply.body as { error: string }).error;
+      expect(message).toMatch(/^startTimeGte: /);
+      expect(message).not.toMatch(/startTimeGt\b/);
+    }
   });
 });

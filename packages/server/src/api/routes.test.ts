@@ -42,6 +42,8 @@ describe('GET /flows', () => {
     const { status, body } = await listFlows();
     expect(status).toBe(200);
     expect(body.total).toEqual({ totalPages: 1, totalResults: ALL_RAW.length + 3 });
+    // The memory store keeps 15 s windows only.
+    expect(body.resolution).toBe(15);
     const partner = body.items.find((f) => f.sourceName === 'partners');
     expect(partner).toEqual({
       id: expect.any(Number),
@@ -304,7 +306,11 @@ describe('GET /flows/{id}/explain', () => {
     expect(highlighted[0]).toBe('- from:');
     expect(highlighted).toContain('port: 5432');
     expect(highlighted.some((l) => l.startsWith('policyTypes'))).toBe(false);
-    expect(matched.highlight![0]!.reason).toBe(matched.because[0]);
+    // Each clause's sentence once, on the line of the field it checked (protocol and port: `ports:`).
+    const noted = matched.highlight!.filter((h) => h.reason !== '');
+    expect(noted.map((h) => h.reason).sort()).toEqual([...matched.because].sort());
+    const protocolNote = noted.find((h) => h.reason.startsWith('protocol:'))!;
+    expect(lines[protocolNote.line - 1]!.trim()).toBe('ports:');
   });
 
   it('explains a network-set source in both scopes', async () => {
@@ -398,6 +404,7 @@ describe('GET /tiers', () => {
 describe('GET /policy-stats', () => {
   it('counts the flows each policy and rule decided, end of tier under its trigger', async () => {
     const { body } = await api.get<PolicyStatsResponse>('/api/v1/policy-stats?start=0&end=0');
+    expect(body.resolution).toBe(15);
     const byName = new Map(body.items.map((p) => [p.name, p]));
     expect(byName.get('security.baseline')).toMatchObject({
       kind: 'GlobalNetworkPolicy',

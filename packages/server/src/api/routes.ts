@@ -20,6 +20,7 @@ import type {
   VerdictFlowStore,
 } from '@verdict/flows';
 import {
+  BUCKET_SECONDS,
   buildGraph,
   compileFilterParts,
   DEFAULT_CLUSTER,
@@ -83,7 +84,7 @@ export function createApiRoutes(deps: ApiDeps): Hono {
     if (!hasCidrs(filter)) return result;
     const keep = cidrPredicate(filter, deps.evaluator());
     const flows = result.flows.filter((r) => keep(r.flow));
-    return { totalPages: flows.length > 0 ? 1 : 0, totalResults: flows.length, flows };
+    return { ...result, totalPages: flows.length > 0 ? 1 : 0, totalResults: flows.length, flows };
   }
 
   app.get('/flows', async (c) => {
@@ -98,13 +99,14 @@ export function createApiRoutes(deps: ApiDeps): Hono {
       const totalPages = Math.ceil(all.flows.length / pageSize);
       const inRange = page < totalPages;
       result = {
+        ...all,
         totalPages: inRange ? totalPages : 0,
         totalResults: inRange ? all.flows.length : 0,
         flows: inRange ? all.flows.slice(page * pageSize, (page + 1) * pageSize) : [],
       };
     } else result = await listAll(c, filter, { ...sort, page, pageSize });
     const total: FlowListResponse['total'] = { totalPages: result.totalPages, totalResults: result.totalResults };
-    return streamJson({ total }, 'items', result.flows, apiFlow);
+    return streamJson({ total, resolution: result.resolution ?? BUCKET_SECONDS }, 'items', result.flows, apiFlow);
   });
 
   app.get('/flows/stream', (c) => {
@@ -150,10 +152,15 @@ export function createApiRoutes(deps: ApiDeps): Hono {
    * The listed keys for a graph or policy statistics: folded and counted by the store when it can
    * (ClickHouse), else every listed flow once. CIDR filters are the API's own, so they list.
    */
-  async function foldedKeys(c: Context, filter: ApiFilter, fold: KeyFold): Promise<KeyCount[]> {
+  async function foldedKeys(
+    c: Context,
+    filter: ApiFilter,
+    fold: KeyFold,
+  ): Promise<{ keys: KeyCount[]; resolution: number }> {
     if (store.countKeys && !hasCidrs(filter)) {
       const f = params.storeFilter(filter);
-      return libraryCall(
+      // Stores that fold keys themselves answer at 15 s.
+      const keys = await libraryCall(
         store.countKeys({
           range: params.timeRange(c, now()),
           fold,
@@ -161,16 +168,20 @@ export function createApiRoutes(deps: ApiDeps): Hono {
           ...(f ? { filter: f } : {}),
         }),
       );
+      return { keys, resolution: BUCKET_SECONDS };
     }
     const result = await listAll(c, filter);
-    return result.flows.map((r) => ({ key: r.flow.key, cluster: r.cluster ?? DEFAULT_CLUSTER, count: 1 }));
+    return {
+      keys: result.flows.map((r) => ({ key: r.flow.key, cluster: r.cluster ?? DEFAULT_CLUSTER, count: 1 })),
+      resolution: result.resolution ?? BUCKET_SECONDS,
+    };
   }
 
   app.get('/policy-stats', async (c) => {
     const grouping = params.statsGrouping(c);
-    const keys = await foldedKeys(c, params.filters(c), 'policies');
+    const { keys, resolution } = await foldedKeys(c, params.filters(c), 'policies');
     if (grouping === undefined) {
-      const body: PolicyStatsResponse = { items: policyStats(keys) };
+      const body: PolicyStatsResponse = { resolution, items: policyStats(keys) };
       return c.json(body);
     }
     const byCluster = new Map<string, KeyCount[]>();
@@ -181,6 +192,7 @@ export function createApiRoutes(deps: ApiDeps): Hono {
     }
     const names = [...byCluster.keys()].sort();
     const body: PolicyStatsResponse = {
+      resolution,
       items: names.flatMap((cluster) => policyStats(byCluster.get(cluster)!).map((s) => ({ cluster, ...s }))),
     };
     return c.json(body);
@@ -190,7 +202,7 @@ export function createApiRoutes(deps: ApiDeps): Hono {
     const group = params.group(c);
     const maxNodes = params.graphLimit(c);
     const focus = params.focus(c);
-    const keys = await foldedKeys(c, params.filters(c), 'graph');
+    const { keys } = await foldedKeys(c, params.filters(c), 'graph');
     const data = buildGraph(keys, group === 'namespace' ? 'namespace' : 'workload');
     const shown = shapeGraph(data, { group, focus, maxNodes });
     const body: GraphResponse = {

@@ -276,6 +276,12 @@ const port = () =>
 
 const text = z.string({ error: (iss) => `expected a string, got ${typeof iss.input}` });
 
+/** A label as `key=value`; stores keep label sets comma-separated, so a comma would split it in two. */
+const label = text.refine((l) => !l.includes(','), {
+  error: (iss) =>
+    `expected a label key=value without ',' (Kubernetes labels have none), got ${JSON.stringify(iss.input)}`,
+});
+
 /** A repeated field: absent or null is empty. */
 const repeated = <T extends z.ZodType>(item: T) =>
   z
@@ -335,8 +341,8 @@ const flowSchema = message({
   Key: flowKeySchema,
   startTime: integer(0),
   endTime: integer(0),
-  sourceLabels: repeated(text),
-  destLabels: repeated(text),
+  sourceLabels: repeated(label),
+  destLabels: repeated(label),
   packetsIn: integer(0),
   packetsOut: integer(0),
   bytesIn: integer(0),

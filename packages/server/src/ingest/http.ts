@@ -19,7 +19,7 @@ const MAX_REPORTED_ERRORS = 100;
 
 export interface IngestLineError {
   line: number;
-  code: 'invalid-flow' | 'out-of-range' | 'unresolved';
+  code: 'invalid-flow' | 'out-of-range' | 'unresolved' | 'not-in-cluster';
   message: string;
 }
 

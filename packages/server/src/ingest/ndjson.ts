@@ -118,20 +118,29 @@ function endpoint(value: unknown, path: string): RawFlow['source'] | string {
   return `${path}: expected {"namespace": "...", "name": "..."} or {"ip": "..."}`;
 }
 
+/** A whole number from 0 to `max`. */
+const isWhole = (value: unknown, max: number): value is number =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= max;
+
+/** A value as an error message shows it. */
+const shown = (value: unknown): string => (value === undefined ? 'nothing' : (JSON.stringify(value) ?? String(value)));
+
 function rawFlow(object: Record<string, unknown>, now: number): FlowLine {
   const source = endpoint(object.source, 'source');
   if (typeof source === 'string') return { kind: 'error', message: source };
   const destination = endpoint(object.destination, 'destination');
   if (typeof destination === 'string') return { kind: 'error', message: destination };
   const port = object.destPort ?? object.port;
-  if (typeof port !== 'number' || !Number.isInteger(port))
-    return { kind: 'error', message: 'port: expected a whole number' };
+  const portName = object.destPort === undefined ? 'port' : 'destPort';
+  if (!isWhole(port, 65_535))
+    return { kind: 'error', message: `${portName}: expected an integer 0-65535, got ${shown(port)}` };
   const protocol = object.protocol ?? 'TCP';
   if (typeof protocol !== 'string' && typeof protocol !== 'number') {
     return { kind: 'error', message: 'protocol: expected a name such as "TCP" or a number' };
   }
   const startTime = object.startTime ?? now;
-  if (typeof startTime !== 'number') return { kind: 'error', message: 'startTime: expected Unix seconds' };
+  if (!isWhole(startTime, Number.MAX_SAFE_INTEGER) || startTime === 0)
+    return { kind: 'error', message: `startTime: expected Unix seconds (a positive integer), got ${shown(startTime)}` };
   const raw: RawFlow = { source, destination, destPort: port, protocol, startTime };
   const counters = [
     'packetsIn',
@@ -145,10 +154,15 @@ function rawFlow(object: Record<string, unknown>, now: number): FlowLine {
   for (const counter of counters) {
     const value = object[counter];
     if (value === undefined) continue;
-    if (typeof value !== 'number') return { kind: 'error', message: `${counter}: expected a number` };
+    if (!isWhole(value, Number.MAX_SAFE_INTEGER))
+      return { kind: 'error', message: `${counter}: expected a count (an integer 0-2^53), got ${shown(value)}` };
     raw[counter] = value;
   }
-  if (typeof object.sourcePort === 'number') raw.sourcePort = object.sourcePort;
+  if (object.sourcePort !== undefined) {
+    if (!isWhole(object.sourcePort, 65_535))
+      return { kind: 'error', message: `sourcePort: expected an integer 0-65535, got ${shown(object.sourcePort)}` };
+    raw.sourcePort = object.sourcePort;
+  }
   return { kind: 'raw', raw };
 }
 

@@ -6,7 +6,8 @@ import { type StoreHealth, StoreUnavailable } from '../health/store-health.ts';
 import type { Logger } from '../log.ts';
 
 /** Why a submitted flow was not stored; never acknowledged as stored. */
-export type RejectCode = 'out-of-range' | 'unresolved';
+/** Why a flow was not stored: its start time, an endpoint that does not resolve, or no cluster endpoint on either side. */
+export type RejectCode = 'out-of-range' | 'unresolved' | 'not-in-cluster';
 
 export interface IngestReport {
   /** Flow records stored (a raw flow gives one per reporting side). */
@@ -189,11 +190,14 @@ export function createIngestPipeline(options: PipelineOptions): IngestPipeline {
   }
 
   function countRejected(source: string, report: IngestReport, code: RejectCode, before: number): void {
-    const n = report.rejected - before;
+    countDropped(source, code, report.rejected - before, report.errors[0]?.message);
+  }
+
+  function countDropped(source: string, code: RejectCode, n: number, first: string | undefined): void {
     if (n === 0) return;
     countersOf(source).rejected += n;
     options.onDrop?.(source, code, n);
-    log.warn('flows rejected', { source, reason: code, rejected: n, first: report.errors[0]?.message });
+    log.warn('flows rejected', { source, reason: code, rejected: n, first });
   }
 
   return {
@@ -209,22 +213,27 @@ export function createIngestPipeline(options: PipelineOptions): IngestPipeline {
       countRejected(source, report, 'out-of-range', 0);
       const evaluator = options.evaluator();
       const flows: Flow[] = [];
-      const before = report.rejected;
+      const rejected: Record<'unresolved' | 'not-in-cluster', number> = { unresolved: 0, 'not-in-cluster': 0 };
+      const reject = (index: number, code: 'unresolved' | 'not-in-cluster', message: string) => {
+        rejected[code]++;
+        report.rejected++;
+        report.rejectedAt.push(index);
+        if (report.errors.length < MAX_ERRORS) report.errors.push({ index, code, message });
+      };
       for (const { raw, index } of indexed) {
         const enriched = enrichRawFlow(evaluator, raw);
-        if (enriched.ok) flows.push(...enriched.flows);
-        else {
-          report.rejected++;
-          report.rejectedAt.push(index);
-          if (report.errors.length < MAX_ERRORS)
-            report.errors.push({
-              index,
-              code: 'unresolved',
-              message: `${enriched.error.path}: ${enriched.error.message}`,
-            });
-        }
+        if (!enriched.ok) reject(index, 'unresolved', `${enriched.error.path}: ${enriched.error.message}`);
+        else if (enriched.flows.length === 0) {
+          // Neither side is a workload or host endpoint: no node would report it, nothing to record.
+          reject(
+            index,
+            'not-in-cluster',
+            'source, destination: neither address is an endpoint of the cluster, so no node would report this flow',
+          );
+        } else flows.push(...enriched.flows);
       }
-      countRejected(source, report, 'unresolved', before);
+      for (const code of ['unresolved', 'not-in-cluster'] as const)
+        countDropped(source, code, rejected[code], report.errors.find((e) => e.code === code)?.message);
       report.rejectedAt.sort((a, b) => a - b);
       report.errors.sort((a, b) => a.index - b.index);
       if (flows.length > 0) checkHealth(source, flows.length);
