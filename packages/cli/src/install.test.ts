@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { clusterReadRules } from '@verdict/cluster';
-import { resolveConfig, SERVE_FLAGS } from '@verdict/server';
+import { exposureProblem, resolveConfig, SERVE_FLAGS } from '@verdict/server';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
@@ -263,6 +263,70 @@ describe('verdict install', () => {
       if (resolved.ok && mode === 'replace-goldmane')
         expect(resolved.config).toMatchObject({ grpcTlsCa: `${INSTALL_LAYOUT.grpcTlsDir}/ca.crt`, grpcTlsReload: 30 });
     }
+  });
+
+  it("every mode and --expose starts under serve's access rules: off loopback only with an auth mode, gRPC only with mutual TLS", async () => {
+    /** The container's arguments as `resolveConfig` reads flags (flags not yet in serve left out). */
+    const flagsOf = (args: readonly string[]) => {
+      const flags: Record<string, unknown> = {};
+      for (let i = 1; i < args.length; i++) {
+        const arg = args[i] as string;
+        const name = arg.slice(2);
+        const flag = SERVE_FLAGS[name];
+        const takesValue = flag ? flag.type === 'string' : !(args[i + 1] ?? '--').startsWith('--');
+        const value = takesValue ? args[++i] : true;
+        if (!flag) continue;
+        flags[name] = flag.multiple ? [...((flags[name] as string[] | undefined) ?? []), value] : value;
+      }
+      return flags;
+    };
+    for (const { mode, expose } of COMBINATIONS) {
+      const args: string[] = container(await objects(['--mode', mode, '--expose', expose, '--allow-writes'])).args;
+      const resolved = resolveConfig(flagsOf(args), {});
+      if (!resolved.ok) throw new Error(JSON.stringify(resolved.errors));
+      expect(exposureProblem(resolved.config), `${mode}/${expose}`).toBeUndefined();
+      if (expose === 'none') {
+        expect(resolved.config).toMatchObject({
+          httpHost: '0.0.0.0',
+          authTokenFile: `${INSTALL_LAYOUT.authDir}/tokens`,
+          allowWrites: true,
+        });
+        // The rule is real: the same manifests without the token file would not start.
+        const open = resolveConfig(
+          flagsOf(args.filter((arg, i) => arg !== '--auth-token-file' && args[i - 1] !== '--auth-token-file')),
+          {},
+        );
+        expect(open.ok && exposureProblem(open.config)).toMatch(/--auth-token-file/);
+      } else expect(resolved.config.httpHost).toBe('127.0.0.1');
+      expect(resolved.config.grpcHost === '0.0.0.0').toBe(mode === 'replace-goldmane');
+      if (mode === 'replace-goldmane') expect(resolved.config.grpcTlsCa).toBe(`${INSTALL_LAYOUT.grpcTlsDir}/ca.crt`);
+    }
+    // Writes stay off unless asked for.
+    const readOnly = container(await objects(['--expose', 'none'])).args;
+    expect(readOnly).not.toContain('--allow-writes');
+  });
+
+  it('--expose none: the token Secret is mounted where --auth-token-file points, and the notes say how to create it', async () => {
+    const result = await install(['--mode', 'standalone', '--expose', 'none']);
+    const items = await objects(['--mode', 'standalone', '--expose', 'none']);
+    expect(byKind(items, 'StatefulSet').spec.template.spec.volumes).toContainEqual({
+      name: 'auth',
+      secret: { secretName: INSTALL_LAYOUT.authSecret, defaultMode: 0o440 },
+    });
+    expect(container(items).volumeMounts).toContainEqual({
+      name: 'auth',
+      mountPath: INSTALL_LAYOUT.authDir,
+      readOnly: true,
+    });
+    expect(container(items).readinessProbe).toEqual(
+      expect.objectContaining({ httpGet: { path: '/readyz', port: 'http' } }),
+    );
+    expect(result.stdout).toContain(
+      `# kubectl -n verdict create secret generic ${INSTALL_LAYOUT.authSecret} --from-literal=tokens="$(openssl rand -hex 32) read viewer"`,
+    );
+    // standalone serves gRPC on the pod's loopback only: no Service, no ingress rule for it.
+    expect(items.some((item) => item.metadata.name === 'verdict-grpc')).toBe(false);
+    expect(JSON.stringify(byKind(items, 'NetworkPolicy').spec.ingress)).not.toContain('grpc');
   });
 
   it('-o json prints the same objects as a v1 List', async () => {

@@ -28,6 +28,8 @@ export interface InstallOptions {
   /** The watcher's read-only rules (the ClusterRole lists exactly these). */
   readRules: readonly ReadRule[];
   version: string;
+  /** With `expose: none`: pass `--allow-writes`, so callers with a write token may ingest, apply and promote. */
+  allowWrites?: boolean;
 }
 
 /** Ports and paths inside the pod, shared by the manifests and the documentation. */
@@ -74,6 +76,8 @@ export function installManifests(options: InstallOptions): Manifest[] {
     },
   });
   const grpcServed = mode !== 'tail-goldmane';
+  // Off the pod's loopback, gRPC needs mutual TLS (serve refuses to start otherwise): only replace-goldmane has its Secret.
+  const grpcOnNetwork = mode === 'replace-goldmane';
   const inCluster = expose === 'none';
 
   const args = [
@@ -89,7 +93,9 @@ export function installManifests(options: InstallOptions): Manifest[] {
     String(L.httpPort),
   ];
   if (inCluster) {
+    // Off the pod's loopback serve requires an auth mode: bearer tokens from the Secret, re-read when it changes.
     args.push('--auth-token-file', `${L.authDir}/tokens`);
+    if (options.allowWrites) args.push('--allow-writes');
     // The names in-cluster clients reach the HTTP Service by (the Host header check answers to these).
     for (const host of [
       'verdict',
@@ -99,7 +105,7 @@ export function installManifests(options: InstallOptions): Manifest[] {
     ])
       args.push('--allowed-host', host);
   }
-  if (grpcServed) args.push('--grpc-host', '0.0.0.0', '--grpc-port', String(L.grpcPort));
+  if (grpcServed) args.push('--grpc-host', grpcOnNetwork ? '0.0.0.0' : '127.0.0.1', '--grpc-port', String(L.grpcPort));
   else args.push('--grpc-port', '-1');
   if (mode === 'replace-goldmane') {
     args.push(
@@ -280,7 +286,6 @@ export function installManifests(options: InstallOptions): Manifest[] {
         // Felix runs on the host network, so it connects from node addresses: the port is open and mTLS
         // (client certificates signed by the CA in the Secret) decides who may push flows.
         ...(mode === 'replace-goldmane' ? [{ ports: [{ port: 'grpc', protocol: TCP }] }] : []),
-        ...(mode === 'standalone' ? [{ ports: [{ port: 'grpc', protocol: TCP }], from: [{ podSelector: {} }] }] : []),
       ],
       egress: [
         {
@@ -325,7 +330,7 @@ export function installManifests(options: InstallOptions): Manifest[] {
     clusterRole,
     binding,
     httpService,
-    ...(grpcServed ? [grpcService] : []),
+    ...(grpcOnNetwork ? [grpcService] : []),
     statefulSet,
     networkPolicy,
   ];
@@ -345,7 +350,11 @@ export function installNotes(options: Pick<InstallOptions, 'namespace' | 'mode' 
       `Needs Secret ${L.goldmaneTlsSecret} (tls.crt, tls.key: a client certificate Goldmane accepts; ca.crt: the CA that signed Goldmane's certificate).`,
     );
   if (options.expose === 'none')
-    notes.push(`Needs Secret ${L.authSecret} with a "tokens" file of bearer tokens for the HTTP API.`);
+    notes.push(
+      `Needs Secret ${L.authSecret}: a "tokens" file, one "<token> <read|write> [name]" per line (re-read when the Secret changes), e.g.`,
+      `kubectl -n ${options.namespace} create secret generic ${L.authSecret} --from-literal=tokens="$(openssl rand -hex 32) read viewer"`,
+      `Browsers sign in at /signin with a token; scripts send "Authorization: Bearer <token>". Writes (ingest, apply, promote) need --allow-writes and a write token.`,
+    );
   else
     notes.push(
       `The UI: kubectl -n ${options.namespace} port-forward svc/verdict ${L.httpPort}:http (or: kubectl verdict open)`,

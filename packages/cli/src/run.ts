@@ -307,10 +307,11 @@ export function createProgram(io: Io, setCode: (code: number) => void = () => {}
         '--mode, where flows come from:',
         "  tail-goldmane     stream from Calico's Goldmane (Secret verdict-goldmane-tls)",
         '  replace-goldmane  Felix pushes to Verdict over mTLS (Secret verdict-grpc-tls)',
-        '  standalone        verdict ingest, or Goldmane API clients in the namespace',
+        '  standalone        verdict ingest (gRPC on the pod loopback only)',
         '--expose, how the HTTP API and UI are reached:',
         '  port-forward      pod loopback only: kubectl verdict open; no tokens',
-        '  none              pod network, in-cluster clients (Secret verdict-auth tokens)',
+        '  none              pod network, in-cluster clients: bearer tokens from Secret verdict-auth;',
+        '                    writes only with --allow-writes and a write token',
       ].join('\n'),
     )
     .option('--namespace <ns>', 'namespace to install into', dnsLabel, 'verdict')
@@ -326,6 +327,7 @@ export function createProgram(io: Io, setCode: (code: number) => void = () => {}
       hostPort,
       'goldmane.calico-system.svc:7443',
     )
+    .option('--allow-writes', 'with --expose none: let write tokens ingest, apply staged policies and promote')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json'] as const).default('yaml'))
     .action((options) => {
       io.stdout(renderManifests({ ...options, readRules: clusterReadRules(), version: VERSION }, options.output));

@@ -7,6 +7,7 @@ import type { ClusterStatusResponse } from '@verdict/api';
 import type { Evaluator } from '@verdict/engine';
 import type { VerdictFlowStore } from '@verdict/flows';
 import { Hono } from 'hono';
+import { type AccessOptions, accessControl, OPEN_PATHS } from './access/index.ts';
 import { createApiRoutes } from './api/index.ts';
 import { createChangeRoutes } from './changes/index.ts';
 import type { TailStatus } from './goldmane/index.ts';
@@ -44,13 +45,25 @@ export interface AppDeps {
   goldmaneTail?: () => TailStatus | undefined;
   /** Body limits of POST /api/v1/ingest (default 64 MiB, 1 MiB per line). */
   ingestLimits?: IngestLimits;
+  /** Who may read and write; without it (or without an auth mode in it) everything is open. */
+  access?: AccessOptions;
   /** Flows queued per stream client before a gap (default: each route's own). */
   streamBuffer?: number;
 }
 
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
-  app.use('*', securityGuard({ allowedHosts: deps.allowedHosts ?? [] }));
+  const authenticated = deps.access?.tokens !== undefined || deps.access?.proxy !== undefined;
+  app.use(
+    '*',
+    securityGuard({
+      allowedHosts: deps.allowedHosts ?? [],
+      // Probes and (when it needs credentials) Prometheus reach the pod by its IP address.
+      anyHostPaths: authenticated ? [...OPEN_PATHS, '/metrics'] : OPEN_PATHS,
+      formPaths: ['/signin', '/signout'],
+    }),
+  );
+  app.use('*', accessControl(deps.access ?? { allowWrites: true, secureCookie: false }));
   app.use('/api/v1/*', timeQueries(deps.metrics));
   app.use('/whisker-backend/*', timeQueries(deps.metrics));
   app.route(

@@ -46,13 +46,17 @@ export interface ServeConfig {
   streamBuffer?: number;
   /** Host header names the HTTP server answers to (DNS rebinding defence); loopback names are always allowed. */
   allowedHosts: string[];
-  /** File of bearer tokens, one `<token> [read|write]` per line. */
+  /** File of bearer tokens, one `<token> [read|write] [name]` per line; re-read when it changes. */
   authTokenFile?: string;
-  /** Trust the authenticating proxy's X-Forwarded-User / X-Forwarded-Groups headers. */
-  trustProxyUserHeader: boolean;
-  /** Group (X-Forwarded-Groups) that holds the write role behind a proxy. */
-  writeGroup: string;
-  /** Mutating endpoints on a non-loopback address; loopback always allows them. */
+  /** The header an authenticating proxy puts the signed-in user in (`X-Forwarded-User`); trusted when set. */
+  trustProxyUserHeader?: string;
+  /** The proxy's header of the user's groups, comma-separated (with `trustProxyUserHeader`). */
+  trustProxyGroupsHeader: string;
+  /** Proxy users that hold the write role. */
+  writeUsers: string[];
+  /** Proxy groups whose members hold the write role. */
+  writeGroups: string[];
+  /** With an auth mode: writes are refused unless set, and then need the write role. Open loopback always allows them. */
   allowWrites: boolean;
   /** PEM files: serve the HTTP API over HTTPS. */
   httpTlsCert?: string;
@@ -181,7 +185,7 @@ const FIELDS: Readonly<Record<keyof ServeConfig, Field>> = {
   httpHost: {
     flag: '--http-host',
     env: 'VERDICT_HTTP_HOST',
-    help: 'address of the HTTP server (UI, APIs, metrics)',
+    help: 'address of the HTTP server (UI, APIs, metrics); any other than loopback needs --auth-token-file or --trust-proxy-user-header',
     read: text,
   },
   httpPort: {
@@ -190,7 +194,12 @@ const FIELDS: Readonly<Record<keyof ServeConfig, Field>> = {
     help: 'port of the HTTP server (0: a free port)',
     read: integer(0, 65535, 'a port number 0-65535'),
   },
-  grpcHost: { flag: '--grpc-host', env: 'VERDICT_GRPC_HOST', help: 'address of the Goldmane gRPC server', read: text },
+  grpcHost: {
+    flag: '--grpc-host',
+    env: 'VERDICT_GRPC_HOST',
+    help: 'address of the Goldmane gRPC server; any other than loopback needs mutual TLS (--grpc-tls-ca)',
+    read: text,
+  },
   grpcPort: {
     flag: '--grpc-port',
     env: 'VERDICT_GRPC_PORT',
@@ -256,25 +265,37 @@ const FIELDS: Readonly<Record<keyof ServeConfig, Field>> = {
   authTokenFile: {
     flag: '--auth-token-file',
     env: 'VERDICT_AUTH_TOKEN_FILE',
-    help: 'file of bearer tokens, one "<token> [read|write]" per line; required off loopback unless a proxy authenticates',
+    help: 'file of bearer tokens, one "<token> <read|write> [name]" per line (tokens of 16+ characters, # comments), re-read when it changes; browsers sign in at /signin. One of the two auth modes required off loopback',
     read: text,
   },
   trustProxyUserHeader: {
     flag: '--trust-proxy-user-header',
     env: 'VERDICT_TRUST_PROXY_USER_HEADER',
-    help: 'trust X-Forwarded-User / X-Forwarded-Groups from an authenticating proxy (oauth2-proxy)',
-    read: boolean,
+    help: 'header with the user signed in by an authenticating proxy in front (oauth2-proxy: X-Forwarded-User or X-Auth-Request-User); only that proxy may reach Verdict. One of the two auth modes required off loopback',
+    read: matching(/^[A-Za-z0-9-]{1,64}$/, 'an HTTP header name'),
   },
-  writeGroup: {
-    flag: '--write-group',
-    env: 'VERDICT_WRITE_GROUP',
-    help: 'proxy group (X-Forwarded-Groups) that may write',
-    read: text,
+  trustProxyGroupsHeader: {
+    flag: '--trust-proxy-groups-header',
+    env: 'VERDICT_TRUST_PROXY_GROUPS_HEADER',
+    help: "header with the proxy user's groups, comma-separated (oauth2-proxy: X-Forwarded-Groups or X-Auth-Request-Groups)",
+    read: matching(/^[A-Za-z0-9-]{1,64}$/, 'an HTTP header name'),
+  },
+  writeUsers: {
+    flag: '--write-users',
+    env: 'VERDICT_WRITE_USERS',
+    help: 'proxy users (comma-separated) that hold the write role',
+    read: list,
+  },
+  writeGroups: {
+    flag: '--write-groups',
+    env: 'VERDICT_WRITE_GROUPS',
+    help: 'proxy groups (comma-separated) whose members hold the write role',
+    read: list,
   },
   allowWrites: {
     flag: '--allow-writes',
     env: 'VERDICT_ALLOW_WRITES',
-    help: 'allow ingest, policy changes, rehearsals and promote off loopback (callers need the write role)',
+    help: 'with an auth mode, allow ingest, policy changes and promote to callers with the write role (otherwise 403); open loopback always allows them',
     read: boolean,
   },
   httpTlsCert: {
@@ -352,17 +373,13 @@ const DEFAULTS = {
   logLevel: 'info',
   maxClockSkew: 30,
   allowedHosts: [],
-  trustProxyUserHeader: false,
-  writeGroup: 'verdict-writers',
+  trustProxyGroupsHeader: 'X-Forwarded-Groups',
+  writeUsers: [],
+  writeGroups: [],
   allowWrites: false,
 } as const;
 
-const BOOLEAN_FIELDS: ReadonlySet<string> = new Set([
-  'demoTraffic',
-  'trustProxyUserHeader',
-  'allowWrites',
-  'inCluster',
-]);
+const BOOLEAN_FIELDS: ReadonlySet<string> = new Set(['demoTraffic', 'allowWrites', 'inCluster']);
 
 /** A flag of `verdict serve`, as the CLI declares it; values are checked by `resolveConfig`. */
 export interface ServeFlag {
@@ -385,7 +402,13 @@ export const SERVE_FLAGS: Readonly<Record<string, ServeFlag>> = Object.fromEntri
       field.flag.slice(2),
       {
         type: BOOLEAN_FIELDS.has(key) ? 'boolean' : 'string',
-        ...(key === 'cluster' || key === 'cors' || key === 'allowedHosts' ? { multiple: true } : {}),
+        ...(key === 'cluster' ||
+        key === 'cors' ||
+        key === 'allowedHosts' ||
+        key === 'writeUsers' ||
+        key === 'writeGroups'
+          ? { multiple: true }
+          : {}),
         ...(key === 'kubeconfig' ? { optionalValue: true } : {}),
         help: field.help,
         env: field.env,
@@ -488,6 +511,16 @@ export function resolveConfig(
       code: 'missing-field',
       where: '--context',
       message: 'a context needs --kubeconfig (with or without a file)',
+    });
+  }
+  if (
+    values.trustProxyUserHeader === undefined &&
+    ((values.writeUsers as string[]).length > 0 || (values.writeGroups as string[]).length > 0)
+  ) {
+    errors.push({
+      code: 'missing-field',
+      where: '--write-users / --write-groups',
+      message: 'these name users of an authenticating proxy: give --trust-proxy-user-header too',
     });
   }
   errors.push(...goldmaneErrors(values));

@@ -10,4 +10,4 @@ export { parseFlowLine } from './ingest/ndjson.ts';
 export type { Logger, LogLevel } from './log.ts';
 export { createLogger, silentLogger } from './log.ts';
 export type { RunningVerdict } from './serve.ts';
-export { loadClusterState, startVerdict } from './serve.ts';
+export { exposureProblem, isLoopbackHost, loadClusterState, startVerdict } from './serve.ts';

@@ -140,21 +140,6 @@ describe('configuration', () => {
   });
 });
 
-describe('access-control settings not enforced yet', () => {
-  it('refuses to start with any of them, naming each, rather than run open', async () => {
-    const config = configOf({
-      store: 'memory',
-      'http-port': '0',
-      'grpc-port': '-1',
-      'auth-token-file': 'tokens',
-      'allow-writes': 'true',
-    });
-    await expect(startVerdict(config, silentLogger)).rejects.toThrow(
-      /^--auth-token-file, --allow-writes: not enforced by this version/,
-    );
-  });
-});
-
 describe('durability on SQLite', () => {
   let dir: string;
   let child: ChildProcess | undefined;

@@ -2,6 +2,7 @@
 // servers and (for the demo) the traffic generator; stops them in reverse order.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
+import { isIPv4 } from 'node:net';
 import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { type ServerType, serve } from '@hono/node-server';
@@ -21,6 +22,7 @@ import {
   type StoreConfig,
   type VerdictFlowStore,
 } from '@verdict/flows';
+import { type AccessOptions, openTokenFile, type TokenFile, TokenFileError } from './access/index.ts';
 import { createApp } from './app.ts';
 import type { ServeConfig } from './config.ts';
 import {
@@ -81,21 +83,72 @@ function sourceConfig(config: ServeConfig): ClusterSourceConfig {
   return config.cluster.length === 0 ? { kind: 'demo' } : { kind: 'files', paths: config.cluster };
 }
 
-/** Access-control settings this version parses but does not enforce yet: refused, so nobody runs open believing otherwise. */
-export function unenforcedAccessSettings(config: ServeConfig): string[] {
-  return [
-    config.authTokenFile !== undefined ? '--auth-token-file' : '',
-    config.trustProxyUserHeader ? '--trust-proxy-user-header' : '',
-    config.allowWrites ? '--allow-writes' : '',
-  ].filter((flag) => flag !== '');
+/** Whether `host` names this machine's loopback interface only. */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (name === 'localhost' || name === '::1') return true;
+  const v4 = name.startsWith('::ffff:') ? name.slice('::ffff:'.length) : name;
+  return isIPv4(v4) && v4.startsWith('127.');
+}
+
+/**
+ * Why this configuration must not start, or undefined: off loopback, HTTP needs an auth mode and gRPC
+ * needs mutual TLS (Felix and whisker-backend present client certificates; they send no tokens).
+ */
+export function exposureProblem(config: ServeConfig): string | undefined {
+  const authenticated = config.authTokenFile !== undefined || config.trustProxyUserHeader !== undefined;
+  if (!isLoopbackHost(config.httpHost) && !authenticated)
+    return `--http-host ${config.httpHost} is reachable from other machines, and nothing would check who calls: add --auth-token-file <file> (bearer tokens) or --trust-proxy-user-header X-Forwarded-User (behind an authenticating proxy), or serve on 127.0.0.1`;
+  if (config.grpcPort >= 0 && !isLoopbackHost(config.grpcHost) && config.grpcTlsCa === undefined)
+    return `--grpc-host ${config.grpcHost} is reachable from other machines, and anyone could push flows: add --grpc-tls-cert, --grpc-tls-key and --grpc-tls-ca (mutual TLS, as Felix connects to Goldmane), or serve gRPC on 127.0.0.1`;
+  return undefined;
+}
+
+/** The access options of the HTTP server; an unreadable or invalid token file is a start-up failure. */
+function accessOptions(config: ServeConfig, log: Logger): AccessOptions {
+  let tokens: TokenFile | undefined;
+  if (config.authTokenFile !== undefined) {
+    try {
+      tokens = openTokenFile(config.authTokenFile, {
+        onReload: (count) => log.info('token file re-read', { file: config.authTokenFile, tokens: count }),
+        onReloadError: (message) => log.warn('token file not re-read', { cause: message }),
+      });
+    } catch (e) {
+      if (e instanceof TokenFileError) throw new StartupError(`--auth-token-file ${e.message}`);
+      throw e;
+    }
+  }
+  const split = (values: readonly string[]) =>
+    values
+      .flatMap((value) => value.split(','))
+      .map((value) => value.trim())
+      .filter(Boolean);
+  return {
+    ...(tokens ? { tokens } : {}),
+    ...(config.trustProxyUserHeader !== undefined
+      ? {
+          proxy: {
+            userHeader: config.trustProxyUserHeader.toLowerCase(),
+            groupsHeader: config.trustProxyGroupsHeader.toLowerCase(),
+            writeUsers: split(config.writeUsers),
+            writeGroups: split(config.writeGroups),
+          },
+        }
+      : {}),
+    allowWrites: config.allowWrites,
+    secureCookie: config.httpTlsCert !== undefined,
+  };
 }
 
 export async function startVerdict(config: ServeConfig, log: Logger): Promise<RunningVerdict> {
-  const unenforced = unenforcedAccessSettings(config);
-  if (unenforced.length > 0)
-    throw new StartupError(
-      `${unenforced.join(', ')}: not enforced by this version of Verdict; serve on loopback (the default) and reach it through kubectl port-forward or an SSH tunnel`,
-    );
+  const problem = exposureProblem(config);
+  if (problem) throw new StartupError(problem);
+  const access = accessOptions(config, log);
+  if (access.tokens || access.proxy)
+    log.info('access control on', {
+      mode: [access.tokens ? 'tokens' : '', access.proxy ? 'proxy' : ''].filter(Boolean).join('+'),
+      writes: config.allowWrites ? 'write role' : 'off',
+    });
   // TLS when a certificate is configured (mutual when a client CA is too), plaintext otherwise; checked before anything starts.
   const grpcTls: ReloadingCredentials | undefined =
     config.grpcPort >= 0 && config.grpcTlsCert && config.grpcTlsKey
@@ -180,6 +233,7 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
     ready: () => ready,
     writable: () => store.kind !== 'clickhouse' || (store as ClickHouseFlowStore).writable,
     health,
+    access,
     allowedHosts: [
       ...config.allowedHosts,
       ...(config.httpHost === '0.0.0.0' || config.httpHost === '::' ? [] : [config.httpHost]),

@@ -1,5 +1,5 @@
 // Policies as YAML for display, and where a rule sits in that YAML (for highlighting the deciding rule).
-import { isNode, parseDocument, stringify } from 'yaml';
+import { isMap, isNode, isScalar, parseDocument, stringify } from 'yaml';
 
 /** The resource as the user wrote it, as YAML. */
 export function policyYaml(original: unknown): string {
@@ -23,9 +23,16 @@ export function fieldPath(path: string): (string | number)[] | undefined {
 export function lineRange(yaml: string, path: string): { first: number; last: number } | undefined {
   const keys = fieldPath(path);
   if (!keys) return undefined;
-  const node = parseDocument(yaml).getIn(keys, true);
+  const doc = parseDocument(yaml);
+  const node = doc.getIn(keys, true);
   if (!isNode(node) || !node.range) return undefined;
-  const [start, end] = node.range;
+  // A mapping value starts at its key's line (`ports:` above its list), not below it.
+  const parent = keys.length > 1 ? doc.getIn(keys.slice(0, -1), true) : doc.contents;
+  const key = isMap(parent)
+    ? parent.items.find((pair) => isScalar(pair.key) && pair.key.value === keys[keys.length - 1])?.key
+    : undefined;
+  const start = isScalar(key) && key.range ? Math.min(key.range[0], node.range[0]) : node.range[0];
+  const end = node.range[1];
   let last = end;
   while (last > start && /\s/.test(yaml[last - 1] ?? '')) last--;
   const lineOf = (offset: number) => {

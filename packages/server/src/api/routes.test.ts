@@ -306,7 +306,11 @@ describe('GET /flows/{id}/explain', () => {
     expect(highlighted[0]).toBe('- from:');
     expect(highlighted).toContain('port: 5432');
     expect(highlighted.some((l) => l.startsWith('policyTypes'))).toBe(false);
-    expect(matched.highlight![0]!.reason).toBe(matched.because[0]);
+    // Each clause's sentence once, on the line of the field it checked (protocol and port: `ports:`).
+    const noted = matched.highlight!.filter((h) => h.reason !== '');
+    expect(noted.map((h) => h.reason).sort()).toEqual([...matched.because].sort());
+    const protocolNote = noted.find((h) => h.reason.startsWith('protocol:'))!;
+    expect(lines[protocolNote.line - 1]!.trim()).toBe('ports:');
   });
 
   it('explains a network-set source in both scopes', async () => {

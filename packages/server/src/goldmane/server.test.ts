@@ -344,6 +344,27 @@ describe('Goldmane gRPC over a socket', () => {
     call.cancel();
   });
 
+  it('sends a backfill far larger than the stream buffer whole to a client that keeps reading', async () => {
+    stop(h);
+    h = await start();
+    const keys = 3000;
+    await h.store.ingest(
+      Array.from({ length: keys }, (_, i) => ({ ...shopFlow, key: { ...shopFlow.key, destPort: i } })),
+    );
+    h.clock.set(T0 + 46);
+    h.store.tick();
+    const call = (h.flows as unknown as { Stream(r: unknown): grpc.ClientReadableStream<PbFlowResult> }).Stream({
+      startTimeGte: -120,
+    });
+    const ports: number[] = [];
+    call.on('data', (m: PbFlowResult) => ports.push(m.flow?.Key?.destPort ?? -1));
+    call.on('error', () => {});
+    await eventually(() => ports.length === keys, 15_000);
+    expect(new Set(ports).size).toBe(keys);
+    expect(h.service.stats().dropped).toBe(0);
+    call.cancel();
+  });
+
   it('refuses streams beyond the limit with RESOURCE_EXHAUSTED', async () => {
     stop(h);
     const tracked = { open: () => 0 };

@@ -39,8 +39,10 @@ export interface GoldmaneServiceOptions {
   dedupSeconds?: number;
   /** Largest batch handed to `ingest`; Goldmane's loop takes 1000. */
   maxBatch?: number;
-  /** Unsent stream messages per Stream call before further ones are dropped (Goldmane: 484). */
-  streamBuffer?: number;
+  /** How long a Stream client may take nothing before its waiting messages are dropped (Goldmane: 60 s). */
+  streamWaitMs?: number;
+  /** Messages that may wait per Stream call (a backfill of many keys); beyond it they are dropped. */
+  maxStreamWaiting?: number;
   /** Clock in Unix seconds (defaults to the wall clock); relative times and dedup expiry use it. */
   now?: () => number;
 }
@@ -97,7 +99,8 @@ export function createGoldmaneService(options: GoldmaneServiceOptions): Goldmane
   const log = options.log ?? console;
   const maxStreams = options.maxStreams ?? 100;
   const dedupSeconds = options.dedupSeconds ?? 300;
-  const streamBuffer = options.streamBuffer ?? 484;
+  const streamWaitMs = options.streamWaitMs ?? 60_000;
+  const maxWaiting = options.maxStreamWaiting ?? 1_000_000;
   const clock = options.now ?? (() => Date.now() / 1000);
   const nowSeconds = () => Math.floor(clock());
   const batcher = createBatcher(ingest, options.maxBatch ?? 1000);
@@ -157,15 +160,37 @@ export function createGoldmaneService(options: GoldmaneServiceOptions): Goldmane
         });
       }
       let closed = false;
+      // Like Goldmane, a client that does not keep up is waited for (up to streamWaitMs) and then
+      // loses the messages it has not taken, rather than stalling the server. A backfill can be far
+      // larger than the stream's buffer, so messages beyond it wait here until the client drains.
+      const waiting: FlowResult[] = [];
+      let stalledSince = 0;
+      const pump = () => {
+        let wrote = false;
+        while (waiting.length > 0 && !call.writableNeedDrain) {
+          call.write(flowResultToProto(waiting.shift() as FlowResult));
+          wrote = true;
+        }
+        // The wait is counted from the client's last progress.
+        if (waiting.length === 0) stalledSince = 0;
+        else if (wrote || stalledSince === 0) stalledSince = Date.now();
+      };
       const onFlow = (result: FlowResult) => {
         if (closed) return;
-        // Like Goldmane, a client that does not keep up loses messages rather than stalling the server.
-        if (call.writableLength >= streamBuffer) {
+        if (stalledSince !== 0 && Date.now() - stalledSince > streamWaitMs) {
+          counts.dropped += waiting.length + 1;
+          waiting.length = 0;
+          stalledSince = 0;
+          return;
+        }
+        if (waiting.length >= maxWaiting) {
           counts.dropped++;
           return;
         }
-        call.write(flowResultToProto(result));
+        waiting.push(result);
+        pump();
       };
+      call.on('drain', pump);
       let subscription: Subscription;
       try {
         subscription = store.subscribe(query.value.fromTime, query.value.filter, onFlow);
@@ -175,6 +200,7 @@ export function createGoldmaneService(options: GoldmaneServiceOptions): Goldmane
       const stop = () => {
         if (closed) return;
         closed = true;
+        waiting.length = 0;
         openStreams.delete(shutdown);
         subscription.close();
       };

@@ -1,8 +1,8 @@
 // Browser-facing defences of the HTTP server, in one middleware: only the configured host names
-// (DNS rebinding), writes only with a JSON/YAML/NDJSON body type and never from another site
+// (DNS rebinding; health probes excepted), writes only with a JSON/YAML/NDJSON body type and never from another site
 // (CSRF: a plain HTML form can send neither), and security headers on every response (a strict CSP
 // without inline script, nosniff, no framing, no referrer).
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 
 /** Host names always answered: the loopback names. */
 export const LOOPBACK_HOSTS: readonly string[] = ['localhost', '127.0.0.1', '::1'];
@@ -31,9 +31,16 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/** Form body types: accepted only on `formPaths`, and only from this server's own pages. */
+const FORM_CONTENT_TYPES: readonly string[] = ['application/x-www-form-urlencoded', ''];
+
 export interface GuardOptions {
   /** Host names answered besides the loopback names (the server's own address is added by the caller). */
   allowedHosts: readonly string[];
+  /** Paths answered whatever the Host header (the kubelet's probes ask by pod IP). */
+  anyHostPaths?: readonly string[];
+  /** Paths a same-origin HTML form may POST to (sign-in, sign-out): the request must say its origin. */
+  formPaths?: readonly string[];
 }
 
 const error = (status: number, code: string, message: string) =>
@@ -51,9 +58,11 @@ function hostName(host: string): string {
 
 export function securityGuard(options: GuardOptions): MiddlewareHandler {
   const hosts = new Set([...LOOPBACK_HOSTS, ...options.allowedHosts.map((h) => h.toLowerCase())]);
+  const anyHost = new Set(options.anyHostPaths ?? []);
+  const formPaths = new Set(options.formPaths ?? []);
   return async (c, next) => {
     const host = c.req.header('host') ?? '';
-    if (!hosts.has(hostName(host))) {
+    if (!hosts.has(hostName(host)) && !anyHost.has(c.req.path)) {
       return error(
         421,
         'invalid-host',
@@ -83,6 +92,13 @@ export function securityGuard(options: GuardOptions): MiddlewareHandler {
         }
       }
       const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+      if (formPaths.has(c.req.path) && FORM_CONTENT_TYPES.includes(type)) {
+        // Browsers send Origin or Sec-Fetch-Site with every form POST; checked above to be this server.
+        if (origin === undefined && site === undefined)
+          return error(403, 'cross-site', `a form ${method} must come from this server's own page (no Origin header)`);
+        await next();
+        return secure(c);
+      }
       const hasBody = method !== 'DELETE' || (c.req.header('content-length') ?? '0') !== '0';
       if (hasBody && !WRITE_CONTENT_TYPES.includes(type)) {
         return error(
@@ -93,12 +109,17 @@ export function securityGuard(options: GuardOptions): MiddlewareHandler {
       }
     }
     await next();
-    c.res.headers.set('x-content-type-options', 'nosniff');
-    c.res.headers.set('referrer-policy', 'no-referrer');
-    c.res.headers.set('x-frame-options', 'DENY');
-    if ((c.res.headers.get('content-type') ?? '').startsWith('text/html')) {
-      c.res.headers.set('content-security-policy', CONTENT_SECURITY_POLICY);
-    }
-    return undefined;
+    return secure(c);
   };
+}
+
+/** The security headers, on every response. */
+function secure(c: Context): undefined {
+  c.res.headers.set('x-content-type-options', 'nosniff');
+  c.res.headers.set('referrer-policy', 'no-referrer');
+  c.res.headers.set('x-frame-options', 'DENY');
+  if ((c.res.headers.get('content-type') ?? '').startsWith('text/html')) {
+    c.res.headers.set('content-security-policy', CONTENT_SECURITY_POLICY);
+  }
+  return undefined;
 }

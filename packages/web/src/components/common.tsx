@@ -116,7 +116,8 @@ export function CodeBlock({
   testId?: string;
 }) {
   const byLine = new Map<number, string[]>();
-  for (const h of highlight) byLine.set(h.line, [...(byLine.get(h.line) ?? []), h.reason]);
+  // A highlighted line without a reason ("") is marked but carries no note.
+  for (const h of highlight) byLine.set(h.line, [...(byLine.get(h.line) ?? []), ...(h.reason ? [h.reason] : [])]);
   const lines = text.replace(/\n$/, '').split('\n');
   return (
     // A scrollable block: keyboard users scroll it once focused.
@@ -134,7 +135,7 @@ export function CodeBlock({
             >
               <span className="code-ln">{n}</span>
               <span className="code-text">{line || ' '}</span>
-              {reasons && <span className="code-why">← {reasons.join('; ')}</span>}
+              {reasons && reasons.length > 0 && <span className="code-why">← {reasons.join('; ')}</span>}
               {'\n'}
             </span>
           );
