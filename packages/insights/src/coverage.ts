@@ -78,7 +78,7 @@ export interface CoverageReport {
   changeLog: boolean;
   /** Unix seconds of the oldest change in the log; null when it holds none. */
   changeLogSince: number | null;
-  /** The policy changes in the log, newest first. */
+  /** The policy changes in the log (from `changesFrom`), newest first. */
   changes: CoverageChange[];
 }
 
@@ -86,11 +86,16 @@ export interface CoverageInput {
   state: ClusterState;
   /** The flows of the stored history to report on. */
   flows: readonly InsightsFlow[];
-  /** Seconds per trend bucket (default: an hour, or a day for histories over three days). */
+  /** Seconds per trend bucket (default: the shortest of a minute, 5 and 15 minutes, an hour, 6 hours and a day that gives at most 48 points). */
   bucketSeconds?: number;
-  /** The policy change log, when the cluster source keeps one. */
+  /** The policy change log, when the cluster source keeps one: all of it, for since when workloads are isolated. */
   changes?: readonly PolicyChange[];
+  /** Unix seconds: `changes` of the report lists the log's entries from then on (default: all). */
+  changesFrom?: number;
 }
+
+const BUCKETS = [60, 300, 900, 3600, 21_600, 86_400];
+const MAX_TREND_POINTS = 48;
 
 const decided = (k: FlowKey) => k.policies.enforced[k.policies.enforced.length - 1]?.kind !== 'Profile';
 
@@ -231,7 +236,7 @@ export function coverageReport(input: CoverageInput): CoverageReport {
   }
 
   const span = Number.isFinite(first) ? last - first : 0;
-  const bucketSeconds = input.bucketSeconds ?? (span > 3 * 86_400 ? 86_400 : 3600);
+  const bucketSeconds = input.bucketSeconds ?? BUCKETS.find((b) => span / b <= MAX_TREND_POINTS) ?? 86_400;
   const buckets = new Map<number, TrendPoint>();
   for (const { flow } of flows) {
     const time = flow.startTime - (flow.startTime % bucketSeconds);
@@ -252,6 +257,7 @@ export function coverageReport(input: CoverageInput): CoverageReport {
     changeLog: input.changes !== undefined,
     changeLogSince: changes[0]?.time ?? null,
     changes: changes
+      .filter((c) => c.time >= (input.changesFrom ?? Number.NEGATIVE_INFINITY))
       .map((c) => {
         const name = `${c.kind} ${c.namespace ? `${c.namespace}/` : ''}${c.name}`;
         return {

@@ -83,6 +83,11 @@ describe('rollout coverage', () => {
     expect(shopDeny?.wouldDeny).toBeGreaterThan(0);
     expect(report.trend.map((p) => p.time)).toEqual([START, START + 300]);
     expect(report.trend.reduce((n, p) => n + p.flows, 0)).toBe(flows.length);
+    // Without a bucket size, the shortest that gives at most 48 points: ten minutes of flows by the minute.
+    const byDefault = coverageReport({ state, flows });
+    expect(byDefault.bucketSeconds).toBe(60);
+    expect(byDefault.trend.length).toBeGreaterThanOrEqual(10);
+    expect(byDefault.trend.length).toBeLessThanOrEqual(11);
   });
 
   it('a clean cluster is isolated everywhere and every flow is decided by policy', () => {

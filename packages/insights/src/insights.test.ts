@@ -380,4 +380,10 @@ describe('deny-spike-after-change', () => {
     const s = scenario(CLEAN_CLUSTER, [...CLEAN_CALLS, ...probes(T0 + 310, 12)]);
     expect(ofType(run(s), 'deny-spike-after-change')).toEqual([]);
   });
+  it('control: a workload with no flows at all before the change has no baseline to rise from', () => {
+    // The same denies, but the change sits 15 minutes before any traffic of the window.
+    const s = scenario(CLEAN_CLUSTER, [...CLEAN_CALLS, ...probes(T0 + 310, 12)]);
+    const early = { ...change, time: Math.min(...s.flows.map((f) => f.flow.startTime)) };
+    expect(ofType(run(s, { changes: [early] }), 'deny-spike-after-change')).toEqual([]);
+  });
 });

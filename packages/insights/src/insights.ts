@@ -755,8 +755,11 @@ function denySpikes(ctx: Context): Finding[] {
   for (const change of ctx.changes) {
     const before = new Map<string, Indexed[]>();
     const after = new Map<string, Indexed[]>();
+    // Workloads with any flow before the change: without one, a rise says nothing about the change.
+    const seenBefore = new Set<string>();
     for (const item of ctx.flows) {
       const { flow } = item;
+      if (flow.startTime < change.time && flow.startTime >= change.time - window) seenBefore.add(reporterKey(flow.key));
       if (flow.key.action !== 'Deny') continue;
       const side: Map<string, Indexed[]> | undefined =
         flow.startTime < change.time && flow.startTime >= change.time - window
@@ -771,6 +774,7 @@ function denySpikes(ctx: Context): Finding[] {
     const changed = `${change.kind} ${change.namespace ? `${change.namespace}/` : ''}${change.name}`;
     for (const [key, flows] of after) {
       const earlier = before.get(key)?.length ?? 0;
+      if (!seenBefore.has(key)) continue;
       if (flows.length < ctx.options.spikeMinimum || flows.length < 3 * Math.max(earlier, 1)) continue;
       const [namespace = '', name = ''] = key.split('\0');
       const named = flows.some(({ flow }) =>

@@ -5,6 +5,13 @@ import type { CoverageReport } from './coverage.ts';
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 const isoTime = (seconds: number) => `${new Date(seconds * 1000).toISOString().slice(0, 19)}Z`;
+/** 60 → "minute", 300 → "5 minutes", 3600 → "hour", 86400 → "day". */
+function bucketText(seconds: number): string {
+  const [unit, size] =
+    seconds % 86_400 === 0 ? ['day', 86_400] : seconds % 3600 === 0 ? ['hour', 3600] : ['minute', 60];
+  const n = Math.round(seconds / size);
+  return n === 1 ? unit : `${n} ${unit}s`;
+}
 const percent = (part: number, whole: number) => (whole === 0 ? '—' : `${Math.round((part / whole) * 100)}%`);
 
 function barChart(rows: readonly { label: string; values: readonly [number, number, number] }[]): string {
@@ -121,7 +128,7 @@ th{background:#f3f4f6}.kpi{display:flex;gap:1rem}.kpi div{border:1px solid #ddd;
 <h2>Per namespace</h2>
 ${barChart(rows)}
 <table><thead><tr><th>namespace</th><th>workloads</th><th>isolated ingress</th><th>isolated egress</th><th>decided by policy</th></tr></thead><tbody>${namespaceTable}</tbody></table>
-<h2>Trend: flows decided by explicit policy (per ${report.bucketSeconds >= 86_400 ? 'day' : 'hour'})</h2>
+<h2>Trend: flows decided by explicit policy (per ${bucketText(report.bucketSeconds)})</h2>
 ${trendChart(report)}
 <h2>Staged policies waiting to be enforced</h2>
 <ul>${stagedList}</ul>

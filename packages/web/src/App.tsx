@@ -12,6 +12,9 @@ import { RecommendPage } from './pages/RecommendPage.tsx';
 // The editor (CodeMirror) and the graph layout (dagre) load with their pages.
 const GraphPage = lazy(() => import('./pages/GraphPage.tsx').then((m) => ({ default: m.GraphPage })));
 const RehearsePage = lazy(() => import('./pages/RehearsePage.tsx').then((m) => ({ default: m.RehearsePage })));
+const InsightsPage = lazy(() => import('./pages/InsightsPage.tsx').then((m) => ({ default: m.InsightsPage })));
+const EgressPage = lazy(() => import('./pages/EgressPage.tsx').then((m) => ({ default: m.EgressPage })));
+const RolloutPage = lazy(() => import('./pages/RolloutPage.tsx').then((m) => ({ default: m.RolloutPage })));
 
 /** Every page: its path, its navigation label and element. '/flow-logs' is Whisker's route. */
 const PAGES = [
@@ -20,6 +23,9 @@ const PAGES = [
   { path: '/graph', label: 'Service graph', testId: 'nav-graph', element: <GraphPage /> },
   { path: '/rehearse', label: 'Rehearse', testId: 'nav-rehearse', element: <RehearsePage /> },
   { path: '/recommend', label: 'Recommend', testId: 'nav-recommend', element: <RecommendPage /> },
+  { path: '/insights', label: 'Insights', testId: 'nav-insights', element: <InsightsPage /> },
+  { path: '/egress', label: 'Egress', testId: 'nav-egress', element: <EgressPage /> },
+  { path: '/rollout', label: 'Rollout', testId: 'nav-rollout', element: <RolloutPage /> },
 ] as const;
 
 export const ROUTES: RouteObject[] = [

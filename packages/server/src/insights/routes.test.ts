@@ -34,6 +34,19 @@ beforeAll(async () => {
   await store.ingest(flows);
   await store.recordChanges([
     {
+      // Before the window: it dates isolation but is not listed.
+      time: (START - 7200) * 1000,
+      op: 'added',
+      kind: 'KubernetesNetworkPolicy',
+      namespace: 'payments',
+      name: 'default-deny',
+      resourceVersion: '1',
+      source: 'watch',
+      before: null,
+      after: null,
+      diff: '',
+    },
+    {
       time: (START + 300) * 1000,
       op: 'modified',
       kind: 'KubernetesNetworkPolicy',
@@ -157,6 +170,7 @@ describe('GET /api/v1/coverage', () => {
     expect(body.cluster.flows).toBeGreaterThan(0);
     expect(body.staged.some((s) => s.wouldDeny > 0)).toBe(true);
     expect(body.changeLog).toBe(true);
+    expect(body.changeLogSince).toBe(START - 7200);
     // Policy changes only: the tier change is left out.
     expect(body.changes).toEqual([
       {

@@ -68,9 +68,11 @@ export function createInsightsRoutes(deps: InsightsDeps): Hono {
   const app = new Hono();
   app.onError(respondWithError(deps.log ?? console));
 
-  /** The policy changes since `from` (Unix seconds); undefined when the store keeps no log. */
+  /** The policy changes since `from` (Unix seconds; 0 = the whole log); undefined when the store keeps no log. */
   const changesSince = async (from: number): Promise<PolicyChange[] | undefined> =>
-    deps.store.changes ? fromChangeLog(await libraryCall(deps.store.changes({ since: from * 1000 }))) : undefined;
+    deps.store.changes
+      ? fromChangeLog(await libraryCall(deps.store.changes(from > 0 ? { since: from * 1000 } : {})))
+      : undefined;
 
   app.get('/insights', async (c) => {
     const window = since(c, DEFAULT_INSIGHTS_WINDOW);
@@ -124,11 +126,16 @@ export function createInsightsRoutes(deps: InsightsDeps): Hono {
     const window = since(c, DEFAULT_COVERAGE_WINDOW);
     const format = choice(c, 'format', ['json', 'html']);
     const clock = now();
+    // The whole log (its newest CHANGE_QUERY_LIMIT entries) dates isolation; the window's entries are listed.
     const [flows, changes] = await Promise.all([
       listRange(deps.store, { gte: clock - window, lt: clock + 60 }),
-      changesSince(clock - window),
+      changesSince(0),
     ]);
-    const report = coverageReport({ state: deps.evaluator().state, flows, ...(changes ? { changes } : {}) });
+    const report = coverageReport({
+      state: deps.evaluator().state,
+      flows,
+      ...(changes ? { changes, changesFrom: clock - window } : {}),
+    });
     if (format === 'html') {
       return c.html(coverageHtml(report, { generatedAt: clock }), 200, {
         'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:",

@@ -7,12 +7,15 @@ import type {
   ChangeListResponse,
   ClusterStatusResponse,
   ClusterSummary,
+  CoverageResponse,
+  EgressResponse,
   ExplainResponse,
   FilterHintsResponse,
   FlowListResponse,
   GraphGrouping,
   GraphResponse,
   HintType,
+  InsightsResponse,
   PolicyKey,
   PolicyStatsResponse,
   Promotion,
@@ -215,6 +218,16 @@ export const api = {
   removePolicy(p: PolicyKey, signal?: AbortSignal): Promise<{ removed: PolicyKey }> {
     const path = [p.kind, p.namespace || '-', p.name].map(encodeURIComponent).join('/');
     return requestJson(`/api/v1/policies/${path}`, { method: 'DELETE', signal });
+  },
+  /** `since`: seconds of history; the window before it is the baseline for new destinations. */
+  insights(since: number, signal?: AbortSignal): Promise<InsightsResponse> {
+    return getJson(buildUrl('/api/v1/insights', { since }), signal);
+  },
+  egress(p: { namespace: string; since: number }, signal?: AbortSignal): Promise<EgressResponse> {
+    return getJson(buildUrl('/api/v1/egress', p), signal);
+  },
+  coverage(since: number, signal?: AbortSignal): Promise<CoverageResponse> {
+    return getJson(buildUrl('/api/v1/coverage', { since }), signal);
   },
   summary(signal?: AbortSignal): Promise<ClusterSummary> {
     return getJson('/api/v1/cluster/summary', signal);

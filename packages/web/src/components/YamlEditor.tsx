@@ -29,6 +29,8 @@ export interface YamlEditorProps {
   stale?: boolean;
   label: string;
   testId: string;
+  /** A view, not an editor: the text cannot be changed (set once, for the component's life). */
+  readOnly?: boolean;
 }
 
 /** The message after the end of an annotated line. */
@@ -97,7 +99,7 @@ const theme = EditorView.theme({
 });
 
 export const YamlEditor = forwardRef<YamlEditorHandle, YamlEditorProps>(function YamlEditor(
-  { value, onChange, onSubmit, issues, stale = false, label, testId },
+  { value, onChange, onSubmit, issues, stale = false, label, testId, readOnly = false },
   ref,
 ) {
   const hostRef = useRef<HTMLDivElement>(null);
@@ -128,12 +130,15 @@ export const YamlEditor = forwardRef<YamlEditorHandle, YamlEditorProps>(function
       lintGutter(),
       annotationField,
       EditorState.tabSize.of(2),
+      EditorState.readOnly.of(readOnly),
       theme,
       EditorView.updateListener.of((u) => {
         if (u.docChanged) callbacks.current.onChange(u.state.doc.toString());
       }),
     ];
     const view = new EditorView({ parent: host, state: EditorState.create({ doc: value, extensions }) });
+    // A read-only view still scrolls: keyboard users reach its scroller.
+    if (readOnly) view.scrollDOM.setAttribute('tabindex', '0');
     viewRef.current = view;
     return () => {
       view.destroy();
@@ -165,6 +170,7 @@ export const YamlEditor = forwardRef<YamlEditorHandle, YamlEditorProps>(function
     if (!content) return;
     content.setAttribute('aria-label', label);
     content.setAttribute('aria-describedby', helpId);
+    if (readOnly) content.setAttribute('aria-readonly', 'true');
     content.setAttribute('data-testid', `${testId}-input`);
     if (errorLines.length > 0) content.setAttribute('aria-invalid', 'true');
     else content.removeAttribute('aria-invalid');
@@ -194,7 +200,9 @@ export const YamlEditor = forwardRef<YamlEditorHandle, YamlEditorProps>(function
     >
       <div ref={hostRef} className="editor-host" />
       <span id={helpId} className="visually-hidden">
-        Tab indents; press Escape then Tab to leave the editor; Ctrl+F searches; Ctrl+Enter rehearses.
+        {readOnly
+          ? 'Read only; Ctrl+F searches.'
+          : 'Tab indents; press Escape then Tab to leave the editor; Ctrl+F searches; Ctrl+Enter rehearses.'}
         {errorLines.length > 0 ? ` Errors on lines ${errorLines.join(', ')}.` : ''}
       </span>
     </div>

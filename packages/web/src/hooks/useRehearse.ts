@@ -31,13 +31,24 @@ export function useChangeSetDraft(): [ChangeSetDraft, (changeSet: string) => voi
   return [draft, update];
 }
 
-/** Returns a function that opens /rehearse with `changeSet` in the editor (handed over through sessionStorage). */
-export function useOpenInRehearse(): (changeSet: string, origin: string) => void {
+/**
+ * Returns a function that opens /rehearse with `changeSet` in the editor (handed over through
+ * sessionStorage); with `run`, the page rehearses it at once over the flows from `start`.
+ */
+export function useOpenInRehearse(): (
+  changeSet: string,
+  origin: string,
+  options?: { run?: boolean; start?: number },
+) => void {
   const navigate = useNavigate();
   return useCallback(
-    (changeSet: string, origin: string) => {
+    (changeSet: string, origin: string, options: { run?: boolean; start?: number } = {}) => {
       writeSession(DRAFT_STORAGE_KEY, encodeDraft({ changeSet, origin }));
-      navigate('/rehearse');
+      const query = new URLSearchParams();
+      if (options.start !== undefined) query.set('start', String(options.start));
+      if (options.run) query.set('run', '1');
+      const qs = query.toString();
+      navigate(qs ? `/rehearse?${qs}` : '/rehearse');
     },
     [navigate],
   );

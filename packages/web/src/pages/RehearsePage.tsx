@@ -1,6 +1,6 @@
 // Rehearse: edit a change set, replay recorded flows against it, read what would break, promote.
 // The editor text lives in sessionStorage, the time range in the URL.
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useLocation, useNavigate } from 'react-router';
 import type { ApiIssue } from '../api/types.ts';
 import { CodeBlock, CopyButton, StateMessage } from '../components/common.tsx';
@@ -47,6 +47,19 @@ export function RehearsePage() {
   };
   const running = rehearsal.phase === 'running';
   const empty = draft.changeSet.trim() === '';
+  // `?run=1` (from "Rehearse this fix" and the like): rehearse the loaded draft once, then drop the flag.
+  const autoRun = new URLSearchParams(search).get('run') === '1';
+  const autoRan = useRef(false);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs once for the draft handed over with the flag
+  useEffect(() => {
+    if (!autoRun || autoRan.current) return;
+    autoRan.current = true;
+    const p = new URLSearchParams(search);
+    p.delete('run');
+    const qs = p.toString();
+    navigate(qs ? `${pathname}?${qs}` : pathname, { replace: true });
+    if (!empty) run();
+  }, [autoRun]);
 
   return (
     <div className="work-page" data-testid="rehearse-page">
