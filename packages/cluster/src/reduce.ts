@@ -137,8 +137,9 @@ export function reduceWatchEvent(previous: KubeObject | undefined, event: WatchE
     return { next: undefined, update: { type: 'none' }, change: undefined, state: undefined, issues: [] };
 
   const logged = watched.role === 'policy' || watched.role === 'tier' || watched.role === 'networkSet';
-  const before = readableView(previous);
-  const after = readableView(next);
+  // Only logged kinds need the readable views (pods are most events and are not logged).
+  const before = logged ? readableView(previous) : undefined;
+  const after = logged ? readableView(next) : undefined;
   const change: PolicyChangeInput | undefined =
     logged && !sameJson(before, after)
       ? {

@@ -1,7 +1,7 @@
 // Stage 3, incremental update: single changes applied to a compiled cluster in place, without a
 // recompile. A change drops only what it can affect: the per-endpoint lists and cached verdicts
 // of the endpoints a changed policy selects (before or after), or of the pod that changed.
-import type { PolicyKind } from '../kinds.ts';
+import { type PolicyKind, policyKindInfo } from '../kinds.ts';
 import type { Pod, PolicySpec } from '../model.ts';
 import { type CompiledCluster, placePolicy, resort, touchEndpoint } from './compile.ts';
 import { assignScopes, type CompiledPolicy, compilePolicy, policyId, specId } from './policies.ts';
@@ -15,7 +15,7 @@ export function upsertPolicies(cluster: CompiledCluster, specs: readonly PolicyS
   const latest = new Map<string, PolicySpec>();
   for (const spec of specs) latest.set(specId(spec), spec);
   const placeable = latest.size <= PLACE_LIMIT && [...latest.values()].every((spec) => cluster.tiers.has(spec.tier));
-  const scopesBefore = placeable ? scopesOf(cluster) : undefined;
+  const counterparts = placeable ? counterpartsOf(cluster, latest.values()) : undefined;
   const touched: CompiledPolicy[] = [];
   for (const [id, spec] of latest) {
     const old = cluster.policies.get(id);
@@ -23,17 +23,18 @@ export function upsertPolicies(cluster: CompiledCluster, specs: readonly PolicyS
     // Delete first so a replaced policy moves last, as it does in the state's list.
     cluster.policies.delete(id);
     cluster.policies.set(id, next);
-    if (scopesBefore) placePolicy(cluster, old, next);
+    if (counterparts) placePolicy(cluster, old, next);
     if (old) touched.push(old);
     touched.push(next);
   }
   changedPolicies(cluster);
-  assignScopes(cluster.policies.values(), cluster.calicoVersion);
-  if (!scopesBefore) {
+  if (!counterparts) {
+    assignScopes(cluster.policies.values(), cluster.calicoVersion);
     resort(cluster);
     return;
   }
-  touchSelected(cluster, [...touched, ...rescoped(cluster, scopesBefore)]);
+  const changed = [...latest.keys()].map((id) => cluster.policies.get(id) as CompiledPolicy);
+  touchSelected(cluster, [...touched, ...rescope(cluster, changed, counterparts)]);
 }
 
 /** False when no such policy is loaded. */
@@ -46,12 +47,11 @@ export function removePolicy(
   const id = policyId(kind, namespace, name);
   const old = cluster.policies.get(id);
   if (!old) return false;
-  const scopesBefore = scopesOf(cluster);
+  const counterparts = counterpartsOf(cluster, [old.spec]);
   cluster.policies.delete(id);
   placePolicy(cluster, old, undefined);
   changedPolicies(cluster);
-  assignScopes(cluster.policies.values(), cluster.calicoVersion);
-  touchSelected(cluster, [old, ...rescoped(cluster, scopesBefore)]);
+  touchSelected(cluster, [old, ...rescope(cluster, [], counterparts)]);
   return true;
 }
 
@@ -84,18 +84,29 @@ function changedPolicies(cluster: CompiledCluster): void {
   cluster.snapshot = undefined;
 }
 
-function scopesOf(cluster: CompiledCluster): Map<CompiledPolicy, number> {
-  return new Map([...cluster.policies.values()].map((policy) => [policy, policy.scopes]));
+/**
+ * The loaded staged or enforced counterparts (same namespace and name) of these policies, with
+ * their scopes: a policy's scopes depend only on itself and on its counterpart (reference §9).
+ */
+function counterpartsOf(cluster: CompiledCluster, specs: Iterable<PolicySpec>): Map<CompiledPolicy, number> {
+  const found = new Map<CompiledPolicy, number>();
+  for (const spec of specs) {
+    const kind = policyKindInfo(spec.kind).counterpart;
+    const counterpart = kind && cluster.policies.get(policyId(kind, spec.namespace, spec.name));
+    if (counterpart) found.set(counterpart, counterpart.scopes);
+  }
+  return found;
 }
 
-/** Policies whose scopes changed (a staged counterpart came or went). */
-function rescoped(cluster: CompiledCluster, before: ReadonlyMap<CompiledPolicy, number>): CompiledPolicy[] {
-  const changed: CompiledPolicy[] = [];
-  for (const policy of cluster.policies.values()) {
-    const scopes = before.get(policy);
-    if (scopes !== undefined && scopes !== policy.scopes) changed.push(policy);
-  }
-  return changed;
+/** Assigns the scopes of the changed policies and their counterparts; returns the counterparts whose scopes changed. */
+function rescope(
+  cluster: CompiledCluster,
+  changed: readonly CompiledPolicy[],
+  counterparts: ReadonlyMap<CompiledPolicy, number>,
+): CompiledPolicy[] {
+  const present = [...counterparts.keys()].filter((policy) => cluster.policies.get(policy.id) === policy);
+  assignScopes([...changed, ...present], cluster.calicoVersion);
+  return present.filter((policy) => policy.scopes !== counterparts.get(policy));
 }
 
 /** Drops the memos of every endpoint one of these policies selects. */

@@ -19,6 +19,8 @@ export const SESSION_COOKIE = 'verdict_session';
 export const SESSION_SECONDS = 12 * 60 * 60;
 /** Sessions kept at most; the oldest is dropped first. */
 const MAX_SESSIONS = 10_000;
+/** The sign-in page's form must carry its Origin (checked by the guard), which no-referrer would blank. */
+const SIGN_IN_HEADERS = { 'referrer-policy': 'same-origin', 'cache-control': 'no-store' };
 /** A sign-in body is a token and a path; anything larger is refused unread. */
 const MAX_SIGN_IN_BYTES = 4096;
 
@@ -156,7 +158,7 @@ export function accessControl(options: AccessOptions): MiddlewareHandler {
     const form = type !== 'application/json';
     if (!entry) {
       return form
-        ? c.html(signInPage({ next, error: 'That token is not valid. Check it and try again.' }), 401)
+        ? c.html(signInPage({ next, error: 'That token is not valid. Check it and try again.' }), 401, SIGN_IN_HEADERS)
         : refuse('unauthorized', 'the token is not valid');
     }
     startSession(c, entry.digest);
@@ -168,7 +170,7 @@ export function accessControl(options: AccessOptions): MiddlewareHandler {
     const method = c.req.method;
     if (OPEN_PATHS.includes(path) || method === 'OPTIONS') return next();
     if (tokens && path === '/signin') {
-      if (method === 'GET') return c.html(signInPage({ next: localPath(c.req.query('next')) }));
+      if (method === 'GET') return c.html(signInPage({ next: localPath(c.req.query('next')) }), 200, SIGN_IN_HEADERS);
       if (method === 'POST') return signIn(c);
     }
     if (path === '/signout' && method === 'POST') {

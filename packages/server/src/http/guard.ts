@@ -116,7 +116,8 @@ export function securityGuard(options: GuardOptions): MiddlewareHandler {
 /** The security headers, on every response. */
 function secure(c: Context): undefined {
   c.res.headers.set('x-content-type-options', 'nosniff');
-  c.res.headers.set('referrer-policy', 'no-referrer');
+  // A page may ask for same-origin instead: under no-referrer Chromium sends its form POSTs with `Origin: null`.
+  if (c.res.headers.get('referrer-policy') !== 'same-origin') c.res.headers.set('referrer-policy', 'no-referrer');
   c.res.headers.set('x-frame-options', 'DENY');
   if ((c.res.headers.get('content-type') ?? '').startsWith('text/html')) {
     c.res.headers.set('content-security-policy', CONTENT_SECURITY_POLICY);
