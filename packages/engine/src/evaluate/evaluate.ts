@@ -76,7 +76,7 @@ function rememberVerdict(
   if (!byDestination) cluster.verdicts.set(facts.src, (byDestination = new Map()));
   const srcEpoch = epochOf(cluster, facts.src);
   const dstEpoch = epochOf(cluster, facts.dst);
-  let pair: VerdictPair | undefined = byDestination.get(facts.dst);
+  const pair: VerdictPair | undefined = byDestination.get(facts.dst);
   if (!pair || pair.srcEpoch !== srcEpoch || pair.dstEpoch !== dstEpoch) {
     byDestination.set(facts.dst, { srcEpoch, dstEpoch, key, result, more: undefined });
     return;
