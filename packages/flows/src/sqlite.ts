@@ -231,8 +231,8 @@ const LAST_BUCKET_SLACK = 3600;
 const PARSED_CACHE_LIMIT = 100_000;
 /** Time one roll-up transaction may take before it commits and lets other work run. */
 const ROLLUP_STEP_MS = 50;
-/** Least time between two sweeps of unused label sets. */
-const LABEL_PRUNE_SECONDS = 3600;
+/** Least time between two sweeps of unused label sets: a full scan of every level, so once a day. */
+const LABEL_PRUNE_SECONDS = 86_400;
 
 /** Label sets interned by id (0 = empty); small, so all of them live in memory. */
 function createLabelIntern(db: Db) {
@@ -680,7 +680,9 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
       (seg) =>
         `SELECT key_id, bucket, ${seg.seconds} AS width, source_labels, dest_labels, ${COUNTERS.join(', ')},
            source_ips, dest_ips FROM ${tableOf(seg.level)}
-         WHERE bucket >= ? AND bucket < ?${keyId === undefined ? '' : ' AND key_id = ?'} AND key_id > ?`,
+         WHERE bucket >= ? AND bucket < ?${keyId === undefined ? '' : ' AND key_id = ?'} AND key_id > ?${
+           narrow.length > 0 ? ` AND key_id IN (SELECT k.id FROM keys k WHERE ${narrow.join(' AND ')})` : ''
+         }`,
     );
     const counted = (col: string) => `sum(CASE WHEN w.bucket + w.width <= ? THEN w.${col} ELSE 0 END) AS ${col}`;
     const sql = `SELECT w.key_id AS id, k.key AS key, min(w.bucket) AS bucket, max(w.bucket + w.width) AS end,
@@ -688,16 +690,14 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
         ${COUNTERS.map(counted).join(', ')},
         ips_union(w.source_ips) AS source_ips, ips_union(w.dest_ips) AS dest_ips
       FROM (${arms.join(' UNION ALL ')}) w JOIN keys k ON k.id = w.key_id
-      ${narrow.length > 0 ? `WHERE ${narrow.join(' AND ')}` : ''}
       GROUP BY w.key_id ORDER BY w.key_id LIMIT ${SCAN_CHUNK}`;
     const paramsAfter = (after: number): unknown[] => {
       const params: unknown[] = COUNTERS.map(() => range.lt);
       for (const seg of plan.segments) {
         params.push(seg.gte, seg.lt);
         if (keyId !== undefined) params.push(keyId);
-        params.push(after);
+        params.push(after, ...narrowParams);
       }
-      params.push(...narrowParams);
       return params;
     };
     let after = 0;

@@ -35,8 +35,8 @@ const DEFAULTS: Options = {
 interface Context {
   state: ClusterState;
   selection: Selection;
-  flows: Indexed[];
-  baseline: Indexed[];
+  flows: readonly Indexed[];
+  baseline: readonly Indexed[];
   options: Options;
   unreachable: UnreachableRule[];
   changes: NonNullable<InsightsInput['changes']>;
@@ -215,29 +215,62 @@ function unreachable(ctx: Context): Finding[] {
 const directionOf = (k: FlowKey): Direction => (k.reporter === 'Src' ? 'Egress' : 'Ingress');
 const reporterKey = (k: FlowKey) =>
   k.reporter === 'Src' ? endpointKey(k.sourceNamespace, k.sourceName) : endpointKey(k.destNamespace, k.destName);
-const hitRuleKey = (kind: string, namespace: string, name: string, tier: string, direction: Direction, index: number) =>
-  `${kind}\0${namespace}\0${name}\0${tier}\0${direction}\0${index}`;
+/**
+ * The rules some trace named, per hit kind, namespace, name and direction: nested maps of the hits'
+ * own strings, so the per-flow pass allocates nothing (a million records name several million hits).
+ */
+class UsedRules {
+  private readonly byKind = new Map<string, Map<string, Map<string, Set<number>>>>();
+  /** Rule index and direction as one number. */
+  private static slot = (direction: Direction, index: number) => index * 2 + (direction === 'Egress' ? 1 : 0);
+  add(kind: string, namespace: string, name: string, direction: Direction, index: number): void {
+    let byNamespace = this.byKind.get(kind);
+    if (!byNamespace) this.byKind.set(kind, (byNamespace = new Map()));
+    let byName = byNamespace.get(namespace);
+    if (!byName) byNamespace.set(namespace, (byName = new Map()));
+    let slots = byName.get(name);
+    if (!slots) byName.set(name, (slots = new Set()));
+    slots.add(UsedRules.slot(direction, index));
+  }
+  has(kind: string, namespace: string, name: string, direction: Direction, index: number): boolean {
+    return this.byKind.get(kind)?.get(namespace)?.get(name)?.has(UsedRules.slot(direction, index)) ?? false;
+  }
+}
+
+/** Counts per reporting endpoint (namespace, then Goldmane name), without a key string per record. */
+function countByReporter(flows: readonly Indexed[]): Record<Direction, Map<string, Map<string, number>>> {
+  const out: Record<Direction, Map<string, Map<string, number>>> = { Ingress: new Map(), Egress: new Map() };
+  for (const { flow } of flows) {
+    const k = flow.key;
+    const src = k.reporter === 'Src';
+    const byNamespace = out[src ? 'Egress' : 'Ingress'];
+    const namespace = src ? k.sourceNamespace : k.destNamespace;
+    const name = src ? k.sourceName : k.destName;
+    let byName = byNamespace.get(namespace);
+    if (!byName) byNamespace.set(namespace, (byName = new Map()));
+    byName.set(name, (byName.get(name) ?? 0) + 1);
+  }
+  return out;
+}
 
 function unusedRules(ctx: Context): Finding[] {
   if (ctx.flows.length === 0) return [];
-  const used = new Set<string>();
-  const reported: Record<Direction, Map<string, number>> = { Ingress: new Map(), Egress: new Map() };
+  const used = new UsedRules();
   for (const { flow } of ctx.flows) {
     const k = flow.key;
     const direction = directionOf(k);
-    const key = reporterKey(k);
-    reported[direction].set(key, (reported[direction].get(key) ?? 0) + 1);
-    for (const list of [k.policies.enforced, k.policies.pending]) {
-      for (const h of list) {
-        if (h.ruleIndex >= 0) used.add(hitRuleKey(h.kind, h.namespace, h.name, h.tier, direction, h.ruleIndex));
-      }
+    for (const h of k.policies.enforced) {
+      if (h.ruleIndex >= 0) used.add(h.kind, h.namespace, h.name, direction, h.ruleIndex);
+    }
+    for (const h of k.policies.pending) {
+      if (h.ruleIndex >= 0) used.add(h.kind, h.namespace, h.name, direction, h.ruleIndex);
     }
   }
+  const counts = countByReporter(ctx.flows);
   const active: Record<Direction, Map<number, number>> = { Ingress: new Map(), Egress: new Map() };
   for (const endpoint of ctx.selection.endpoints) {
-    const key = endpointKey(endpoint.namespace, endpoint.aggregatedName);
     for (const direction of ['Ingress', 'Egress'] as const) {
-      const records = reported[direction].get(key);
+      const records = counts[direction].get(endpoint.namespace)?.get(endpoint.aggregatedName);
       if (!records) continue;
       for (const p of applying(ctx.state, endpoint.policies, direction)) {
         active[direction].set(p, (active[direction].get(p) ?? 0) + records);
@@ -257,9 +290,7 @@ function unusedRules(ctx: Context): Finding[] {
         if (rule.action === 'Allow') byPath.set(rule.path, [...(byPath.get(rule.path) ?? []), i]);
       });
       for (const [path, indices] of byPath) {
-        const hit = indices.some((i) =>
-          used.has(hitRuleKey(kind, spec.namespace ?? '', spec.name, spec.tier, direction, i)),
-        );
+        const hit = indices.some((i) => used.has(kind, spec.namespace ?? '', spec.name, direction, i));
         const dead = indices.every((i) => unreachableKeys.has(`${p}\0${direction}\0${i}`));
         if (hit || dead) continue;
         const index = indices[0] as number;

@@ -310,7 +310,9 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
   refreshGauges.unref();
   ready = true;
 
-  const httpUrl = `${config.httpTlsCert !== undefined ? 'https' : 'http'}://${config.httpHost.includes(':') ? `[${config.httpHost}]` : config.httpHost}:${httpPort}`;
+  // Bound to every address: the URL to open names loopback (a browser asking for 0.0.0.0 would fail the Host check).
+  const urlHost = config.httpHost === '0.0.0.0' ? '127.0.0.1' : config.httpHost === '::' ? '::1' : config.httpHost;
+  const httpUrl = `${config.httpTlsCert !== undefined ? 'https' : 'http'}://${urlHost.includes(':') ? `[${urlHost}]` : urlHost}:${httpPort}`;
   lock?.describe(httpUrl);
   log.info('verdict is serving', {
     ui: `${httpUrl}/`,

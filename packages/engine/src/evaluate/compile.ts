@@ -37,9 +37,12 @@ export interface EndpointPolicies {
 
 /** The cached verdicts of one pair of identities, valid while both ends' epochs are unchanged. */
 export interface VerdictPair {
-  srcEpoch: number;
-  dstEpoch: number;
-  readonly byPort: Map<number, { ok: true; value: FlowVerdict }>;
+  readonly srcEpoch: number;
+  readonly dstEpoch: number;
+  /** The first protocol/port key and its verdict (most pairs see one); further keys in `more`. */
+  readonly key: number;
+  readonly result: { ok: true; value: FlowVerdict };
+  more: Map<number, { ok: true; value: FlowVerdict }> | undefined;
 }
 
 /** Verdicts by source identity, destination identity and protocol/port. */

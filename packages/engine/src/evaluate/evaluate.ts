@@ -28,7 +28,7 @@ export function evaluateFlow(
   const key = (protocol * 65536 + query.destPort) * 2 + (options?.whatIf ? 1 : 0);
   const pair = cacheable ? cluster.verdicts.get(src)?.get(dst) : undefined;
   if (pair && pair.srcEpoch === epochOf(cluster, src) && pair.dstEpoch === epochOf(cluster, dst)) {
-    const cached = pair.byPort.get(key);
+    const cached = pair.key === key ? pair.result : pair.more?.get(key);
     if (cached) return cached;
   }
   const facts = factsOf(src, dst, protocol, query);
@@ -76,12 +76,13 @@ function rememberVerdict(
   if (!byDestination) cluster.verdicts.set(facts.src, (byDestination = new Map()));
   const srcEpoch = epochOf(cluster, facts.src);
   const dstEpoch = epochOf(cluster, facts.dst);
-  let pair: VerdictPair | undefined = byDestination.get(facts.dst);
+  const pair: VerdictPair | undefined = byDestination.get(facts.dst);
   if (!pair || pair.srcEpoch !== srcEpoch || pair.dstEpoch !== dstEpoch) {
-    pair = { srcEpoch, dstEpoch, byPort: new Map() };
-    byDestination.set(facts.dst, pair);
+    byDestination.set(facts.dst, { srcEpoch, dstEpoch, key, result, more: undefined });
+    return;
   }
-  pair.byPort.set(key, result);
+  pair.more ??= new Map();
+  pair.more.set(key, result);
 }
 
 function combine(egress: SideVerdict | undefined, ingress: SideVerdict | undefined): ScopeVerdict {
