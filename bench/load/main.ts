@@ -240,8 +240,9 @@ async function storedPackets(): Promise<number> {
     if (page + 1 >= body.total.totalPages) return packets;
   }
 }
-// The stream sends a flow as its 15 s bucket closes: give the last bucket time to close.
-await new Promise((wake) => setTimeout(wake, 20_000));
+// The stream sends a bucket at the rollover after the one that completed it (Goldmane's delay), so up
+// to 30 s after the bucket's end: wait for that before comparing.
+await new Promise((wake) => setTimeout(wake, 35_000));
 const stored = await storedPackets();
 stopReaders.abort();
 const streams = await Promise.all(readers);

@@ -78,7 +78,11 @@ export function createApp(deps: AppDeps): Hono {
     }),
   );
   app.route('/', createWhiskerConfigRoutes());
-  app.post('/api/v1/ingest', (c) => ingestNdjson(c.req.raw, deps.pipeline, deps.ingestLimits));
+  app.post('/api/v1/ingest', (c) =>
+    ingestNdjson(c.req.raw, deps.pipeline, deps.ingestLimits, (n) =>
+      deps.metrics.ingestDropped('ndjson', 'invalid-flow', n),
+    ),
+  );
   app.route('/api/v1', createInsightsRoutes({ store: deps.store, evaluator: deps.evaluator, log: deps.log }));
   app.route(
     '/api/v1/recommendations',

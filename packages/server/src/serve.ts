@@ -279,6 +279,12 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
     store,
     ingest: (flows) => pipeline.submitFlows(flows, 'felix'),
     log: toConsole(log),
+    observer: {
+      streamOpened: (api) => metrics.streamOpened(api),
+      streamClosed: (api) => metrics.streamClosed(api),
+      streamDropped: (api, count) => metrics.streamDropped(api, count),
+      deduplicated: (count) => metrics.deduplicated('felix', count),
+    },
   });
   if (config.grpcPort >= 0) {
     grpcServer = new grpc.Server();

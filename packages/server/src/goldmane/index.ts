@@ -45,6 +45,7 @@ export type { GoldmaneGrpc } from './proto.ts';
 export { GOLDMANE_PROTO_PATH, loadGoldmaneGrpc, PROTO_LOADER_OPTIONS } from './proto.ts';
 export type {
   GoldmaneLog,
+  GoldmaneObserver,
   GoldmaneService,
   GoldmaneServiceEntry,
   GoldmaneServiceOptions,

@@ -45,6 +45,16 @@ export interface GoldmaneServiceOptions {
   maxStreamWaiting?: number;
   /** Clock in Unix seconds (defaults to the wall clock); relative times and dedup expiry use it. */
   now?: () => number;
+  /** Told of stream clients coming and going (`goldmane` Flows.Stream, `goldmane-collector` FlowCollector.Connect), repeats and flows a slow Stream client missed; for metrics. */
+  observer?: GoldmaneObserver;
+}
+
+export interface GoldmaneObserver {
+  streamOpened(api: string): void;
+  streamClosed(api: string): void;
+  streamDropped(api: string, count: number): void;
+  /** Flows recognised as repeats of one already received on the connection (not stored again). */
+  deduplicated(count: number): void;
 }
 
 /** Flows of a batch that were not stored: their positions, and reasons for the first few. */
@@ -179,12 +189,14 @@ export function createGoldmaneService(options: GoldmaneServiceOptions): Goldmane
         if (closed) return;
         if (stalledSince !== 0 && Date.now() - stalledSince > streamWaitMs) {
           counts.dropped += waiting.length + 1;
+          options.observer?.streamDropped('goldmane', waiting.length + 1);
           waiting.length = 0;
           stalledSince = 0;
           return;
         }
         if (waiting.length >= maxWaiting) {
           counts.dropped++;
+          options.observer?.streamDropped('goldmane', 1);
           return;
         }
         waiting.push(result);
@@ -203,12 +215,14 @@ export function createGoldmaneService(options: GoldmaneServiceOptions): Goldmane
         waiting.length = 0;
         openStreams.delete(shutdown);
         subscription.close();
+        options.observer?.streamClosed('goldmane');
       };
       const shutdown = () => {
         stop();
         call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'server shutting down' });
       };
       openStreams.add(shutdown);
+      options.observer?.streamOpened('goldmane');
       call.on('cancelled', stop);
       call.on('close', stop);
       call.on('finish', stop);
@@ -250,6 +264,7 @@ export function createGoldmaneService(options: GoldmaneServiceOptions): Goldmane
         if (finished) return;
         finished = true;
         openCollectors.delete(shutdown);
+        uncount();
         if (failure === undefined) call.end();
         else call.emit('error', failure);
       };
@@ -269,6 +284,12 @@ export function createGoldmaneService(options: GoldmaneServiceOptions): Goldmane
       };
       const shutdown = () => fail({ code: grpc.status.UNAVAILABLE, details: 'server shutting down' }, true);
       openCollectors.add(shutdown);
+      options.observer?.streamOpened('goldmane-collector');
+      let counted = true;
+      const uncount = () => {
+        if (counted) options.observer?.streamClosed('goldmane-collector');
+        counted = false;
+      };
 
       call.on('data', (msg: unknown) => {
         if (failure !== undefined || finished) return;
@@ -287,6 +308,7 @@ export function createGoldmaneService(options: GoldmaneServiceOptions): Goldmane
         const key = dedupKey(flow, peer);
         if (!dedup.add(key)) {
           counts.duplicates++;
+          options.observer?.deduplicated(1);
           entry.done = true;
           return drain();
         }
@@ -316,6 +338,7 @@ export function createGoldmaneService(options: GoldmaneServiceOptions): Goldmane
       call.on('cancelled', () => {
         finished = true;
         openCollectors.delete(shutdown);
+        uncount();
       });
     },
   };

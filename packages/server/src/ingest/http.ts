@@ -46,6 +46,8 @@ export async function ingestNdjson(
   request: Request,
   pipeline: IngestPipeline,
   limits: IngestLimits = DEFAULT_INGEST_LIMITS,
+  /** Told how many lines did not parse (they are rejected in the reply), for metrics. */
+  onInvalid?: (count: number) => void,
 ): Promise<Response> {
   const declared = Number(request.headers.get('content-length') ?? 0);
   if (declared > limits.maxBytes) {
@@ -86,6 +88,7 @@ export async function ingestNdjson(
   if (stop?.code === 'aborted')
     return errorResponse(400, 'aborted', 'body: the upload ended early; nothing was stored');
   try {
+    if (invalid > 0) onInvalid?.(invalid);
     const rawReport = await pipeline.submitRaw(raws, 'ndjson');
     const flowReport = await pipeline.submitFlows(flows, 'ndjson');
     const reported = [

@@ -26,6 +26,8 @@ export interface Metrics {
   streamClosed(api: string): void;
   /** `verdict_stream_dropped_total{api}`: flows a slow stream client missed (each announced in a gap event). */
   streamDropped(api: string, count: number): void;
+  /** `verdict_ingest_deduplicated_total{source}`: repeats of a flow already received (Felix resends after a reconnect), not stored again. */
+  deduplicated(source: string, count: number): void;
   /** `verdict_evaluations_total`. */
   evaluated(count?: number): void;
   /** Every metric in the text exposition format. */
@@ -101,6 +103,12 @@ export function createMetrics(): Metrics {
     labelNames: ['api'] as const,
     registers,
   });
+  const deduplicated = new Counter({
+    name: 'verdict_ingest_deduplicated_total',
+    help: 'Flows recognised as repeats of one already received (not stored again), by source.',
+    labelNames: ['source'] as const,
+    registers,
+  });
   const evaluations = new Counter({
     name: 'verdict_evaluations_total',
     help: 'Policy evaluations and explanations run.',
@@ -118,6 +126,7 @@ export function createMetrics(): Metrics {
     streamOpened: (api) => streamClients.inc(apis({ api })),
     streamClosed: (api) => streamClients.dec(apis({ api })),
     streamDropped: (api, count) => streamDropped.inc(apis({ api }), count),
+    deduplicated: (source, count) => deduplicated.inc(ingestSources({ source }), count),
     evaluated: (count = 1) => evaluations.inc(count),
     scrape: () => registry.metrics(),
   };
@@ -134,7 +143,8 @@ export function timeQueries(metrics: Metrics): MiddlewareHandler {
     try {
       await next();
     } finally {
-      const pattern = routePath(c, -1);
+      // The handler that answered (the last one dispatched), not the last route matched (the UI's catch-all).
+      const pattern = routePath(c);
       const route = pattern.endsWith('*') && c.res.status === 404 ? 'unmatched' : pattern;
       metrics.observeQuery(route, Number(process.hrtime.bigint() - start) / 1e9);
     }
