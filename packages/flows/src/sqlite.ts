@@ -487,8 +487,9 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
     ),
   );
 
-  /** Hashes of every stored key, so a new key costs no lookup. */
-  const knownHashes = new Set<number>(db.prepare('SELECT hash FROM keys').pluck().all() as number[]);
+  /** Hashes of every stored key, so a new key costs no lookup; read at the first write, not at open, so a damaged file still opens (and reports itself). */
+  let knownHashes: Set<number> | undefined;
+  const readKnownHashes = () => new Set<number>(db.prepare('SELECT hash FROM keys').pluck().all() as number[]);
   /** key string → id and the newest bucket recorded for it */
   const keyCache = new Map<string, { id: number; last: number }>();
   const parsed = new Map<number, FlowKey>();
@@ -521,6 +522,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
     let c = keyCache.get(ks);
     if (!c) {
       const hash = hashString(ks);
+      knownHashes ??= readKnownHashes();
       if (knownHashes.has(hash)) {
         for (const r of selectKey.all(hash)) {
           if (r.key === ks) {
@@ -895,9 +897,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
     if (n > 0 && deleteKeys.run(beginningOfHistory()).changes > 0) {
       keyCache.clear();
       parsed.clear();
-      knownHashes.clear();
-      for (const h of db.prepare('SELECT hash FROM keys').pluck().iterate() as IterableIterator<number>)
-        knownHashes.add(h);
+      knownHashes = undefined;
     }
     return n;
   }
