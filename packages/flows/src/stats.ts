@@ -3,7 +3,6 @@ import type { PolicyHit } from '@verdict/engine';
 import { hitMatches } from './filter.ts';
 import type { Flow } from './model.ts';
 import type { PolicyMatch, TimeRange } from './store.ts';
-import { BUCKET_SECONDS, bucketStart } from './time.ts';
 
 export type StatisticType = 'PacketCount' | 'ByteCount' | 'LiveConnectionCount';
 export type StatisticsGroupBy = 'Policy' | 'PolicyRule';

@@ -135,7 +135,7 @@ describe('Goldmane gRPC with mutual TLS', () => {
     );
     expect(status).toBe(200);
     const plain = await new Promise<number | string>((resolve) =>
-      httpGet(verdict.httpUrl.replace('https:', 'http:') + '/livez', (response) => {
+      httpGet(`${verdict.httpUrl.replace('https:', 'http:')}/livez`, (response) => {
         response.resume();
         resolve(response.statusCode ?? 0);
       }).on('error', (error) => resolve(error.message)),

@@ -151,6 +151,24 @@ describe('flow logs', () => {
   });
 });
 
+describe('a fixed time range', () => {
+  it('says which roll-up level answered it, as the list API reported', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const [start, end] = [now - 600, now - 30];
+    const page = await open(`/?start=${start}&end=${end}`);
+    await page.locator('[data-testid="stream-status"][data-status="history"]').waitFor();
+    const listed = (await (
+      await fetch(`${running.httpUrl}/api/v1/flows?start=${start}&end=${end}&pageSize=1`)
+    ).json()) as { resolution: number };
+    const shown = page.getByTestId('resolution');
+    expect(Number(await shown.getAttribute('data-seconds'))).toBe(listed.resolution);
+    expect(await shown.textContent()).toBe(
+      `· ${listed.resolution % 60 === 0 ? `${listed.resolution / 60} min` : `${listed.resolution} s`} buckets`,
+    );
+    await page.close();
+  });
+});
+
 describe('flow addresses', () => {
   it("lists a flow's source and destination addresses and filters the table to one of them", async () => {
     const listed = (await (await fetch(`${running.httpUrl}/api/v1/flows?start=-3600&pageSize=1000`)).json()) as {

@@ -50,9 +50,24 @@ export function StreamControls({ stream, live, shown }: { stream: FlowStream; li
         {formatCount(shown)} flows
         {buffer.evicted > 0 ? ` (newest ${formatCount(buffer.maxRows)} kept)` : ''}
       </span>
+      {status === 'history' && stream.resolution !== null && (
+        <span
+          className="muted"
+          data-testid="resolution"
+          data-seconds={stream.resolution}
+          title="History is kept at 15 s for an hour, 1 min for a day, then 5 min; a range is read from the coarsest level that holds it whole"
+        >
+          · {bucketLabel(stream.resolution)} buckets
+        </span>
+      )}
       <GapNotice stream={stream} />
     </div>
   );
+}
+
+/** `15 s`, `1 min`, `5 min`: the length of a roll-up level's buckets. */
+export function bucketLabel(seconds: number): string {
+  return seconds % 60 === 0 ? `${seconds / 60} min` : `${seconds} s`;
 }
 
 /** "N flows not shown — refresh" when the server's stream fell behind this page; Refresh loads them from the list API. */

@@ -36,6 +36,8 @@ export interface FlowStream {
   gapLoad: { loading: boolean; error: ApiError | null };
   /** Loads the gap's flows into the table through the list API. */
   loadGap(): void;
+  /** Seconds per bucket of the roll-up level that answered a closed range; null while streaming (15 s windows). */
+  resolution: number | null;
 }
 
 /** Hubble's delays: 1 s, ×1.6 each attempt, at most 7 s. */
@@ -50,6 +52,7 @@ export function useFlowStream(filters: VerdictFilters, start: number, end: numbe
   const [retryAt, setRetryAt] = useState<number | null>(null);
   const [generation, setGeneration] = useState(0);
   const [gap, setGap] = useState<StreamGap | null>(null);
+  const [resolution, setResolution] = useState<number | null>(null);
   const [gapLoad, setGapLoad] = useState<{ loading: boolean; error: ApiError | null }>({ loading: false, error: null });
   const gapAbort = useRef<AbortController | null>(null);
   const rowsRef = useRef<readonly ApiFlow[]>(buffer.rows);
@@ -72,6 +75,7 @@ export function useFlowStream(filters: VerdictFilters, start: number, end: numbe
     dispatch({ type: 'reset' });
     rowsRef.current = [];
     setGap(null);
+    setResolution(null);
     setGapLoad({ loading: false, error: null });
     setError(null);
     setRetryAt(null);
@@ -87,6 +91,7 @@ export function useFlowStream(filters: VerdictFilters, start: number, end: numbe
           );
           if (disposed) return;
           dispatch({ type: 'batch', flows: res.items ?? [] });
+          setResolution(res.resolution);
           if (page + 1 >= res.total.totalPages) break;
         }
         setStatus('history');
@@ -196,5 +201,5 @@ export function useFlowStream(filters: VerdictFilters, start: number, end: numbe
     });
   }, [gap, streamKey]);
 
-  return { buffer, status, error, retryAt, pause, resume, retry, gap, gapLoad, loadGap };
+  return { buffer, status, error, retryAt, pause, resume, retry, gap, gapLoad, loadGap, resolution };
 }
