@@ -1,5 +1,6 @@
 // Small presentational building blocks shared by the pages.
 import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
+import { INSIGHT_WINDOWS } from '../data/insights.ts';
 
 export function ActionBadge({ action, testId }: { action: string; testId?: string }) {
   const a = action || 'Unspecified';
@@ -41,6 +42,54 @@ export function StateMessage({ kind, title, children, testId }: StateMessageProp
       <div className="state-title">{title}</div>
       {children && <div className="state-body">{children}</div>}
     </div>
+  );
+}
+
+/** A failed request: its message (or a hint that the server is down) and a retry button. */
+export function ErrorMessage({
+  title,
+  error,
+  retry,
+  testId,
+}: {
+  title: string;
+  error: { isNetwork: boolean; message: string };
+  retry: () => void;
+  testId?: string;
+}) {
+  return (
+    <StateMessage kind="error" title={title} {...(testId ? { testId } : {})}>
+      {error.isNetwork ? 'Is `verdict serve` running? ' : `${error.message} `}
+      <button type="button" className="link-button" onClick={retry}>
+        Try again
+      </button>
+    </StateMessage>
+  );
+}
+
+/** The "Flows of" / "History" window chooser of the insights pages: one of INSIGHT_WINDOWS, in seconds. */
+export function WindowSelect({
+  label,
+  since,
+  onChange,
+  testId,
+}: {
+  label: string;
+  since: number;
+  onChange: (since: number) => void;
+  testId: string;
+}) {
+  return (
+    <label className="field">
+      <span className="field-label">{label}</span>
+      <select value={since} onChange={(e) => onChange(Number(e.target.value))} data-testid={testId}>
+        {INSIGHT_WINDOWS.map((w) => (
+          <option key={w.since} value={w.since}>
+            {w.label}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
 

@@ -2,10 +2,10 @@
 // (default-deny egress with allow-lists from those destinations) with its rehearsal result.
 import { useLocation, useNavigate } from 'react-router';
 import type { EgressResponse } from '../api/types.ts';
-import { CopyButton, StateMessage } from '../components/common.tsx';
+import { CopyButton, ErrorMessage, StateMessage, WindowSelect } from '../components/common.tsx';
 import { YamlEditor } from '../components/YamlEditor.tsx';
 import { formatBytes, formatCount } from '../data/format.ts';
-import { INSIGHT_WINDOWS, parseEgressParams } from '../data/insights.ts';
+import { parseEgressParams } from '../data/insights.ts';
 import { useSummary } from '../hooks/useApi.ts';
 import { useEgress } from '../hooks/useInsights.ts';
 import { useOpenInRehearse } from '../hooks/useRehearse.ts';
@@ -39,12 +39,12 @@ export function EgressPage() {
     body = <StateMessage kind="loading" title={`Reading the egress of ${params.namespace}…`} testId="egress-loading" />;
   else if (egress.error)
     body = (
-      <StateMessage kind="error" title="Could not build the lockdown" testId="egress-error">
-        {egress.error.isNetwork ? 'Is `verdict serve` running? ' : `${egress.error.message} `}
-        <button type="button" className="link-button" onClick={egress.reload}>
-          Try again
-        </button>
-      </StateMessage>
+      <ErrorMessage
+        title="Could not build the lockdown"
+        testId="egress-error"
+        error={egress.error}
+        retry={egress.reload}
+      />
     );
   else if (egress.data) body = <EgressReportView report={egress.data} since={params.since} />;
 
@@ -73,20 +73,12 @@ export function EgressPage() {
             ))}
           </select>
         </label>
-        <label className="field">
-          <span className="field-label">Flows of</span>
-          <select
-            value={params.since}
-            onChange={(e) => setParams({ since: Number(e.target.value) })}
-            data-testid="egress-window"
-          >
-            {INSIGHT_WINDOWS.map((w) => (
-              <option key={w.since} value={w.since}>
-                {w.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <WindowSelect
+          label="Flows of"
+          since={params.since}
+          onChange={(since) => setParams({ since })}
+          testId="egress-window"
+        />
       </div>
       {body}
     </div>

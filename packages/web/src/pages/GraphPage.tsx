@@ -5,7 +5,7 @@
 import { useMemo } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router';
 import type { GraphEdge, GraphNode, VerdictFilters } from '../api/types.ts';
-import { StateMessage } from '../components/common.tsx';
+import { ErrorMessage, StateMessage } from '../components/common.tsx';
 import { RangeSelect } from '../components/RangeSelect.tsx';
 import { type GraphSelection, ServiceGraph, type VerdictMode } from '../components/ServiceGraph.tsx';
 import { flowLogsHref, parseFlowView } from '../data/flowView.ts';
@@ -109,12 +109,12 @@ export function GraphPage() {
   if (graph.loading && !graph.data) body = <StateMessage kind="loading" title="Building the service graph…" />;
   else if (graph.error)
     body = (
-      <StateMessage kind="error" title="Could not load the service graph" testId="state-graph-error">
-        {graph.error.isNetwork ? 'Is `verdict serve` running? ' : `${graph.error.message} `}
-        <button type="button" className="link-button" onClick={graph.reload}>
-          Try again
-        </button>
-      </StateMessage>
+      <ErrorMessage
+        title="Could not load the service graph"
+        testId="state-graph-error"
+        error={graph.error}
+        retry={graph.reload}
+      />
     );
   else if (shown && shown.graph.nodes.length === 0)
     body = (

@@ -3,13 +3,12 @@
 import { useState } from 'react';
 import { useLocation, useNavigate } from 'react-router';
 import type { Finding } from '../api/types.ts';
-import { ActionBadge, CopyButton, StateMessage } from '../components/common.tsx';
+import { ActionBadge, CopyButton, ErrorMessage, StateMessage, WindowSelect } from '../components/common.tsx';
 import { YamlEditor } from '../components/YamlEditor.tsx';
 import { formatDateTime } from '../data/format.ts';
 import {
   findingKey,
   formatInsightsParams,
-  INSIGHT_WINDOWS,
   type InsightsParams,
   parseInsightsParams,
   SEVERITY_ORDER,
@@ -42,12 +41,12 @@ export function InsightsPage() {
     body = <StateMessage kind="loading" title="Looking for problems…" testId="insights-loading" />;
   else if (insights.error)
     body = (
-      <StateMessage kind="error" title="Could not load the findings" testId="insights-error">
-        {insights.error.isNetwork ? 'Is `verdict serve` running? ' : `${insights.error.message} `}
-        <button type="button" className="link-button" onClick={insights.reload}>
-          Try again
-        </button>
-      </StateMessage>
+      <ErrorMessage
+        title="Could not load the findings"
+        testId="insights-error"
+        error={insights.error}
+        retry={insights.reload}
+      />
     );
   else if (findings.length === 0)
     body = (
@@ -95,20 +94,12 @@ export function InsightsPage() {
         <span className="muted">Problems in the policies and the recorded flows, with the evidence and a fix.</span>
       </div>
       <div className="insights-filters">
-        <label className="field">
-          <span className="field-label">Flows of</span>
-          <select
-            value={params.since}
-            onChange={(e) => setParams({ since: Number(e.target.value) })}
-            data-testid="insights-window"
-          >
-            {INSIGHT_WINDOWS.map((w) => (
-              <option key={w.since} value={w.since}>
-                {w.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <WindowSelect
+          label="Flows of"
+          since={params.since}
+          onChange={(since) => setParams({ since })}
+          testId="insights-window"
+        />
         <fieldset className="severity-filter" data-testid="severity-filter">
           <legend className="field-label">Severity</legend>
           <button

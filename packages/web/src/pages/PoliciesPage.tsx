@@ -2,7 +2,7 @@
 import { useEffect, useMemo, useRef } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router';
 import type { ApiPolicy, PolicyStats } from '../api/types.ts';
-import { CodeBlock, StateMessage } from '../components/common.tsx';
+import { CodeBlock, ErrorMessage, StateMessage } from '../components/common.tsx';
 import { DiffBlock } from '../components/DiffBlock.tsx';
 import { EnforcedCell, PendingCell, PolicyBoard, policyId } from '../components/PolicyBoard.tsx';
 import { RangeSelect } from '../components/RangeSelect.tsx';
@@ -76,12 +76,12 @@ export function PoliciesPage() {
   if (tiers.loading && !tiers.data) body = <StateMessage kind="loading" title="Loading tiers and policies…" />;
   else if (tiers.error)
     body = (
-      <StateMessage kind="error" title="Could not load policies" testId="state-tiers-error">
-        {tiers.error.isNetwork ? 'Is `verdict serve` running? ' : `${tiers.error.message} `}
-        <button type="button" className="link-button" onClick={tiers.reload}>
-          Try again
-        </button>
-      </StateMessage>
+      <ErrorMessage
+        title="Could not load policies"
+        testId="state-tiers-error"
+        error={tiers.error}
+        retry={tiers.reload}
+      />
     );
   else if (tiers.data && tiers.data.items.length === 0)
     body = (

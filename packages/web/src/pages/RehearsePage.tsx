@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useLocation, useNavigate } from 'react-router';
 import type { ApiIssue } from '../api/types.ts';
-import { CodeBlock, CopyButton, StateMessage } from '../components/common.tsx';
+import { CodeBlock, CopyButton, ErrorMessage, StateMessage } from '../components/common.tsx';
 import { ImpactReportView } from '../components/ImpactReport.tsx';
 import { ProgressBar, YamlEditor, type YamlEditorHandle } from '../components/YamlEditor.tsx';
 import {
@@ -185,12 +185,7 @@ export function RehearsePage() {
           </StateMessage>
         )}
         {rehearsal.phase === 'failed' && (
-          <StateMessage kind="error" title="The rehearsal failed" testId="rehearse-failed">
-            {rehearsal.error.isNetwork ? 'Is `verdict serve` running? ' : `${rehearsal.error.message} `}
-            <button type="button" className="link-button" onClick={run}>
-              Try again
-            </button>
-          </StateMessage>
+          <ErrorMessage title="The rehearsal failed" testId="rehearse-failed" error={rehearsal.error} retry={run} />
         )}
         {rehearsal.phase === 'done' && <ImpactReportView report={rehearsal.report} start={rehearsal.start} />}
       </div>

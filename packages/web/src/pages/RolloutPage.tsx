@@ -3,9 +3,9 @@
 // print-ready HTML page for an audit.
 import { useLocation, useNavigate } from 'react-router';
 import type { CoverageResponse } from '../api/types.ts';
-import { StateMessage } from '../components/common.tsx';
+import { ErrorMessage, StateMessage, WindowSelect } from '../components/common.tsx';
 import { formatCount, formatDateTime } from '../data/format.ts';
-import { bucketText, INSIGHT_WINDOWS, parseRolloutSince, percent, ratio, trendPolyline } from '../data/insights.ts';
+import { bucketText, parseRolloutSince, percent, ratio, trendPolyline } from '../data/insights.ts';
 import { useCoverage } from '../hooks/useInsights.ts';
 
 export function RolloutPage() {
@@ -19,12 +19,12 @@ export function RolloutPage() {
     body = <StateMessage kind="loading" title="Measuring the rollout…" testId="rollout-loading" />;
   else if (coverage.error)
     body = (
-      <StateMessage kind="error" title="Could not load the rollout report" testId="rollout-error">
-        {coverage.error.isNetwork ? 'Is `verdict serve` running? ' : `${coverage.error.message} `}
-        <button type="button" className="link-button" onClick={coverage.reload}>
-          Try again
-        </button>
-      </StateMessage>
+      <ErrorMessage
+        title="Could not load the rollout report"
+        testId="rollout-error"
+        error={coverage.error}
+        retry={coverage.reload}
+      />
     );
   else if (coverage.data) body = <RolloutReport report={coverage.data} />;
 
@@ -37,20 +37,12 @@ export function RolloutPage() {
         </span>
       </div>
       <div className="insights-filters">
-        <label className="field">
-          <span className="field-label">History</span>
-          <select
-            value={since}
-            onChange={(e) => navigate(`${pathname}?since=${e.target.value}`, { replace: true })}
-            data-testid="rollout-window"
-          >
-            {INSIGHT_WINDOWS.map((w) => (
-              <option key={w.since} value={w.since}>
-                {w.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <WindowSelect
+          label="History"
+          since={since}
+          onChange={(since) => navigate(`${pathname}?since=${since}`, { replace: true })}
+          testId="rollout-window"
+        />
         <a
           className="link-button"
           href={`/api/v1/coverage?since=${since}&format=html`}
