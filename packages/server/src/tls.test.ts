@@ -1,13 +1,13 @@
 // Goldmane gRPC over mutual TLS, as Felix connects to it, and the HTTP API over TLS, as Calico 3.33's
 // Whisker proxy expects it: certificates made with openssl.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeCa, makeLeaf } from '../test/certs.ts';
 import { resolveConfig } from './config.ts';
 import { loadGoldmaneGrpc } from './goldmane/index.ts';
 import { silentLogger } from './log.ts';
@@ -16,58 +16,11 @@ import { type RunningVerdict, startVerdict } from './serve.ts';
 const dir = mkdtempSync(join(tmpdir(), 'verdict-tls-'));
 const file = (name: string) => join(dir, name);
 
-function openssl(...args: string[]): void {
-  execFileSync('openssl', args, { stdio: 'ignore' });
-}
-
 /** A CA, a server certificate for 127.0.0.1 and a client certificate, all signed by the CA. */
 function makeCertificates(): void {
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=verdict-test-ca',
-    '-keyout',
-    file('ca.key'),
-    '-out',
-    file('ca.crt'),
-  );
-  writeFileSync(file('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  for (const name of ['server', 'client']) {
-    openssl(
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-subj',
-      `/CN=${name}`,
-      '-keyout',
-      file(`${name}.key`),
-      '-out',
-      file(`${name}.csr`),
-    );
-    openssl(
-      'x509',
-      '-req',
-      '-in',
-      file(`${name}.csr`),
-      '-CA',
-      file('ca.crt'),
-      '-CAkey',
-      file('ca.key'),
-      '-CAcreateserial',
-      '-days',
-      '1',
-      ...(name === 'server' ? ['-extfile', file('server.ext')] : []),
-      '-out',
-      file(`${name}.crt`),
-    );
-  }
+  makeCa(dir);
+  makeLeaf(dir, 'server', ['IP:127.0.0.1', 'DNS:localhost']);
+  makeLeaf(dir, 'client');
 }
 
 type ListClient = grpc.Client & {
