@@ -15,7 +15,7 @@ describe('demo policy changes', () => {
       ['deleted', 'GlobalNetworkPolicy', 'security.block-known-bad', 'demo'],
       ['added', 'GlobalNetworkPolicy', 'security.block-known-bad', 'demo'],
     ]);
-    expect(changes[2]?.diff).toContain('+          - 203.0.113.0/24');
+    expect(changes[2]?.diff).toContain('+          - 192.0.2.0/24');
     expect(evaluator.policy('NetworkPolicy', 'shop', 'application.catalog')?.order).toBe(90);
     expect(evaluator.policy('GlobalNetworkPolicy', undefined, 'security.block-known-bad')).toBeDefined();
   });

@@ -48,7 +48,7 @@ const EDITS: readonly Edit[] = [
       };
     },
   },
-  { watched: gnpKind, event: () => ({ type: 'MODIFIED', object: blockList(['198.51.100.0/24', '203.0.113.0/24']) }) },
+  { watched: gnpKind, event: () => ({ type: 'MODIFIED', object: blockList(['198.51.100.0/24', '192.0.2.0/24']) }) },
   { watched: gnpKind, event: () => ({ type: 'DELETED', object: blockList([]) }) },
 ];
 

@@ -99,7 +99,7 @@ describe('on the demo', () => {
     await expect(changes.evaluateAll((els) => els.map((e) => e.dataset.op))).resolves.toEqual(['modified', 'added']);
     await expect(changes.first().getAttribute('aria-current')).resolves.toBe('true');
     await expect(changes.first().getAttribute('data-change-id')).resolves.toBe(changeId);
-    expect((await diffLines(page, 'added')).map((l) => l.trim())).toEqual(['- 203.0.113.0/24']);
+    expect((await diffLines(page, 'added')).map((l) => l.trim())).toEqual(['- 192.0.2.0/24']);
     expect(await diffLines(page, 'removed')).toEqual([]);
     await expect(detail.getByTestId('policy-change-rv').first().textContent()).resolves.toMatch(/^\S+$/);
     // The added change's diff is the whole policy as added lines.

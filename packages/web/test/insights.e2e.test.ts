@@ -2,9 +2,6 @@
 // egress lockdown of shop and the rollout report, each fix rehearsed on the Rehearse page, each page
 // checked with axe-core and photographed for the README.
 import { join } from 'node:path';
-import { createTrafficGenerator, demoClusterFiles } from '@verdict/demo';
-import { createEvaluator, loadResources } from '@verdict/engine';
-import { enrichRawFlow } from '@verdict/flows';
 import type { RunningVerdict } from '@verdict/server';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,30 +14,8 @@ let demo: Demo | undefined;
 beforeAll(async () => {
   demo = await startDemo();
   ({ running, context } = demo);
-  await recordExfiltrationBeforeTheBlockList();
 }, 90_000);
 
-/**
- * The demo server starts after three backfilled policy edits, the last of which tightens
- * security.block-known-bad over 203.0.113.0/24, and evaluates its ten minutes of backfilled traffic
- * against that state: every exfiltration record is denied until the next edit removes the block list
- * (3 minutes in). These are the exfiltration records of the minutes before the tightening, evaluated
- * against the demo cluster without the edits, as they were recorded then.
- */
-async function recordExfiltrationBeforeTheBlockList(): Promise<void> {
-  const { state } = loadResources(demoClusterFiles());
-  const evaluator = createEvaluator(state);
-  const now = Math.floor(Date.now() / 1000);
-  const raw = createTrafficGenerator({ cluster: state, seed: 11, now: now - 600 })
-    .next(now - 300)
-    .filter((r) => 'ip' in r.destination && r.destination.ip === '203.0.113.66');
-  const flows = raw.flatMap((r) => {
-    const enriched = enrichRawFlow(evaluator, r);
-    return enriched.ok ? enriched.flows : [];
-  });
-  expect(flows.some((f) => f.key.action === 'Allow')).toBe(true);
-  await running.store.ingest(flows);
-}
 afterAll(() => demo?.close());
 
 async function open(path: string): Promise<Page> {
