@@ -2,7 +2,15 @@
 import { type ChangeQuery, changeLimit, changeMatches, type PolicyChange } from './changes.ts';
 import { compileFilterParts } from './filter.ts';
 import { mergeIpSets } from './ips.ts';
-import { addCounters, canonicalKey, flowKeyString, intersectLabels, mergeLabels, withIps } from './key.ts';
+import {
+  addCounters,
+  canonicalKey,
+  flowKeyString,
+  intersectLabels,
+  mergeLabels,
+  type WindowCounters,
+  withIps,
+} from './key.ts';
 import type { Flow, FlowKey, FlowResult, IpSet } from './model.ts';
 import {
   checkHintType,
@@ -20,17 +28,10 @@ import { createStreamHub, startTicker, wallClock } from './stream.ts';
 import { BUCKET_SECONDS, bucketStart, NUM_BUCKETS } from './time.ts';
 import { DEFAULT_CLUSTER, type MemoryFlowStore, type StoreOptions } from './types.ts';
 
-interface Window {
+interface Window extends WindowCounters {
   start: number;
   sourceLabels: readonly string[];
   destLabels: readonly string[];
-  packetsIn: number;
-  packetsOut: number;
-  bytesIn: number;
-  bytesOut: number;
-  started: number;
-  completed: number;
-  live: number;
   sourceIps: IpSet | undefined;
   destIps: IpSet | undefined;
 }
