@@ -9,11 +9,12 @@ import { appendFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type ClusterState, createEvaluator, type Pod, type PolicySpec, type RuleSpec } from '@verdict/engine';
+import { type ClusterState, createEvaluator, type Pod } from '@verdict/engine';
 import { createSqliteStore, type Flow, type FlowKey, ROLLUP_LEVELS } from '@verdict/flows';
 import { type ChangeSet, rehearse, rehearseStore } from '@verdict/rehearse';
 import Database from 'better-sqlite3';
 import { type BenchRow, printRows, sqliteInsertFloor } from '../shared/floor.ts';
+import { APPS, dbIngressPolicy, seededRandom } from '../shared/synthetic.ts';
 
 const { values } = parseArgs({
   options: {
@@ -26,48 +27,13 @@ const { values } = parseArgs({
 const DAYS = Number(values['retention-days']);
 const POD_COUNT = Number(values.pods);
 const KEY_COUNT = Number(values.keys);
-const APPS = ['web', 'api', 'worker', 'db', 'cache'];
 const NAMESPACE_COUNT = Math.ceil(POD_COUNT / APPS.length);
 /** End of the simulated week, on a day boundary. */
 const END = 1_767_225_600;
 const HOUR = 3600;
 const DAY = 86_400;
 
-let seed = 7;
-const random = () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
-const rule = (action: RuleSpec['action'], fields: Partial<RuleSpec> = {}): RuleSpec => ({
-  action,
-  source: {},
-  destination: {},
-  path: 'spec.ingress[0]',
-  ...fields,
-});
-
-/** One allow-list NetworkPolicy per namespace: ingress to app=db from the listed apps. */
-function namespacePolicy(ns: string, allowed: string, extraDeny = false): PolicySpec {
-  return {
-    kind: 'NetworkPolicy',
-    name: 'db-ingress',
-    namespace: ns,
-    tier: 'default',
-    order: 100,
-    staged: false,
-    selector: "app == 'db'",
-    types: ['Ingress'],
-    ingress: [
-      ...(extraDeny ? [rule('Deny', { protocol: 6, destination: { ports: [{ min: 9999, max: 9999 }] } })] : []),
-      rule('Allow', { protocol: 6, source: { selector: `app in {${allowed}}` } }),
-    ],
-    egress: [],
-    skipForWorkloads: false,
-    original: {},
-  };
-}
+const random = seededRandom(7);
 
 const namespaces = Array.from({ length: NAMESPACE_COUNT }, (_, i) => ({
   name: `ns-${i}`,
@@ -94,7 +60,7 @@ const state: ClusterState = {
   tiers: [{ name: 'default', order: 1_000_000, defaultAction: 'Deny' }],
   networkSets: [],
   hostEndpoints: [],
-  policies: namespaces.map((ns) => namespacePolicy(ns.name, "'api', 'web'")),
+  policies: namespaces.map((ns) => dbIngressPolicy(ns.name, "'api', 'web'")),
 };
 
 /** The active keys: mostly a pod to its namespace's db, some across namespaces; both reporters. */
@@ -196,7 +162,7 @@ async function timed<T>(runs: number, f: () => Promise<T>): Promise<{ ms: number
 const rows: BenchRow[] = [];
 const before = createEvaluator(state);
 const changeSet: ChangeSet = {
-  policies: Array.from({ length: 10 }, (_, i) => namespacePolicy(`ns-${i * 7}`, "'api'", true)),
+  policies: Array.from({ length: 10 }, (_, i) => dbIngressPolicy(`ns-${i * 7}`, "'api'", true)),
   deletions: [],
   warnings: [],
 };

@@ -5,9 +5,10 @@
 import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
-import { type ClusterState, createEvaluator, type Pod, type PolicySpec, type RuleSpec } from '@verdict/engine';
+import { type ClusterState, createEvaluator, type Pod } from '@verdict/engine';
 import type { FlowResult } from '@verdict/flows';
 import { type ChangeSet, rehearse } from '@verdict/rehearse';
+import { APPS, dbIngressPolicy, ipOf, seededRandom } from '../shared/synthetic.ts';
 
 const { values } = parseArgs({
   options: {
@@ -20,45 +21,8 @@ const { values } = parseArgs({
 const POD_COUNT = Number(values.pods);
 const NAMESPACE_COUNT = Number(values.namespaces);
 const FLOW_COUNT = Number(values.flows);
-const APPS = ['web', 'api', 'worker', 'db', 'cache'];
 
-let seed = 42;
-const random = () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
-const ipOf = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
-const rule = (action: RuleSpec['action'], fields: Partial<RuleSpec> = {}): RuleSpec => ({
-  action,
-  source: {},
-  destination: {},
-  path: 'spec.ingress[0]',
-  ...fields,
-});
-
-/** One allow-list NetworkPolicy per namespace: ingress to app=db from api in the namespace. */
-function namespacePolicy(ns: string, allowed: string, extraDeny = false): PolicySpec {
-  const ingress = [
-    ...(extraDeny ? [rule('Deny', { protocol: 6, destination: { ports: [{ min: 9999, max: 9999 }] } })] : []),
-    rule('Allow', { protocol: 6, source: { selector: `app in {${allowed}}` } }),
-  ];
-  return {
-    kind: 'NetworkPolicy',
-    name: 'db-ingress',
-    namespace: ns,
-    tier: 'default',
-    order: 100,
-    staged: false,
-    selector: "app == 'db'",
-    types: ['Ingress'],
-    ingress,
-    egress: [],
-    skipForWorkloads: false,
-    original: {},
-  };
-}
+const random = seededRandom(42);
 
 function buildCluster(): ClusterState {
   const namespaces = Array.from({ length: NAMESPACE_COUNT }, (_, i) => ({
@@ -87,7 +51,7 @@ function buildCluster(): ClusterState {
     tiers: [{ name: 'default', order: 1_000_000, defaultAction: 'Deny' }],
     networkSets: [],
     hostEndpoints: [],
-    policies: namespaces.map((ns) => namespacePolicy(ns.name, "'api', 'web'")),
+    policies: namespaces.map((ns) => dbIngressPolicy(ns.name, "'api', 'web'")),
   };
 }
 
@@ -149,7 +113,7 @@ const setupMs = performance.now() - t0;
 
 // The change: ten namespaces drop `web` from their db allow list and deny an unused port.
 const changeSet: ChangeSet = {
-  policies: Array.from({ length: 10 }, (_, i) => namespacePolicy(`ns-${i * 7}`, "'api'", true)),
+  policies: Array.from({ length: 10 }, (_, i) => dbIngressPolicy(`ns-${i * 7}`, "'api'", true)),
   deletions: [],
   warnings: [],
 };

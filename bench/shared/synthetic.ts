@@ -34,6 +34,27 @@ function rule(action: RuleSpec['action'], fields: Partial<RuleSpec> = {}): RuleS
   return { action, source: {}, destination: {}, path: 'spec.ingress[0]', ...fields };
 }
 
+/** One allow-list NetworkPolicy for a namespace: ingress to app=db from the apps of `allowed` (`'api', 'web'`), optionally behind a deny of TCP 9999. */
+export function dbIngressPolicy(ns: string, allowed: string, extraDeny = false): PolicySpec {
+  return {
+    kind: 'NetworkPolicy',
+    name: 'db-ingress',
+    namespace: ns,
+    tier: 'default',
+    order: 100,
+    staged: false,
+    selector: "app == 'db'",
+    types: ['Ingress'],
+    ingress: [
+      ...(extraDeny ? [rule('Deny', { protocol: 6, destination: { ports: [{ min: 9999, max: 9999 }] } })] : []),
+      rule('Allow', { protocol: 6, source: { selector: `app in {${allowed}}` } }),
+    ],
+    egress: [],
+    skipForWorkloads: false,
+    original: {},
+  };
+}
+
 export function buildCluster({
   pods: POD_COUNT,
   namespaces: NAMESPACE_COUNT,
