@@ -210,8 +210,10 @@ describe('the new user: why was frontend → postgres denied?', () => {
     const page = await open('/?source_namespace=storefront&dest_namespace=data');
     await waitForRows(page);
     await page.getByTestId('filter-action').click();
-    await page.getByTestId('filter-action-Deny').check();
+    // A click, not check(): the box follows the URL, which the router updates after the click event.
+    await page.getByTestId('filter-action-Deny').click();
     await page.waitForURL(/[?&]action=Deny\b/);
+    await expect.poll(() => page.getByTestId('filter-action-Deny').isChecked()).toBe(true);
     await page.keyboard.press('Escape');
 
     const row = page.locator('[data-testid="flow-row"][data-action="Deny"]', { hasText: 'postgres' }).first();
