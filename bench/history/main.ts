@@ -9,12 +9,12 @@ import { appendFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type ClusterState, createEvaluator, type Pod } from '@verdict/engine';
+import { createEvaluator, type Pod } from '@verdict/engine';
 import { createSqliteStore, type Flow, type FlowKey, ROLLUP_LEVELS } from '@verdict/flows';
 import { type ChangeSet, rehearse, rehearseStore } from '@verdict/rehearse';
 import Database from 'better-sqlite3';
 import { type BenchRow, printRows, sqliteInsertFloor } from '../shared/floor.ts';
-import { APPS, dbIngressPolicy, seededRandom } from '../shared/synthetic.ts';
+import { APPS, dbIngressCluster, dbIngressPolicy, seededRandom } from '../shared/synthetic.ts';
 
 const { values } = parseArgs({
   options: {
@@ -51,17 +51,7 @@ const pods: Pod[] = Array.from({ length: POD_COUNT }, (_, i) => {
     ports: [{ name: 'http', protocol: 6, port: 8080 }],
   };
 });
-const state: ClusterState = {
-  namespaces,
-  pods,
-  serviceAccounts: [],
-  services: [],
-  endpointSlices: [],
-  tiers: [{ name: 'default', order: 1_000_000, defaultAction: 'Deny' }],
-  networkSets: [],
-  hostEndpoints: [],
-  policies: namespaces.map((ns) => dbIngressPolicy(ns.name, "'api', 'web'")),
-};
+const state = dbIngressCluster(namespaces, pods);
 
 /** The active keys: mostly a pod to its namespace's db, some across namespaces; both reporters. */
 const keys: { key: FlowKey; src: Pod; dst: Pod }[] = [];

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { type ClusterState, createEvaluator, type Pod } from '@verdict/engine';
 import type { FlowResult } from '@verdict/flows';
 import { type ChangeSet, rehearse } from '@verdict/rehearse';
-import { APPS, dbIngressPolicy, ipOf, seededRandom } from '../shared/synthetic.ts';
+import { APPS, dbIngressCluster, dbIngressPolicy, ipOf, seededRandom } from '../shared/synthetic.ts';
 
 const { values } = parseArgs({
   options: {
@@ -42,17 +42,7 @@ function buildCluster(): ClusterState {
       ports: [{ name: 'http', protocol: 6, port: 8080 }],
     };
   });
-  return {
-    namespaces,
-    pods,
-    serviceAccounts: [],
-    services: [],
-    endpointSlices: [],
-    tiers: [{ name: 'default', order: 1_000_000, defaultAction: 'Deny' }],
-    networkSets: [],
-    hostEndpoints: [],
-    policies: namespaces.map((ns) => dbIngressPolicy(ns.name, "'api', 'web'")),
-  };
+  return dbIngressCluster(namespaces, pods);
 }
 
 function buildFlows(state: ClusterState): FlowResult[] {

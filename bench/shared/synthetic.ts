@@ -55,6 +55,21 @@ export function dbIngressPolicy(ns: string, allowed: string, extraDeny = false):
   };
 }
 
+/** A cluster of `pods` in `namespaces`, one default-deny tier, and the db-ingress policy of each namespace (from api and web). */
+export function dbIngressCluster(namespaces: ClusterState['namespaces'], pods: Pod[]): ClusterState {
+  return {
+    namespaces,
+    pods,
+    serviceAccounts: [],
+    services: [],
+    endpointSlices: [],
+    tiers: [{ name: 'default', order: 1_000_000, defaultAction: 'Deny' }],
+    networkSets: [],
+    hostEndpoints: [],
+    policies: namespaces.map((ns) => dbIngressPolicy(ns.name, "'api', 'web'")),
+  };
+}
+
 export function buildCluster({
   pods: POD_COUNT,
   namespaces: NAMESPACE_COUNT,

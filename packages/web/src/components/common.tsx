@@ -1,6 +1,7 @@
 // Small presentational building blocks shared by the pages.
 import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import { INSIGHT_WINDOWS } from '../data/insights.ts';
+import { useSummary } from '../hooks/useApi.ts';
 
 export function ActionBadge({ action, testId }: { action: string; testId?: string }) {
   const a = action || 'Unspecified';
@@ -86,6 +87,36 @@ export function WindowSelect({
         {INSIGHT_WINDOWS.map((w) => (
           <option key={w.since} value={w.since}>
             {w.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** A namespace of the cluster, chosen from the server's summary; a value it does not list is kept. */
+export function NamespaceSelect({
+  value,
+  onChange,
+  testId,
+  required,
+}: {
+  value: string;
+  onChange: (namespace: string) => void;
+  testId: string;
+  required?: boolean;
+}) {
+  const summary = useSummary();
+  const namespaces = summary.data?.namespaces ?? [];
+  return (
+    <label className="field">
+      <span className="field-label">Namespace</span>
+      <select value={value} onChange={(e) => onChange(e.target.value)} required={required} data-testid={testId}>
+        <option value="">{summary.data ? 'Choose…' : summary.error ? 'Namespaces unavailable' : 'Loading…'}</option>
+        {value && !namespaces.includes(value) && <option value={value}>{value}</option>}
+        {namespaces.map((n) => (
+          <option key={n} value={n}>
+            {n}
           </option>
         ))}
       </select>

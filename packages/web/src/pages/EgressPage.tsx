@@ -2,11 +2,10 @@
 // (default-deny egress with allow-lists from those destinations) with its rehearsal result.
 import { useLocation, useNavigate } from 'react-router';
 import type { EgressResponse } from '../api/types.ts';
-import { CopyButton, ErrorMessage, StateMessage, WindowSelect } from '../components/common.tsx';
+import { CopyButton, ErrorMessage, NamespaceSelect, StateMessage, WindowSelect } from '../components/common.tsx';
 import { YamlEditor } from '../components/YamlEditor.tsx';
 import { formatBytes, formatCount } from '../data/format.ts';
 import { parseEgressParams } from '../data/insights.ts';
-import { useSummary } from '../hooks/useApi.ts';
 import { useEgress } from '../hooks/useInsights.ts';
 import { useOpenInRehearse } from '../hooks/useRehearse.ts';
 
@@ -16,7 +15,6 @@ export function EgressPage() {
   const { pathname, search } = useLocation();
   const navigate = useNavigate();
   const params = parseEgressParams(search);
-  const summary = useSummary();
   const egress = useEgress(params.namespace, params.since);
   const setParams = (next: Partial<typeof params>) => {
     const p = new URLSearchParams();
@@ -55,24 +53,11 @@ export function EgressPage() {
         <span className="muted">External destinations per workload, and a rehearsed egress lockdown.</span>
       </div>
       <div className="insights-filters">
-        <label className="field">
-          <span className="field-label">Namespace</span>
-          <select
-            value={params.namespace}
-            onChange={(e) => setParams({ namespace: e.target.value })}
-            data-testid="egress-namespace"
-          >
-            <option value="">{summary.data ? 'Choose…' : summary.error ? 'Namespaces unavailable' : 'Loading…'}</option>
-            {params.namespace && !summary.data?.namespaces.includes(params.namespace) && (
-              <option value={params.namespace}>{params.namespace}</option>
-            )}
-            {(summary.data?.namespaces ?? []).map((n) => (
-              <option key={n} value={n}>
-                {n}
-              </option>
-            ))}
-          </select>
-        </label>
+        <NamespaceSelect
+          value={params.namespace}
+          onChange={(namespace) => setParams({ namespace })}
+          testId="egress-namespace"
+        />
         <WindowSelect
           label="Flows of"
           since={params.since}

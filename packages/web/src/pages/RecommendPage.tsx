@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'react';
 import { useLocation, useNavigate } from 'react-router';
 import type { Dialect } from '../api/types.ts';
-import { CopyButton, StateMessage } from '../components/common.tsx';
+import { CopyButton, NamespaceSelect, StateMessage } from '../components/common.tsx';
 import { CoverageSummary, PolicyDraft } from '../components/RecommendationView.tsx';
 import {
   canStage,
@@ -14,7 +14,7 @@ import {
   recommendationYaml,
   scopeLabel,
 } from '../data/recommend.ts';
-import { useSummary, useTiers } from '../hooks/useApi.ts';
+import { useTiers } from '../hooks/useApi.ts';
 import { useRecommendation, useStaging } from '../hooks/useRecommend.ts';
 import { useOpenInRehearse } from '../hooks/useRehearse.ts';
 
@@ -26,7 +26,6 @@ export function RecommendPage() {
   const navigate = useNavigate();
   const openInRehearse = useOpenInRehearse();
   const params = parseRecommendParams(search);
-  const summary = useSummary();
   const tiers = useTiers();
   const rec = useRecommendation(params.namespace ? params : null);
   const staging = useStaging();
@@ -124,25 +123,12 @@ export function RecommendPage() {
         </span>
       </div>
       <form className="recommend-form" onSubmit={submit} data-testid="recommend-form">
-        <label className="field">
-          <span className="field-label">Namespace</span>
-          <select
-            value={form.namespace}
-            onChange={(e) => set('namespace', e.target.value)}
-            required
-            data-testid="recommend-namespace"
-          >
-            <option value="">{summary.data ? 'Choose…' : summary.error ? 'Namespaces unavailable' : 'Loading…'}</option>
-            {form.namespace && !summary.data?.namespaces.includes(form.namespace) && (
-              <option value={form.namespace}>{form.namespace}</option>
-            )}
-            {(summary.data?.namespaces ?? []).map((n) => (
-              <option key={n} value={n}>
-                {n}
-              </option>
-            ))}
-          </select>
-        </label>
+        <NamespaceSelect
+          value={form.namespace}
+          onChange={(namespace) => set('namespace', namespace)}
+          testId="recommend-namespace"
+          required
+        />
         <label className="field">
           <span className="field-label">Workload (optional)</span>
           <input
