@@ -59,6 +59,8 @@ export type {
   KeyCount,
   KeyFold,
   MemoryFlowStore,
+  ReportedByQuery,
+  ReportingEndpoint,
   SqliteFlowStore,
   StoreOptions,
   VerdictFlowStore,
