@@ -19,8 +19,8 @@ import {
   DROP_RECOMMENDATIONS_REDIS,
   demo,
   KAFKA_FREEZE,
-  START,
   STAGED_DELETE_KAFKA_FREEZE,
+  START,
 } from './fixtures.ts';
 import { type ImpactReport, rehearseStore } from './rehearse.ts';
 
