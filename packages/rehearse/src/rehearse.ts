@@ -364,7 +364,8 @@ export async function rehearse(
       }
     }
   }
-  progress(done);
+  // At the end the source has said how many flows it held.
+  options.onProgress?.({ done, total: options.total ?? done });
 
   const finish = (map: Map<string, GroupAcc>) =>
     [...map.values()]
