@@ -18,6 +18,7 @@ export { compileFilter, compileFilterParts, hitMatches, matchesFilter } from './
 export { buildGraph } from './graph.ts';
 export type { ShownGraph } from './graphFold.ts';
 export { nodeTraffic, OTHER_NODE_ID, shapeGraph } from './graphFold.ts';
+export { LabelSetInterner, StringInterner, TraceInterner } from './intern.ts';
 export { canonicalIp, ipSetInCidrs, ipSetOf, MAX_FLOW_IPS, mergeIpSets } from './ips.ts';
 export {
   canonicalKey,
@@ -35,6 +36,8 @@ export { displayName, displayNamespace, isNetworkName, NAME_DISPLAY, NAMESPACE_D
 export { policyStats } from './policyStats.ts';
 export type { FlowStoreError, FlowStoreErrorCode } from './query.ts';
 export { isFlowStoreError } from './query.ts';
+export type { RawGroups } from './raw-groups.ts';
+export { groupRawFlows } from './raw-groups.ts';
 export type { ResolveError } from './resolve.ts';
 export { representativeQuery } from './resolve.ts';
 export type { LevelCoverage, RangePlan, RangeSegment, RollupLevel } from './rollup.ts';
@@ -54,11 +57,14 @@ export { computeStatistics } from './stats.ts';
 export type * from './store.ts';
 export type { TimeRangeError } from './time.ts';
 export { BUCKET_SECONDS, bucketStart, NUM_BUCKETS, normalizeRange } from './time.ts';
+export { IntTupleMap } from './tuple-map.ts';
 export type {
   CountKeysQuery,
   KeyCount,
   KeyFold,
   MemoryFlowStore,
+  ReportedByQuery,
+  ReportingEndpoint,
   SqliteFlowStore,
   StoreOptions,
   VerdictFlowStore,
