@@ -18,6 +18,7 @@ export { compileFilter, compileFilterParts, hitMatches, matchesFilter } from './
 export { buildGraph } from './graph.ts';
 export type { ShownGraph } from './graphFold.ts';
 export { nodeTraffic, OTHER_NODE_ID, shapeGraph } from './graphFold.ts';
+export { LabelSetInterner, StringInterner, TraceInterner } from './intern.ts';
 export { canonicalIp, ipSetInCidrs, ipSetOf, MAX_FLOW_IPS, mergeIpSets } from './ips.ts';
 export {
   canonicalKey,
@@ -54,6 +55,7 @@ export { computeStatistics } from './stats.ts';
 export type * from './store.ts';
 export type { TimeRangeError } from './time.ts';
 export { BUCKET_SECONDS, bucketStart, NUM_BUCKETS, normalizeRange } from './time.ts';
+export { IntTupleMap } from './tuple-map.ts';
 export type {
   CountKeysQuery,
   KeyCount,

@@ -46,13 +46,16 @@ function hitFromTuple(t: HitTuple): PolicyHit {
   return hit;
 }
 
+/** What orders hits of equal `policyIndex` in a canonical trace. */
+export function hitOrderText(h: PolicyHit): string {
+  return JSON.stringify(hitTuple(h));
+}
+
 /** The hits in canonical order: ascending `policyIndex`, ties by their serialized form. */
 export function sortHits(hits: readonly PolicyHit[]): readonly PolicyHit[] {
   for (let i = 1; i < hits.length; i++) {
     if (hits[i - 1]!.policyIndex >= hits[i]!.policyIndex) {
-      return [...hits].sort(
-        (a, b) => a.policyIndex - b.policyIndex || cmp(JSON.stringify(hitTuple(a)), JSON.stringify(hitTuple(b))),
-      );
+      return [...hits].sort((a, b) => a.policyIndex - b.policyIndex || cmp(hitOrderText(a), hitOrderText(b)));
     }
   }
   return hits;

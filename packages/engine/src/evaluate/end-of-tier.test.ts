@@ -163,3 +163,60 @@ describe('end-of-tier Pass hits (reference §15.4)', () => {
     });
   });
 });
+
+describe('end-of-tier Deny triggers (calico-observability §6.3, felix/calc TierDefaultActionRuleID)', () => {
+  const denyTier = tier('tier1', 100, 'Deny');
+  const quiet = (name: string, fields = {}) =>
+    globalPolicy(name, { tier: 'tier1', ingress: [rule('Allow', { protocol: 17 })], ...fields });
+
+  it('the enforced trace names the last enforced selecting policy of the tier (TierDefaultActionRuleID), the pending trace the first', () => {
+    const verdict = run(
+      cluster({ pods: [web, db], tiers: [denyTier], policies: [quiet('a', { order: 1 }), quiet('b', { order: 2 })] }),
+    );
+    expect(verdict.enforced.action).toBe('Deny');
+    expect(ingress(verdict.enforced)).toEqual(['0|tier1|gnp:b|deny|-1']);
+    expect(ingress(verdict.pending)).toEqual(['0|tier1|gnp:a|deny|-1']);
+    expect(verdict.enforced.ingress?.hits[0]?.trigger).toEqual({
+      kind: 'GlobalNetworkPolicy',
+      namespace: '',
+      name: 'b',
+      tier: 'tier1',
+    });
+  });
+
+  it('a staged policy after the enforced ones is never the enforced trigger', () => {
+    const staged = stagedGlobalPolicy('z-staged', {
+      tier: 'tier1',
+      order: 3,
+      ingress: [rule('Allow', { protocol: 17 })],
+    });
+    const verdict = run(
+      cluster({
+        pods: [web, db],
+        tiers: [denyTier],
+        policies: [quiet('a', { order: 1 }), quiet('b', { order: 2 }), staged],
+      }),
+    );
+    expect(ingress(verdict.enforced)).toEqual(['0|tier1|gnp:b|deny|-1']);
+    expect(ingress(verdict.pending)).toEqual(['0|tier1|gnp:a|deny|-1']);
+  });
+
+  it('the explanation of each scope names its own trigger at the end-of-tier Deny step', () => {
+    const evaluator = createEvaluator(
+      cluster({ pods: [web, db], tiers: [denyTier], policies: [quiet('a', { order: 1 }), quiet('b', { order: 2 })] }),
+    );
+    for (const [scope, name] of [
+      ['enforced', 'b'],
+      ['pending', 'a'],
+    ] as const) {
+      const result = evaluator.explain(webToDb, scope);
+      if (!result.ok) throw new Error(result.error.message);
+      const side = result.value.sides.find((s) => s.direction === 'Ingress');
+      expect(side?.steps.find((s) => s.outcome === 'end-of-tier')).toMatchObject({
+        action: 'Deny',
+        ruleIndex: -1,
+        policy: { name },
+      });
+    }
+  });
+});

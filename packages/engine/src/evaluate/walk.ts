@@ -78,20 +78,9 @@ export function walk(
     if (passed) continue;
     const action = group.tier.defaultAction;
     const because = [`no rule in tier ${group.tier.name} matched; its default action is ${action}`];
-    if (action === 'Deny') {
-      pushEndOfTier(hits, group.tier.name, action, first.ref);
-      steps?.push({
-        tier: group.tier.name,
-        policy: first.ref,
-        outcome: 'end-of-tier',
-        action,
-        ruleIndex: -1,
-        because,
-      });
-      return { action: 'Deny', hits, triggersDiffer };
-    }
-    // End-of-tier Pass (reference §15.4, Felix since v3.30.0): the enforced trace names the last
-    // enforced policy of the tier that selects the endpoint, the pending trace the first in scope.
+    // End of tier, Deny or Pass (calico-observability §6.3, reference §15.4): the enforced trace
+    // names Felix's TierDefaultActionRuleID, the last enforced policy of the tier that selects the
+    // endpoint; the pending trace (app-policy checker) the first policy in scope that did not match.
     const trigger = scope === ENFORCED ? (lastEnforced ?? first) : first;
     if (first !== lastEnforced) triggersDiffer = true;
     pushEndOfTier(hits, group.tier.name, action, trigger.ref);
@@ -103,6 +92,7 @@ export function walk(
       ruleIndex: -1,
       because,
     });
+    if (action === 'Deny') return { action: 'Deny', hits, triggersDiffer };
   }
   return { action: profiles(entity, direction, hits, steps), hits, triggersDiffer };
 }

@@ -1,0 +1,115 @@
+import type { PolicyHit } from '@verdict/engine';
+import { describe, expect, it } from 'vitest';
+import { LabelSetInterner, StringInterner, TraceInterner } from './intern.ts';
+import { sortHits } from './key.ts';
+
+const hit = (name: string, policyIndex: number, extra: Partial<PolicyHit> = {}): PolicyHit => ({
+  kind: 'NetworkPolicy',
+  namespace: 'shop',
+  name,
+  tier: 'default',
+  action: 'Allow',
+  policyIndex,
+  ruleIndex: 0,
+  ...extra,
+});
+
+describe('StringInterner', () => {
+  it('numbers strings densely from 0 in order of first sight and gives them back', () => {
+    const s = new StringInterner();
+    expect([s.id('a'), s.id('b'), s.id('a'), s.id(''), s.id('b')]).toEqual([0, 1, 0, 2, 1]);
+    expect([s.value(0), s.value(1), s.value(2)]).toEqual(['a', 'b', '']);
+    expect(s.size).toBe(3);
+    expect(s.known('c')).toBeUndefined();
+    expect(s.size).toBe(3);
+  });
+
+  it('tells apart strings that only differ by separators or case', () => {
+    const s = new StringInterner();
+    const ids = ['a,b', 'a', 'b', 'A', 'a ', '__proto__', 'constructor'].map((v) => s.id(v));
+    expect(new Set(ids).size).toBe(7);
+    expect(s.value(s.id('__proto__'))).toBe('__proto__');
+  });
+
+  it('refuses an id it never gave with a RangeError naming the id', () => {
+    const s = new StringInterner();
+    s.id('x');
+    expect(() => s.value(1)).toThrow(/no interned string has id 1/);
+    expect(() => s.value(-1)).toThrow(RangeError);
+  });
+});
+
+describe('LabelSetInterner', () => {
+  it('gives equal lists one id whatever array holds them, and the empty list id 0', () => {
+    const l = new LabelSetInterner();
+    expect(l.id([])).toBe(0);
+    const a = l.id(['app=web', 'team=x']);
+    expect(l.id(['app=web', 'team=x'])).toBe(a);
+    expect(l.id(['app=web'])).not.toBe(a);
+    expect(l.id(['app=web,team=x'])).not.toBe(a);
+    expect(l.value(a)).toEqual(['app=web', 'team=x']);
+    expect(l.value(0)).toEqual([]);
+  });
+
+  it('keeps its own copy, so the caller may reuse its array for another list', () => {
+    const l = new LabelSetInterner();
+    const scratch = ['app=web'];
+    const id = l.id(scratch);
+    const copy = ['app=web'];
+    expect(l.id(copy)).toBe(id);
+    expect(l.value(id)).not.toBe(scratch);
+  });
+
+  it('numbers labels through a shared string interner', () => {
+    const strings = new StringInterner();
+    const l = new LabelSetInterner(strings);
+    l.id(['app=web', 'tier=a']);
+    expect(strings.known('tier=a')).toBeDefined();
+  });
+});
+
+describe('TraceInterner', () => {
+  it('gives a trace one id in any hit order and returns it in canonical order', () => {
+    const t = new TraceInterner();
+    const a = hit('a', 0);
+    const b = hit('b', 1);
+    const c = hit('c', 1, { ruleIndex: 2 });
+    const id = t.id([c, a, b]);
+    expect(t.id([a, b, c])).toBe(id);
+    expect(t.id([hit('a', 0), hit('b', 1), hit('c', 1, { ruleIndex: 2 })])).toBe(id);
+    expect(t.value(id)).toEqual(sortHits([c, a, b]));
+    expect(t.id([])).toBe(0);
+  });
+
+  it('tells apart hits that differ in any field, the trigger included', () => {
+    const t = new TraceInterner();
+    const base = hit('a', 0);
+    const variants: PolicyHit[] = [
+      base,
+      { ...base, kind: 'GlobalNetworkPolicy' },
+      { ...base, namespace: '' },
+      { ...base, tier: 'security' },
+      { ...base, action: 'Deny' },
+      { ...base, policyIndex: 1 },
+      { ...base, ruleIndex: 1 },
+      { ...base, kind: 'EndOfTier', trigger: { kind: 'NetworkPolicy', namespace: 'shop', name: 'a', tier: 'default' } },
+      { ...base, kind: 'EndOfTier', trigger: { kind: 'NetworkPolicy', namespace: 'shop', name: 'b', tier: 'default' } },
+    ];
+    const ids = variants.map((v) => t.hitId(v));
+    expect(new Set(ids).size).toBe(variants.length);
+    for (const [i, v] of variants.entries()) expect(t.hit(ids[i]!)).toEqual(v);
+  });
+
+  it('does not confuse a comma in a name with a field boundary', () => {
+    const t = new TraceInterner();
+    expect(t.hitId(hit('a,1', 0))).not.toBe(t.hitId(hit('a', 0, { namespace: 'shop,a' })));
+  });
+
+  it('keeps copies, so the caller may not change an interned trace by mutating its hits', () => {
+    const t = new TraceInterner();
+    const h = hit('a', 0);
+    const id = t.id([h]);
+    expect(t.value(id)[0]).not.toBe(h);
+    expect(t.value(id)).toEqual([hit('a', 0)]);
+  });
+});
