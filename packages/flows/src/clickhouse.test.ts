@@ -376,3 +376,52 @@ describe('clickhouse store: label selectors in SQL', () => {
     }
   });
 });
+
+describe('clickhouse store: flows reported by given endpoints', () => {
+  it('gives what list gives for those reporters, any number of endpoints, the endpoint type checked', async () => {
+    const clock = testClock(T0 + 61);
+    const store = createClickHouseStore({ url: server.url, database: `reported_${n++}`, spoolDir, now: clock.now });
+    const flows = [0, 15, 30].flatMap((dt) => [
+      flowBetween('shop/web', 'shop/api', { startTime: T0 + dt, reporter: 'Src' }),
+      flowBetween('shop/web', 'shop/api', { startTime: T0 + dt, reporter: 'Dst' }),
+      flowBetween('shop/web', 'db/pg', { startTime: T0 + dt, reporter: 'Src', destPort: 5432 + dt }),
+      flowBetween('shop/cart', 'db/pg', { startTime: T0 + dt, reporter: 'Dst' }),
+      // Same namespace and name as shop/web, but a host endpoint.
+      flowBetween('shop/web', 'db/pg', { startTime: T0 + dt, reporter: 'Src', sourceType: 'HostEndpoint' }),
+      flowBetween('pub', 'shop/api', { startTime: T0 + dt, reporter: 'Dst', destType: 'WorkloadEndpoint' }),
+      flowBetween('shop/web', 'db/redis', { startTime: T0 + dt, reporter: 'Dst' }),
+    ]);
+    await store.ingest(flows);
+    const range = { gte: T0, lt: T0 + 60 };
+    const all = (await store.list({ range, pageSize: 0 })).flows;
+    const wep = (namespace: string, name: string) => ({ type: 'WorkloadEndpoint' as const, namespace, name });
+    // Many endpoints that sent nothing: they travel in a temporary table, not in the query text.
+    const absent = Array.from({ length: 20_000 }, (_, i) => wep(`ns-${i}`, `workload-${i}-with-a-long-name-*`));
+    const query = {
+      range,
+      sources: [wep('shop', 'web'), ...absent],
+      destinations: [wep('db', 'pg'), wep('shop', 'api'), ...absent],
+    };
+    const got = [];
+    for await (const r of store.reportedBy(query)) got.push(r);
+    const touched = (type: string, namespace: string, name: string) =>
+      type === 'WorkloadEndpoint' && ['shop/web', 'db/pg', 'shop/api'].includes(`${namespace}/${name}`);
+    const expected = [
+      ...all.filter(
+        (r) => r.flow.key.reporter === 'Src' && touched(r.flow.key.sourceType, 'shop', r.flow.key.sourceName),
+      ),
+      ...all.filter((r) => {
+        const k = r.flow.key;
+        return k.reporter === 'Dst' && touched(k.destType, k.destNamespace, k.destName);
+      }),
+    ];
+    // Src first, then Dst, each in list's order (newest first, then by id), aggregated as list does.
+    expect(expected.length).toBe(7);
+    expect(got).toEqual(expected);
+    expect(got.some((r) => r.flow.key.sourceType === 'HostEndpoint')).toBe(false);
+    const none = [];
+    for await (const r of store.reportedBy({ range, sources: absent, destinations: [] })) none.push(r);
+    expect(none).toEqual([]);
+    await store.close();
+  });
+});

@@ -36,6 +36,8 @@ export { displayName, displayNamespace, isNetworkName, NAME_DISPLAY, NAMESPACE_D
 export { policyStats } from './policyStats.ts';
 export type { FlowStoreError, FlowStoreErrorCode } from './query.ts';
 export { isFlowStoreError } from './query.ts';
+export type { RawGroups } from './raw-groups.ts';
+export { groupRawFlows } from './raw-groups.ts';
 export type { ResolveError } from './resolve.ts';
 export { representativeQuery } from './resolve.ts';
 export type { LevelCoverage, RangePlan, RangeSegment, RollupLevel } from './rollup.ts';
@@ -61,6 +63,8 @@ export type {
   KeyCount,
   KeyFold,
   MemoryFlowStore,
+  ReportedByQuery,
+  ReportingEndpoint,
   SqliteFlowStore,
   StoreOptions,
   VerdictFlowStore,

@@ -39,6 +39,7 @@ import {
   type CountKeysQuery,
   DEFAULT_CLUSTER,
   type KeyCount,
+  type ReportedByQuery,
   type StoreOptions,
   type VerdictFlowStore,
 } from '../types.ts';
@@ -69,6 +70,7 @@ export interface ClickHouseStoreOptions extends StoreOptions {
 export interface ClickHouseFlowStore extends VerdictFlowStore {
   readonly kind: 'clickhouse';
   countKeys(query: CountKeysQuery): Promise<KeyCount[]>;
+  reportedBy(query: ReportedByQuery): AsyncIterable<FlowResult>;
   /** Resolves once the schema is migrated and the store's state is loaded; rejects if that failed. */
   readonly ready: Promise<void>;
   /** False while batches wait in the local spool (ClickHouse unreachable or catching up). */
@@ -129,6 +131,8 @@ const CLUSTER_ID_SHIFT = 2 ** 32;
 /** Cluster numbers times the shift stay below 2^53, so key ids are exact in JavaScript. */
 const CLUSTER_NUMBERS = 2 ** 20;
 const RETRY_MS = [200, 500, 1000, 2000, 5000];
+/** Aggregated keys turned into flows at a time by `reportedBy`. */
+const REPORTED_CHUNK = 5000;
 
 /**
  * Opens the ClickHouse store. It returns at once; `ready` settles when the schema is migrated. Ingest
@@ -740,6 +744,80 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
     return found.map((r) => ({ key: parseFlowKey(r.key_text), cluster: r.from_cluster, count: Number(r.n) }));
   }
 
+  /**
+   * Flows reported by the given endpoints. The endpoints go to ClickHouse as a temporary table of
+   * the query's own session (any number of them, no query text limit); ClickHouse selects the
+   * windows by namespace first (in PREWHERE: for `Src`, the sort key's source namespace), then by
+   * name, and aggregates per key; only those keys reach Verdict, in chunks, where the endpoint type
+   * (part of the key text, not a column) is checked.
+   */
+  async function* reportedBy(q: ReportedByQuery): AsyncIterable<FlowResult> {
+    ensureOpen();
+    checkRange(q.range);
+    await ready;
+    const sides = [
+      ['Src', q.sources, 'source'],
+      ['Dst', q.destinations, 'dest'],
+    ] as const;
+    const wanted = new Set<string>();
+    const endpoints: { reporter: string; namespace: string; name: string }[] = [];
+    for (const [reporter, list] of sides) {
+      const seen = new Set<string>();
+      for (const e of list) {
+        wanted.add(JSON.stringify([reporter, e.type, e.namespace, e.name]));
+        const id = JSON.stringify([e.namespace, e.name]);
+        if (seen.has(id)) continue;
+        seen.add(id);
+        endpoints.push({ reporter, namespace: e.namespace, name: e.name });
+      }
+    }
+    if (endpoints.length === 0) return;
+    const session = { session_id: `verdict-reported-by-${randomBytes(8).toString('hex')}` };
+    await client.command({
+      query: 'CREATE TEMPORARY TABLE reporting_endpoints (reporter String, namespace String, name String)',
+      ...session,
+    });
+    try {
+      await client.insert({ table: 'reporting_endpoints', values: endpoints, format: 'JSONEachRow', ...session });
+      const range = where(q.range, undefined).sql;
+      for (const [reporter, list, side] of sides) {
+        if (list.length === 0) continue;
+        const of = (columns: string) =>
+          `(SELECT ${columns} FROM reporting_endpoints WHERE reporter = ${literal(reporter)})`;
+        const result = await client.query({
+          query: `SELECT ${aggregates(q.range.lt)} FROM flow_windows
+            PREWHERE ${range} AND reporter = ${literal(reporter)} AND ${side}_namespace IN ${of('namespace')}
+            WHERE (${side}_namespace, ${side}_name) IN ${of('namespace, name')}
+            GROUP BY key_id ORDER BY first DESC, id ASC`,
+          format: 'JSONEachRow',
+          ...session,
+        });
+        let chunk: AggregateRow[] = [];
+        const flush = async function* () {
+          const found = await toResults(chunk);
+          chunk = [];
+          for (const r of found) {
+            const k = r.flow.key;
+            const self =
+              side === 'source'
+                ? [k.sourceType, k.sourceNamespace, k.sourceName]
+                : [k.destType, k.destNamespace, k.destName];
+            if (wanted.has(JSON.stringify([reporter, ...self]))) yield r;
+          }
+        };
+        for await (const rowsRead of result.stream<AggregateRow>()) {
+          for (const row of rowsRead) {
+            chunk.push(row.json());
+            if (chunk.length >= REPORTED_CHUNK) yield* flush();
+          }
+        }
+        yield* flush();
+      }
+    } finally {
+      await client.command({ query: 'DROP TEMPORARY TABLE IF EXISTS reporting_endpoints', ...session }).catch(() => {});
+    }
+  }
+
   async function hints(q: HintsQuery): Promise<HintsResult> {
     ensureOpen();
     checkHintType(q.type);
@@ -944,6 +1022,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
     },
     hints,
     countKeys,
+    reportedBy,
     subscribe(fromTime, filter, onFlow) {
       ensureOpen();
       compile(filter);

@@ -1,7 +1,7 @@
 // The one ingest path: raw flows are enriched and evaluated, flows with Calico traces pass as they
 // are; both wait in one bounded queue drained by a single writer into the store.
 import type { Evaluator } from '@verdict/engine';
-import { enrichRawFlow, type Flow, type FlowStore, type RawFlow, type TimeRange } from '@verdict/flows';
+import { enrichRawFlow, type Flow, type FlowStore, groupRawFlows, type RawFlow, type TimeRange } from '@verdict/flows';
 import { type StoreHealth, StoreUnavailable } from '../health/store-health.ts';
 import type { Logger } from '../log.ts';
 
@@ -69,6 +69,8 @@ export class IngestOverloaded extends Error {
 
 interface Pending {
   flows: readonly Flow[];
+  /** Submitted flows these stand for (raw flows summed before enrichment count each). */
+  records: number;
   source: string;
   done: (error?: Error) => void;
 }
@@ -96,16 +98,16 @@ export function createIngestPipeline(options: PipelineOptions): IngestPipeline {
         await store.ingest(flows);
         options.health?.succeeded();
         for (const pending of batch) {
-          countersOf(pending.source).stored += pending.flows.length;
-          options.onStored?.(pending.source, pending.flows.length);
+          countersOf(pending.source).stored += pending.records;
+          options.onStored?.(pending.source, pending.records);
           pending.done();
         }
       } catch (error) {
         const fault = options.health?.failed(error);
         log.error('store write failed', { error: fault?.message ?? (error as Error).message, flows: flows.length });
         for (const pending of batch) {
-          countersOf(pending.source).dropped += pending.flows.length;
-          options.onDrop?.(pending.source, fault ? fault.code : 'store-error', pending.flows.length);
+          countersOf(pending.source).dropped += pending.records;
+          options.onDrop?.(pending.source, fault ? fault.code : 'store-error', pending.records);
           pending.done(fault ? new StoreUnavailable(fault) : (error as Error));
         }
       }
@@ -117,16 +119,17 @@ export function createIngestPipeline(options: PipelineOptions): IngestPipeline {
     writing = undefined;
   }
 
-  async function waitForRoom(count: number, source: string): Promise<void> {
+  /** Waits until `count` more flows fit the queue; `records` is what a drop counts. */
+  async function waitForRoom(count: number, source: string, records = count): Promise<void> {
     const deadline = Date.now() + waitMs;
     while (queued > 0 && queued + count > queueLimit) {
       const left = deadline - Date.now();
       if (left <= 0) {
-        countersOf(source).dropped += count;
-        options.onDrop?.(source, 'queue-full', count);
-        log.warn('ingest queue full: flows dropped', { source, flows: count, queued, limit: queueLimit });
+        countersOf(source).dropped += records;
+        options.onDrop?.(source, 'queue-full', records);
+        log.warn('ingest queue full: flows dropped', { source, flows: records, queued, limit: queueLimit });
         throw new IngestOverloaded(
-          `ingest queue full (${queued} flows waiting): ${count} flows from ${source} dropped`,
+          `ingest queue full (${queued} flows waiting): ${records} flows from ${source} dropped`,
         );
       }
       await new Promise<void>((resolve) => {
@@ -153,29 +156,28 @@ export function createIngestPipeline(options: PipelineOptions): IngestPipeline {
     throw new StoreUnavailable(fault);
   }
 
-  function enqueue(flows: readonly Flow[], source: string): Promise<void> {
+  function enqueue(flows: readonly Flow[], source: string, records = flows.length): Promise<void> {
     if (flows.length === 0) return Promise.resolve();
     queued += flows.length;
     const stored = new Promise<void>((resolve, reject) =>
-      queue.push({ flows, source, done: (error) => (error ? reject(error) : resolve()) }),
+      queue.push({ flows, records, source, done: (error) => (error ? reject(error) : resolve()) }),
     );
     writing ??= writeLoop();
     return stored;
   }
 
-  /** Splits off flows whose start time the store would not keep. */
-  function inRange<T>(items: readonly T[], startOf: (item: T) => number, report: IngestReport): T[] {
+  /**
+   * A predicate keeping items whose start time the store would keep; each item it refuses is
+   * reported (by its index) as out of range. Items must be tested in index order.
+   */
+  function rangeCheck<T>(startOf: (item: T) => number, report: IngestReport): (item: T, index: number) => boolean {
     const range = options.acceptedStarts?.();
-    if (range === undefined) return [...items];
-    const kept: T[] = [];
-    items.forEach((item, index) => {
+    if (range === undefined) return () => true;
+    return (item, index) => {
       const start = startOf(item);
       // Compared by bucket, as the store does: a flow is kept when its 15 s bucket is.
       const bucket = start - (((start % 15) + 15) % 15);
-      if (bucket >= range.gte && bucket < range.lt) {
-        kept.push(item);
-        return;
-      }
+      if (bucket >= range.gte && bucket < range.lt) return true;
       report.rejected++;
       report.rejectedAt.push(index);
       if (report.errors.length < MAX_ERRORS) {
@@ -185,8 +187,8 @@ export function createIngestPipeline(options: PipelineOptions): IngestPipeline {
           message: `startTime: ${start} is outside the accepted range [${range.gte}, ${range.lt}) (retention behind, clock skew ahead); check the sender's clock`,
         });
       }
-    });
-    return kept;
+      return false;
+    };
   }
 
   function countRejected(source: string, report: IngestReport, code: RejectCode, before: number): void {
@@ -204,49 +206,55 @@ export function createIngestPipeline(options: PipelineOptions): IngestPipeline {
     async submitRaw(raws, source) {
       countersOf(source).received += raws.length;
       const report: IngestReport = { stored: 0, rejected: 0, errors: [], rejectedAt: [] };
-      const indexed = inRange(
-        raws.map((raw, index) => ({ raw, index })),
-        (r) => r.raw.startTime,
-        report,
-      );
-      // inRange numbered positions in `indexed`'s input, which are the raw indexes already.
+      const keep = rangeCheck<RawFlow>((raw) => raw.startTime, report);
+      // Raw flows enrichment cannot tell apart are summed first: one evaluation per distinct
+      // observation and bucket, not per record.
+      const groups = groupRawFlows(raws, keep);
       countRejected(source, report, 'out-of-range', 0);
       const evaluator = options.evaluator();
       const flows: Flow[] = [];
+      let records = 0;
       const rejected: Record<'unresolved' | 'not-in-cluster', number> = { unresolved: 0, 'not-in-cluster': 0 };
-      const reject = (index: number, code: 'unresolved' | 'not-in-cluster', message: string) => {
-        rejected[code]++;
-        report.rejected++;
-        report.rejectedAt.push(index);
-        if (report.errors.length < MAX_ERRORS) report.errors.push({ index, code, message });
+      const reject = (group: number, code: 'unresolved' | 'not-in-cluster', message: string) => {
+        for (const index of groups.members(group)) {
+          rejected[code]++;
+          report.rejected++;
+          report.rejectedAt.push(index);
+          // All kept here, the first MAX_ERRORS by index after the sort below.
+          report.errors.push({ index, code, message });
+        }
       };
-      for (const { raw, index } of indexed) {
-        const enriched = enrichRawFlow(evaluator, raw);
-        if (!enriched.ok) reject(index, 'unresolved', `${enriched.error.path}: ${enriched.error.message}`);
+      for (let g = 0; g < groups.flows.length; g++) {
+        const enriched = enrichRawFlow(evaluator, groups.flows[g]!);
+        if (!enriched.ok) reject(g, 'unresolved', `${enriched.error.path}: ${enriched.error.message}`);
         else if (enriched.flows.length === 0) {
           // Neither side is a workload or host endpoint: no node would report it, nothing to record.
           reject(
-            index,
+            g,
             'not-in-cluster',
             'source, destination: neither address is an endpoint of the cluster, so no node would report this flow',
           );
-        } else flows.push(...enriched.flows);
+        } else {
+          for (const flow of enriched.flows) flows.push(flow);
+          records += enriched.flows.length * groups.sizes[g]!;
+        }
       }
       for (const code of ['unresolved', 'not-in-cluster'] as const)
         countDropped(source, code, rejected[code], report.errors.find((e) => e.code === code)?.message);
       report.rejectedAt.sort((a, b) => a - b);
       report.errors.sort((a, b) => a.index - b.index);
-      if (flows.length > 0) checkHealth(source, flows.length);
-      await waitForRoom(flows.length, source);
-      await enqueue(flows, source);
-      report.stored = flows.length;
+      if (report.errors.length > MAX_ERRORS) report.errors.length = MAX_ERRORS;
+      if (flows.length > 0) checkHealth(source, records);
+      await waitForRoom(flows.length, source, records);
+      await enqueue(flows, source, records);
+      report.stored = records;
       return report;
     },
 
     async submitFlows(flows, source) {
       countersOf(source).received += flows.length;
       const report: IngestReport = { stored: 0, rejected: 0, errors: [], rejectedAt: [] };
-      const kept = inRange(flows, (f) => f.startTime, report);
+      const kept = flows.filter(rangeCheck<Flow>((f) => f.startTime, report));
       countRejected(source, report, 'out-of-range', 0);
       if (kept.length > 0) checkHealth(source, kept.length);
       await waitForRoom(kept.length, source);
