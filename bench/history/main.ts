@@ -122,6 +122,12 @@ for (let t = END - DAYS * DAY + 300; t < END; ) {
     await store.rollUp();
     rollUpMs += performance.now() - r0;
     nextRollUp = clock + HOUR;
+    if ((clock - END) % (6 * HOUR) < HOUR) {
+      const s = (performance.now() - started) / 1000;
+      console.error(
+        `${((clock - (END - DAYS * DAY)) / HOUR).toFixed(0)} h simulated: ${ingested.toLocaleString('en-US')} windows in ${s.toFixed(0)} s (${Math.round(ingested / s).toLocaleString('en-US')}/s), roll-up ${(rollUpMs / 1000).toFixed(0)} s`,
+      );
+    }
   }
 }
 clock = END;
