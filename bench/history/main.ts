@@ -162,7 +162,11 @@ const changeSet: ChangeSet = {
   deletions: [],
   warnings: [],
 };
+// One range per roll-up level (the plan reads a range at the coarsest level that answers it exactly),
+// then the wider ranges a user picks.
 const ranges = [
+  { name: 'last 45 s', gte: END - 45, lt: END },
+  { name: 'last 4 min', gte: END - 240 - 7, lt: END },
   { name: 'last 15 min', gte: END - 900 + 7, lt: END },
   { name: 'last 6 h', gte: END - 6 * HOUR + 7, lt: END },
   { name: `last ${DAYS} days`, gte: END - DAYS * DAY, lt: END },
