@@ -6,6 +6,7 @@ import { isFlowStoreError } from '@verdict/flows';
 import {
   coverageHtml,
   coverageReport,
+  EGRESS_DIALECTS,
   egressReport,
   fromChangeLog,
   insights,
@@ -18,6 +19,8 @@ export interface InsightsDeps {
   store: FlowStore & Partial<Pick<VerdictFlowStore, 'changes'>>;
   /** The current compiled cluster; called once per request. */
   evaluator: () => Evaluator;
+  /** Imported DNS answers, query name → addresses, for the egress report. */
+  dns?: () => ReadonlyMap<string, readonly string[]>;
   /** Clock in Unix seconds; defaults to the wall clock. */
   now?: () => number;
   log?: Pick<Console, 'error'>;
@@ -90,8 +93,10 @@ export function createInsightsRoutes(deps: InsightsDeps): Hono {
       listRange(deps.store, { gte: clock - 2 * window, lt: clock - window }),
       changesSince(clock - window),
     ]);
+    const evaluator = deps.evaluator();
     const report = insights({
-      state: deps.evaluator().state,
+      state: evaluator.state,
+      evaluator,
       flows,
       baseline,
       ...(changes ? { changes } : {}),
@@ -113,13 +118,15 @@ export function createInsightsRoutes(deps: InsightsDeps): Hono {
       );
     }
     const window = since(c, DEFAULT_INSIGHTS_WINDOW);
+    const dialect = choice(c, 'dialect', EGRESS_DIALECTS);
     const { state } = deps.evaluator();
     if (!state.namespaces.some((n) => n.name === namespace) && !state.pods.some((p) => p.namespace === namespace)) {
       throw new ApiError('not-found', `namespace: ${namespace} is not in the cluster`, 'namespace');
     }
     const clock = now();
     const flows = await listRange(deps.store, { gte: clock - window, lt: clock + 60 });
-    return c.json(await egressReport({ state, flows, namespace }));
+    const dns = deps.dns?.();
+    return c.json(await egressReport({ state, flows, namespace, dialect, ...(dns && dns.size > 0 ? { dns } : {}) }));
   });
 
   app.get('/coverage', async (c) => {
@@ -131,8 +138,10 @@ export function createInsightsRoutes(deps: InsightsDeps): Hono {
       listRange(deps.store, { gte: clock - window, lt: clock + 60 }),
       changesSince(0),
     ]);
+    const evaluator = deps.evaluator();
     const report = coverageReport({
-      state: deps.evaluator().state,
+      state: evaluator.state,
+      evaluator,
       flows,
       ...(changes ? { changes, changesFrom: clock - window } : {}),
     });
