@@ -1,29 +1,50 @@
-// Felix-scale load on Goldmane's FlowCollector: N simulated nodes, each holding one stream and sending
-// stop-and-wait as Felix does (the next flow only after the receipt of the last), against a real
-// `verdict serve` in its own process. The floor is a bare gRPC echo of the same encoded messages over
-// the same number of streams on this machine in this run.
-//   npx tsx bench/grpc/load.ts [--nodes 450] [--seconds 20] [--target host:port]
+// Felix-scale load on Goldmane's FlowCollector.Connect: N simulated nodes, each holding one stream on
+// its own TCP connection (as each calico-node does), against a real `verdict serve` in its own process.
+//
+// Felix's Goldmane client (projectcalico/calico goldmane/pkg/client/client.go, every version up to
+// the current one) is strictly stop-and-wait: `Send` one FlowUpdate, `Recv` its FlowReceipt, then the
+// next; Felix's reporter `Push`es each flush interval's flows into a 5,000-flow channel that the
+// client drains that way (and drops into when it is full). So the Felix mode below is stop-and-wait,
+// closed loop: each node sends its next flow the moment the receipt of the last one arrives, which is
+// the most a Felix node can ever push. A second mode keeps up to `--window` updates in flight per
+// stream; no Calico client does that, it shows what the server takes when the round trip is not the
+// bound, and is printed separately.
+//
+// Each figure sits beside its floor, measured in the same run: a bare grpc-js echo in its own process
+// taking the same bytes over the same streams and connections with the same window. CPU time of the
+// server and of this generator is read per flow, so the profile of a run says who is the bound.
+//   npx tsx bench/grpc/load.ts [--nodes 450] [--seconds 10] [--window 16] [--modes felix,window]
+//                              [--connections node|shared] [--profile DIR] [--target host:port]
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
+import type { PolicyHit } from '@verdict/engine';
 import type { Flow } from '@verdict/flows';
 import { flowBetween } from '../../packages/flows/src/fixtures.ts';
-import { flowToProto, loadGoldmaneGrpc } from '../../packages/server/src/goldmane/index.ts';
-import { printRows } from '../shared/floor.ts';
+import { flowToProto, GOLDMANE_SERVER_OPTIONS, loadGoldmaneGrpc } from '../../packages/server/src/goldmane/index.ts';
+import { type BenchRow, printRows } from '../shared/floor.ts';
+import { ECHO_DEFINITION } from './echo.ts';
 
 const { values } = parseArgs({
   options: {
     nodes: { type: 'string', default: '450' },
-    seconds: { type: 'string', default: '20' },
+    seconds: { type: 'string', default: '10' },
+    window: { type: 'string', default: '16' },
+    modes: { type: 'string', default: 'felix,window' },
+    connections: { type: 'string', default: 'node' },
+    profile: { type: 'string' },
     target: { type: 'string' },
   },
 });
 const NODES = Number(values.nodes);
 const SECONDS = Number(values.seconds);
+const WINDOW = Number(values.window);
+const MODES = (values.modes ?? '').split(',').filter(Boolean);
+const PER_NODE_CONNECTION = values.connections !== 'shared';
 const repo = join(import.meta.dirname, '../..');
 
 const freePort = () =>
@@ -34,102 +55,218 @@ const freePort = () =>
     });
   });
 
-/** Each node reports its own pods' flows: distinct keys per node, fresh start times. */
-function flowsOfNode(node: number, count: number): Flow[] {
-  const now = Math.floor(Date.now() / 1000);
-  return Array.from({ length: count }, (_, i) =>
-    flowBetween(`tenant-${node % 300}/web-${node}-${i % 7}`, `tenant-${(node + i) % 300}/api-${i % 11}`, {
-      destPort: 8000 + (i % 50),
-      startTime: now,
-      endTime: now + 15,
-      reporter: i % 2 === 0 ? 'Src' : 'Dst',
-    }),
-  );
+// ---------------------------------------------------------------------------------------------
+// The flows: each node reports KEYS flow keys of its own pods, each once per 15 s interval, as
+// Felix does. Time is compressed: a node's n-th flow is key n % KEYS in the interval
+// floor(n / KEYS) buckets back from now, so every flow is new to the server's dedup and lands in
+// the store's retained hour; past 200 intervals the keys change (another service port).
+
+const KEYS = 64;
+const INTERVALS = 200;
+const BUCKET = 15;
+const nowBucket = Math.floor(Date.now() / 1000 / BUCKET) * BUCKET;
+
+const hit = (kind: PolicyHit['kind'], tier: string, name: string, namespace: string, action: PolicyHit['action']) =>
+  ({ kind, tier, name, namespace, action, policyIndex: 0, ruleIndex: 0 }) as PolicyHit;
+
+/** One node's flow key `i` (variant `v`), with Felix-like traces and labels, start and end times left unset. */
+function flowOf(node: number, i: number, variant: number): Flow {
+  const srcNs = `tenant-${node % 300}`;
+  const dstNs = `tenant-${(node + i) % 300}`;
+  const enforced = [
+    hit('CalicoNetworkPolicy', 'platform', 'platform.allow-dns', 'kube-system', 'Pass'),
+    hit('NetworkPolicy', 'default', `knp.default.${dstNs}-ingress`, dstNs, 'Allow'),
+  ];
+  return flowBetween(`${srcNs}/web-${node}-${i % 7}`, `${dstNs}/api-${i % 11}`, {
+    destPort: 8000 + (i % 50),
+    destServiceName: `api-${i % 11}`,
+    destServiceNamespace: dstNs,
+    destServicePortName: 'http',
+    destServicePort: 80 + variant,
+    reporter: i % 2 === 0 ? 'Src' : 'Dst',
+    enforced,
+    pending: enforced,
+    startTime: 0,
+    endTime: 0,
+    sourceLabels: [`app=web-${node}`, 'tier=frontend', `team=t${node % 40}`],
+    destLabels: [`app=api-${i % 11}`, 'tier=backend', `team=t${i % 40}`],
+    packetsIn: 10 + i,
+    packetsOut: 12 + i,
+    bytesIn: 4_000 + i,
+    bytesOut: 9_000 + i,
+  });
 }
 
-type Duplex = grpc.ClientDuplexStream<unknown, unknown>;
+const { FlowCollector } = loadGoldmaneGrpc();
+const encodeFlow = (FlowCollector.service.Connect.requestSerialize as (v: unknown) => Buffer).bind(null);
+const untimed = new Map<string, Buffer>();
 
-/** Runs `NODES` stop-and-wait streams for `SECONDS`; returns acknowledged flows per second. */
-async function drive(open: () => Duplex, messageOf: (node: number, i: number) => unknown): Promise<number> {
-  const deadline = performance.now() + SECONDS * 1000;
+function varint(value: number, out: number[]): void {
+  let v = value;
+  while (v >= 0x80) {
+    out.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  out.push(v);
+}
+
+/** The FlowUpdate bytes of a node's n-th flow: the untimed Flow encoding with start and end time appended. */
+function updateOf(node: number, n: number): Buffer {
+  const i = n % KEYS;
+  const round = Math.floor(n / KEYS);
+  const variant = Math.floor(round / INTERVALS);
+  const cacheKey = `${node}/${i}/${variant}`;
+  let body = untimed.get(cacheKey);
+  if (body === undefined) {
+    // FlowUpdate{flow} encoded, then its inner Flow bytes (after tag and length) kept.
+    const update = encodeFlow({ flow: flowToProto(flowOf(node, i, variant)) });
+    let at = 1;
+    while ((update[at] as number) & 0x80) at++;
+    body = update.subarray(at + 1);
+    untimed.set(cacheKey, body);
+  }
+  const start = nowBucket - BUCKET * (1 + (round % INTERVALS));
+  const times: number[] = [0x10];
+  varint(start, times);
+  times.push(0x18);
+  varint(start + BUCKET, times);
+  const length: number[] = [0x0a];
+  varint(body.length + times.length, length);
+  return Buffer.concat([Buffer.from(length), body, Buffer.from(times)]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Driving streams
+
+type Duplex = grpc.ClientDuplexStream<Buffer, Buffer>;
+const same = (b: Buffer) => b;
+
+function clientsFor(target: string, path: string): grpc.Client[] {
+  const Generic = grpc.makeGenericClientConstructor(
+    {
+      Connect: {
+        path,
+        requestStream: true,
+        responseStream: true,
+        requestSerialize: same,
+        requestDeserialize: same,
+        responseSerialize: same,
+        responseDeserialize: same,
+      },
+    },
+    'Load',
+  );
+  // A local subchannel pool gives each client its own TCP connection.
+  const options = PER_NODE_CONNECTION ? { 'grpc.use_local_subchannel_pool': 1 } : {};
+  const count = PER_NODE_CONNECTION ? NODES : 1;
+  return Array.from({ length: count }, () => new Generic(target, grpc.credentials.createInsecure(), options));
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+interface Run {
+  rate: number;
+  flows: number;
+  /** CPU µs per flow of the server process and of this generator during the run. */
+  serverCpuUs: number;
+  clientCpuUs: number;
+}
+
+/** Runs NODES streams for SECONDS with up to `window` unacknowledged updates each. */
+async function drive(target: string, path: string, window: number, serverPid: number): Promise<Run> {
+  const clients = clientsFor(target, path);
+  await Promise.all(
+    clients.map(
+      (client) =>
+        new Promise<void>((resolve, reject) =>
+          client.waitForReady(Date.now() + 60_000, (e) => (e ? reject(e) : resolve())),
+        ),
+    ),
+  );
+  const serverCpu = cpuSecondsOf(serverPid);
+  const clientCpu = process.cpuUsage();
   const started = performance.now();
+  const deadline = started + SECONDS * 1000;
   const counts = await Promise.all(
     Array.from(
       { length: NODES },
       (_, node) =>
         new Promise<number>((resolve, reject) => {
-          const call = open();
+          const client = clients[PER_NODE_CONNECTION ? node : 0] as grpc.Client;
+          const call = client.makeBidiStreamRequest(path, same, same) as Duplex;
+          let sent = 0;
           let acknowledged = 0;
-          const next = () => {
-            if (performance.now() < deadline) call.write(messageOf(node, acknowledged));
-            else call.end();
+          let ended = false;
+          const fill = () => {
+            if (ended) return;
+            if (performance.now() >= deadline) {
+              ended = true;
+              call.end();
+              return;
+            }
+            while (sent - acknowledged < window) call.write(updateOf(node, sent++));
           };
           call.on('data', () => {
             acknowledged++;
-            next();
+            fill();
           });
           call.on('end', () => resolve(acknowledged));
           call.on('error', (error: grpc.ServiceError) =>
             error.code === grpc.status.CANCELLED ? resolve(acknowledged) : reject(error),
           );
-          next();
+          fill();
         }),
     ),
   );
-  const total = counts.reduce((a, b) => a + b, 0);
-  return total / ((performance.now() - started) / 1000);
+  const seconds = (performance.now() - started) / 1000;
+  const flows = counts.reduce((a, b) => a + b, 0);
+  const client = process.cpuUsage(clientCpu);
+  const run = {
+    rate: flows / seconds,
+    flows,
+    serverCpuUs: ((cpuSecondsOf(serverPid) - serverCpu) * 1e6) / flows,
+    clientCpuUs: ((client.user + client.system) / flows) * 1,
+  };
+  for (const c of clients) c.close();
+  return run;
 }
 
-const perNode = Array.from({ length: NODES }, (_, node) => flowsOfNode(node, 64).map(flowToProto));
-const messageOf = (node: number, i: number) => ({ flow: perNode[node]?.[i % 64] });
+// ---------------------------------------------------------------------------------------------
+// The floor and the server, each in its own process
 
-// Floor: a bare echo service carrying the same encoded FlowUpdate bytes.
-const { FlowCollector } = loadGoldmaneGrpc();
-const encodedUpdates = perNode.map((flows) =>
-  flows.map((flow) => (FlowCollector.service.Connect.requestSerialize as (v: unknown) => Buffer)({ flow })),
-);
-const echoDefinition: grpc.ServiceDefinition = {
-  Connect: {
-    path: '/bench.Echo/Connect',
-    requestStream: true,
-    responseStream: true,
-    requestSerialize: (b: Buffer) => b,
-    requestDeserialize: (b: Buffer) => b,
-    responseSerialize: (b: Buffer) => b,
-    responseDeserialize: (b: Buffer) => b,
-  },
-};
-const echoServer = new grpc.Server();
-echoServer.addService(echoDefinition, {
-  Connect: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => {
-    call.on('data', () => call.write(Buffer.alloc(0)));
-    call.on('end', () => call.end());
-  },
-});
-const echoPort = await new Promise<number>((resolve, reject) =>
-  echoServer.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
-);
-const Echo = grpc.makeGenericClientConstructor(echoDefinition, 'Echo');
-const echoClient = new Echo(`127.0.0.1:${echoPort}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
-  Connect(): Duplex;
-};
-const floor = await drive(
-  () => echoClient.Connect(),
-  (node, i) => encodedUpdates[node]?.[i % 64],
-);
-echoClient.close();
-echoServer.forceShutdown();
+function startChild(args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  return spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
+}
 
-// The real server, in its own process, unless a target is given.
-let server: ChildProcess | undefined;
-let dataDir: string | undefined;
-let target = values.target;
-if (!target) {
+async function startEcho(): Promise<{ child: ChildProcess; target: string }> {
+  const child = startChild([
+    '--import',
+    import.meta.resolve('tsx'),
+    join(import.meta.dirname, 'echo-server.ts'),
+    JSON.stringify(GOLDMANE_SERVER_OPTIONS),
+  ]);
+  const port = await new Promise<string>((resolve) =>
+    child.stdout?.once('data', (d: Buffer) => resolve(d.toString().trim())),
+  );
+  return { child, target: `127.0.0.1:${port}` };
+}
+
+async function startVerdict(): Promise<{ child: ChildProcess; target: string; dataDir: string }> {
   const grpcPort = await freePort();
-  dataDir = mkdtempSync(join(tmpdir(), 'verdict-load-'));
-  server = spawn(
+  const dataDir = mkdtempSync(join(tmpdir(), 'verdict-load-'));
+  const child = spawn(
     process.execPath,
-    ['--import', import.meta.resolve('tsx'), join(repo, 'packages/cli/src/main.ts'), 'serve'],
+    [
+      ...(values.profile ? ['--cpu-prof', '--cpu-prof-dir', values.profile] : []),
+      '--import',
+      import.meta.resolve('tsx'),
+      join(repo, 'packages/cli/src/main.ts'),
+      'serve',
+    ],
     {
       cwd: dataDir,
       env: {
@@ -143,29 +280,61 @@ if (!target) {
       stdio: ['ignore', 'ignore', 'inherit'],
     },
   );
-  target = `127.0.0.1:${grpcPort}`;
+  const target = `127.0.0.1:${grpcPort}`;
   const probe = new grpc.Client(target, grpc.credentials.createInsecure());
   await new Promise<void>((resolve, reject) =>
     probe.waitForReady(Date.now() + 60_000, (e) => (e ? reject(e) : resolve())),
   );
   probe.close();
+  return { child, target, dataDir };
 }
-const collector = new FlowCollector(target, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
-  connect(): Duplex;
-};
-const rate = await drive(() => collector.connect(), messageOf);
-collector.close();
-server?.kill('SIGTERM');
-if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 
-printRows([
-  {
-    measure: `FlowCollector.Connect, ${NODES} nodes, one Felix-style stream each, per-flow receipts (${SECONDS} s)`,
-    figure: rate,
+const stop = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+
+// ---------------------------------------------------------------------------------------------
+
+const loadBefore = loadavg()[0] as number;
+const echo = await startEcho();
+const verdict = values.target ? undefined : await startVerdict();
+const target = values.target ?? (verdict?.target as string);
+const COLLECTOR_PATH = '/goldmane.FlowCollector/Connect';
+
+const rows: BenchRow[] = [];
+const notes: string[] = [];
+for (const mode of MODES) {
+  const window = mode === 'felix' ? 1 : WINDOW;
+  const label =
+    mode === 'felix'
+      ? `FlowCollector.Connect, ${NODES} nodes, Felix stop-and-wait (1 in flight a stream)`
+      : `FlowCollector.Connect, ${NODES} nodes, ${window} in flight a stream (not Felix)`;
+  const floor = await drive(echo.target, ECHO_DEFINITION.Connect?.path as string, window, echo.child.pid as number);
+  const run = await drive(target, COLLECTOR_PATH, window, verdict?.child.pid ?? (echo.child.pid as number));
+  rows.push({
+    measure: label,
+    figure: run.rate,
     unit: 'flows/s',
-    floor,
-    floorName: 'bare gRPC echo, same streams and bytes',
-    goal: 100_000,
-  },
-]);
+    floor: floor.rate,
+    floorName: 'bare grpc-js echo, same streams, connections and bytes',
+    ...(mode === 'felix' ? { goal: 100_000 } : {}),
+  });
+  notes.push(
+    `${mode}: verdict ${run.flows} flows, server ${run.serverCpuUs.toFixed(1)} µs CPU/flow, generator ${run.clientCpuUs.toFixed(1)} µs/flow` +
+      ` · echo ${floor.flows} flows, server ${floor.serverCpuUs.toFixed(1)} µs/flow, generator ${floor.clientCpuUs.toFixed(1)} µs/flow`,
+  );
+}
+await stop(echo.child);
+if (verdict) {
+  await stop(verdict.child);
+  rmSync(verdict.dataDir, { recursive: true, force: true });
+}
+
+printRows(rows);
+for (const note of notes) console.log(`  ${note}`);
+console.log(
+  `  ${NODES} streams on ${PER_NODE_CONNECTION ? `${NODES} connections` : 'one connection'}, ${SECONDS} s a run; load average ${loadBefore.toFixed(2)} before, ${(loadavg()[0] as number).toFixed(2)} after`,
+);
 process.exit(0);

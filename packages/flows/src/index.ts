@@ -63,6 +63,8 @@ export type {
   KeyCount,
   KeyFold,
   MemoryFlowStore,
+  ReportedByQuery,
+  ReportingEndpoint,
   SqliteFlowStore,
   StoreOptions,
   VerdictFlowStore,

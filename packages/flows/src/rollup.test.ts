@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type LevelCoverage, levelBucketStart, planRange, ROLLUP_LEVELS } from './rollup.ts';
+import { type LevelCoverage, levelBucketStart, planBackfill, planRange, ROLLUP_LEVELS } from './rollup.ts';
 
 /** A day boundary, so every level's buckets align on it. */
 const D = 1_755_820_800;
@@ -126,5 +126,37 @@ describe('planRange', () => {
     const now = D + 7 * DAY;
     const plan = planRange({ gte: D + 2 * DAY + 10, lt: D + 2 * DAY + 200 }, coverageAt(now));
     expect(plan).toEqual({ segments: [], resolution: 300 });
+  });
+});
+
+describe('planBackfill', () => {
+  const now = D + 7 * DAY;
+  const coverage = coverageAt(now);
+  const brief = (segments: ReturnType<typeof planBackfill>) => segments.map((s) => [s.seconds, s.gte - D, s.lt - D]);
+
+  it('a backfill within the last hour is read at 15 s alone', () => {
+    expect(brief(planBackfill({ gte: now - 1800, lt: now - 15 }, coverage))).toEqual([
+      [15, now - 1800 - D, now - 15 - D],
+    ]);
+  });
+
+  it('an older backfill continues at 1 min and 5 min where the finer buckets are gone, without gaps or overlaps', () => {
+    const gte = now - 2 * DAY + 17;
+    const segments = planBackfill({ gte, lt: now - 15 }, coverage);
+    const m5 = levelBucketStart(gte, 300);
+    expect(brief(segments)).toEqual([
+      [300, m5 - D, coverage[1]!.from - D],
+      [60, coverage[1]!.from - D, coverage[0]!.from - D],
+      [15, coverage[0]!.from - D, now - 15 - D],
+    ]);
+  });
+
+  it('starts a coarse level at its bucket containing the start, and reads nothing older than a level keeps', () => {
+    const gte = now - 3 * HOUR + 7;
+    expect(planBackfill({ gte, lt: now }, coverage)[0]).toMatchObject({ seconds: 60, gte: levelBucketStart(gte, 60) });
+    expect(planBackfill({ gte: now - 30 * DAY, lt: now }, coverage)[0]).toMatchObject({
+      seconds: 300,
+      gte: now - 7 * DAY,
+    });
   });
 });

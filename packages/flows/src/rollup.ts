@@ -111,3 +111,29 @@ export function planRange(
   });
   return { segments: [], resolution: levels[holding === -1 ? levels.length - 1 : holding]!.seconds };
 }
+
+/**
+ * Splits a stream backfill `range` over the levels, finest first: each part is read from the finest
+ * level that still holds it, so a recent backfill is all 15 s buckets and an older one continues at
+ * 1 min and then 5 min where the finer buckets have been pruned. A coarser level starts at its bucket
+ * containing `range.gte`, as the 15 s backfill starts at the bucket containing it. In time order.
+ */
+export function planBackfill(
+  range: TimeRange,
+  coverage: readonly LevelCoverage[],
+  levels: readonly RollupLevel[] = ROLLUP_LEVELS,
+): RangeSegment[] {
+  const segments: RangeSegment[] = [];
+  let lt = range.lt;
+  for (let level = 0; level < levels.length && range.gte < lt; level++) {
+    const held = coverage[level];
+    if (!held) continue;
+    const seconds = levels[level]!.seconds;
+    const top = Math.min(lt, held.until);
+    const gte = Math.max(levelBucketStart(range.gte, seconds), held.from);
+    if (gte >= top) continue;
+    segments.push({ level, seconds, gte, lt: top });
+    lt = gte;
+  }
+  return segments.reverse();
+}

@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { flowBetween, ipSet, T0, testClock } from './fixtures.ts';
+import { mergeIpSets } from './ips.ts';
+import { mergeLabels } from './key.ts';
+import type { Flow, IpSet } from './model.ts';
 import { createSqliteStore, SQLITE_SCHEMA_VERSION } from './sqlite.ts';
 import { describeStoreContract } from './store-contract.ts';
 
@@ -165,5 +168,100 @@ describe('sqlite roll-ups', () => {
     expect(oldest('windows_60')).toBeGreaterThanOrEqual(T0 - 86_400 - 300);
     expect(oldest('windows_300')).toBe(start);
     db.close();
+  });
+  it('rolls up and lists keys whose windows disagree on labels or addresses as the window-by-window merge does', async () => {
+    const clock = testClock(T0 - 2 * 3600 + 60);
+    const s = createSqliteStore({ path: freshPath(), now: clock.now });
+    const start = T0 - 3 * 3600;
+    const end = T0 - 2 * 3600;
+    /** Per key, a window every 15 s: steady labels and one address, then labels and addresses that change. */
+    const windowOf = (k: number, t: number): Flow => {
+      const i = (t - start) / 15;
+      const steady = k === 0;
+      return flowBetween(`shop/web-${k}`, 'shop/api', {
+        startTime: t,
+        sourceLabels: steady ? ['app=web'] : i % 7 === 3 ? [] : ['app=web', `pod=${i % 3}`],
+        destLabels: steady || i % 5 !== 0 ? ['app=api'] : ['app=api', 'v=2'],
+        ...(steady
+          ? { sourceIps: ipSet(['10.0.0.1']) }
+          : k === 1
+            ? { sourceIps: ipSet([`10.0.1.${i % 4}`]) }
+            : k === 2
+              ? { sourceIps: ipSet(['10.0.2.1'], 3) }
+              : {}),
+        ...(k === 2 && i % 11 === 0 ? { destIps: ipSet(['10.9.0.1']) } : {}),
+      });
+    };
+    const flows: Flow[] = [];
+    for (let t = start; t < end; t += 15) for (let k = 0; k < 4; k++) flows.push(windowOf(k, t));
+    await s.ingest(flows);
+    clock.set(T0);
+    await s.rollUp();
+    const r = await s.list({ range: { gte: start, lt: end }, pageSize: 0, sortBy: 'SourceName' });
+    expect(r.resolution).toBe(300);
+    expect(r.totalResults).toBe(4);
+    for (const { id, flow } of r.flows) {
+      const mine = flows.filter((f) => f.key.sourceName === flow.key.sourceName);
+      let want: { sourceLabels: readonly string[]; destLabels: readonly string[]; sourceIps?: IpSet; destIps?: IpSet } =
+        { sourceLabels: [], destLabels: [] };
+      for (const f of mine) {
+        const sourceIps = mergeIpSets(want.sourceIps, f.sourceIps);
+        const destIps = mergeIpSets(want.destIps, f.destIps);
+        want = {
+          sourceLabels: mergeLabels(want.sourceLabels, f.sourceLabels),
+          destLabels: mergeLabels(want.destLabels, f.destLabels),
+          ...(sourceIps ? { sourceIps } : {}),
+          ...(destIps ? { destIps } : {}),
+        };
+      }
+      expect([flow.sourceLabels, flow.destLabels, flow.sourceIps, flow.destIps]).toEqual([
+        want.sourceLabels,
+        want.destLabels,
+        want.sourceIps,
+        want.destIps,
+      ]);
+      expect((await s.get(id))?.flow).toEqual(flow);
+    }
+    // The key with a steady label set and address reads as itself; the one counting addresses beyond adds them up.
+    expect(r.flows[0]!.flow.sourceIps).toEqual(ipSet(['10.0.0.1']));
+    expect(r.flows[2]!.flow.sourceIps).toEqual(ipSet(['10.0.2.1'], 3 * 240));
+    expect(r.flows[1]!.flow.sourceLabels).toEqual(['app=web']);
+    await s.close();
+  });
+  it('backfills a stream from the 1 min and 5 min levels where the 15 s buckets are gone, each window once', async () => {
+    const clock = testClock(T0 - 60);
+    const s = createSqliteStore({ path: freshPath(), now: clock.now, retentionDays: 3 });
+    const start = T0 - 2 * 86_400;
+    const flows: Flow[] = [];
+    let total = 0;
+    for (let t = start; t < T0 - 60; t += 15) {
+      for (let k = 0; k < 2; k++) {
+        const packetsIn = 1 + ((t / 15 + k) % 5);
+        total += packetsIn;
+        flows.push(flowBetween(`shop/web-${k}`, 'shop/api', { startTime: t, packetsIn }));
+      }
+    }
+    await s.ingest(flows);
+    clock.set(T0 + 1);
+    await s.rollUp();
+    s.tick();
+    const got: { width: number; start: number; packets: number }[] = [];
+    const sub = s.subscribe(start + 7, undefined, (r) =>
+      got.push({ width: r.flow.endTime - r.flow.startTime, start: r.flow.startTime, packets: r.flow.packetsIn }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    sub.close();
+    // Oldest first: a day and more at 5 min, the rest of the day at 1 min, the last hour at 15 s.
+    const widths = [...new Set(got.map((g) => g.width))];
+    expect(widths).toEqual([300, 60, 15]);
+    for (let i = 1; i < got.length; i++) expect(got[i]!.start).toBeGreaterThanOrEqual(got[i - 1]!.start);
+    const last15 = got.filter((g) => g.width === 15);
+    expect(last15[0]!.start).toBeLessThanOrEqual(T0 - 3600);
+    expect(got.reduce((a, g) => a + g.packets, 0)).toBe(total);
+    // Each result is one bucket of one key: two keys, so two results per bucket start.
+    const perStart = new Map<number, number>();
+    for (const g of got) perStart.set(g.start, (perStart.get(g.start) ?? 0) + 1);
+    expect([...new Set(perStart.values())]).toEqual([2]);
+    await s.close();
   });
 });

@@ -26,7 +26,14 @@ import {
   SCAN_CHUNK,
   yieldToLoop,
 } from './query.ts';
-import { type LevelCoverage, levelBucketStart, planRange, ROLLUP_LEVELS, ROLLUP_SETTLE_SECONDS } from './rollup.ts';
+import {
+  type LevelCoverage,
+  levelBucketStart,
+  planBackfill,
+  planRange,
+  ROLLUP_LEVELS,
+  ROLLUP_SETTLE_SECONDS,
+} from './rollup.ts';
 import { computeStatistics } from './stats.ts';
 import type { FlowFilter, StringMatch, TimeRange } from './store.ts';
 import { createStreamHub, startTicker, wallClock } from './stream.ts';
@@ -171,6 +178,42 @@ function decodeIps(text: string | null): IpSet | undefined {
   return { ips: parts, beyond };
 }
 
+// Merging windows in SQL. Almost every key keeps one label set and one address set from window to
+// window; SQLite merges those itself, and only keys whose windows differ are merged in JavaScript
+// (`mergeLabels`, `mergeIpSets`), so a scan over millions of windows makes no call into JavaScript.
+
+/** Label-set id of a merge whose windows disagree (ids are ≥ 0): to be merged in JavaScript. */
+const MIXED_LABELS = -1;
+/** Address text of a merge whose windows disagree (`encodeIps` never writes ''): to be merged in JavaScript. */
+const MIXED_IPS = '';
+
+/**
+ * Aggregate of a label-set id column: 0 (empty) when every window is empty, the one id when the
+ * non-empty windows agree (an empty window means "not yet set"), MIXED_LABELS otherwise.
+ */
+const labelsMerged = (col: string) =>
+  `CASE WHEN max(${col}) = 0 THEN 0 WHEN min(nullif(${col}, 0)) = max(${col}) THEN max(${col}) ELSE ${MIXED_LABELS} END`;
+
+/**
+ * Aggregate of an address column: NULL when no window has addresses, the one text when the windows
+ * with addresses agree and none counted addresses beyond the kept ones (a union with itself is then
+ * itself; `beyond` would add up), MIXED_IPS otherwise.
+ */
+const ipsMerged = (col: string) => {
+  const some = `nullif(${col}, '0 ')`;
+  return `CASE WHEN max(${some}) IS NULL THEN NULL
+    WHEN min(${some}) = max(${some}) AND substr(max(${some}), 1, 2) = '0 ' THEN max(${some}) ELSE '${MIXED_IPS}' END`;
+};
+
+/** An upsert's merge of a label column: kept when both sides agree, else `fn` (JavaScript). */
+const sameOr = (col: string, fn: string) =>
+  `CASE WHEN ${col} = excluded.${col} THEN ${col} ELSE ${fn}(${col}, excluded.${col}) END`;
+
+/** An upsert's merge of an address column: kept when neither side has addresses or both hold the same ones with none beyond. */
+const sameIpsOr = (col: string) =>
+  `CASE WHEN excluded.${col} IS NULL THEN ${col} WHEN ${col} IS NULL THEN excluded.${col}
+     WHEN ${col} = excluded.${col} AND substr(${col}, 1, 2) = '0 ' THEN ${col} ELSE ips_merge(${col}, excluded.${col}) END`;
+
 /** Runs the migrations the database has not seen; refuses a database from a newer Verdict. */
 export function migrate(db: Db): number {
   const version = db.pragma('user_version', { simple: true }) as number;
@@ -205,14 +248,30 @@ interface Pending {
   destIps: IpSet | undefined;
 }
 
+/** A window's labels and addresses, to merge. */
+interface MergeRow {
+  key_id: number;
+  src: number;
+  dst: number;
+  source_ips: string | null;
+  dest_ips: string | null;
+}
+
+interface Merged {
+  sourceLabels: readonly string[];
+  destLabels: readonly string[];
+  sourceIps: IpSet | undefined;
+  destIps: IpSet | undefined;
+}
+
 interface WindowRow {
   id: number;
   key: string;
   bucket: number;
   /** End of the row's newest window. */
   end: number;
-  src: number | string;
-  dst: number | string;
+  src: number;
+  dst: number;
   packets_in: number;
   packets_out: number;
   bytes_in: number;
@@ -360,39 +419,13 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
   }
   const labels = createLabelIntern(db);
   db.function('labels_intersect', { deterministic: true }, (a: number, b: number) => labels.intersect(a, b));
-  type LabelsAcc = { value: readonly string[] };
-  const mergeStep = (acc: LabelsAcc, id: number): LabelsAcc => {
-    acc.value = mergeLabels(acc.value, labels.labels(id));
-    return acc;
-  };
-  db.aggregate<LabelsAcc>('labels_merge', {
-    start: () => ({ value: [] }),
-    // The typings want the step's second argument to be the accumulator type; SQLite passes the column.
-    step: mergeStep as unknown as (acc: LabelsAcc, next: LabelsAcc) => LabelsAcc,
-    result: (acc) => acc.value.join(','),
-  });
   /** Merges a window's labels into a rolled-up row's, as List merges windows (empty = not yet set). */
   db.function('labels_union', { deterministic: true }, (a: number, b: number) =>
     a === b ? a : labels.idOf(mergeLabels(labels.labels(a), labels.labels(b))),
   );
-  db.aggregate<LabelsAcc>('labels_merge_id', {
-    start: () => ({ value: [] }),
-    step: mergeStep as unknown as (acc: LabelsAcc, next: LabelsAcc) => LabelsAcc,
-    result: (acc) => labels.idOf(acc.value) as unknown as LabelsAcc,
-  });
   db.function('ips_merge', { deterministic: true }, (a: string | null, b: string | null) =>
     a === null ? b : b === null ? a : encodeIps(mergeIpSets(decodeIps(a), decodeIps(b))),
   );
-  type IpsAcc = { value: IpSet | undefined };
-  const ipsStep = (acc: IpsAcc, text: string | null): IpsAcc => {
-    acc.value = mergeIpSets(acc.value, decodeIps(text));
-    return acc;
-  };
-  db.aggregate<IpsAcc>('ips_union', {
-    start: () => ({ value: undefined }),
-    step: ipsStep as unknown as (acc: IpsAcc, next: IpsAcc) => IpsAcc,
-    result: (acc) => encodeIps(acc.value),
-  });
 
   const selectKey = db.prepare<[number], { id: number; key: string; last_bucket: number }>(
     'SELECT id, key, last_bucket FROM keys WHERE hash = ?',
@@ -407,8 +440,8 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
        connections_started, connections_completed, connections_live, source_ips, dest_ips)
      VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
      ON CONFLICT (bucket, key_id) DO UPDATE SET
-       source_labels = labels_intersect(source_labels, excluded.source_labels),
-       dest_labels = labels_intersect(dest_labels, excluded.dest_labels),
+       source_labels = ${sameOr('source_labels', 'labels_intersect')},
+       dest_labels = ${sameOr('dest_labels', 'labels_intersect')},
        packets_in = packets_in + excluded.packets_in,
        packets_out = packets_out + excluded.packets_out,
        bytes_in = bytes_in + excluded.bytes_in,
@@ -416,8 +449,8 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
        connections_started = connections_started + excluded.connections_started,
        connections_completed = connections_completed + excluded.connections_completed,
        connections_live = connections_live + excluded.connections_live,
-       source_ips = ips_merge(source_ips, excluded.source_ips),
-       dest_ips = ips_merge(dest_ips, excluded.dest_ips)`;
+       source_ips = ${sameIpsOr('source_ips')},
+       dest_ips = ${sameIpsOr('dest_ips')}`;
   /** Multi-row upserts cut the per-statement cost; rows of one batch never collide (pre-aggregated). */
   const upsertMany = db.prepare(upsertSql(UPSERT_ROWS));
   const upsertOne = db.prepare(upsertSql(1));
@@ -435,11 +468,11 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
           `INSERT INTO ${tableOf(l)} (bucket, key_id, source_labels, dest_labels, ${COUNTERS.join(', ')}, source_ips, dest_ips)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (bucket, key_id) DO UPDATE SET
-             source_labels = labels_union(source_labels, excluded.source_labels),
-             dest_labels = labels_union(dest_labels, excluded.dest_labels),
+             source_labels = ${sameOr('source_labels', 'labels_union')},
+             dest_labels = ${sameOr('dest_labels', 'labels_union')},
              ${COUNTERS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')},
-             source_ips = ips_merge(source_ips, excluded.source_ips),
-             dest_ips = ips_merge(dest_ips, excluded.dest_ips)`,
+             source_ips = ${sameIpsOr('source_ips')},
+             dest_ips = ${sameIpsOr('dest_ips')}`,
         ),
   );
   /** Rolls the finer level's windows of one bucket of `level` into one row per key. */
@@ -448,11 +481,72 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
       ? undefined
       : db.prepare(
           `INSERT INTO ${tableOf(l)} (bucket, key_id, source_labels, dest_labels, ${COUNTERS.join(', ')}, source_ips, dest_ips)
-           SELECT ?, key_id, labels_merge_id(source_labels), labels_merge_id(dest_labels),
-             ${COUNTERS.map((c) => `sum(${c})`).join(', ')}, ips_union(source_ips), ips_union(dest_ips)
+           SELECT ?, key_id, ${labelsMerged('source_labels')}, ${labelsMerged('dest_labels')},
+             ${COUNTERS.map((c) => `sum(${c})`).join(', ')}, ${ipsMerged('source_ips')}, ${ipsMerged('dest_ips')}
            FROM ${tableOf(l - 1)} WHERE bucket >= ? AND bucket < ? GROUP BY key_id`,
         ),
   );
+  /** The rows of a rolled-up bucket whose windows disagree on labels or addresses (see `labelsMerged`). */
+  const selectMixed = ROLLUP_LEVELS.map((_, l) =>
+    db
+      .prepare(
+        `SELECT key_id FROM ${tableOf(l)} WHERE bucket = ? AND (source_labels = ${MIXED_LABELS} OR dest_labels = ${MIXED_LABELS}
+           OR source_ips = '${MIXED_IPS}' OR dest_ips = '${MIXED_IPS}')`,
+      )
+      .pluck(),
+  );
+  /** The finer windows of some keys, per key oldest first, as the JavaScript merge takes them. */
+  const windowsOfKeys = ROLLUP_LEVELS.map((_, l) =>
+    db.prepare<[number, number, string], MergeRow>(
+      `SELECT key_id, source_labels AS src, dest_labels AS dst, source_ips, dest_ips FROM ${tableOf(l)}
+       WHERE bucket >= ? AND bucket < ? AND key_id IN (SELECT value FROM json_each(?)) ORDER BY key_id, bucket`,
+    ),
+  );
+  const setMerged = ROLLUP_LEVELS.map((_, l) =>
+    db.prepare(
+      `UPDATE ${tableOf(l)} SET source_labels = ?, dest_labels = ?, source_ips = ?, dest_ips = ? WHERE bucket = ? AND key_id = ?`,
+    ),
+  );
+  /** Merges in JavaScript the keys of a new roll-up bucket whose finer windows disagree. */
+  function mergeMixed(level: number, bucket: number): void {
+    const mixed = selectMixed[level]!.all(bucket) as number[];
+    if (mixed.length === 0) return;
+    const seconds = ROLLUP_LEVELS[level]!.seconds;
+    const merged = mergeByKey(windowsOfKeys[level - 1]!.iterate(bucket, bucket + seconds, JSON.stringify(mixed)));
+    for (const [keyId, m] of merged) {
+      setMerged[level]!.run(
+        labels.idOf(m.sourceLabels),
+        labels.idOf(m.destLabels),
+        encodeIps(m.sourceIps),
+        encodeIps(m.destIps),
+        bucket,
+        keyId,
+      );
+    }
+  }
+  /** Merges rows of several windows per key, as List does: labels by `mergeLabels`, addresses by `mergeIpSets`. */
+  function mergeByKey(rows: Iterable<MergeRow>): Map<number, Merged> {
+    const out = new Map<number, Merged>();
+    for (const r of rows) {
+      const m = out.get(r.key_id);
+      const src = labels.labels(r.src);
+      const dst = labels.labels(r.dst);
+      if (!m) {
+        out.set(r.key_id, {
+          sourceLabels: src,
+          destLabels: dst,
+          sourceIps: decodeIps(r.source_ips),
+          destIps: decodeIps(r.dest_ips),
+        });
+        continue;
+      }
+      m.sourceLabels = mergeLabels(m.sourceLabels, src);
+      m.destLabels = mergeLabels(m.destLabels, dst);
+      m.sourceIps = mergeIpSets(m.sourceIps, decodeIps(r.source_ips));
+      m.destIps = mergeIpSets(m.destIps, decodeIps(r.dest_ips));
+    }
+    return out;
+  }
   const firstBucketFrom = ROLLUP_LEVELS.map((_, l) =>
     db.prepare(`SELECT min(bucket) FROM ${tableOf(l)} WHERE bucket >= ?`).pluck(),
   );
@@ -472,18 +566,11 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
   loadLevels();
   const coverage = (): LevelCoverage[] =>
     levelState.map((st, l) => ({ from: st.kept, until: l === 0 ? Number.POSITIVE_INFINITY : st.done }));
-  const readBuckets = db.prepare<[number, number], WindowRow>(
-    `SELECT w.key_id AS id, k.key AS key, w.bucket AS bucket, w.bucket + ${BUCKET_SECONDS} AS end, w.source_labels AS src,
-       w.dest_labels AS dst, w.packets_in, w.packets_out, w.bytes_in, w.bytes_out, w.connections_started,
-       w.connections_completed, w.connections_live, w.source_ips, w.dest_ips
-     FROM windows w JOIN keys k ON k.id = w.key_id WHERE w.bucket >= ? AND w.bucket < ? ORDER BY w.bucket, w.key_id`,
-  );
-
   const readLevel = ROLLUP_LEVELS.map((level, l) =>
     db.prepare(
       `SELECT w.key_id AS id, k.key AS key, w.bucket AS bucket, w.bucket + ${level.seconds} AS end, w.source_labels AS src,
          w.dest_labels AS dst, ${COUNTERS.map((c) => `w.${c}`).join(', ')}, w.source_ips, w.dest_ips
-       FROM ${tableOf(l)} w JOIN keys k ON k.id = w.key_id WHERE w.bucket >= ? AND w.bucket < ?`,
+       FROM ${tableOf(l)} w JOIN keys k ON k.id = w.key_id WHERE w.bucket >= ? AND w.bucket < ? ORDER BY w.bucket, w.key_id`,
     ),
   );
 
@@ -641,13 +728,14 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
     return c.value;
   }
 
-  function toFlow(key: FlowKey, r: WindowRow): Flow {
+  /** A stored row as a flow; `merged` replaces its labels and addresses when its windows disagreed. */
+  function toFlow(key: FlowKey, r: WindowRow, merged?: Merged): Flow {
     const flow: Flow = {
       key,
       startTime: r.bucket,
       endTime: r.end,
-      sourceLabels: typeof r.src === 'string' ? (r.src === '' ? [] : r.src.split(',')) : labels.labels(r.src),
-      destLabels: typeof r.dst === 'string' ? (r.dst === '' ? [] : r.dst.split(',')) : labels.labels(r.dst),
+      sourceLabels: merged ? merged.sourceLabels : labels.labels(r.src),
+      destLabels: merged ? merged.destLabels : labels.labels(r.dst),
       packetsIn: r.packets_in,
       packetsOut: r.packets_out,
       bytesIn: r.bytes_in,
@@ -656,7 +744,9 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
       numConnectionsCompleted: r.connections_completed,
       numConnectionsLive: r.connections_live,
     };
-    return withIps(flow, decodeIps(r.source_ips), decodeIps(r.dest_ips));
+    return merged
+      ? withIps(flow, merged.sourceIps, merged.destIps)
+      : withIps(flow, decodeIps(r.source_ips), decodeIps(r.dest_ips));
   }
 
   /**
@@ -688,9 +778,9 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
     );
     const counted = (col: string) => `sum(CASE WHEN w.bucket + w.width <= ? THEN w.${col} ELSE 0 END) AS ${col}`;
     const sql = `SELECT w.key_id AS id, k.key AS key, min(w.bucket) AS bucket, max(w.bucket + w.width) AS end,
-        labels_merge(w.source_labels) AS src, labels_merge(w.dest_labels) AS dst,
+        ${labelsMerged('w.source_labels')} AS src, ${labelsMerged('w.dest_labels')} AS dst,
         ${COUNTERS.map(counted).join(', ')},
-        ips_union(w.source_ips) AS source_ips, ips_union(w.dest_ips) AS dest_ips
+        ${ipsMerged('w.source_ips')} AS source_ips, ${ipsMerged('w.dest_ips')} AS dest_ips
       FROM (${arms.join(' UNION ALL ')}) w JOIN keys k ON k.id = w.key_id
       GROUP BY w.key_id ORDER BY w.key_id LIMIT ${SCAN_CHUNK}`;
     const paramsAfter = (after: number): unknown[] => {
@@ -702,17 +792,37 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
       }
       return params;
     };
+    /** The windows of keys whose windows disagree on labels or addresses, to merge in JavaScript. */
+    const mixedSql = `SELECT key_id, source_labels AS src, dest_labels AS dst, source_ips, dest_ips FROM (${plan.segments
+      .map(
+        (seg) =>
+          `SELECT key_id, bucket, source_labels, dest_labels, source_ips, dest_ips FROM ${tableOf(seg.level)}
+           WHERE bucket >= ? AND bucket < ? AND key_id IN (SELECT value FROM json_each(?))`,
+      )
+      .join(' UNION ALL ')}) ORDER BY key_id, bucket`;
     let after = 0;
     for (;;) {
       checkSignal(signal);
       ensureOpen();
-      let rows = 0;
-      for (const r of prepared(sql).iterate(...paramsAfter(after)) as IterableIterator<WindowRow>) {
-        rows++;
-        after = r.id;
+      const chunk = prepared(sql).all(...paramsAfter(after)) as WindowRow[];
+      const rows = chunk.length;
+      if (rows > 0) after = chunk[rows - 1]!.id;
+      const mixed = chunk.filter(
+        (r) =>
+          r.src === MIXED_LABELS || r.dst === MIXED_LABELS || r.source_ips === MIXED_IPS || r.dest_ips === MIXED_IPS,
+      );
+      const merged =
+        mixed.length === 0
+          ? undefined
+          : mergeByKey(
+              prepared(mixedSql).iterate(
+                ...plan.segments.flatMap((seg) => [seg.gte, seg.lt, JSON.stringify(mixed.map((r) => r.id))]),
+              ) as IterableIterator<MergeRow>,
+            );
+      for (const r of chunk) {
         const key = keyOf(r.id, r.key);
         if (!c.key(key)) continue;
-        const flow = toFlow(key, r);
+        const flow = toFlow(key, r, merged?.get(r.id));
         if (c.labels && !c.labels(flow.sourceLabels, flow.destLabels)) continue;
         if (c.ips && !c.ips(flow.sourceIps, flow.destIps)) continue;
         out.push({ id: r.id, flow, cluster });
@@ -748,6 +858,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
             break;
           }
           rollInsert[level]!.run(bucket, bucket, bucket + seconds);
+          mergeMixed(level, bucket);
           done = bucket + seconds;
         } while (done < ready && performance.now() < deadline);
         labels.flush();
@@ -903,8 +1014,13 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
   }
 
   const hub = createStreamHub(
+    // A backfill older than the 15 s level reads the 1 min and 5 min levels where 15 s buckets are gone.
     (from, to, emit) => {
-      for (const r of readBuckets.iterate(from, to)) emit({ id: r.id, flow: toFlow(keyOf(r.id, r.key), r), cluster });
+      for (const seg of planBackfill({ gte: from, lt: to }, coverage())) {
+        for (const r of readLevel[seg.level]!.iterate(seg.gte, seg.lt) as IterableIterator<WindowRow>) {
+          emit({ id: r.id, flow: toFlow(keyOf(r.id, r.key), r), cluster });
+        }
+      }
     },
     () => filling - BUCKET_SECONDS,
     beginningOfHistory,

@@ -136,7 +136,9 @@ export interface FlowStore {
   hints(query: HintsQuery): Promise<HintsResult>;
   /**
    * Calls `onFlow` once per key per completed bucket (each result covers exactly one bucket),
-   * first for the backfill from `fromTime` (0 = no backfill), oldest first, then live.
+   * first for the backfill from `fromTime` (0 = no backfill), oldest first, then live. A store with
+   * roll-ups backfills what its 15 s level no longer holds from its coarser levels, one result per
+   * key per bucket of that level.
    */
   subscribe(fromTime: number, filter: FlowFilter | undefined, onFlow: (flow: FlowResult) => void): Subscription;
   /** Approximate count of stored aggregated rows and bytes used, for metrics. */

@@ -1,6 +1,6 @@
 // The store surface Verdict's back-ends offer beyond the agreed FlowStore contract.
 import type { ChangeQuery, PolicyChange, PolicyChangeInput } from './changes.ts';
-import type { FlowKey } from './model.ts';
+import type { EndpointType, FlowKey, FlowResult } from './model.ts';
 import type { StatisticsQuery, StatisticsResult } from './stats.ts';
 import type { FlowFilter, FlowStore, TimeRange } from './store.ts';
 
@@ -22,6 +22,21 @@ export interface KeyCount {
   key: FlowKey;
   cluster: string;
   count: number;
+}
+
+/** An endpoint as flow keys name it: its type, namespace ("-" when not namespaced) and aggregated name. */
+export interface ReportingEndpoint {
+  type: EndpointType;
+  namespace: string;
+  name: string;
+}
+
+export interface ReportedByQuery {
+  range: TimeRange;
+  /** Flows reported by their source (`Src`) when the source is one of these. */
+  sources: readonly ReportingEndpoint[];
+  /** Flows reported by their destination (`Dst`) when the destination is one of these. */
+  destinations: readonly ReportingEndpoint[];
 }
 
 export interface VerdictFlowStore extends FlowStore {
@@ -53,6 +68,14 @@ export interface VerdictFlowStore extends FlowStore {
    * Offered by stores whose flows live in another process (ClickHouse); callers fall back to `list`.
    */
   countKeys?(query: CountKeysQuery): Promise<KeyCount[]>;
+  /**
+   * The flows of the range reported by one of the given endpoints, exactly as `list` gives them
+   * without paging (the `Src` ones first, then the `Dst` ones, each in `list`'s time order),
+   * selected and aggregated by the store, so a rehearsal over weeks of flows moves only the keys it
+   * re-evaluates, in chunks. Offered by stores whose flows live in another process (ClickHouse);
+   * callers fall back to `list`.
+   */
+  reportedBy?(query: ReportedByQuery): AsyncIterable<FlowResult>;
 }
 
 export interface MemoryFlowStore extends VerdictFlowStore {

@@ -1,6 +1,6 @@
 // Rollout progress: how much of the cluster default-deny policy isolates, how much traffic explicit
 // policy decides, what staged policies would deny, and the trend over the stored history.
-import { type ClusterState, hitKindOf } from '@verdict/engine';
+import { type ClusterState, type Evaluator, hitKindOf } from '@verdict/engine';
 import { type FlowKey, pendingVerdict } from '@verdict/flows';
 import { indexed } from './flows.ts';
 import type { InsightsFlow, PolicyChange } from './model.ts';
@@ -84,6 +84,8 @@ export interface CoverageReport {
 
 export interface CoverageInput {
   state: ClusterState;
+  /** The cluster compiled already (from `state`), when the caller holds one: it is not compiled again. */
+  evaluator?: Evaluator;
   /** The flows of the stored history to report on. */
   flows: readonly InsightsFlow[];
   /** Seconds per trend bucket (default: the shortest of a minute, 5 and 15 minutes, an hour, 6 hours and a day that gives at most 48 points). */
@@ -102,7 +104,7 @@ const decided = (k: FlowKey) => k.policies.enforced[k.policies.enforced.length -
 /** Coverage of the cluster as compiled today, over the given flows. */
 export function coverageReport(input: CoverageInput): CoverageReport {
   const { state } = input;
-  const selection = selectionOf(state);
+  const selection = selectionOf(state, input.evaluator);
   const changes = [...(input.changes ?? [])].sort((a, b) => a.time - b.time);
   const policyName = (i: number) => {
     const spec = state.policies[i];

@@ -13,6 +13,7 @@ export type {
 export { coverageReport } from './coverage.ts';
 export type { EgressDestination, EgressInput, EgressReport, EgressWorkload } from './egress.ts';
 export { egressReport } from './egress.ts';
+export type { InsightsRun } from './insights.ts';
 export { insights } from './insights.ts';
 export type {
   Finding,

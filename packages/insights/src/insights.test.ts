@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Call, CLEAN_CALLS, CLEAN_CLUSTER, rehearseFix, type Scenario, scenario, T0 } from './fixtures.ts';
+import { fold } from './fold.ts';
 import { insights } from './insights.ts';
 import type { Finding, FindingType, InsightsInput } from './model.ts';
 
@@ -385,5 +386,109 @@ describe('deny-spike-after-change', () => {
     const s = scenario(CLEAN_CLUSTER, [...CLEAN_CALLS, ...probes(T0 + 310, 12)]);
     const early = { ...change, time: Math.min(...s.flows.map((f) => f.flow.startTime)) };
     expect(ofType(run(s, { changes: [early] }), 'deny-spike-after-change')).toEqual([]);
+  });
+});
+
+describe('folding records by key', () => {
+  const stagedLockdown = `apiVersion: projectcalico.org/v3
+kind: StagedNetworkPolicy
+metadata: { name: web-lockdown, namespace: shop }
+spec:
+  stagedAction: Set
+  order: 10
+  selector: app == 'web'
+  types: [Egress]
+  egress:
+    - action: Allow
+      protocol: UDP
+      destination: { ports: [53] }
+    - action: Deny
+`;
+  const openEgress = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: { name: api-internet, namespace: shop }
+spec:
+  podSelector: { matchLabels: { app: api } }
+  policyTypes: [Egress]
+  egress:
+    - to: [{ ipBlock: { cidr: 0.0.0.0/0 } }]
+      ports: [{ protocol: TCP, port: 443 }]
+`;
+  const tools = `apiVersion: v1
+kind: Namespace
+metadata: { name: tools, labels: { kubernetes.io/metadata.name: tools } }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: runner, namespace: tools, labels: { app: runner } }
+spec: { containers: [{ name: main }] }
+status: { podIP: 10.1.4.1, podIPs: [{ ip: 10.1.4.1 }] }
+`;
+  const unusedPort = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: { name: api-debug, namespace: shop }
+spec:
+  podSelector: { matchLabels: { app: api } }
+  policyTypes: [Ingress]
+  ingress:
+    - from: [{ podSelector: { matchLabels: { app: web } } }]
+      ports: [{ protocol: TCP, port: 9999 }]
+`;
+  const documents = [
+    ...CLEAN_CLUSTER.filter((d) => !d.includes('name: allow-dns, namespace: bank')),
+    stagedLockdown,
+    openEgress,
+    tools,
+    unusedPort,
+  ];
+  const scanPorts = [21, 22, 23, 25, 80, 110, 143, 443, 445, 1433, 3306, 3389];
+  const calls: Call[] = [
+    ...CLEAN_CALLS,
+    ['shop/api', '203.0.113.5', 443],
+    ['shop/api', '203.0.113.77', 443],
+    ['tools/runner', 'kube-system/coredns', 53, 'UDP'],
+    // The scan comes after the deny-spike window, so it does not count as the spike's baseline.
+    ...scanPorts.map((p): Call => ['shop/web', 'bank/ledger', p, 'TCP', T0 + 1300]),
+    ...[...Array(12).keys()].map((i): Call => ['shop/web', 'data/db', 5432, 'TCP', T0 + 310 + i * 10]),
+  ];
+  const change = { time: T0 + 300, kind: 'KubernetesNetworkPolicy' as const, namespace: 'data', name: 'db-ingress' };
+
+  it('gives the same findings as the records one by one, over a scenario with every flow-based type', () => {
+    const s = scenario(documents, calls);
+    // Records of one key differ in counters, and some in their addresses and labels: those must not fold together.
+    const flows = s.flows.map((r, i) => {
+      const flow = { ...r.flow, numConnectionsStarted: 1 + (i % 4), bytesOut: 100 * (i % 5) };
+      if (i % 9 === 0 && flow.destIps) flow.destIps = { ips: [...flow.destIps.ips, '198.51.100.9'], beyond: 0 };
+      if (i % 11 === 0) flow.sourceLabels = [...flow.sourceLabels, 'canary=true'];
+      return { id: r.id, flow };
+    });
+    const baseline = scenario(documents, CLEAN_CALLS).flows;
+    const input: InsightsInput = {
+      state: s.state,
+      flows,
+      baseline,
+      changes: [{ ...change, operation: 'updated' }],
+    };
+    const folded = insights(input);
+    const unfolded = insights(input, { foldByKey: false });
+    expect(new Set(folded.findings.map((f) => f.type))).toEqual(
+      new Set([
+        'staged-would-deny',
+        'dns-blocked',
+        'public-egress',
+        'lateral-movement',
+        'port-scan',
+        'unprotected-workload',
+        'deny-spike-after-change',
+        'unused-rule',
+      ]),
+    );
+    expect(folded).toEqual(unfolded);
+    // The scenario's records do fold (ten per call), so the comparison is not of two identical runs.
+    const keys = fold(
+      flows.map((r) => ({ id: r.id, flow: r.flow })),
+      true,
+    ).length;
+    expect(keys).toBeLessThan(flows.length / 2);
   });
 });

@@ -4,7 +4,8 @@ import { type ClusterState, type Direction, hitKindOf, type PolicyHit, type Poli
 import { type FlowKey, pendingVerdict } from '@verdict/flows';
 import { aggregateAddresses, recommend } from '@verdict/recommend';
 import { deletionFix, dnsFix, type KeptPeer, keepPeersFix, withoutRuleFix } from './fixes.ts';
-import { addressesOf, connectionsOf, examples, type Indexed, indexed, sourceOf } from './flows.ts';
+import { addressesOf, examples, type Indexed, indexed, sourceOf } from './flows.ts';
+import { bests, type Folded, fold, recordsIn } from './fold.ts';
 import {
   FINDING_TYPES,
   type Finding,
@@ -35,8 +36,11 @@ const DEFAULTS: Options = {
 interface Context {
   state: ClusterState;
   selection: Selection;
+  /** The window's records (the deny-spike pass needs their times; drafts are made from them). */
   flows: readonly Indexed[];
-  baseline: readonly Indexed[];
+  /** The window's and the baseline's records folded by key: what every other pass reads. */
+  window: readonly Folded[];
+  baseline: readonly Folded[];
   options: Options;
   unreachable: UnreachableRule[];
   changes: NonNullable<InsightsInput['changes']>;
@@ -44,30 +48,47 @@ interface Context {
   drafts: Map<string, string | null>;
 }
 
+/** How `insights` runs: for tests and the benchmark. */
+export interface InsightsRun {
+  /** False runs the passes over the records one by one instead of folded by key: the same findings, slower. */
+  foldByKey?: boolean;
+  /** Filled with the milliseconds each step took (selection, fold, then each finding type). */
+  timings?: Map<string, number>;
+}
+
 /** Every finding of the cluster and window, most severe first. */
-export function insights(input: InsightsInput): InsightsReport {
-  const selection = selectionOf(input.state);
+export function insights(input: InsightsInput, run: InsightsRun = {}): InsightsReport {
+  const foldByKey = run.foldByKey ?? true;
+  const timed = <T>(step: string, f: () => T): T => {
+    const started = performance.now();
+    const out = f();
+    run.timings?.set(step, (run.timings.get(step) ?? 0) + performance.now() - started);
+    return out;
+  };
+  const selection = timed('selection', () => selectionOf(input.state, input.evaluator));
+  const flows = indexed(input.flows);
   const ctx: Context = {
     state: input.state,
     selection,
-    flows: indexed(input.flows),
-    baseline: indexed(input.baseline ?? []),
+    flows,
+    window: timed('fold', () => fold(flows, foldByKey)),
+    baseline: timed('fold', () => fold(indexed(input.baseline ?? []), foldByKey)),
     options: { ...DEFAULTS, ...input.options },
-    unreachable: unreachableRules(input.state, selection),
+    unreachable: timed('unreachable-rule', () => unreachableRules(input.state, selection)),
     changes: input.changes ?? [],
     drafts: new Map(),
   };
   const findings = [
-    ...selectsNothing(ctx),
-    ...unreachable(ctx),
-    ...unusedRules(ctx),
-    ...stagedWouldDeny(ctx),
-    ...dnsBlocked(ctx),
-    ...publicEgress(ctx),
-    ...lateralMovement(ctx),
-    ...portScans(ctx),
-    ...unprotected(ctx),
-    ...denySpikes(ctx),
+    ...timed('policy-selects-nothing', () => selectsNothing(ctx)),
+    ...timed('unreachable-rule', () => unreachable(ctx)),
+    ...timed('unused-rule', () => unusedRules(ctx)),
+    ...timed('staged-would-deny', () => stagedWouldDeny(ctx)),
+    ...timed('dns-blocked', () => dnsBlocked(ctx)),
+    ...timed('public-egress', () => publicEgress(ctx)),
+    ...timed('lateral-movement', () => lateralMovement(ctx)),
+    ...timed('port-scan', () => portScans(ctx)),
+    ...timed('unprotected-workload', () => unprotected(ctx)),
+    ...timed('deny-spike-after-change', () => denySpikes(ctx)),
   ];
   const severity = (f: Finding) => SEVERITIES.indexOf(f.severity);
   const type = (f: Finding) => FINDING_TYPES.indexOf(f.type);
@@ -238,26 +259,26 @@ class UsedRules {
 }
 
 /** Counts per reporting endpoint (namespace, then Goldmane name), without a key string per record. */
-function countByReporter(flows: readonly Indexed[]): Record<Direction, Map<string, Map<string, number>>> {
+function countByReporter(folds: readonly Folded[]): Record<Direction, Map<string, Map<string, number>>> {
   const out: Record<Direction, Map<string, Map<string, number>>> = { Ingress: new Map(), Egress: new Map() };
-  for (const { flow } of flows) {
-    const k = flow.key;
+  for (const { first, records } of folds) {
+    const k = first.flow.key;
     const src = k.reporter === 'Src';
     const byNamespace = out[src ? 'Egress' : 'Ingress'];
     const namespace = src ? k.sourceNamespace : k.destNamespace;
     const name = src ? k.sourceName : k.destName;
     let byName = byNamespace.get(namespace);
     if (!byName) byNamespace.set(namespace, (byName = new Map()));
-    byName.set(name, (byName.get(name) ?? 0) + 1);
+    byName.set(name, (byName.get(name) ?? 0) + records);
   }
   return out;
 }
 
 function unusedRules(ctx: Context): Finding[] {
-  if (ctx.flows.length === 0) return [];
+  if (ctx.window.length === 0) return [];
   const used = new UsedRules();
-  for (const { flow } of ctx.flows) {
-    const k = flow.key;
+  for (const { first } of ctx.window) {
+    const k = first.flow.key;
     const direction = directionOf(k);
     for (const h of k.policies.enforced) {
       if (h.ruleIndex >= 0) used.add(h.kind, h.namespace, h.name, direction, h.ruleIndex);
@@ -266,7 +287,7 @@ function unusedRules(ctx: Context): Finding[] {
       if (h.ruleIndex >= 0) used.add(h.kind, h.namespace, h.name, direction, h.ruleIndex);
     }
   }
-  const counts = countByReporter(ctx.flows);
+  const counts = countByReporter(ctx.window);
   const active: Record<Direction, Map<number, number>> = { Ingress: new Map(), Egress: new Map() };
   for (const endpoint of ctx.selection.endpoints) {
     for (const direction of ['Ingress', 'Egress'] as const) {
@@ -332,9 +353,9 @@ function findSpec(state: ClusterState, ref: { kind: string; namespace: string; n
 }
 
 function stagedWouldDeny(ctx: Context): Finding[] {
-  const groups = new Map<string, { spec: PolicySpec; flows: Indexed[] }>();
-  for (const item of ctx.flows) {
-    const k = item.flow.key;
+  const groups = new Map<string, { spec: PolicySpec; flows: Folded[] }>();
+  for (const item of ctx.window) {
+    const k = item.first.flow.key;
     if (k.action !== 'Allow' || pendingVerdict(k) !== 'Deny') continue;
     const denier = stagedDenier(k.policies.pending);
     const spec = denier && findSpec(ctx.state, denier);
@@ -345,10 +366,10 @@ function stagedWouldDeny(ctx: Context): Finding[] {
     groups.set(key, group);
   }
   return [...groups.values()].map(({ spec, flows }) => {
-    const connections = flows.reduce((n, f) => n + connectionsOf(f.flow), 0);
+    const connections = flows.reduce((n, f) => n + f.connections, 0);
     const peers = uniqueBy(
       flows
-        .map(({ flow }): KeptPeer | undefined => {
+        .map(({ first: { flow } }): KeptPeer | undefined => {
           const k = flow.key;
           const direction = directionOf(k);
           const far =
@@ -380,16 +401,19 @@ function stagedWouldDeny(ctx: Context): Finding[] {
         .filter((p): p is KeptPeer => p !== undefined),
       (p) => JSON.stringify(p),
     );
-    const pairs = uniqueBy(flows, (f) => `${sourceOf(f.flow.key)}>${f.flow.key.destName}:${f.flow.key.destPort}`);
+    const pairs = uniqueBy(
+      flows,
+      ({ first: { flow } }) => `${sourceOf(flow.key)}>${flow.key.destName}:${flow.key.destPort}`,
+    );
     return {
       type: 'staged-would-deny',
       severity: 'high',
       title: `enforcing ${policyText(spec)} would deny ${plural(pairs.length, 'connection path')} allowed today`,
       subject: policySubject(spec),
       evidence: {
-        flows: examples(flows, ctx.options.examples),
+        flows: examples(bests(flows), ctx.options.examples),
         policies: [policyEvidence(spec)],
-        explanation: `${plural(flows.length, 'flow record')} (${plural(connections, 'connection')}) are allowed by today's enforced policy, and their pending trace, which evaluates staged policies as if enforced, ends in a deny from this staged policy.`,
+        explanation: `${plural(recordsIn(flows), 'flow record')} (${plural(connections, 'connection')}) are allowed by today's enforced policy, and their pending trace, which evaluates staged policies as if enforced, ends in a deny from this staged policy.`,
       },
       fix: {
         summary:
@@ -417,9 +441,9 @@ function dnsOf(state: ClusterState): { namespace: string; labels: Record<string,
 
 function dnsBlocked(ctx: Context): Finding[] {
   const dns = dnsOf(ctx.state);
-  const groups = new Map<string, Indexed[]>();
-  for (const item of ctx.flows) {
-    const k = item.flow.key;
+  const groups = new Map<string, Folded[]>();
+  for (const item of ctx.window) {
+    const k = item.first.flow.key;
     if (k.action !== 'Deny' || k.destPort !== 53) continue;
     const toService = k.destServiceNamespace === dns.namespace && k.destServiceName === 'kube-dns';
     const toPods = k.destNamespace === dns.namespace && dns.names.has(k.destName);
@@ -428,7 +452,7 @@ function dnsBlocked(ctx: Context): Finding[] {
     push(groups, key, item);
   }
   return [...groups.values()].map((flows) => {
-    const first = (flows[0] as Indexed).flow;
+    const first = (flows[0] as Folded).first.flow;
     const k = first.key;
     const decider = k.policies.enforced[k.policies.enforced.length - 1];
     const direction = directionOf(k);
@@ -445,9 +469,9 @@ function dnsBlocked(ctx: Context): Finding[] {
       title: `DNS queries from ${sourceOf(k)} are denied`,
       subject: workloadSubject(k.sourceNamespace === '-' ? '' : k.sourceNamespace, k.sourceName),
       evidence: {
-        flows: examples(flows, ctx.options.examples),
+        flows: examples(bests(flows), ctx.options.examples),
         policies: denied ? [denied] : [],
-        explanation: `${plural(flows.length, 'flow record')} to the cluster DNS on port 53 were denied on the ${direction === 'Egress' ? "client's egress" : "DNS pods' ingress"} side${denied ? ` by ${denied.kind} ${denied.namespace ? `${denied.namespace}/` : ''}${denied.name} (tier ${denied.tier})` : ''}. Name resolution fails, so almost every connection of this workload fails with it — the usual sign of a default-deny without a DNS exception.`,
+        explanation: `${plural(recordsIn(flows), 'flow record')} to the cluster DNS on port 53 were denied on the ${direction === 'Egress' ? "client's egress" : "DNS pods' ingress"} side${denied ? ` by ${denied.kind} ${denied.namespace ? `${denied.namespace}/` : ''}${denied.name} (tier ${denied.tier})` : ''}. Name resolution fails, so almost every connection of this workload fails with it — the usual sign of a default-deny without a DNS exception.`,
       },
       fix: workload
         ? {
@@ -496,23 +520,23 @@ const draftCommand = (namespace: string, name: string) =>
   `verdict recommend --namespace ${namespace} --workload ${name.replace(/-\*$/, '')}`;
 
 function publicEgress(ctx: Context): Finding[] {
-  const destinations = (flows: readonly Indexed[]) => {
-    const out = new Map<string, Map<string, Indexed[]>>();
-    for (const item of flows) {
-      const k = item.flow.key;
+  const destinations = (folds: readonly Folded[]) => {
+    const out = new Map<string, Map<string, Folded[]>>();
+    for (const item of folds) {
+      const k = item.first.flow.key;
       if (k.destType !== 'Network' || k.destName !== 'pub' || k.action !== 'Allow' || k.reporter !== 'Src') continue;
       const workload = endpointKey(k.sourceNamespace, k.sourceName);
-      const ips = addressesOf(item.flow, 'dest');
+      const ips = addressesOf(item.first.flow, 'dest');
       const network =
         ips.length > 0 ? aggregateAddresses([...ips]).join(', ') : 'public internet (no addresses recorded)';
       const group = `${network} ${k.proto.toUpperCase()} ${k.destPort}`;
-      const byGroup = out.get(workload) ?? new Map<string, Indexed[]>();
+      const byGroup = out.get(workload) ?? new Map<string, Folded[]>();
       push(byGroup, group, item);
       out.set(workload, byGroup);
     }
     return out;
   };
-  const current = destinations(ctx.flows);
+  const current = destinations(ctx.window);
   const before = destinations(ctx.baseline);
   const compared = ctx.baseline.length > 0;
   return [...current].map(([workload, groups]) => {
@@ -520,8 +544,8 @@ function publicEgress(ctx: Context): Finding[] {
     const known = before.get(workload);
     const lines = [...groups].map(([group, flows]) => {
       const isNew = compared && !known?.has(group);
-      const connections = flows.reduce((n, f) => n + connectionsOf(f.flow), 0);
-      const bytes = flows.reduce((n, f) => n + f.flow.bytesOut + f.flow.bytesIn, 0);
+      const connections = flows.reduce((n, f) => n + f.connections, 0);
+      const bytes = flows.reduce((n, f) => n + f.bytes, 0);
       return {
         group,
         flows,
@@ -537,10 +561,7 @@ function publicEgress(ctx: Context): Finding[] {
       title: `${workloadText(namespace, name)} sends to ${plural(groups.size, 'public destination')}${fresh.length > 0 ? `, ${fresh.length} new` : ''}`,
       subject: workloadSubject(namespace, name),
       evidence: {
-        flows: examples(
-          lines.flatMap((l) => l.flows),
-          ctx.options.examples,
-        ),
+        flows: examples(bests(lines.flatMap((l) => l.flows)), ctx.options.examples),
         policies: [],
         explanation: `Allowed connections to public addresses, by destination network and port: ${lines.map((l) => l.text).join('; ')}.${compared ? '' : ' No previous window was given, so nothing is marked new.'}`,
       },
@@ -561,10 +582,10 @@ function lateralMovement(ctx: Context): Finding[] {
     namespaces: Set<string>;
     allowedNamespaces: Set<string>;
   }
-  const reachOf = (flows: readonly Indexed[]) => {
+  const reachOf = (folds: readonly Folded[]) => {
     const out = new Map<string, Reach>();
-    for (const { flow } of flows) {
-      const k = flow.key;
+    for (const { first } of folds) {
+      const k = first.flow.key;
       if (k.sourceType !== 'WorkloadEndpoint' || k.destType !== 'WorkloadEndpoint') continue;
       const source = endpointKey(k.sourceNamespace, k.sourceName);
       const r = out.get(source) ?? { workloads: new Set(), namespaces: new Set(), allowedNamespaces: new Set() };
@@ -575,12 +596,12 @@ function lateralMovement(ctx: Context): Finding[] {
     }
     return out;
   };
-  const now = reachOf(ctx.flows);
+  const now = reachOf(ctx.window);
   const before = reachOf(ctx.baseline);
   const compared = ctx.baseline.length > 0;
-  const bySource = new Map<string, Indexed[]>();
-  for (const item of ctx.flows) {
-    const k = item.flow.key;
+  const bySource = new Map<string, Folded[]>();
+  for (const item of ctx.window) {
+    const k = item.first.flow.key;
     if (k.sourceType !== 'WorkloadEndpoint' || k.destType !== 'WorkloadEndpoint') continue;
     const key = endpointKey(k.sourceNamespace, k.sourceName);
     push(bySource, key, item);
@@ -591,7 +612,7 @@ function lateralMovement(ctx: Context): Finding[] {
     const flows = bySource.get(source) ?? [];
     const old = before.get(source);
     const reasons: string[] = [];
-    const involved = new Set<Indexed>();
+    const involved = new Set<Folded>();
     if (compared) {
       const newWorkloads = [...reach.workloads].filter((w) => !old?.workloads.has(w));
       const newNamespaces = [...reach.namespaces].filter((n) => n !== namespace && !old?.namespaces.has(n));
@@ -604,31 +625,31 @@ function lateralMovement(ctx: Context): Finding[] {
         );
         const fresh = new Set(newWorkloads);
         for (const f of flows)
-          if (fresh.has(endpointKey(f.flow.key.destNamespace, f.flow.key.destName))) involved.add(f);
+          if (fresh.has(endpointKey(f.first.flow.key.destNamespace, f.first.flow.key.destName))) involved.add(f);
       }
     }
     const ownTenant = tenants.get(namespace);
     const crossing = flows.filter((f) => {
-      const other = tenants.get(f.flow.key.destNamespace);
+      const other = tenants.get(f.first.flow.key.destNamespace);
       return ownTenant !== undefined && other !== undefined && other !== ownTenant;
     });
     if (crossing.length > 0) {
-      const others = [...new Set(crossing.map((f) => tenants.get(f.flow.key.destNamespace)))];
+      const others = [...new Set(crossing.map((f) => tenants.get(f.first.flow.key.destNamespace)))];
       reasons.push(
         `crossed from tenant ${ownTenant} (label ${ctx.options.tenantLabel}) into tenant ${others.join(', ')}`,
       );
       for (const f of crossing) involved.add(f);
     }
     const everAllowed = new Set([...reach.allowedNamespaces, ...(old?.allowedNamespaces ?? [])]);
-    const probes = flows.filter(
-      (f) =>
-        f.flow.key.action === 'Deny' &&
-        f.flow.key.destNamespace !== namespace &&
-        !everAllowed.has(f.flow.key.destNamespace),
-    );
+    const probes = flows.filter(({ first: { flow } }) => {
+      const k = flow.key;
+      return k.action === 'Deny' && k.destNamespace !== namespace && !everAllowed.has(k.destNamespace);
+    });
     if (probes.length > 0) {
       const probed = [
-        ...new Set(probes.map((f) => `${f.flow.key.destNamespace}/${f.flow.key.destName.replace(/-\*$/, '')}`)),
+        ...new Set(
+          probes.map(({ first: { flow } }) => `${flow.key.destNamespace}/${flow.key.destName.replace(/-\*$/, '')}`),
+        ),
       ];
       reasons.push(
         `tried ${probed.slice(0, 5).join(', ')}${probed.length > 5 ? ` and ${probed.length - 5} more` : ''} in namespaces it has no allowed traffic to, and was denied`,
@@ -637,17 +658,17 @@ function lateralMovement(ctx: Context): Finding[] {
     }
     if (reasons.length === 0) continue;
     const list = [...involved];
-    const allowed = list.some((f) => f.flow.key.action === 'Allow');
+    const allowed = list.some((f) => f.first.flow.key.action === 'Allow');
     out.push({
       type: 'lateral-movement',
       severity: allowed ? 'high' : 'medium',
       title: `${workloadText(namespace, name)} reaches beyond its usual peers`,
       subject: workloadSubject(namespace, name),
       evidence: {
-        flows: examples(list, ctx.options.examples),
+        flows: examples(bests(list), ctx.options.examples),
         policies: uniqueBy(
-          list.flatMap((f) => {
-            const last = f.flow.key.policies.enforced[f.flow.key.policies.enforced.length - 1];
+          list.flatMap(({ first: { flow } }) => {
+            const last = flow.key.policies.enforced[flow.key.policies.enforced.length - 1];
             return last && last.kind !== 'Profile' ? [hitEvidence(last)] : [];
           }),
           (p) => JSON.stringify(p),
@@ -666,11 +687,11 @@ function lateralMovement(ctx: Context): Finding[] {
 function portScans(ctx: Context): Finding[] {
   interface Tries {
     ports: Map<string, Map<number, boolean>>;
-    flows: Indexed[];
+    flows: Folded[];
   }
   const bySource = new Map<string, Tries>();
-  for (const item of ctx.flows) {
-    const k = item.flow.key;
+  for (const item of ctx.window) {
+    const k = item.first.flow.key;
     if (k.sourceType !== 'WorkloadEndpoint' && k.sourceType !== 'HostEndpoint') continue;
     const source = `${k.sourceType}\0${k.sourceNamespace}\0${k.sourceName}`;
     const t: Tries = bySource.get(source) ?? { ports: new Map(), flows: [] };
@@ -695,14 +716,14 @@ function portScans(ctx: Context): Finding[] {
     if (perPeer < ctx.options.scanPortsPerPeer && all.size < ctx.options.scanPortsTotal) continue;
     if (deniedTries * 2 < tries) continue;
     const open = [...new Set(probed.flatMap((p) => [...p].filter(([, denied]) => !denied).map(([port]) => port)))];
-    const denied = t.flows.filter((f) => f.flow.key.action === 'Deny');
+    const denied = t.flows.filter((f) => f.first.flow.key.action === 'Deny');
     out.push({
       type: 'port-scan',
       severity: open.length > 0 ? 'high' : 'medium',
       title: `${workloadText(namespace === '-' ? '' : namespace, name)} tried ${plural(all.size, 'port')} on ${plural(probed.length, 'peer')}, mostly denied`,
       subject: workloadSubject(namespace === '-' ? '' : namespace, name),
       evidence: {
-        flows: examples(denied.length > 0 ? denied : t.flows, ctx.options.examples),
+        flows: examples(bests(denied.length > 0 ? denied : t.flows), ctx.options.examples),
         policies: [],
         explanation: `${deniedTries} of ${tries} peer/port pairs were denied; up to ${plural(perPeer, 'port')} on a single peer. Ports tried: ${[
           ...all.keys(),
@@ -714,7 +735,7 @@ function portScans(ctx: Context): Finding[] {
           )}${all.size > 30 ? ' …' : ''}.${open.length > 0 ? ` Allowed on: ${open.sort((a, b) => a - b).join(', ')}.` : ''}`,
       },
       fix: {
-        summary: `Find out what runs in ${sourceOf(denied[0]?.flow.key ?? (t.flows[0] as Indexed).flow.key)}: a scanner inside the cluster is a compromised pod until shown otherwise.${open.length > 0 ? ' Close the ports it found open.' : ''}`,
+        summary: `Find out what runs in ${sourceOf((denied[0] ?? (t.flows[0] as Folded)).first.flow.key)}: a scanner inside the cluster is a compromised pod until shown otherwise.${open.length > 0 ? ' Close the ports it found open.' : ''}`,
         changeSet: null,
       },
     });
@@ -727,18 +748,18 @@ const decidedByProfile = (k: FlowKey) => k.policies.enforced[k.policies.enforced
 
 function unprotected(ctx: Context): Finding[] {
   // Per workload and direction: its flow records as the reporting side, and how many a policy decided.
-  const traffic: Record<Direction, Map<string, { flows: Indexed[]; byPolicy: number }>> = {
+  const traffic: Record<Direction, Map<string, { flows: Folded[]; byPolicy: number }>> = {
     Ingress: new Map(),
     Egress: new Map(),
   };
-  for (const item of ctx.flows) {
-    const k = item.flow.key;
+  for (const item of ctx.window) {
+    const k = item.first.flow.key;
     if ((k.reporter === 'Src' ? k.sourceType : k.destType) !== 'WorkloadEndpoint') continue;
     const direction = directionOf(k);
     const key = reporterKey(k);
     const entry = traffic[direction].get(key) ?? { flows: [], byPolicy: 0 };
     entry.flows.push(item);
-    if (!decidedByProfile(k)) entry.byPolicy++;
+    if (!decidedByProfile(k)) entry.byPolicy += item.records;
     traffic[direction].set(key, entry);
   }
   const known = new Set(
@@ -765,9 +786,9 @@ function unprotected(ctx: Context): Finding[] {
       title: `${workloadText(namespace, name)} has traffic and no policy isolating its ${directions}`,
       subject: workloadSubject(namespace, name),
       evidence: {
-        flows: examples(flows, ctx.options.examples),
+        flows: examples(bests(flows), ctx.options.examples),
         policies: [],
-        explanation: `All ${plural(flows.length, 'flow record')} it reported for ${directions} in the window were decided by the namespace profile: no policy rule or tier default decided any of them, so anything other policies do not deny reaches it${open.includes('Egress') ? ' or leaves it' : ''}.`,
+        explanation: `All ${plural(recordsIn(flows), 'flow record')} it reported for ${directions} in the window were decided by the namespace profile: no policy rule or tier default decided any of them, so anything other policies do not deny reaches it${open.includes('Egress') ? ' or leaves it' : ''}.`,
       },
       fix: {
         summary: draft

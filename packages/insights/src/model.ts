@@ -2,7 +2,7 @@
 
 // The finding types and severities are part of the wire contract, so their one home is @verdict/api.
 import { FINDING_TYPES, SEVERITIES } from '@verdict/api';
-import { type ClusterState, type HitKind, isPolicyKind, type PolicyKind } from '@verdict/engine';
+import { type ClusterState, type Evaluator, type HitKind, isPolicyKind, type PolicyKind } from '@verdict/engine';
 import type { Flow, FlowResult, PolicyChange as StoredChange } from '@verdict/flows';
 
 export { FINDING_TYPES, SEVERITIES };
@@ -95,6 +95,8 @@ export interface InsightsOptions {
 
 export interface InsightsInput {
   state: ClusterState;
+  /** The cluster compiled already (from `state`), when the caller holds one: it is not compiled again. */
+  evaluator?: Evaluator;
   /** The window's flows. */
   flows: readonly InsightsFlow[];
   /** The previous window's flows: the baseline for "new" destinations. Absent: every destination is new. */

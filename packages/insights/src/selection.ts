@@ -6,6 +6,7 @@ import {
   createEvaluator,
   type Direction,
   type EndpointRef,
+  type Evaluator,
   type PolicySpec,
   type RuleSpec,
   type Tier,
@@ -34,12 +35,23 @@ export interface Selection {
 const PASS: RuleSpec = { action: 'Pass', source: {}, destination: {}, path: '' };
 const PROBE_NAME = /^p(\d+)$/;
 
-/** The endpoint selection of every policy of the cluster, staged ones included. */
-export function selectionOf(state: ClusterState): Selection {
-  const evaluator = createEvaluator(state);
+/** Each policy's position in the evaluation order of `evaluator`, by its spec object. */
+function ranksOf(evaluator: Evaluator): Map<PolicySpec, number> {
   const rankById = new Map<PolicySpec, number>();
   let next = 0;
   for (const view of evaluator.tiers()) for (const spec of view.policies) rankById.set(spec, next++);
+  return rankById;
+}
+
+/**
+ * The endpoint selection of every policy of the cluster, staged ones included. `compiled`, when
+ * given, is the cluster already compiled from `state`: its evaluation order is used when it holds
+ * exactly the policies of `state`, instead of compiling the cluster again.
+ */
+export function selectionOf(state: ClusterState, compiled?: Evaluator): Selection {
+  let rankById = compiled ? ranksOf(compiled) : undefined;
+  if (!rankById || rankById.size !== state.policies.length || !state.policies.every((p) => rankById?.has(p)))
+    rankById = ranksOf(createEvaluator(state));
   const tierByName = new Map(state.tiers.map((t) => [t.name, t]));
   const probeTiers: Tier[] = state.policies.map((_, i) => ({ name: `probe-${i}`, order: i, defaultAction: 'Pass' }));
   const probePolicies: PolicySpec[] = state.policies.map((spec, i) => {

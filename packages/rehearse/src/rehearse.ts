@@ -17,7 +17,15 @@ import {
   type Selector,
   type SideVerdict,
 } from '@verdict/engine';
-import type { FlowKey, FlowResult, FlowStore, ListQuery, TimeRange } from '@verdict/flows';
+import type {
+  FlowKey,
+  FlowResult,
+  FlowStore,
+  ListQuery,
+  ReportingEndpoint,
+  TimeRange,
+  VerdictFlowStore,
+} from '@verdict/flows';
 import { representativeQuery } from '@verdict/flows';
 import { applyChangeSet, changeEdits, promoteSpec } from './apply.ts';
 import type { ChangeSet } from './changeset.ts';
@@ -356,7 +364,8 @@ export async function rehearse(
       }
     }
   }
-  progress(done);
+  // At the end the source has said how many flows it held.
+  options.onProgress?.({ done, total: options.total ?? done });
 
   const finish = (map: Map<string, GroupAcc>) =>
     [...map.values()]
@@ -387,14 +396,36 @@ export async function rehearse(
 }
 
 /**
- * Rehearses over a store's flows in `range`, asking the store only for flows reported by an
- * endpoint of a touched namespace (one query per reporter).
+ * Rehearses over a store's flows in `range`: the flows reported by an endpoint the change touches
+ * (so `flowsConsidered` counts those), streamed from the store. A store that offers `reportedBy`
+ * selects and aggregates them itself; any other is asked per reporter for the touched namespaces.
  */
 export async function rehearseStore(
-  options: Omit<RehearseOptions, 'flows' | 'total' | 'range' | 'touched'> & { store: FlowStore; range: TimeRange },
+  options: Omit<RehearseOptions, 'flows' | 'total' | 'range' | 'touched'> & {
+    store: FlowStore & Pick<VerdictFlowStore, 'reportedBy'>;
+    range: TimeRange;
+  },
 ): Promise<{ ok: true; value: ImpactReport } | { ok: false; error: InvalidSelector }> {
   const touched = touchedEndpoints(options.before.state, options.changeSet);
-  const flows: FlowResult[] = [];
+  const { store, ...rest } = options;
+  return rehearse({ ...rest, flows: touchedFlows(store, options.range, touched), touched });
+}
+
+/** The flows of `range` reported by a touched endpoint, `Src` ones first, each in `list`'s order. */
+async function* touchedFlows(
+  store: FlowStore & Pick<VerdictFlowStore, 'reportedBy'>,
+  range: TimeRange,
+  touched: Touched,
+): AsyncIterable<FlowResult> {
+  const refs = (keys: ReadonlySet<string>): ReportingEndpoint[] =>
+    [...keys].map((key) => {
+      const [type, namespace, name] = key.split('\0') as [ReportingEndpoint['type'], string, string];
+      return { type, namespace, name };
+    });
+  if (store.reportedBy) {
+    yield* store.reportedBy({ range, sources: refs(touched.Egress), destinations: refs(touched.Ingress) });
+    return;
+  }
   for (const [reporter, direction, field] of [
     ['Src', 'Egress', 'sourceNamespaces'],
     ['Dst', 'Ingress', 'destNamespaces'],
@@ -402,7 +433,7 @@ export async function rehearseStore(
     const namespaces = touched.namespaces[direction];
     if (namespaces.size === 0) continue;
     const query: ListQuery = {
-      range: options.range,
+      range,
       pageSize: 0,
       filter: {
         reporter,
@@ -412,11 +443,15 @@ export async function rehearseStore(
           : {}),
       },
     };
-    const listed = await options.store.list(query);
-    flows.push(...listed.flows);
+    for (const result of (await store.list(query)).flows) {
+      const k = result.flow.key;
+      const self =
+        reporter === 'Src'
+          ? endpointKey(k.sourceType, k.sourceNamespace, k.sourceName)
+          : endpointKey(k.destType, k.destNamespace, k.destName);
+      if (touched[direction].has(self)) yield result;
+    }
   }
-  const { store: _, ...rest } = options;
-  return rehearse({ ...rest, flows, total: flows.length, touched });
 }
 
 function addToGroup(

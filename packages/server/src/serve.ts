@@ -29,6 +29,7 @@ import {
   createGoldmaneService,
   fileCursorStore,
   GOLDMANE_CURSOR_FILE,
+  GOLDMANE_SERVER_OPTIONS,
   type GoldmaneTail,
   memoryCursorStore,
   startGoldmaneTail,
@@ -287,7 +288,7 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
     },
   });
   if (config.grpcPort >= 0) {
-    grpcServer = new grpc.Server();
+    grpcServer = new grpc.Server(GOLDMANE_SERVER_OPTIONS);
     goldmane.addTo(grpcServer);
     const server = grpcServer;
     const credentials = grpcTls?.credentials ?? grpc.ServerCredentials.createInsecure();

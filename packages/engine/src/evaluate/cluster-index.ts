@@ -2,8 +2,10 @@
 // endpoints, and a memo of "does selector S match entity E" shared by every rule and policy.
 import type { ClusterState, Namespace, Pod, Service, ServiceAccount } from '../model.ts';
 import { type Cidr, type Ip, parseIp } from '../net/ip.ts';
-import type { Selector } from '../selector/index.ts';
+import type { Selector, SelectorNode } from '../selector/index.ts';
+import type { CachedVerdict } from './compile.ts';
 import { type Entity, type EntityContext, hostEndpointEntity, networkSetEntity, podEntity } from './entities.ts';
+import type { EndpointInfo } from './types.ts';
 
 /** What an IP is, as far as rule selectors are concerned (reference §6.2 "belongs to"). */
 export interface IpIdentity {
@@ -14,6 +16,26 @@ export interface IpIdentity {
   readonly owner: Entity | undefined;
   /** Network sets whose CIDRs contain the IP. */
   readonly networkSets: readonly Entity[];
+  /** A number for flat cache keys; serials wrap, so a cache hit still compares the identity itself. */
+  readonly serial: number;
+  /** Memo: how flow logs show the address (resolve.ts). */
+  info: EndpointInfo | undefined;
+  /** Memo: verdicts of flows from this address, by destination serial and protocol/port (evaluate.ts). */
+  verdicts: Map<number, CachedVerdict> | undefined;
+}
+
+/** Serials stay below 2^26 so a cache key (serial, protocol, port, what-if) is an exact double. */
+const SERIAL_LIMIT = 2 ** 26;
+let serials = 0;
+
+export function makeIdentity(
+  ip: Ip,
+  text: string,
+  owner: Entity | undefined,
+  networkSets: readonly Entity[],
+): IpIdentity {
+  serials = (serials + 1) % SERIAL_LIMIT;
+  return { ip, text, owner, networkSets, serial: serials, info: undefined, verdicts: undefined };
 }
 
 /** A selector compiled once, with a per-entity memo: 0 unknown, 1 no, 2 yes. */
@@ -29,6 +51,8 @@ export class ClusterIndex {
   readonly entities: (Entity | undefined)[] = [];
   /** namespace → pod name → pod; two levels so lookups need no string building. */
   private readonly podsByNamespace = new Map<string, Map<string, Entity>>();
+  /** Pod name → a pod of that name (names repeat across namespaces): one lookup on the hot path. */
+  private readonly podsByName = new Map<string, Entity>();
   readonly hostEndpointsByName = new Map<string, Entity>();
   private readonly owners = new Map<string, Entity>();
   private readonly v4Sets = new Map<number, Map<number, Entity[]>>();
@@ -37,6 +61,19 @@ export class ClusterIndex {
   /** Per entity id: the identity of its first IP. Cleared with `identities`. */
   private primaries: (IpIdentity | undefined)[] = [];
   private readonly selectors = new Map<string, MemoSelector>();
+  /**
+   * Selection identities: every label key some interned selector reads. Endpoints of the same kind
+   * and namespace that agree on these keys (and on their profiles) match exactly the same
+   * selectors, so they share one identity and the policy lists compiled for it.
+   */
+  private readonly selectedKeys = new Set<string>();
+  private selectedKeyList: string[] = [];
+  /** Bumped when a selector reads a new key: every identity is recomputed, and its lists dropped. */
+  identityVersion = 0;
+  private readonly identityIds = new Map<string, number>();
+  /** Per entity id: its identity, valid while `identityVersions` matches `identityVersion`. */
+  private entityIdentities: number[] = [];
+  private identityVersions: number[] = [];
   /** Ids of removed entities whose memo entries are cleared, ready for reuse. */
   private freeIds: number[] = [];
   /** Ids of removed entities not yet cleared from the memos (cleared in bulk, see releaseIds). */
@@ -64,6 +101,8 @@ export class ClusterIndex {
   }
 
   pod(namespace: string, name: string): Entity | undefined {
+    const byName = this.podsByName.get(name);
+    if (byName !== undefined && byName.namespace === namespace) return byName;
     return this.podsByNamespace.get(namespace)?.get(name);
   }
 
@@ -77,8 +116,46 @@ export class ClusterIndex {
     if (!entry) {
       entry = { selector, memo: new Uint8Array(this.entities.length + 64) };
       this.selectors.set(selector.canonical, entry);
+      this.noteKeys(selector.ast);
     }
     return entry;
+  }
+
+  /** The selection identity of an endpoint (a small integer, see `selectedKeys`). */
+  identityOf(entity: Entity): number {
+    const id = entity.id;
+    if (this.identityVersions[id] === this.identityVersion) return this.entityIdentities[id] as number;
+    let key = `${entity.kind}\u0000${entity.namespace ?? ''}\u0000${entity.profiles.join('\u0001')}`;
+    for (const label of this.selectedKeyList) {
+      const value = entity.labels.get(label);
+      key += value === undefined ? '\u0000' : `\u0000=${value}`;
+    }
+    let identity = this.identityIds.get(key);
+    if (identity === undefined) this.identityIds.set(key, (identity = this.identityIds.size));
+    setDense(this.entityIdentities, id, identity);
+    setDense(this.identityVersions, id, this.identityVersion);
+    return identity;
+  }
+
+  private noteKeys(node: SelectorNode): void {
+    switch (node.kind) {
+      case 'not':
+        this.noteKeys(node.operand);
+        return;
+      case 'and':
+      case 'or':
+        for (const operand of node.operands) this.noteKeys(operand);
+        return;
+      case 'all':
+      case 'global':
+        return;
+      default:
+        if (this.selectedKeys.has(node.key)) return;
+        this.selectedKeys.add(node.key);
+        this.selectedKeyList = [...this.selectedKeys];
+        this.identityVersion++;
+        this.identityIds.clear();
+    }
   }
 
   matches(entry: MemoSelector, entity: Entity): boolean {
@@ -109,7 +186,7 @@ export class ClusterIndex {
     const text = entity.pod?.ips[0] ?? entity.hostEndpoint?.expectedIPs[0];
     const found = text === undefined ? undefined : this.identify(text);
     if (!found) return undefined;
-    identity = found.owner === entity ? found : { ...found, owner: entity };
+    identity = found.owner === entity ? found : makeIdentity(found.ip, found.text, entity, found.networkSets);
     setDense(this.primaries, entity.id, identity);
     return identity;
   }
@@ -119,7 +196,7 @@ export class ClusterIndex {
     if (identity) return identity;
     const ip = parseIp(ipText);
     if (!ip) return undefined;
-    identity = { ip, text: ipText, owner: this.owners.get(ipText), networkSets: this.containingSets(ip) };
+    identity = makeIdentity(ip, ipText, this.owners.get(ipText), this.containingSets(ip));
     if (this.identities.size >= IDENTITY_CACHE_LIMIT) this.forgetIdentities();
     this.identities.set(ipText, identity);
     return identity;
@@ -165,6 +242,7 @@ export class ClusterIndex {
     if (!old) return undefined;
     this.entities[old.id] = undefined;
     this.podsByNamespace.get(namespace)?.delete(name);
+    if (this.podsByName.get(name) === old) this.podsByName.delete(name);
     const ips = old.pod?.ips ?? [];
     for (const ip of ips) if (this.owners.get(ip) === old) this.owners.delete(ip);
     this.forgetIps(ips);
@@ -198,11 +276,13 @@ export class ClusterIndex {
   private addEntity(make: (id: number) => Entity): Entity {
     const entity = make(this.freeIds.pop() ?? this.entities.length);
     this.entities[entity.id] = entity;
+    setDense(this.identityVersions, entity.id, -1);
     if (entity.kind === 'pod') {
       const namespace = entity.namespace ?? '';
       const pods = this.podsByNamespace.get(namespace) ?? new Map<string, Entity>();
       this.podsByNamespace.set(namespace, pods);
       pods.set(entity.name, entity);
+      if (!this.podsByName.has(entity.name)) this.podsByName.set(entity.name, entity);
     }
     if (entity.kind === 'hostEndpoint') this.hostEndpointsByName.set(entity.name, entity);
     for (const ip of entity.pod?.ips ?? entity.hostEndpoint?.expectedIPs ?? []) this.owners.set(ip, entity);

@@ -4,7 +4,7 @@
 import { type CalicoVersion, DEFAULT_CALICO_VERSION } from '../kinds.ts';
 import type { ClusterState, Direction, Pod, PolicySpec } from '../model.ts';
 import { ClusterIndex, type IpIdentity, setDense } from './cluster-index.ts';
-import type { DecisionTable, EndpointTable } from './decide.ts';
+import type { DecisionTable, EndpointTable, TableScan } from './decide.ts';
 import type { Entity } from './entities.ts';
 import {
   assignScopes,
@@ -26,27 +26,32 @@ export interface TierGroup {
   readonly policies: readonly CompiledPolicy[];
 }
 
-export interface EndpointPolicies {
+/** The policies selecting one selection identity (ClusterIndex.identityOf), shared by its endpoints. */
+export interface IdentityPolicies {
   readonly Ingress: readonly TierGroup[];
   readonly Egress: readonly TierGroup[];
   /** Per direction: every policy takes part in all scopes alike, so one walk serves all of them. */
   readonly uniform: Readonly<Record<Direction, boolean>>;
+  /** Per direction, what its rules test of either end, scanned on first use (decide.ts). */
+  readonly scans: { Ingress?: TableScan; Egress?: TableScan };
+}
+
+/** One endpoint's view: its identity's policies and its own entries into decision tables. */
+export interface EndpointPolicies extends IdentityPolicies {
   /** Per direction, built on first use (decide.ts); null when the rules need the full walk. */
   readonly tables: { Ingress?: EndpointTable | null; Egress?: EndpointTable | null };
 }
 
-/** The cached verdicts of one pair of identities, valid while both ends' epochs are unchanged. */
-export interface VerdictPair {
+/**
+ * A cached verdict, kept on its source identity (`IpIdentity.verdicts`) under its destination's
+ * serial and protocol/port; valid while it names the same destination and both ends' epochs hold.
+ */
+export interface CachedVerdict {
+  readonly dst: IpIdentity;
   readonly srcEpoch: number;
   readonly dstEpoch: number;
-  /** The first protocol/port key and its verdict (most pairs see one); further keys in `more`. */
-  readonly key: number;
   readonly result: { ok: true; value: FlowVerdict };
-  more: Map<number, { ok: true; value: FlowVerdict }> | undefined;
 }
-
-/** Verdicts by source identity, destination identity and protocol/port. */
-export type VerdictCache = Map<IpIdentity, Map<IpIdentity, VerdictPair>>;
 
 /** A compiled cluster. Its memos fill as flows are evaluated; `update.ts` changes it in place. */
 export interface CompiledCluster {
@@ -69,7 +74,11 @@ export interface CompiledCluster {
   tierRank: Map<string, number>;
   readonly byNamespace: Map<string, CompiledPolicy[]>;
   readonly perEndpoint: (EndpointPolicies | undefined)[];
-  verdicts: VerdictCache;
+  /** Policy lists by selection identity, for `identityVersion` of the index. */
+  readonly perIdentity: (IdentityPolicies | undefined)[];
+  identityVersion: number;
+  /** Source identities holding cached verdicts, and how many verdicts they hold in all. */
+  verdictSources: IpIdentity[];
   cachedVerdicts: number;
   /** Decision tables shared by endpoints with the same policy list (decide.ts). */
   readonly decisionTables: Map<string, DecisionTable>;
@@ -101,7 +110,9 @@ export function compileCluster(state: ClusterState): CompiledCluster {
     tierRank: new Map(),
     byNamespace: new Map(),
     perEndpoint: [],
-    verdicts: new Map(),
+    perIdentity: [],
+    identityVersion: index.identityVersion,
+    verdictSources: [],
     cachedVerdicts: 0,
     decisionTables: new Map(),
     epochs: new Uint32Array(index.entities.length + 64),
@@ -132,6 +143,8 @@ export function epochOf(cluster: CompiledCluster, identity: IpIdentity): number 
 /** Drops what is memoised about one endpoint: its policy lists and every verdict involving it. */
 export function touchEndpoint(cluster: CompiledCluster, id: number): void {
   setDense(cluster.perEndpoint, id, undefined);
+  const entity = cluster.index.entities[id];
+  if (entity?.isEndpoint) setDense(cluster.perIdentity, cluster.index.identityOf(entity), undefined);
   if (id >= cluster.epochs.length) {
     const grown = new Uint32Array(Math.max(id + 64, cluster.epochs.length * 2));
     grown.set(cluster.epochs);
@@ -141,7 +154,8 @@ export function touchEndpoint(cluster: CompiledCluster, id: number): void {
 }
 
 export function forgetVerdicts(cluster: CompiledCluster): void {
-  cluster.verdicts = new Map();
+  for (const source of cluster.verdictSources) source.verdicts = undefined;
+  cluster.verdictSources = [];
   cluster.cachedVerdicts = 0;
 }
 
@@ -155,6 +169,7 @@ export function resort(cluster: CompiledCluster): void {
   cluster.sorted = [...cluster.policies.values()].sort((a, b) => compareInOrder(cluster, a, b));
   cluster.byNamespace.clear();
   cluster.perEndpoint.fill(undefined);
+  cluster.perIdentity.length = 0;
   cluster.decisionTables.clear();
   forgetVerdicts(cluster);
 }
@@ -208,6 +223,23 @@ function candidates(cluster: CompiledCluster, namespace: string | undefined): Co
 export function policiesFor(cluster: CompiledCluster, entity: Entity): EndpointPolicies {
   let found = cluster.perEndpoint[entity.id];
   if (found) return found;
+  const shared = identityPolicies(cluster, entity);
+  found = { Ingress: shared.Ingress, Egress: shared.Egress, uniform: shared.uniform, scans: shared.scans, tables: {} };
+  setDense(cluster.perEndpoint, entity.id, found);
+  return found;
+}
+
+/** The policy lists of the entity's selection identity, built by the first endpoint of it that needs them. */
+function identityPolicies(cluster: CompiledCluster, entity: Entity): IdentityPolicies {
+  const { index } = cluster;
+  if (cluster.identityVersion !== index.identityVersion) {
+    // A selector reads a new label key: identities are renumbered.
+    cluster.perIdentity.length = 0;
+    cluster.identityVersion = index.identityVersion;
+  }
+  const identity = index.identityOf(entity);
+  let shared = cluster.perIdentity[identity];
+  if (shared) return shared;
   const groups = { Ingress: [] as TierGroup[], Egress: [] as TierGroup[] };
   const uniform = { Ingress: true, Egress: true };
   for (const direction of ['Ingress', 'Egress'] as const) {
@@ -215,7 +247,7 @@ export function policiesFor(cluster: CompiledCluster, entity: Entity): EndpointP
     for (const policy of candidates(cluster, entity.namespace)) {
       if (policy.scopes === 0 || policy.spec.skipForWorkloads) continue;
       if (!(direction === 'Ingress' ? policy.ingress : policy.egress)) continue;
-      if (!cluster.index.matches(policy.selector, entity)) continue;
+      if (!index.matches(policy.selector, entity)) continue;
       if (policy.scopes !== (ENFORCED | PENDING | WHAT_IF)) uniform[direction] = false;
       if (current?.tier.name !== policy.spec.tier) {
         current = { tier: cluster.tiers.get(policy.spec.tier) ?? missingTier(policy.spec.tier), policies: [] };
@@ -224,9 +256,9 @@ export function policiesFor(cluster: CompiledCluster, entity: Entity): EndpointP
       current.policies.push(policy);
     }
   }
-  found = { ...groups, uniform, tables: {} };
-  setDense(cluster.perEndpoint, entity.id, found);
-  return found;
+  shared = { ...groups, uniform, scans: {} };
+  setDense(cluster.perIdentity, identity, shared);
+  return shared;
 }
 
 /** Tiers in evaluation order with their policies in order. */

@@ -9,7 +9,7 @@
 // namespace) is completed per endpoint. Evaluating such a flow is a few tests and one lookup.
 import type { Direction, PolicyHit } from '../model.ts';
 import type { IpIdentity } from './cluster-index.ts';
-import { type CompiledCluster, policiesFor } from './compile.ts';
+import { type CompiledCluster, type IdentityPolicies, policiesFor } from './compile.ts';
 import type { Entity } from './entities.ts';
 import { ENFORCED, PENDING } from './policies.ts';
 import type { FlowFacts } from './rules.ts';
@@ -35,10 +35,30 @@ interface SharedDecision {
 
 type PeerTest = (identity: IpIdentity) => boolean;
 
-/** Outcomes by peer class, family, protocol and port, for one policy list and own test results. */
+/**
+ * Outcomes by peer class, then by family, protocol and port, for one policy list and own test
+ * results. Two levels keep both keys small integers (a single key would exceed 2^31 and hash as a
+ * heap number).
+ */
 export interface DecisionTable {
   readonly peerTests: readonly PeerTest[];
-  readonly decisions: Map<number, SharedDecision>;
+  readonly decisions: Map<number, Map<number, SharedDecision>>;
+  /** Entries in all of `decisions`. */
+  size: number;
+}
+
+/**
+ * What one identity's rules in one direction test, scanned once per identity: the tests of the
+ * peer (a class bit each), the tests of the endpoint's own address (its table's key), whether its
+ * named ports matter, and its policy list; `usable` false when the rules need the full walk.
+ */
+export interface TableScan {
+  readonly usable: boolean;
+  readonly shareable: boolean;
+  readonly peerTests: readonly PeerTest[];
+  readonly ownTests: readonly PeerTest[];
+  readonly ownPorts: boolean;
+  readonly policyKey: string;
 }
 
 /** An endpoint's entry into a table, and the profile that completes its outcomes. */
@@ -47,9 +67,8 @@ export interface EndpointTable {
   readonly profile: string;
 }
 
-/** Keys hold the peer's class bits above 25 bits of family, protocol and port: at most 2^53. */
-const MAX_TESTS = 27;
-const CLASS_UNIT = 2 ** 25;
+/** A peer class is a bit per peer test. */
+const MAX_TESTS = 30;
 const IPV6_BIT = 2 ** 24;
 /** A table with more keys than this is emptied and refilled. */
 const TABLE_LIMIT = 8192;
@@ -70,13 +89,21 @@ export function decide(
   const { peerTests, decisions } = entry.table;
   let bits = 0;
   for (let i = 0; i < peerTests.length; i++) if ((peerTests[i] as PeerTest)(peer)) bits |= 1 << i;
-  const key = bits * CLASS_UNIT + (facts.family === 6 ? IPV6_BIT : 0) + facts.protocol * 65536 + facts.dstPort;
-  const shared = decisions.get(key);
+  const key = (facts.family === 6 ? IPV6_BIT : 0) | (facts.protocol << 16) | facts.dstPort;
+  let byPort = decisions.get(bits);
+  const shared = byPort?.get(key);
   if (!shared) {
     const decision = walkBoth(cluster, entity, direction, facts);
-    if (decisions.size >= TABLE_LIMIT) decisions.clear();
+    const table = entry.table;
+    if (table.size >= TABLE_LIMIT) {
+      decisions.clear();
+      table.size = 0;
+      byPort = undefined;
+    }
+    if (!byPort) decisions.set(bits, (byPort = new Map()));
     const toProfile = endsInProfile(decision.enforced) || endsInProfile(decision.pending);
-    decisions.set(key, { first: decision, toProfile, byProfile: new Map([[entry.profile, decision]]) });
+    byPort.set(key, { first: decision, toProfile, byProfile: new Map([[entry.profile, decision]]) });
+    table.size++;
     return decision;
   }
   if (!shared.toProfile) return shared.first;
@@ -125,45 +152,18 @@ function tableFor(cluster: CompiledCluster, entity: Entity, direction: Direction
   const tables = policies.tables;
   const known = tables[direction];
   if (known !== undefined) return known;
-  const peerSide = direction === 'Ingress' ? 'source' : 'destination';
   const own = cluster.index.primaryIdentity(entity);
-  const peerTests = new Map<unknown, PeerTest>();
-  const ownTests = new Map<unknown, boolean>();
-  let shareable = true;
-  let ownPorts = false;
-  let usable = own !== undefined;
-  const policyKeys: string[] = [];
-  scan: for (const group of policies[direction])
-    for (const policy of group.policies) {
-      policyKeys.push(`${policy.serial}.${policy.scopes}`);
-      for (const rule of (direction === 'Ingress' ? policy.ingress : policy.egress) ?? [])
-        for (const clause of rule.clauses) {
-          const test = clause.sideTest;
-          if (test === undefined || own === undefined) continue;
-          if (clause.side !== peerSide) {
-            // The endpoint's own end: its named ports go into the key; services name its address.
-            if (test === 'opaque') shareable = false;
-            else if (test === 'named-ports') ownPorts = true;
-            else if (!ownTests.has(test.key)) ownTests.set(test.key, test.test(own));
-            continue;
-          }
-          if (typeof test === 'object' && peerTests.has(test.key)) continue;
-          if (typeof test !== 'object' || peerTests.size >= MAX_TESTS) {
-            usable = false;
-            break scan;
-          }
-          peerTests.set(test.key, test.test);
-        }
-    }
+  const scan = (policies.scans[direction] ??= scanRules(policies, direction));
   let entry: EndpointTable | null = null;
-  if (usable) {
+  if (scan.usable && own !== undefined) {
     const profile = allowingProfile(entity) ?? '';
-    const fresh = (): DecisionTable => ({ peerTests: [...peerTests.values()], decisions: new Map() });
-    if (!shareable) entry = { table: fresh(), profile };
+    const fresh = (): DecisionTable => ({ peerTests: scan.peerTests, decisions: new Map(), size: 0 });
+    if (!scan.shareable) entry = { table: fresh(), profile };
     else {
-      const ownBits = [...ownTests.values()].map((held) => (held ? 1 : 0)).join('');
-      const ports = ownPorts ? namedPortsKey(entity) : '';
-      const key = `${direction}|${ownBits}|${ports}|${policyKeys.join(',')}`;
+      let ownBits = '';
+      for (const test of scan.ownTests) ownBits += test(own) ? '1' : '0';
+      const ports = scan.ownPorts ? namedPortsKey(entity) : '';
+      const key = `${direction}|${ownBits}|${ports}|${scan.policyKey}`;
       let table = cluster.decisionTables.get(key);
       if (!table) {
         if (cluster.decisionTables.size >= SHARED_LIMIT) cluster.decisionTables.clear();
@@ -175,6 +175,47 @@ function tableFor(cluster: CompiledCluster, entity: Entity, direction: Direction
   }
   tables[direction] = entry;
   return entry;
+}
+
+/** What the rules of one identity's policies in one direction test of either end. */
+function scanRules(policies: IdentityPolicies, direction: Direction): TableScan {
+  const peerSide = direction === 'Ingress' ? 'source' : 'destination';
+  const peerTests = new Map<unknown, PeerTest>();
+  const ownTests = new Map<unknown, PeerTest>();
+  let shareable = true;
+  let ownPorts = false;
+  let usable = true;
+  const policyKeys: string[] = [];
+  scan: for (const group of policies[direction])
+    for (const policy of group.policies) {
+      policyKeys.push(`${policy.serial}.${policy.scopes}`);
+      for (const rule of (direction === 'Ingress' ? policy.ingress : policy.egress) ?? [])
+        for (const clause of rule.clauses) {
+          const test = clause.sideTest;
+          if (test === undefined) continue;
+          if (clause.side !== peerSide) {
+            // The endpoint's own end: its named ports go into the key; services name its address.
+            if (test === 'opaque') shareable = false;
+            else if (test === 'named-ports') ownPorts = true;
+            else if (!ownTests.has(test.key)) ownTests.set(test.key, test.test);
+            continue;
+          }
+          if (typeof test === 'object' && peerTests.has(test.key)) continue;
+          if (typeof test !== 'object' || peerTests.size >= MAX_TESTS) {
+            usable = false;
+            break scan;
+          }
+          peerTests.set(test.key, test.test);
+        }
+    }
+  return {
+    usable,
+    shareable,
+    peerTests: [...peerTests.values()],
+    ownTests: [...ownTests.values()],
+    ownPorts,
+    policyKey: policyKeys.join(','),
+  };
 }
 
 function namedPortsKey(entity: Entity): string {

@@ -3,7 +3,8 @@
 
 import type { Direction } from '../model.ts';
 import { ok, type Result } from '../result.ts';
-import { type CompiledCluster, epochOf, forgetVerdicts, type VerdictPair } from './compile.ts';
+import type { IpIdentity } from './cluster-index.ts';
+import { type CachedVerdict, type CompiledCluster, epochOf, forgetVerdicts } from './compile.ts';
 import { decide, type SideDecision } from './decide.ts';
 import type { Entity } from './entities.ts';
 import { WHAT_IF } from './policies.ts';
@@ -25,16 +26,24 @@ export function evaluateFlow(
   const { src, dst, protocol } = ends.value;
   // Without a source port or ICMP fields a verdict depends only on the two IPs, protocol and port.
   const cacheable = query.sourcePort === undefined && query.icmp === undefined;
-  const key = (protocol * 65536 + query.destPort) * 2 + (options?.whatIf ? 1 : 0);
-  const pair = cacheable ? cluster.verdicts.get(src)?.get(dst) : undefined;
-  if (pair && pair.srcEpoch === epochOf(cluster, src) && pair.dstEpoch === epochOf(cluster, dst)) {
-    const cached = pair.key === key ? pair.result : pair.more?.get(key);
-    if (cached) return cached;
-  }
+  const key = cacheable ? verdictKey(dst, protocol, query.destPort, options?.whatIf === true) : 0;
+  const cached = cacheable ? src.verdicts?.get(key) : undefined;
+  if (
+    cached !== undefined &&
+    cached.dst === dst &&
+    cached.srcEpoch === epochOf(cluster, src) &&
+    cached.dstEpoch === epochOf(cluster, dst)
+  )
+    return cached.result;
   const facts = factsOf(src, dst, protocol, query);
   const result = ok(evaluateFacts(cluster, facts, options?.whatIf === true));
-  if (cacheable) rememberVerdict(cluster, facts, key, result);
+  if (cacheable) rememberVerdict(cluster, src, dst, key, result);
   return result;
+}
+
+/** Destination serial (< 2^26), protocol, port and what-if in one exact double. */
+function verdictKey(dst: IpIdentity, protocol: number, port: number, whatIf: boolean): number {
+  return dst.serial * 2 ** 25 + ((protocol << 16) | port) * 2 + (whatIf ? 1 : 0);
 }
 
 function evaluateFacts(cluster: CompiledCluster, facts: FlowFacts, whatIf: boolean): FlowVerdict {
@@ -67,22 +76,18 @@ function evaluateFacts(cluster: CompiledCluster, facts: FlowFacts, whatIf: boole
 
 function rememberVerdict(
   cluster: CompiledCluster,
-  facts: FlowFacts,
+  src: IpIdentity,
+  dst: IpIdentity,
   key: number,
   result: { ok: true; value: FlowVerdict },
 ): void {
   if (++cluster.cachedVerdicts > VERDICT_CACHE_LIMIT) forgetVerdicts(cluster);
-  let byDestination = cluster.verdicts.get(facts.src);
-  if (!byDestination) cluster.verdicts.set(facts.src, (byDestination = new Map()));
-  const srcEpoch = epochOf(cluster, facts.src);
-  const dstEpoch = epochOf(cluster, facts.dst);
-  const pair: VerdictPair | undefined = byDestination.get(facts.dst);
-  if (!pair || pair.srcEpoch !== srcEpoch || pair.dstEpoch !== dstEpoch) {
-    byDestination.set(facts.dst, { srcEpoch, dstEpoch, key, result, more: undefined });
-    return;
+  if (src.verdicts === undefined) {
+    src.verdicts = new Map();
+    cluster.verdictSources.push(src);
   }
-  pair.more ??= new Map();
-  pair.more.set(key, result);
+  const entry: CachedVerdict = { dst, srcEpoch: epochOf(cluster, src), dstEpoch: epochOf(cluster, dst), result };
+  src.verdicts.set(key, entry);
 }
 
 function combine(egress: SideVerdict | undefined, ingress: SideVerdict | undefined): ScopeVerdict {

@@ -3,7 +3,7 @@
 import { cidrContains, isPrivateIpv4 } from '../net/ip.ts';
 import { protocolNumber } from '../net/protocol.ts';
 import { err, ok, type Result } from '../result.ts';
-import type { IpIdentity } from './cluster-index.ts';
+import { type IpIdentity, makeIdentity } from './cluster-index.ts';
 import type { CompiledCluster } from './compile.ts';
 import type { Entity } from './entities.ts';
 import { describeEntity, type FlowFacts } from './rules.ts';
@@ -43,7 +43,7 @@ export function resolveEndpoint(
   const identity = text === undefined ? undefined : index.identify(text);
   if (!identity) return primary;
   // An IP shared by several endpoints belongs to the one named in the query.
-  return identity.owner === entity ? identity : { ...identity, owner: entity };
+  return identity.owner === entity ? identity : makeIdentity(identity.ip, identity.text, entity, identity.networkSets);
 }
 
 /** Checks the query and resolves both ends; the facts rules test are built only when needed. */
@@ -66,12 +66,10 @@ export function resolveEnds(
       path: 'destPort',
     });
   }
+  const sourceIp = (query.source as { ip?: string }).ip;
+  const destinationIp = (query.destination as { ip?: string }).ip;
   const family =
-    'ip' in query.source
-      ? familyOf(query.source.ip)
-      : 'ip' in query.destination
-        ? familyOf(query.destination.ip)
-        : undefined;
+    sourceIp !== undefined ? familyOf(sourceIp) : destinationIp !== undefined ? familyOf(destinationIp) : undefined;
   const src = resolveEndpoint(cluster, query.source, 'source', family);
   if ('code' in src) return err(src);
   const dst = resolveEndpoint(cluster, query.destination, 'destination', src.ip.family);
@@ -109,16 +107,10 @@ function familyOf(ip: string): 4 | 6 | undefined {
   return ip.includes(':') ? 6 : ip.includes('.') ? 4 : undefined;
 }
 
-const endpointInfos = new WeakMap<IpIdentity, EndpointInfo>();
-
 /** How flow logs show the endpoint; computed once per IP identity. */
 export function endpointInfo(identity: IpIdentity): EndpointInfo {
-  let info = endpointInfos.get(identity);
-  if (!info) {
-    info = describeEndpoint(identity, identity.text);
-    endpointInfos.set(identity, info);
-  }
-  return info;
+  identity.info ??= describeEndpoint(identity, identity.text);
+  return identity.info;
 }
 
 function describeEndpoint(identity: IpIdentity, ip: string): EndpointInfo {

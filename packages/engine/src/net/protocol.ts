@@ -24,6 +24,9 @@ const NAMES: Readonly<Record<number, string>> = {
 
 /** Reads a protocol given by name (any case) or number (1–255, also as a numeric string). */
 export function protocolNumber(protocol: string | number): number | undefined {
+  // The spellings flows arrive in, without a regex or a lower-cased copy.
+  if (protocol === 'TCP' || protocol === 'tcp') return 6;
+  if (protocol === 'UDP' || protocol === 'udp') return 17;
   if (typeof protocol === 'number')
     return Number.isInteger(protocol) && protocol >= 0 && protocol <= 255 ? protocol : undefined;
   if (/^\d+$/.test(protocol)) return protocolNumber(Number(protocol));

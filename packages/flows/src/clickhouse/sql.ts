@@ -1,7 +1,10 @@
 // SQL for the ClickHouse store. Everything here runs on Debian's clickhouse-server 18.16 and on
 // current releases. Features avoided for 18.16, and why:
 //
-// - Query parameters (`{name:Type}`, 19.11+): values are inlined as literals quoted by `literal()`.
+// - Query parameters (`{name:Type}`, 19.11+): values are inlined as literals quoted by `literal()`;
+//   long lists (a rehearsal's endpoints) go into a session's temporary table, which both releases have.
+// - Data skipping indices (`INDEX … TYPE minmax/set`, 19.x; 18.16 rejects the syntax): filters off the
+//   sort key's prefix read their columns in PREWHERE instead.
 // - `SETTINGS` after a SELECT (19.x) and unknown settings: settings travel as HTTP parameters only.
 // - Table TTL (19.6+): retention drops whole day partitions on a timer; TTL is added where the
 //   server's version has it (see `supportsTtl`).

@@ -50,7 +50,7 @@ export type {
   GoldmaneServiceEntry,
   GoldmaneServiceOptions,
 } from './server.ts';
-export { createGoldmaneService } from './server.ts';
+export { createGoldmaneService, GOLDMANE_SERVER_OPTIONS } from './server.ts';
 export type { GoldmaneTail, GoldmaneTailOptions, TailState, TailStatus } from './tail.ts';
 export { GOLDMANE_BACKFILL_SECONDS, GOLDMANE_CURSOR_FILE, startGoldmaneTail } from './tail.ts';
 export type { CursorStore, TailCursor } from './tail-cursor.ts';

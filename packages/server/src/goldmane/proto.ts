@@ -20,12 +20,26 @@ export interface GoldmaneGrpc {
 }
 
 let cached: GoldmaneGrpc | undefined;
+let definition: protoLoader.PackageDefinition | undefined;
+
+const packageDefinition = () => (definition ??= protoLoader.loadSync(GOLDMANE_PROTO_PATH, PROTO_LOADER_OPTIONS));
+
+/** The value names of enum `goldmane.<name>`, indexed by number (holes for unused numbers). */
+export function goldmaneEnumNames(name: string): string[] {
+  const descriptor = packageDefinition()[`goldmane.${name}`] as
+    | { type?: { value?: { name: string; number: number }[] } }
+    | undefined;
+  const values = descriptor?.type?.value;
+  if (values === undefined) throw new Error(`goldmane.proto has no enum ${name}`);
+  const names: string[] = [];
+  for (const value of values) names[value.number] = value.name;
+  return names;
+}
 
 /** Service constructors for package `goldmane`; use them for clients, or `.service` for definitions. */
 export function loadGoldmaneGrpc(): GoldmaneGrpc {
   if (cached === undefined) {
-    const definition = protoLoader.loadSync(GOLDMANE_PROTO_PATH, PROTO_LOADER_OPTIONS);
-    const pkg = grpc.loadPackageDefinition(definition).goldmane as grpc.GrpcObject;
+    const pkg = grpc.loadPackageDefinition(packageDefinition()).goldmane as grpc.GrpcObject;
     cached = {
       Flows: pkg.Flows as grpc.ServiceClientConstructor,
       FlowCollector: pkg.FlowCollector as grpc.ServiceClientConstructor,

@@ -1,12 +1,7 @@
-// Goldmane-compatible gRPC services (calico-observability §2, §3): Flows and Statistics read from a
-// FlowStore, FlowCollector hands Felix's pushes to the ingest pipeline.
-import { createHash } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import type { Flow, FlowResult, FlowStore, StatisticsQuery, StatisticsResult, Subscription } from '@verdict/flows';
 import { BUCKET_SECONDS, computeStatistics, isFlowStoreError } from '@verdict/flows';
 import {
-  describeIssue,
-  flowFromProto,
   flowResultToProto,
   hintsQueryFromProto,
   hintsResultToProto,
@@ -15,15 +10,18 @@ import {
   type PbFilterHintsRequest,
   type PbFlowListRequest,
   type PbFlowStreamRequest,
-  type PbFlowUpdate,
   type PbStatisticsRequest,
   statisticsQueryFromProto,
   statisticsResultToProto,
   streamQueryFromProto,
 } from './codec.ts';
+import { type CollectorCounts, createCollector, createDedup, rawUpdates } from './collector.ts';
 import { loadGoldmaneGrpc } from './proto.ts';
 
 export type GoldmaneLog = Pick<Console, 'info' | 'warn' | 'error'>;
+
+/** grpc-js server options for the Goldmane services (`verdict serve` and bench/grpc's floor use the same). */
+export const GOLDMANE_SERVER_OPTIONS: grpc.ServerOptions = {};
 
 export interface GoldmaneServiceOptions {
   store: FlowStore;
@@ -39,6 +37,14 @@ export interface GoldmaneServiceOptions {
   dedupSeconds?: number;
   /** Largest batch handed to `ingest`; Goldmane's loop takes 1000. */
   maxBatch?: number;
+  /**
+   * FlowUpdates (of all Connect streams) that may wait for the next batch; at this many every stream
+   * stops being read until half have gone in, so senders are slowed by HTTP/2 flow control and
+   * their receipts come later. Nothing is dropped for it.
+   */
+  maxCollectorWaiting?: number;
+  /** Unanswered FlowUpdates one Connect stream may have before it stops being read (Felix has 1). */
+  maxStreamInFlight?: number;
   /** How long a Stream client may take nothing before its waiting messages are dropped (Goldmane: 60 s). */
   streamWaitMs?: number;
   /** Messages that may wait per Stream call (a backfill of many keys); beyond it they are dropped. */
@@ -63,11 +69,6 @@ export interface IngestOutcome {
   errors: readonly { index: number; message: string }[];
 }
 
-/** A flow the ingest refused (out of the accepted time range): no receipt is sent for it. */
-class FlowRejected extends Error {
-  override readonly name = 'FlowRejected';
-}
-
 export interface GoldmaneServiceEntry {
   name: 'Flows' | 'FlowCollector' | 'Statistics';
   definition: grpc.ServiceDefinition;
@@ -86,6 +87,12 @@ export interface GoldmaneService {
     duplicates: number;
     dropped: number;
     rejected: number;
+    /** FlowUpdates received and not yet in a batch handed to ingest. */
+    waiting: number;
+    /** The most that ever waited. */
+    peakWaiting: number;
+    /** Times a Connect stream stopped being read because the store was behind (backpressure). */
+    pauses: number;
   };
   /** Ends open Stream and Connect calls with UNAVAILABLE and forgets the dedup cache. */
   close(): void;
@@ -113,11 +120,9 @@ export function createGoldmaneService(options: GoldmaneServiceOptions): Goldmane
   const maxWaiting = options.maxStreamWaiting ?? 1_000_000;
   const clock = options.now ?? (() => Date.now() / 1000);
   const nowSeconds = () => Math.floor(clock());
-  const batcher = createBatcher(ingest, options.maxBatch ?? 1000);
   const dedup = createDedup(dedupSeconds, clock);
   const openStreams = new Set<() => void>();
-  const openCollectors = new Set<() => void>();
-  const counts = { received: 0, duplicates: 0, dropped: 0, rejected: 0 };
+  const counts: CollectorCounts = { received: 0, duplicates: 0, dropped: 0, rejected: 0 };
 
   const internal = (what: string, e: unknown): Partial<grpc.StatusObject> => {
     log.error(`goldmane: ${what} failed: ${e instanceof Error ? e.message : String(e)}`);
@@ -251,102 +256,22 @@ export function createGoldmaneService(options: GoldmaneServiceOptions): Goldmane
     },
   };
 
-  const collector: grpc.UntypedServiceImplementation = {
-    Connect(call: grpc.ServerDuplexStream<unknown, unknown>) {
-      const peer = call.getPeer();
-      // Receipts go out in arrival order, each once its flow is ingested (or recognised as a duplicate).
-      const pending: { done: boolean }[] = [];
-      let failure: Partial<grpc.StatusObject> | undefined;
-      let halfClosed = false;
-      let finished = false;
-
-      const finish = () => {
-        if (finished) return;
-        finished = true;
-        openCollectors.delete(shutdown);
-        uncount();
-        if (failure === undefined) call.end();
-        else call.emit('error', failure);
-      };
-      const drain = () => {
-        while (pending[0]?.done) {
-          pending.shift();
-          if (!finished) call.write({});
-        }
-        if (pending.length === 0 && (halfClosed || failure !== undefined)) finish();
-      };
-      const fail = (status: Partial<grpc.StatusObject>, now = false) => {
-        if (failure !== undefined) return;
-        failure = status;
-        log.warn(`goldmane: FlowCollector stream from ${peer} ended: ${status.details}`);
-        if (now) pending.length = 0;
-        drain();
-      };
-      const shutdown = () => fail({ code: grpc.status.UNAVAILABLE, details: 'server shutting down' }, true);
-      openCollectors.add(shutdown);
-      options.observer?.streamOpened('goldmane-collector');
-      let counted = true;
-      const uncount = () => {
-        if (counted) options.observer?.streamClosed('goldmane-collector');
-        counted = false;
-      };
-
-      call.on('data', (msg: unknown) => {
-        if (failure !== undefined || finished) return;
-        if (msg instanceof Malformed) return fail(malformed('FlowUpdate', msg));
-        const decoded = flowFromProto((msg as PbFlowUpdate).flow);
-        if (!decoded.ok) {
-          return fail({
-            code: grpc.status.INVALID_ARGUMENT,
-            details: `invalid FlowUpdate: ${describeIssue(decoded.error)}`,
-          });
-        }
-        counts.received++;
-        const flow = decoded.value;
-        const entry = { done: false };
-        pending.push(entry);
-        const key = dedupKey(flow, peer);
-        if (!dedup.add(key)) {
-          counts.duplicates++;
-          options.observer?.deduplicated(1);
-          entry.done = true;
-          return drain();
-        }
-        batcher.add(flow).then(
-          () => {
-            entry.done = true;
-            drain();
-          },
-          (e: unknown) => {
-            dedup.delete(key);
-            if (e instanceof Error && e.name === 'StoreUnavailable') {
-              return fail({ code: grpc.status.UNAVAILABLE, details: `flows not stored: ${e.message}` }, true);
-            }
-            if (!(e instanceof FlowRejected)) return fail(internal('ingest', e), true);
-            // Receipts already due still go out; this flow and everything after it get none.
-            counts.rejected++;
-            const at = pending.indexOf(entry);
-            if (at >= 0) pending.length = at;
-            fail({ code: grpc.status.OUT_OF_RANGE, details: `flow rejected: ${e.message}` });
-          },
-        );
-      });
-      call.on('end', () => {
-        halfClosed = true;
-        drain();
-      });
-      call.on('cancelled', () => {
-        finished = true;
-        openCollectors.delete(shutdown);
-        uncount();
-      });
-    },
-  };
+  const collector = createCollector({
+    ingest,
+    log,
+    dedup,
+    counts,
+    internal,
+    maxBatch: options.maxBatch ?? 1000,
+    maxWaiting: options.maxCollectorWaiting ?? 10_000,
+    maxStreamInFlight: options.maxStreamInFlight ?? 1000,
+    ...(options.observer ? { observer: options.observer } : {}),
+  });
 
   const { Flows, FlowCollector, Statistics } = loadGoldmaneGrpc();
   const services: GoldmaneServiceEntry[] = [
     { name: 'Flows', definition: tolerant(Flows.service), implementation: flows },
-    { name: 'FlowCollector', definition: tolerant(FlowCollector.service), implementation: collector },
+    { name: 'FlowCollector', definition: rawUpdates(FlowCollector.service), implementation: collector.implementation },
     { name: 'Statistics', definition: tolerant(Statistics.service), implementation: statistics },
   ];
 
@@ -355,9 +280,10 @@ export function createGoldmaneService(options: GoldmaneServiceOptions): Goldmane
     addTo(server) {
       for (const s of services) server.addService(s.definition, s.implementation);
     },
-    stats: () => ({ streams: openStreams.size, collectors: openCollectors.size, ...counts }),
+    stats: () => ({ streams: openStreams.size, ...collector.stats(), ...counts }),
     close() {
-      for (const stop of [...openStreams, ...openCollectors]) stop();
+      for (const stop of openStreams) stop();
+      collector.close();
       dedup.clear();
     },
   };
@@ -408,82 +334,4 @@ async function statisticsOf(store: FlowStore, query: StatisticsQuery): Promise<S
     for (const r of bucket.flows) windows.push(r.flow);
   }
   return computeStatistics(windows, query);
-}
-
-function dedupKey(flow: Flow, peer: string): string {
-  return createHash('sha1')
-    .update(JSON.stringify([flow.key, flow.startTime, flow.endTime, peer]))
-    .digest('base64');
-}
-
-interface Dedup {
-  /** False when the key was seen within the expiry window. */
-  add(key: string): boolean;
-  delete(key: string): void;
-  clear(): void;
-}
-
-/** Insertion-ordered expiry: entries expire in the order they were added, so sweeping stops at the first live one. */
-function createDedup(ttlSeconds: number, clock: () => number): Dedup {
-  const expiries = new Map<string, number>();
-  const sweep = (now: number) => {
-    for (const [key, expiry] of expiries) {
-      if (expiry > now) break;
-      expiries.delete(key);
-    }
-  };
-  return {
-    add(key) {
-      const now = clock();
-      sweep(now);
-      if (expiries.has(key)) return false;
-      expiries.set(key, now + ttlSeconds);
-      return true;
-    },
-    delete: (key) => void expiries.delete(key),
-    clear: () => expiries.clear(),
-  };
-}
-
-interface Batcher {
-  add(flow: Flow): Promise<void>;
-}
-
-/**
- * Group commit: flows from every Connect stream that arrive while a batch is being ingested form the
- * next batch, so one slow ingest never serialises the nodes behind it and batches grow with load.
- */
-function createBatcher(ingest: GoldmaneServiceOptions['ingest'], maxBatch: number): Batcher {
-  let queue: { flow: Flow; resolve: () => void; reject: (e: unknown) => void }[] = [];
-  let running = false;
-  const run = async () => {
-    while (queue.length > 0) {
-      const batch = queue.slice(0, maxBatch);
-      queue = queue.slice(batch.length);
-      try {
-        const outcome = await ingest(batch.map((b) => b.flow));
-        const rejected = new Set(outcome?.rejectedAt ?? []);
-        const reasons = new Map(outcome?.errors.map((e) => [e.index, e.message]) ?? []);
-        batch.forEach((b, i) => {
-          if (rejected.has(i)) b.reject(new FlowRejected(reasons.get(i) ?? 'not accepted by the store'));
-          else b.resolve();
-        });
-      } catch (e) {
-        for (const b of batch) b.reject(e);
-      }
-    }
-    running = false;
-  };
-  return {
-    add(flow) {
-      return new Promise((resolve, reject) => {
-        queue.push({ flow, resolve, reject });
-        if (!running) {
-          running = true;
-          // Let the other streams' messages from the same I/O turn join the batch.
-          setImmediate(run);
-        }
-      });
-    },
-  };
 }

@@ -90,8 +90,10 @@ export function createInsightsRoutes(deps: InsightsDeps): Hono {
       listRange(deps.store, { gte: clock - 2 * window, lt: clock - window }),
       changesSince(clock - window),
     ]);
+    const evaluator = deps.evaluator();
     const report = insights({
-      state: deps.evaluator().state,
+      state: evaluator.state,
+      evaluator,
       flows,
       baseline,
       ...(changes ? { changes } : {}),
@@ -131,8 +133,10 @@ export function createInsightsRoutes(deps: InsightsDeps): Hono {
       listRange(deps.store, { gte: clock - window, lt: clock + 60 }),
       changesSince(0),
     ]);
+    const evaluator = deps.evaluator();
     const report = coverageReport({
-      state: deps.evaluator().state,
+      state: evaluator.state,
+      evaluator,
       flows,
       ...(changes ? { changes, changesFrom: clock - window } : {}),
     });
