@@ -824,20 +824,24 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
     await ready;
     const w = await narrowed(q.range, q.filter);
     if (w.needsLabels) return listOf(await allMatching(q.range, q.filter), q);
-    const count = await rows<{ n: number | string }>(`SELECT uniqExact(key_id) AS n FROM flow_windows WHERE ${w.sql}`);
-    const total = Number(count[0]?.n ?? 0);
+    // One pass: the page, and in its totals row the number of keys (`uniqExact` over all the rows).
+    const order =
+      q.sortBy === undefined || q.sortBy === 'Time' ? 'first DESC, id ASC' : `${SORT_COLUMNS[q.sortBy]} ASC, id ASC`;
     const page = q.page ?? 0;
     const pageSize = q.pageSize ?? 0;
+    const limit = pageSize > 0 ? ` LIMIT ${int(Math.max(0, page) * pageSize)}, ${int(pageSize)}` : '';
+    const found = await (
+      await client.query({
+        query: `SELECT ${aggregates(q.range.lt)}, uniqExact(key_id) AS keys_total FROM flow_windows WHERE ${w.sql}
+          GROUP BY key_id WITH TOTALS ORDER BY ${order}${limit}`,
+        format: 'JSON',
+      })
+    ).json<AggregateRow & { keys_total: number | string }>();
+    const total = Number(found.totals?.keys_total ?? 0);
     if (total === 0) return { totalPages: 0, totalResults: 0, flows: [] };
     const totalPages = pageSize > 0 ? Math.ceil(total / pageSize) : 1;
     if (pageSize > 0 && (page < 0 || page >= totalPages)) return { totalPages: 0, totalResults: 0, flows: [] };
-    const order =
-      q.sortBy === undefined || q.sortBy === 'Time' ? 'first DESC, id ASC' : `${SORT_COLUMNS[q.sortBy]} ASC, id ASC`;
-    const limit = pageSize > 0 ? ` LIMIT ${int(page * pageSize)}, ${int(pageSize)}` : '';
-    const list = await rows<AggregateRow>(
-      `SELECT ${aggregates(q.range.lt)} FROM flow_windows WHERE ${w.sql} GROUP BY key_id ORDER BY ${order}${limit}`,
-    );
-    return { totalPages, totalResults: total, flows: await toResults(list) };
+    return { totalPages, totalResults: total, flows: await toResults(found.data) };
   }
 
   const HINT_COLUMNS: Record<string, string> = {
@@ -901,10 +905,10 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
            any(source_name) AS f_source_name, any(dest_namespace) AS f_dest_namespace, any(dest_name) AS f_dest_name,
            any(action) AS f_action, any(pending_verdict) AS f_pending_verdict, any(reporter) AS f_reporter
          FROM flow_windows WHERE ${w.sql} GROUP BY key_id
-       ) ANY INNER JOIN (
+       ) AS matched ANY INNER JOIN (
          SELECT id AS key_id, any(key) AS key FROM flow_keys
          WHERE id IN (SELECT key_id FROM flow_windows WHERE ${w.sql}) GROUP BY id
-       ) USING key_id
+       ) AS texts USING key_id
        GROUP BY from_cluster, ${by}`,
     );
     return found.map((r) => ({ key: parseFlowKey(r.key_text), cluster: r.from_cluster, count: Number(r.n) }));
@@ -912,9 +916,11 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
 
   /**
    * Flows reported by the given endpoints. The endpoints go to ClickHouse as a temporary table of
-   * the query's own session (any number of them, no query text limit); ClickHouse selects the
-   * windows by namespace first (in PREWHERE: for `Src`, the sort key's source namespace), then by
-   * name, and aggregates per key; only those keys reach Verdict, in chunks, where the endpoint type
+   * the query's own session (any number of them, no query text limit). ClickHouse selects the
+   * windows by namespace first, in PREWHERE, with the namespaces written out (a few thousand at most:
+   * 18.16 uses the sort key for a literal set, not for a subquery; `Src` windows are found by the
+   * key's source namespace, `Dst` ones by reading the column), then by (namespace, name) from the
+   * table, and aggregates per key; only those keys reach Verdict, in chunks, where the endpoint type
    * (part of the key text, not a column) is checked.
    */
   async function* reportedBy(q: ReportedByQuery): AsyncIterable<FlowResult> {
@@ -952,7 +958,8 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
           `(SELECT ${columns} FROM reporting_endpoints WHERE reporter = ${literal(reporter)})`;
         const result = await client.query({
           query: `SELECT ${aggregates(q.range.lt)} FROM flow_windows
-            PREWHERE ${range} AND reporter = ${literal(reporter)} AND ${side}_namespace IN ${of('namespace')}
+            PREWHERE ${range} AND reporter = ${literal(reporter)}
+              AND ${side}_namespace IN (${[...new Set(list.map((e) => e.namespace))].sort().map(literal).join(', ')})
             WHERE (${side}_namespace, ${side}_name) IN ${of('namespace, name')}
             GROUP BY key_id ORDER BY first DESC, id ASC`,
           format: 'JSONEachRow',
@@ -1049,11 +1056,11 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
         SELECT key_id, ${byBucket ? 'bucket,' : ''} sum(${vin}) AS vin, sum(${vout}) AS vout FROM flow_windows
         WHERE bucket >= ${int(Math.ceil(q.range.gte))} AND bucket + ${BUCKET_SECONDS} <= ${int(Math.floor(q.range.lt))}
         GROUP BY key_id${byBucket ? ', bucket' : ''}
-      ) ALL INNER JOIN (
+      ) AS counted ALL INNER JOIN (
         SELECT key_id, g, slot FROM (
           SELECT id AS key_id, any(${groups}) AS gs, any(${slots}) AS ss FROM flow_keys GROUP BY id
         ) ARRAY JOIN gs AS g, ss AS slot
-      ) USING key_id
+      ) AS grouped USING key_id
       GROUP BY g, slot${byBucket ? ', bucket' : ''}`;
     const found = await rows<{
       g: string;
