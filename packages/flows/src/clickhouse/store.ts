@@ -905,10 +905,10 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
            any(source_name) AS f_source_name, any(dest_namespace) AS f_dest_namespace, any(dest_name) AS f_dest_name,
            any(action) AS f_action, any(pending_verdict) AS f_pending_verdict, any(reporter) AS f_reporter
          FROM flow_windows WHERE ${w.sql} GROUP BY key_id
-       ) ANY INNER JOIN (
+       ) AS matched ANY INNER JOIN (
          SELECT id AS key_id, any(key) AS key FROM flow_keys
          WHERE id IN (SELECT key_id FROM flow_windows WHERE ${w.sql}) GROUP BY id
-       ) USING key_id
+       ) AS texts USING key_id
        GROUP BY from_cluster, ${by}`,
     );
     return found.map((r) => ({ key: parseFlowKey(r.key_text), cluster: r.from_cluster, count: Number(r.n) }));
@@ -1079,11 +1079,11 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
         SELECT key_id, ${byBucket ? 'bucket,' : ''} sum(${vin}) AS vin, sum(${vout}) AS vout FROM flow_windows
         WHERE bucket >= ${int(Math.ceil(q.range.gte))} AND bucket + ${BUCKET_SECONDS} <= ${int(Math.floor(q.range.lt))}
         GROUP BY key_id${byBucket ? ', bucket' : ''}
-      ) ALL INNER JOIN (
+      ) AS counted ALL INNER JOIN (
         SELECT key_id, g, slot FROM (
           SELECT id AS key_id, any(${groups}) AS gs, any(${slots}) AS ss FROM flow_keys GROUP BY id
         ) ARRAY JOIN gs AS g, ss AS slot
-      ) USING key_id
+      ) AS grouped USING key_id
       GROUP BY g, slot${byBucket ? ', bucket' : ''}`;
     const found = await rows<{
       g: string;
