@@ -905,10 +905,10 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
            any(source_name) AS f_source_name, any(dest_namespace) AS f_dest_namespace, any(dest_name) AS f_dest_name,
            any(action) AS f_action, any(pending_verdict) AS f_pending_verdict, any(reporter) AS f_reporter
          FROM flow_windows WHERE ${w.sql} GROUP BY key_id
-       ) ANY INNER JOIN (
+       ) AS matched ANY INNER JOIN (
          SELECT id AS key_id, any(key) AS key FROM flow_keys
          WHERE id IN (SELECT key_id FROM flow_windows WHERE ${w.sql}) GROUP BY id
-       ) USING key_id
+       ) AS texts USING key_id
        GROUP BY from_cluster, ${by}`,
     );
     return found.map((r) => ({ key: parseFlowKey(r.key_text), cluster: r.from_cluster, count: Number(r.n) }));
@@ -956,10 +956,33 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
         if (list.length === 0) continue;
         const of = (columns: string) =>
           `(SELECT ${columns} FROM reporting_endpoints WHERE reporter = ${literal(reporter)})`;
+        let select: string;
+        if (side === 'source') {
+          const namespaces = [...new Set(list.map((e) => e.namespace))];
+          select = `source_namespace IN (${namespaces.sort().map(literal).join(', ')})`;
+        } else {
+          // The sort key has no destination: the keys come from flow_keys (their text holds the
+          // endpoints: see flowKeyString), and their source namespaces narrow the windows read.
+          const parts = `splitByString('","', key)`;
+          const keys = `FROM flow_keys WHERE extract(key, ',"(Src|Dst)","(?:Allow|Deny|Pass)",[[]') = 'Dst'
+            AND (arrayElement(${parts}, 5), arrayElement(${parts}, 4)) IN ${of('namespace, name')}`;
+          const sources = await (
+            await client.query({
+              query: `SELECT DISTINCT arrayElement(${parts}, 2) AS ns ${keys}`,
+              format: 'JSONEachRow',
+              ...session,
+            })
+          ).json<{ ns: string }>();
+          if (sources.length === 0) continue;
+          select = `source_namespace IN (${sources
+            .map((r) => r.ns)
+            .sort()
+            .map(literal)
+            .join(', ')}) AND key_id IN (SELECT id ${keys})`;
+        }
         const result = await client.query({
           query: `SELECT ${aggregates(q.range.lt)} FROM flow_windows
-            PREWHERE ${range} AND reporter = ${literal(reporter)}
-              AND ${side}_namespace IN (${[...new Set(list.map((e) => e.namespace))].sort().map(literal).join(', ')})
+            PREWHERE ${range} AND reporter = ${literal(reporter)} AND ${select}
             WHERE (${side}_namespace, ${side}_name) IN ${of('namespace, name')}
             GROUP BY key_id ORDER BY first DESC, id ASC`,
           format: 'JSONEachRow',
@@ -1056,11 +1079,11 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
         SELECT key_id, ${byBucket ? 'bucket,' : ''} sum(${vin}) AS vin, sum(${vout}) AS vout FROM flow_windows
         WHERE bucket >= ${int(Math.ceil(q.range.gte))} AND bucket + ${BUCKET_SECONDS} <= ${int(Math.floor(q.range.lt))}
         GROUP BY key_id${byBucket ? ', bucket' : ''}
-      ) ALL INNER JOIN (
+      ) AS counted ALL INNER JOIN (
         SELECT key_id, g, slot FROM (
           SELECT id AS key_id, any(${groups}) AS gs, any(${slots}) AS ss FROM flow_keys GROUP BY id
         ) ARRAY JOIN gs AS g, ss AS slot
-      ) USING key_id
+      ) AS grouped USING key_id
       GROUP BY g, slot${byBucket ? ', bucket' : ''}`;
     const found = await rows<{
       g: string;
