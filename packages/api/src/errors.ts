@@ -10,6 +10,8 @@ export const API_ERROR_STATUS = {
   'unsupported-sort': 400,
   'invalid-policies': 400,
   'invalid-change-set': 400,
+  /** A DNS answers import (POST /api/v1/dns) with a line that is not a valid answer; nothing was stored. */
+  'invalid-dns-answers': 400,
   'not-found': 404,
   'unresolvable-flow': 409,
   unavailable: 503,

@@ -2,8 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { type AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createClient } from '@clickhouse/client';
 import { cidrContains, parseCidr, parseIp, parseSelector } from '@verdict/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RowBinaryWriter } from './clickhouse/rowbinary.ts';
+import { COUNTERS, encodeWindows, keyPrefix, WINDOW_BINARY_COLUMNS, WindowColumns } from './clickhouse/rows.ts';
+import { migrateClickHouse } from './clickhouse/schema.ts';
 import { type LocalClickHouse, startLocalClickHouse } from './clickhouse/server.ts';
 import { cidrTest, literal, selectorSql } from './clickhouse/sql.ts';
 import { type ClickHouseFlowStore, createClickHouseStore, SpoolFull } from './clickhouse/store.ts';
@@ -169,6 +173,101 @@ describe('clickhouse store: delivery', () => {
       rmSync(spool, { recursive: true, force: true });
     }
   }, 120_000);
+});
+
+describe('clickhouse RowBinary rows', () => {
+  const post = async (database: string, query: string, body?: Uint8Array<ArrayBuffer>) => {
+    const r = await fetch(`${server.url}/?database=${database}&query=${encodeURIComponent(query)}`, {
+      method: 'POST',
+      ...(body === undefined ? {} : { body }),
+    });
+    const text = await r.text();
+    if (!r.ok) throw new Error(text);
+    return text;
+  };
+  const windows = () => {
+    const long = `payments-${'ü'.repeat(60)}-${'x'.repeat(200)}`;
+    const flows = [
+      flowBetween('shop/web', 'shop/api', { packetsIn: 2 ** 40 + 5, bytesOut: 3 }),
+      flowBetween(`${long}/worker`, 'shop/db', { destPort: 65535, sourceIps: ipSet(['10.0.0.1', 'fd00::1']) }),
+      flowBetween('a\tb/c\nd', "x'y/z\\w", { proto: 'udp', pending: [hit('NetworkPolicy', 'default/shop/p', 'Deny')] }),
+      flowBetween('shop/web', 'shop/cache', { destIps: ipSet(['10.0.0.2'], 7) }),
+    ];
+    const cols = new WindowColumns();
+    flows.forEach((f, i) => {
+      const id = 7 * 2 ** 32 + i + 1;
+      cols.add(T0 - 15 * i, id, keyPrefix('prod-ü', id, f.key), 2 ** 53 - 1 - i, i);
+      cols.sourceIps[i] = f.sourceIps;
+      cols.destIps[i] = f.destIps;
+      cols.counters.set([f.packetsIn, f.packetsOut, f.bytesIn, f.bytesOut, 1, 2, i], i * COUNTERS);
+    });
+    const w = new RowBinaryWriter(16);
+    const ends = encodeWindows(w, 2 ** 48 - 1, cols);
+    return { flows, body: new Uint8Array(w.view()), ends };
+  };
+  const read = async (database: string) =>
+    (
+      await post(
+        database,
+        `SELECT cluster, key_id, source_namespace, source_name, dest_namespace, dest_name, dest_port, proto, reporter,
+           pending_verdict, bucket, toString(batch) AS batch, seq, toString(source_labels) AS src, dest_labels,
+           source_ips, dest_ips, dest_ips_beyond, toString(packets_in) AS packets_in, connections_live
+         FROM flow_windows ORDER BY seq FORMAT JSONEachRow`,
+      )
+    )
+      .trim()
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const insert = `INSERT INTO flow_windows (${WINDOW_BINARY_COLUMNS.join(', ')}) FORMAT RowBinary`;
+  const migrated = async (database: string) => {
+    await post('default', `CREATE DATABASE ${database}`);
+    const client = createClient({ url: server.url, database });
+    try {
+      await migrateClickHouse(client, database);
+    } finally {
+      await client.close();
+    }
+  };
+
+  it('ClickHouse reads back every column as written: UTF-8, escapes, long strings, 64-bit numbers and arrays', async () => {
+    const database = `rowbinary_${n++}`;
+    await migrated(database);
+    const { flows, body } = windows();
+    await post(database, insert, body);
+    const rows = await read(database);
+    expect(rows.map((r) => [r.source_namespace, r.source_name, r.dest_namespace, r.dest_name])).toEqual(
+      flows.map((f) => [f.key.sourceNamespace, f.key.sourceName, f.key.destNamespace, f.key.destName]),
+    );
+    expect(rows[0]).toMatchObject({
+      cluster: 'prod-ü',
+      key_id: String(7 * 2 ** 32 + 1),
+      bucket: T0,
+      batch: String(2 ** 48 - 1),
+      seq: 0,
+      src: String(2 ** 53 - 1),
+      dest_labels: '0',
+      packets_in: String(2 ** 40 + 5),
+      reporter: 'Dst',
+      pending_verdict: '',
+    });
+    expect(rows[1]).toMatchObject({ dest_port: 65535, source_ips: ['10.0.0.1', 'fd00::1'], dest_ips: [] });
+    expect(rows[2]).toMatchObject({ proto: 'udp', pending_verdict: 'Deny' });
+    expect(rows[3]).toMatchObject({ dest_ips: ['10.0.0.2'], dest_ips_beyond: 7, connections_live: '3' });
+  });
+
+  it('row ends cut a batch into rows that can be sent on their own', async () => {
+    const database = `rowbinary_${n++}`;
+    await migrated(database);
+    const { body, ends } = windows();
+    const row = (i: number) => body.subarray(i === 0 ? 0 : ends[i - 1], ends[i]);
+    expect(ends.at(-1)).toBe(body.length);
+    await post(database, insert, new Uint8Array(Buffer.concat([row(1), row(3)])));
+    expect((await read(database)).map((r) => [r.seq, r.dest_name])).toEqual([
+      [1, 'db'],
+      [3, 'cache'],
+    ]);
+  });
 });
 
 describe('clickhouse SQL: CIDR tests', () => {

@@ -30,6 +30,7 @@ describe('egress lockdown', () => {
       flows,
       namespace: 'shop',
       dns: new Map([['exfil.example.net', ['203.0.113.66']]]),
+      dialect: 'calico-enterprise',
     });
     const recommendations = report.workloads.find((w) => w.workload.startsWith('recommendations'));
     const exfil = recommendations?.destinations.find((d) => d.port === 4444);
@@ -43,11 +44,24 @@ describe('egress lockdown', () => {
     const orders = report.workloads.find((w) => w.workload.startsWith('orders'));
     expect(orders?.destinations.some((d) => d.type === 'NetworkSet')).toBe(true);
     expect(report.proposal.yaml).toContain('kind: NetworkSet');
-    expect(report.proposal.yaml).toContain('allowedEgressDomains');
+    expect(report.proposal.yaml).toMatch(/allowedEgressDomains:\s+- exfil\.example\.net/);
     expect(report.proposal.yaml).toMatch(/- action: Deny\s*$/);
     expect(parseChangeSet([{ file: 'x.yaml', text: report.proposal.changeSet }]).ok).toBe(true);
     expect(report.proposal.rehearsal).toMatchObject({ newlyDenied: 0 });
     expect(report.proposal.rehearsal?.flowsConsidered).toBeGreaterThan(0);
+  });
+
+  it('names the domains as comments for open-source Calico, whose NetworkSets hold addresses only', async () => {
+    const { state, flows } = demo();
+    const dns = new Map([['exfil.example.net', ['203.0.113.66']]]);
+    const report = await egressReport({ state, flows, namespace: 'shop', dns });
+    expect(report.proposal.yaml).not.toContain('allowedEgressDomains');
+    expect(report.proposal.yaml).toContain('the addresses of exfil.example.net');
+    const destination = report.workloads.flatMap((w) => w.destinations).find((d) => d.port === 4444);
+    expect(destination?.domains).toEqual(['exfil.example.net']);
+    // Every document still loads: comments do not change what is applied.
+    const { issues } = loadResources([{ file: 'lockdown.yaml', text: report.proposal.yaml }]);
+    expect(issues.filter((i) => i.severity === 'error')).toEqual([]);
   });
 
   it('without addresses a destination is named by its network and left out of the allow-lists, with a note', async () => {

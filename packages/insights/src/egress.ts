@@ -51,7 +51,16 @@ export interface EgressInput {
   namespace: string;
   /** Query name → addresses, from an NDJSON DNS import. */
   dns?: ReadonlyMap<string, readonly string[]>;
+  /**
+   * Where domains go in the proposal: `calico` (open source: NetworkSets hold only CIDRs, so the
+   * domains are written as comments beside them) or `calico-enterprise` (Calico Enterprise and Cloud:
+   * the sets' `allowedEgressDomains`). Default `calico`.
+   */
+  dialect?: EgressDialect;
 }
+
+export const EGRESS_DIALECTS = ['calico', 'calico-enterprise'] as const;
+export type EgressDialect = (typeof EGRESS_DIALECTS)[number];
 
 const quote = (v: string) => `'${v.replace(/'/g, "\\'")}'`;
 const dnsName = (text: string) =>
@@ -99,7 +108,8 @@ export async function egressReport(input: EgressInput): Promise<EgressReport> {
   const workloads: EgressWorkload[] = [];
   const policyRules: unknown[] = [];
   const inlineRules: unknown[] = [];
-  const sets: unknown[] = [];
+  const sets: { doc: unknown; comment: string }[] = [];
+  const domainsSupported = input.dialect === 'calico-enterprise';
   for (const [workload, { labels, groups }] of [...perWorkload].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const destinations: EgressDestination[] = [];
     const allowedCidrs = new Map<string, { cidrs: Set<string>; domains: Set<string> }>();
@@ -157,10 +167,19 @@ export async function egressReport(input: EgressInput): Promise<EgressReport> {
     const all = new Set([...allowedCidrs.values()].flatMap((e) => [...e.cidrs]));
     const domains = [...new Set([...allowedCidrs.values()].flatMap((e) => [...e.domains]))].sort();
     sets.push({
-      apiVersion: 'projectcalico.org/v3',
-      kind: 'NetworkSet',
-      metadata: { name: setName, namespace, labels: { 'verdict.dev/egress-allow': dnsName(workload) } },
-      spec: { nets: [...all].sort(), ...(domains.length > 0 ? { allowedEgressDomains: domains } : {}) },
+      doc: {
+        apiVersion: 'projectcalico.org/v3',
+        kind: 'NetworkSet',
+        metadata: { name: setName, namespace, labels: { 'verdict.dev/egress-allow': dnsName(workload) } },
+        spec: {
+          nets: [...all].sort(),
+          ...(domains.length > 0 && domainsSupported ? { allowedEgressDomains: domains } : {}),
+        },
+      },
+      comment:
+        domains.length > 0 && !domainsSupported
+          ? `# ${setName}: the addresses of ${domains.join(', ')} (open-source Calico allows by address only;\n# Calico Enterprise could name the domains: --dialect calico-enterprise)\n`
+          : '',
     });
     for (const [key, entry] of allowedCidrs) {
       const [protocol = 'TCP', port = '0'] = key.split('\0');
@@ -214,7 +233,7 @@ export async function egressReport(input: EgressInput): Promise<EgressReport> {
   });
   const doc = (o: unknown) => stringify(o, { lineWidth: 0 }).trimEnd();
   const header = `# Egress lockdown for ${namespace}: DNS and API-server guardrails, in-cluster traffic unchanged, the\n# external destinations each workload used (NetworkSets, aggregated CIDRs), everything else denied.\n`;
-  const yaml = `${header}${[...sets, policy(policyRules)].map(doc).join('\n---\n')}\n`;
+  const yaml = `${header}${[...sets.map((set) => `${set.comment}${doc(set.doc)}`), doc(policy(policyRules))].join('\n---\n')}\n`;
   const changeSet = `${doc(policy(inlineRules))}\n`;
   const parsed = parseChangeSet([{ file: 'egress-lockdown.yaml', text: changeSet }]);
   let rehearsal: EgressReport['proposal']['rehearsal'] = null;

@@ -11,8 +11,8 @@ export type {
   WorkloadCoverage,
 } from './coverage.ts';
 export { coverageReport } from './coverage.ts';
-export type { EgressDestination, EgressInput, EgressReport, EgressWorkload } from './egress.ts';
-export { egressReport } from './egress.ts';
+export type { EgressDestination, EgressDialect, EgressInput, EgressReport, EgressWorkload } from './egress.ts';
+export { EGRESS_DIALECTS, egressReport } from './egress.ts';
 export type { InsightsRun } from './insights.ts';
 export { insights } from './insights.ts';
 export type {

@@ -10,6 +10,7 @@ import { Hono } from 'hono';
 import { type AccessOptions, accessControl, OPEN_PATHS } from './access/index.ts';
 import { createApiRoutes } from './api/index.ts';
 import { createChangeRoutes } from './changes/index.ts';
+import { createDnsRoutes, DnsAnswers } from './dns/index.ts';
 import type { TailStatus } from './goldmane/index.ts';
 import type { StoreHealth } from './health/index.ts';
 import { securityGuard } from './http/guard.ts';
@@ -49,6 +50,8 @@ export interface AppDeps {
   access?: AccessOptions;
   /** Flows queued per stream client before a gap (default: each route's own). */
   streamBuffer?: number;
+  /** Imported DNS answers (POST /api/v1/dns); default: a table in memory kept for a week. */
+  dns?: DnsAnswers;
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -83,7 +86,12 @@ export function createApp(deps: AppDeps): Hono {
       deps.metrics.ingestDropped('ndjson', 'invalid-flow', n),
     ),
   );
-  app.route('/api/v1', createInsightsRoutes({ store: deps.store, evaluator: deps.evaluator, log: deps.log }));
+  const dns = deps.dns ?? new DnsAnswers({ retentionSeconds: 7 * 86_400 });
+  app.route('/api/v1', createDnsRoutes({ answers: dns, log: deps.log }));
+  app.route(
+    '/api/v1',
+    createInsightsRoutes({ store: deps.store, evaluator: deps.evaluator, log: deps.log, dns: () => dns.byName() }),
+  );
   app.route(
     '/api/v1/recommendations',
     createRecommendRoutes({ store: deps.store, evaluator: deps.evaluator, log: deps.log }),

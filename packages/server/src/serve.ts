@@ -25,6 +25,7 @@ import {
 import { type AccessOptions, openTokenFile, type TokenFile, TokenFileError } from './access/index.ts';
 import { createApp } from './app.ts';
 import type { ServeConfig } from './config.ts';
+import { DNS_ANSWERS_FILE, DnsAnswers } from './dns/index.ts';
 import {
   createGoldmaneService,
   fileCursorStore,
@@ -220,9 +221,19 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
     onStored: (source, count) => metrics.ingestStored(source, count),
   });
   let ready = false;
+  // DNS answers live beside the SQLite file (or in the data folder for ClickHouse); a memory store keeps them in memory too.
+  const dnsFolder =
+    store.kind === 'sqlite' ? dirname(config.db) : store.kind === 'clickhouse' ? config.dataDir : undefined;
+  if (dnsFolder !== undefined) mkdirSync(dnsFolder, { recursive: true });
+  const dns = new DnsAnswers({
+    retentionSeconds: config.retentionDays * 86_400,
+    ...(dnsFolder !== undefined ? { file: join(dnsFolder, DNS_ANSWERS_FILE) } : {}),
+    warn: (message) => log.warn(message),
+  });
   const app = createApp({
     store,
     evaluator,
+    dns,
     clusterStatus: () => source.status(),
     ...(config.goldmane !== undefined ? { goldmaneTail: () => tail?.status() } : {}),
     pipeline,

@@ -1,9 +1,11 @@
 // How flows become ClickHouse rows: the per-key row with its policy columns and statistics groups,
-// and the TabSeparated text of window rows.
+// and window rows, as RowBinary (what ingest sends) or TabSeparated text (the bench's floor, and
+// batches spooled by an earlier Verdict).
 import type { PolicyHit } from '@verdict/engine';
 import { pendingVerdict } from '../key.ts';
 import type { FlowKey, IpSet } from '../model.ts';
 import { identity } from '../stats.ts';
+import { RowBinaryWriter } from './rowbinary.ts';
 
 export interface KeyRow {
   cluster: string;
@@ -162,4 +164,146 @@ export function windowsTsv(cluster: string, batch: number, rows: readonly Window
     );
   }
   return parts.join('');
+}
+
+/**
+ * `flow_windows` columns in the order the RowBinary rows carry them: first the columns that are the
+ * same for every window of a key (encoded once per key, see `keyPrefix`), then the window's own.
+ */
+export const WINDOW_BINARY_COLUMNS = [
+  'cluster',
+  'key_id',
+  'source_namespace',
+  'dest_namespace',
+  'action',
+  'source_name',
+  'dest_name',
+  'dest_port',
+  'proto',
+  'reporter',
+  'pending_verdict',
+  'bucket',
+  'batch',
+  'seq',
+  'source_labels',
+  'dest_labels',
+  'source_ips',
+  'source_ips_beyond',
+  'dest_ips',
+  'dest_ips_beyond',
+  'packets_in',
+  'packets_out',
+  'bytes_in',
+  'bytes_out',
+  'connections_started',
+  'connections_completed',
+  'connections_live',
+] as const;
+
+const prefixWriter = new RowBinaryWriter(1024);
+
+/** The RowBinary bytes of a key's constant columns (cluster … pending_verdict). */
+export function keyPrefix(cluster: string, keyId: number, k: FlowKey): Uint8Array {
+  const w = prefixWriter;
+  w.reset();
+  w.string(cluster);
+  w.u64(keyId);
+  w.string(k.sourceNamespace);
+  w.string(k.destNamespace);
+  w.string(k.action);
+  w.string(k.sourceName);
+  w.string(k.destName);
+  w.u16(k.destPort);
+  w.string(k.proto);
+  w.string(k.reporter);
+  w.string(pendingVerdict(k) ?? '');
+  return Uint8Array.prototype.slice.call(w.view());
+}
+
+/** Counters per window, in `flow_windows` order. */
+export const COUNTERS = 7;
+
+/**
+ * A batch's windows, column by column, pre-aggregated per (bucket, key): one set of arrays reused
+ * batch after batch, so a flow that joins a window allocates nothing.
+ */
+export class WindowColumns {
+  count = 0;
+  bucket = new Float64Array(1024);
+  keyId = new Float64Array(1024);
+  sourceLabels = new Float64Array(1024);
+  destLabels = new Float64Array(1024);
+  counters = new Float64Array(1024 * COUNTERS);
+  prefix: Uint8Array[] = [];
+  sourceIps: (IpSet | undefined)[] = [];
+  destIps: (IpSet | undefined)[] = [];
+  /** (bucket, key) → row */
+  readonly slots = new Map<number, number>();
+
+  reset(): void {
+    this.count = 0;
+    this.slots.clear();
+    this.prefix.length = 0;
+    this.sourceIps.length = 0;
+    this.destIps.length = 0;
+  }
+
+  /** Appends a row; the caller fills its counters at `row * COUNTERS`. */
+  add(bucket: number, keyId: number, prefix: Uint8Array, sourceLabels: number, destLabels: number): number {
+    const i = this.count++;
+    if (i === this.bucket.length) this.grow();
+    this.bucket[i] = bucket;
+    this.keyId[i] = keyId;
+    this.sourceLabels[i] = sourceLabels;
+    this.destLabels[i] = destLabels;
+    this.prefix.push(prefix);
+    this.sourceIps.push(undefined);
+    this.destIps.push(undefined);
+    return i;
+  }
+
+  private grow(): void {
+    const twice = (a: Float64Array) => {
+      const b = new Float64Array(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    this.bucket = twice(this.bucket);
+    this.keyId = twice(this.keyId);
+    this.sourceLabels = twice(this.sourceLabels);
+    this.destLabels = twice(this.destLabels);
+    this.counters = twice(this.counters);
+  }
+}
+
+const ips = (w: RowBinaryWriter, set: IpSet | undefined) => {
+  if (set) {
+    w.strings(set.ips);
+    w.u32(set.beyond);
+  } else {
+    w.u8(0);
+    w.u32(0);
+  }
+};
+
+/**
+ * Writes the windows as RowBinary rows of WINDOW_BINARY_COLUMNS (`seq` = row number) and returns
+ * where each row ends, so a retried batch can send only the rows that did not arrive.
+ */
+export function encodeWindows(w: RowBinaryWriter, batch: number, cols: WindowColumns): Uint32Array {
+  const ends = new Uint32Array(cols.count);
+  const c = cols.counters;
+  for (let i = 0; i < cols.count; i++) {
+    w.bytes(cols.prefix[i]!);
+    w.u32(cols.bucket[i]!);
+    w.u64(batch);
+    w.u32(i);
+    w.u64(cols.sourceLabels[i]!);
+    w.u64(cols.destLabels[i]!);
+    ips(w, cols.sourceIps[i]);
+    ips(w, cols.destIps[i]);
+    for (let j = i * COUNTERS, end = j + COUNTERS; j < end; j++) w.u64(c[j]!);
+    ends[i] = w.length;
+  }
+  return ends;
 }

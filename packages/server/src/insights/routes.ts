@@ -6,6 +6,7 @@ import { isFlowStoreError } from '@verdict/flows';
 import {
   coverageHtml,
   coverageReport,
+  EGRESS_DIALECTS,
   egressReport,
   fromChangeLog,
   insights,
@@ -18,6 +19,8 @@ export interface InsightsDeps {
   store: FlowStore & Partial<Pick<VerdictFlowStore, 'changes'>>;
   /** The current compiled cluster; called once per request. */
   evaluator: () => Evaluator;
+  /** Imported DNS answers, query name → addresses, for the egress report. */
+  dns?: () => ReadonlyMap<string, readonly string[]>;
   /** Clock in Unix seconds; defaults to the wall clock. */
   now?: () => number;
   log?: Pick<Console, 'error'>;
@@ -115,13 +118,15 @@ export function createInsightsRoutes(deps: InsightsDeps): Hono {
       );
     }
     const window = since(c, DEFAULT_INSIGHTS_WINDOW);
+    const dialect = choice(c, 'dialect', EGRESS_DIALECTS);
     const { state } = deps.evaluator();
     if (!state.namespaces.some((n) => n.name === namespace) && !state.pods.some((p) => p.namespace === namespace)) {
       throw new ApiError('not-found', `namespace: ${namespace} is not in the cluster`, 'namespace');
     }
     const clock = now();
     const flows = await listRange(deps.store, { gte: clock - window, lt: clock + 60 });
-    return c.json(await egressReport({ state, flows, namespace }));
+    const dns = deps.dns?.();
+    return c.json(await egressReport({ state, flows, namespace, dialect, ...(dns && dns.size > 0 ? { dns } : {}) }));
   });
 
   app.get('/coverage', async (c) => {
