@@ -36,6 +36,19 @@ const statements = new Set<string>();
 let n = 0;
 let file = 0;
 
+/**
+ * chdb 3.4.0 writes a `FORMAT JSON` result that has totals but no rows with the totals before the
+ * head (`],"totals":{…}{"meta":…"data":[,"rows":0…`); the bridge puts them back where ClickHouse's
+ * HTTP server writes them. Counted, and reported at the end.
+ */
+function repairEmptyTotals(text: string): string {
+  const m = /^(\n\t\],\n\n\t"totals":\n\t\{[\s\S]*?\n\t\})(\{[\s\S]*)$/.exec(text);
+  if (!m) return text;
+  repaired++;
+  return m[2]!.replace('"data":\n\t[\n,', `"data":\n\t[\n${m[1]},`);
+}
+let repaired = 0;
+
 const INSERT_WITH_DATA = /^(\s*INSERT\s+INTO\s+[\s\S]+?)\s+FORMAT\s+(\w+)\s*$/i;
 
 /** Runs one HTTP request of the ClickHouse interface on the session; statements run one at a time. */
@@ -53,7 +66,7 @@ function answer(params: URLSearchParams, body: Buffer): { status: number; text: 
   try {
     const database = params.get('database');
     if (database) session.query(`USE ${database}`, 'TabSeparated');
-    return { status: 200, text: session.query(sql, 'TabSeparated') };
+    return { status: 200, text: repairEmptyTotals(session.query(sql, 'TabSeparated')) };
   } catch (e) {
     return { status: 500, text: (e as Error).message.replace(/^Query failed: /, '') };
   }
@@ -85,7 +98,9 @@ afterAll(async () => {
   const version = session.query('SELECT version()', 'TabSeparated').trim();
   session.cleanup();
   rmSync(dir, { recursive: true, force: true });
-  console.log(`ClickHouse ${version} (chdb) ran ${statements.size} distinct statements of the store`);
+  console.log(
+    `ClickHouse ${version} (chdb) ran ${statements.size} distinct statements of the store; ${repaired} empty JSON results with totals reordered`,
+  );
 });
 
 describe.skipIf(!chdb)(
