@@ -53,10 +53,21 @@ function answer(params: URLSearchParams, body: Buffer): { status: number; text: 
   try {
     const database = params.get('database');
     if (database) session.query(`USE ${database}`, 'TabSeparated');
-    return { status: 200, text: session.query(sql, 'TabSeparated') };
+    return { status: 200, text: inOrder(session.query(sql, 'TabSeparated')) };
   } catch (e) {
     return { status: 500, text: (e as Error).message.replace(/^Query failed: /, '') };
   }
+}
+
+/**
+ * chdb 3.4 writes a FORMAT JSON result that has totals but no rows out of order: the end of `data`
+ * and the totals come first, then the document with `"data": [` left open. ClickHouse's server writes
+ * it in order; put it back so the client reads what the server would send.
+ */
+function inOrder(text: string): string {
+  const document = text.indexOf('{\n\t"meta":');
+  if (document <= 0 || !text.startsWith('\n\t],')) return text;
+  return text.slice(document).replace('"data":\n\t[\n,', `"data":\n\t[${text.slice(0, document)},`);
 }
 
 beforeAll(async () => {

@@ -956,10 +956,33 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
         if (list.length === 0) continue;
         const of = (columns: string) =>
           `(SELECT ${columns} FROM reporting_endpoints WHERE reporter = ${literal(reporter)})`;
+        let select: string;
+        if (side === 'source') {
+          const namespaces = [...new Set(list.map((e) => e.namespace))];
+          select = `source_namespace IN (${namespaces.sort().map(literal).join(', ')})`;
+        } else {
+          // The sort key has no destination: the keys come from flow_keys (their text holds the
+          // endpoints: see flowKeyString), and their source namespaces narrow the windows read.
+          const parts = `splitByString('","', key)`;
+          const keys = `FROM flow_keys WHERE extract(key, ',"(Src|Dst)","(?:Allow|Deny|Pass)",[[]') = 'Dst'
+            AND (arrayElement(${parts}, 5), arrayElement(${parts}, 4)) IN ${of('namespace, name')}`;
+          const sources = await (
+            await client.query({
+              query: `SELECT DISTINCT arrayElement(${parts}, 2) AS ns ${keys}`,
+              format: 'JSONEachRow',
+              ...session,
+            })
+          ).json<{ ns: string }>();
+          if (sources.length === 0) continue;
+          select = `source_namespace IN (${sources
+            .map((r) => r.ns)
+            .sort()
+            .map(literal)
+            .join(', ')}) AND key_id IN (SELECT id ${keys})`;
+        }
         const result = await client.query({
           query: `SELECT ${aggregates(q.range.lt)} FROM flow_windows
-            PREWHERE ${range} AND reporter = ${literal(reporter)}
-              AND ${side}_namespace IN (${[...new Set(list.map((e) => e.namespace))].sort().map(literal).join(', ')})
+            PREWHERE ${range} AND reporter = ${literal(reporter)} AND ${select}
             WHERE (${side}_namespace, ${side}_name) IN ${of('namespace, name')}
             GROUP BY key_id ORDER BY first DESC, id ASC`,
           format: 'JSONEachRow',
