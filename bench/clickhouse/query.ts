@@ -7,8 +7,9 @@
 // `label_sets` hold what Verdict writes. The windows are then generated inside ClickHouse with
 // `INSERT … SELECT … FROM numbers(N)`: each row takes a key drawn with a skew (some keys talk far
 // more than others), a 15 s bucket spread over 7 days and its own counters.
-//   npx tsx bench/clickhouse/query.ts [--rows 1e8] [--keys 200000] [--queries 40] [--data DIR]
-// With --data, the server's data stays in DIR and a later run with the same --rows reuses it.
+//   npx tsx bench/clickhouse/query.ts [--rows 1e8] [--keys 200000] [--queries 40] [--data DIR | --url URL]
+// With --data, the server's data stays in DIR and a later run with the same --rows reuses it; with
+// --url, the queries run against a server already holding the rows (built by an earlier run).
 
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -26,6 +27,7 @@ const { values } = parseArgs({
     keys: { type: 'string', default: '200000' },
     queries: { type: 'string', default: '40' },
     data: { type: 'string' },
+    url: { type: 'string' },
   },
 });
 const ROWS = Number(values.rows);
@@ -35,7 +37,11 @@ const STATEMENT_ROWS = 10_000_000;
 const SPAN = 7 * 86_400;
 
 const keep = values.data !== undefined;
-const server = await startLocalClickHouse({ timeoutMs: 120_000, ...(keep ? { dir: values.data } : {}) });
+const given = values.url;
+const server =
+  given === undefined
+    ? await startLocalClickHouse({ timeoutMs: 120_000, ...(keep ? { dir: values.data } : {}) })
+    : { url: given, kill: async () => {}, close: async () => {} };
 const spool = mkdtempSync(join(tmpdir(), 'verdict-bench-spool-'));
 const sql = async (query: string): Promise<string> => {
   for (let attempt = 1; ; attempt++) {
@@ -62,9 +68,10 @@ const load = () => loadavg()[0]!.toFixed(1);
 try {
   const state = buildCluster(SCALE);
   const evaluator = createEvaluator(state);
-  const built = keep && existsSync(join(values.data!, 'data', 'verdict', 'bench_meta'));
-  const stored = built ? Number(await sql('SELECT max(rows) FROM bench_meta')) : 0;
-  let now = built ? Number(await sql('SELECT any(now) FROM bench_meta')) : Math.floor(Date.now() / 1000);
+  const built = given !== undefined || (keep && existsSync(join(values.data!, 'data', 'verdict', 'bench_meta')));
+  const stored = built ? Number(await sql('SELECT count() FROM flow_windows')) : 0;
+  // The ingested keys' bucket is a minute before the build's clock.
+  let now = built ? Number(await sql('SELECT max(bucket) FROM flow_windows')) + 60 : Math.floor(Date.now() / 1000);
   now -= now % 15;
   const store = createClickHouseStore({
     url: server.url,

@@ -122,6 +122,12 @@ for (let t = END - DAYS * DAY + 300; t < END; ) {
     await store.rollUp();
     rollUpMs += performance.now() - r0;
     nextRollUp = clock + HOUR;
+    if ((clock - END) % (6 * HOUR) < HOUR) {
+      const s = (performance.now() - started) / 1000;
+      console.error(
+        `${((clock - (END - DAYS * DAY)) / HOUR).toFixed(0)} h simulated: ${ingested.toLocaleString('en-US')} windows in ${s.toFixed(0)} s (${Math.round(ingested / s).toLocaleString('en-US')}/s), roll-up ${(rollUpMs / 1000).toFixed(0)} s`,
+      );
+    }
   }
 }
 clock = END;
@@ -156,7 +162,11 @@ const changeSet: ChangeSet = {
   deletions: [],
   warnings: [],
 };
+// One range per roll-up level (the plan reads a range at the coarsest level that answers it exactly),
+// then the wider ranges a user picks.
 const ranges = [
+  { name: 'last 45 s', gte: END - 45, lt: END },
+  { name: 'last 4 min', gte: END - 240 - 7, lt: END },
   { name: 'last 15 min', gte: END - 900 + 7, lt: END },
   { name: 'last 6 h', gte: END - 6 * HOUR + 7, lt: END },
   { name: `last ${DAYS} days`, gte: END - DAYS * DAY, lt: END },

@@ -1,15 +1,17 @@
 // Flow store benchmark: SQLite and memory ingest, footprint, and filtered List latency over
 // 1,000,000 aggregated flows from a synthetic 15,000-pod / 3,000-namespace cluster.
-// Run: npx tsx bench/pipeline/store.ts
+// Run: npx tsx bench/pipeline/store.ts [--memory-only]
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { HitKind, PolicyHit } from '@verdict/engine';
 import type { Flow, FlowFilter, FlowKey, VerdictFlowStore } from '@verdict/flows';
 import { createMemoryStore, createSqliteStore, flowKeyString } from '@verdict/flows';
 
+const { values: args } = parseArgs({ options: { 'memory-only': { type: 'boolean', default: false } } });
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
@@ -185,7 +187,19 @@ const dir = mkdtempSync(join(tmpdir(), 'verdict-bench-'));
 console.log(
   `synthetic cluster: ${pods} pods, ${NAMESPACES} namespaces, ${workloads.length} workloads; ${KEYS} keys x ${BUCKETS} buckets = ${KEYS * BUCKETS} aggregated flows`,
 );
+console.log(
+  `load average at start: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 try {
+  if (!args['memory-only']) await sqliteRows();
+  await memoryRows();
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+async function sqliteRows(): Promise<void> {
   // SQLite, small batches (one fsync per 1,000 flows) on a throwaway file.
   {
     const small = createSqliteStore({ path: join(dir, 'small.db'), now });
@@ -216,7 +230,7 @@ try {
     'sqlite List p50 / p99, namespace+action filter, 1M flows',
     `${lat.p50.toFixed(2)} ms / ${lat.p99.toFixed(2)} ms (avg ${lat.avg.toFixed(1)} results)`,
   ]);
-  let t = performance.now();
+  const t = performance.now();
   const unfiltered = await sqlite.list({ range: { gte: 0, lt: T0 + 1 }, pageSize: 100 });
   rows.push([
     'sqlite List, no filter (100k keys), one run',
@@ -229,18 +243,26 @@ try {
     'sqlite bytes on disk per stored flow',
     `${(size / stats.rows).toFixed(1)} B (${(size / 2 ** 20).toFixed(1)} MiB)`,
   ]);
+}
 
+/** Heap plus the typed arrays' backing stores, which live outside the JS heap. */
+function usedBytes(): number {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
+
+async function memoryRows(): Promise<void> {
   // Memory store (auto rollover off; the clock is pinned so all 10 buckets are inside history).
   gc();
-  const before = process.memoryUsage().heapUsed;
+  const before = usedBytes();
   const memory = createMemoryStore({ now });
   const memRate = await load(memory, 10_000);
   gc();
-  const after = process.memoryUsage().heapUsed;
+  const after = usedBytes();
   const memRows = (await memory.stats()).rows;
   rows.push(['memory ingest, batches of 10,000', `${Math.round(memRate).toLocaleString()} flows/s`]);
   rows.push([
-    'memory heap bytes per stored flow',
+    'memory bytes per stored flow (heap + array buffers)',
     `${((after - before) / memRows).toFixed(1)} B (${memRows.toLocaleString()} rows)`,
   ]);
   const memLat = await listLatency(memory, 50);
@@ -248,13 +270,16 @@ try {
     'memory List p50 / p99, namespace+action filter',
     `${memLat.p50.toFixed(2)} ms / ${memLat.p99.toFixed(2)} ms`,
   ]);
-  t = performance.now();
+  const t = performance.now();
   await memory.list({ range: { gte: 0, lt: T0 + 1 }, pageSize: 100 });
   rows.push(['memory List, no filter, one run', `${(performance.now() - t).toFixed(0)} ms`]);
   await memory.close();
-} finally {
-  rmSync(dir, { recursive: true, force: true });
 }
+console.log(
+  `load average at end: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 
 const width = Math.max(...rows.map((r) => r[0].length));
 console.log(`\n${'measure'.padEnd(width)}  value`);

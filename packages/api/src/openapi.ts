@@ -349,12 +349,40 @@ export const openApiDocument = {
             z.string().default('24h'),
             'Window: seconds or a duration such as 30m, 24h, 7d (at most 31d).',
           ),
+          query(
+            'dialect',
+            z.enum(['calico', 'calico-enterprise']).default('calico'),
+            'Where the proposal names domains from imported DNS answers: `calico` as comments (open-source NetworkSets hold addresses only), `calico-enterprise` as NetworkSet `allowedEgressDomains`.',
+          ),
         ],
         responses: {
           '200': json(ref('Egress'), 'Destinations and the proposal.'),
           '404': json(ref('Error'), 'The namespace is not in the cluster.'),
           ...errors,
         },
+      },
+    },
+    '/dns': {
+      post: {
+        summary: 'Import DNS answers (query name → addresses), so egress destinations are named by domain',
+        description:
+          'NDJSON, one `{"name": "api.example.com", "addresses": ["203.0.113.5", …]}` per line (at most 64 addresses; body at most 4 MiB, a line at most 64 KiB). All or nothing: any bad line stores nothing and the 400 (`invalid-dns-answers`) names up to 20 bad lines with their field. Answers are kept for the flow retention after their last import, at most 100,000 name/address pairs (the oldest go first), beside the flow store. A write: needs --allow-writes (or the write role).',
+        requestBody: { required: true, content: { 'application/x-ndjson': { schema: { type: 'string' } } } },
+        responses: {
+          '200': json(
+            { type: 'object' },
+            '`imported` (pairs, names, evicted) and `held` (names, pairs, oldest, newest, retentionSeconds, maxPairs).',
+          ),
+          '400': json(ref('Error'), 'A line is not a DNS answer (code `invalid-dns-answers`), or the body is empty.'),
+          '413': json(
+            ref('Error'),
+            'The body or a line is over its limit (`too-large`, `line-too-long`); nothing was stored.',
+          ),
+        },
+      },
+      get: {
+        summary: 'What DNS answers are held',
+        responses: { '200': json({ type: 'object' }, 'names, pairs, oldest, newest, retentionSeconds, maxPairs.') },
       },
     },
     '/coverage': {

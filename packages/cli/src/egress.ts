@@ -3,7 +3,14 @@
 import { createInterface } from 'node:readline';
 import { demoClusterFiles } from '@verdict/demo';
 import { type ClusterState, createEvaluator, loadResources } from '@verdict/engine';
-import { type CoverageReport, coverageHtml, coverageReport, type EgressReport, egressReport } from '@verdict/insights';
+import {
+  type CoverageReport,
+  coverageHtml,
+  coverageReport,
+  type EgressDialect,
+  type EgressReport,
+  egressReport,
+} from '@verdict/insights';
 import { loadCluster } from './cluster.ts';
 import { readFlowFile } from './flowfile.ts';
 import { parseSince } from './recommend.ts';
@@ -17,6 +24,7 @@ export interface EgressOptions {
   server?: string;
   since?: string;
   dns?: string;
+  dialect?: EgressDialect;
   output: 'text' | 'yaml' | 'json';
 }
 
@@ -44,12 +52,16 @@ function mode(options: {
   }
   if ((options.cluster ?? []).length > 0)
     throw new UsageError('--cluster needs --flows; a server uses its own cluster');
-  if (options.dns !== undefined) throw new UsageError('--dns needs --flows');
   return 'online';
 }
 
-/** GET `path` of the server; its coded errors become usage errors naming the server. */
-async function fromServer(server: string | undefined, path: string, params: Record<string, string>): Promise<Response> {
+/** GET `path` of the server (or POST `body`); its coded errors become usage errors naming the server. */
+async function fromServer(
+  server: string | undefined,
+  path: string,
+  params: Record<string, string>,
+  body?: { text: string; type: string },
+): Promise<Response> {
   const base = server ?? 'http://127.0.0.1:8080';
   let url: URL;
   try {
@@ -60,7 +72,10 @@ async function fromServer(server: string | undefined, path: string, params: Reco
   for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
   let response: Response;
   try {
-    response = await fetch(url);
+    response = await fetch(
+      url,
+      body ? { method: 'POST', body: body.text, headers: { 'content-type': body.type } } : undefined,
+    );
   } catch (error) {
     throw new UsageError(`--server: cannot reach ${base} (${(error as Error).message}); is "verdict serve" running?`);
   }
@@ -78,6 +93,13 @@ const now = () => Math.floor(Date.now() / 1000);
 
 function stateOf(paths: readonly string[] | undefined, io: Io): ClusterState {
   return paths && paths.length > 0 ? loadCluster(paths, io.stderr) : loadResources(demoClusterFiles()).state;
+}
+
+async function readText(path: string, io: Io): Promise<string> {
+  const parts: string[] = [];
+  for await (const chunk of io.openFile(path))
+    parts.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+  return parts.join('');
 }
 
 /** NDJSON of `{"name": "api.example.com", "addresses": ["203.0.113.5", …]}`, one query name per line. */
@@ -103,15 +125,25 @@ export async function readDnsFile(path: string, io: Io): Promise<Map<string, str
 }
 
 export async function egressCommand(options: EgressOptions, io: Io): Promise<number> {
-  const report =
-    mode(options) === 'online'
-      ? ((await (
-          await fromServer(options.server, '/api/v1/egress', {
-            namespace: options.namespace,
-            ...sinceParam(options.since),
-          })
-        ).json()) as EgressReport)
-      : await egressOffline(options, io);
+  const online = mode(options) === 'online';
+  if (online && options.dns !== undefined) {
+    // Checked here first, so a bad line is reported with the file's name; the server checks again.
+    await readDnsFile(options.dns, io);
+    const text = await readText(options.dns, io);
+    const reply = (await (
+      await fromServer(options.server, '/api/v1/dns', {}, { text, type: 'application/x-ndjson' })
+    ).json()) as { imported: { pairs: number; names: number } };
+    io.stderr(`imported ${reply.imported.pairs} addresses of ${reply.imported.names} names from ${options.dns}`);
+  }
+  const report = online
+    ? ((await (
+        await fromServer(options.server, '/api/v1/egress', {
+          namespace: options.namespace,
+          ...sinceParam(options.since),
+          ...(options.dialect ? { dialect: options.dialect } : {}),
+        })
+      ).json()) as EgressReport)
+    : await egressOffline(options, io);
   if (options.output === 'json') io.stdout(JSON.stringify(report, null, 2));
   else if (options.output === 'yaml') io.stdout(report.proposal.yaml);
   else io.stdout(formatEgress(report));
@@ -128,7 +160,13 @@ async function egressOffline(options: EgressOptions, io: Io): Promise<EgressRepo
   }
   const flows = await readFlowFile(options.flows ?? '-', createEvaluator(state), now(), io);
   const dns = options.dns === undefined ? undefined : await readDnsFile(options.dns, io);
-  return egressReport({ state, flows, namespace: options.namespace, ...(dns ? { dns } : {}) });
+  return egressReport({
+    state,
+    flows,
+    namespace: options.namespace,
+    ...(dns ? { dns } : {}),
+    ...(options.dialect ? { dialect: options.dialect } : {}),
+  });
 }
 
 export function formatEgress(report: EgressReport): string {

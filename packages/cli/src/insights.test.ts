@@ -5,8 +5,9 @@ import { Readable } from 'node:stream';
 import { insightsResponseSchema } from '@verdict/api';
 import { createTrafficGenerator, demoClusterFiles } from '@verdict/demo';
 import { loadResources } from '@verdict/engine';
-import { FINDING_TYPES } from '@verdict/insights';
+import { type EgressReport, FINDING_TYPES } from '@verdict/insights';
 import { parseChangeSet } from '@verdict/rehearse';
+import { resolveConfig, silentLogger, startVerdict } from '@verdict/server';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Io, run } from './run.ts';
 
@@ -150,6 +151,31 @@ describe('verdict egress and verdict coverage', () => {
     expect(await run(['egress', '-n', 'shop', '--flows', 'demo.ndjson', '--dns', 'bad-dns.ndjson'], bad)).toBe(2);
     expect(bad.err.join('\n')).toContain('bad-dns.ndjson:1:');
   });
+
+  it('egress --server --dns imports the answers into the server first, and names domains in the chosen dialect', async () => {
+    const resolved = resolveConfig(
+      { store: 'memory', 'http-port': '0', 'grpc-port': '-1', 'demo-traffic': true, 'allow-writes': true },
+      {},
+    );
+    if (!resolved.ok) throw new Error(JSON.stringify(resolved.errors));
+    const server = await startVerdict(resolved.config, silentLogger);
+    try {
+      await server.pipeline.drain();
+      const io = capture(files);
+      const args = ['egress', '-n', 'shop', '--server', server.httpUrl, '--dns', 'dns.ndjson'];
+      expect(await run([...args, '--dialect', 'calico-enterprise', '-o', 'json'], io)).toBe(0);
+      expect(io.err.join('\n')).toContain('imported 1 addresses of 1 names from dns.ndjson');
+      const report = JSON.parse(io.out.join('\n')) as EgressReport;
+      const exfil = report.workloads.flatMap((w) => w.destinations).find((d) => d.network === '203.0.113.66/32');
+      expect(exfil?.domains).toEqual(['exfil.example.net']);
+      expect(report.proposal.yaml).toMatch(/allowedEgressDomains:\s+- exfil\.example\.net/);
+      const bad = capture(files);
+      expect(await run(['egress', '-n', 'shop', '--server', server.httpUrl, '--dns', 'bad-dns.ndjson'], bad)).toBe(2);
+      expect(bad.err.join('\n')).toContain('bad-dns.ndjson:1:');
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
 
   it('coverage prints shares per namespace and a self-contained HTML report', async () => {
     const io = capture(files);

@@ -345,7 +345,18 @@ export function createProgram(io: Io, setCode: (code: number) => void = () => {}
     .option('-f, --flows <file>', 'NDJSON flows (raw or Goldmane Flow JSON), - for standard input')
     .option('--server <url>', 'a running Verdict server, without --flows (default: http://127.0.0.1:8080)')
     .option('--since <duration>', `${SINCE_HELP}, with --server (default: 24h)`)
-    .option('--dns <file>', 'NDJSON DNS answers: {"name": "<query name>", "addresses": ["<ip>", …]} per line')
+    .option(
+      '--dns <file>',
+      'NDJSON DNS answers: {"name": "<query name>", "addresses": ["<ip>", …]} per line (with --server: imported into the server first)',
+    )
+    .addOption(
+      new Option(
+        '--dialect <dialect>',
+        'where the proposal may name domains: calico (addresses only) or calico-enterprise (NetworkSet allowedEgressDomains)',
+      )
+        .choices(['calico', 'calico-enterprise'] as const)
+        .default('calico'),
+    )
     .addOption(
       new Option('-o, --output <format>', 'output format').choices(['text', 'yaml', 'json'] as const).default('text'),
     )

@@ -18,7 +18,7 @@ export { compileFilter, compileFilterParts, hitMatches, matchesFilter } from './
 export { buildGraph } from './graph.ts';
 export type { ShownGraph } from './graphFold.ts';
 export { nodeTraffic, OTHER_NODE_ID, shapeGraph } from './graphFold.ts';
-export { LabelSetInterner, StringInterner, TraceInterner } from './intern.ts';
+export { IpSetInterner, LabelSetInterner, StringInterner, TraceInterner } from './intern.ts';
 export { canonicalIp, ipSetInCidrs, ipSetOf, MAX_FLOW_IPS, mergeIpSets } from './ips.ts';
 export {
   canonicalKey,

@@ -1,6 +1,6 @@
 import type { PolicyHit } from '@verdict/engine';
 import { describe, expect, it } from 'vitest';
-import { LabelSetInterner, StringInterner, TraceInterner } from './intern.ts';
+import { IpSetInterner, LabelSetInterner, StringInterner, TraceInterner } from './intern.ts';
 import { sortHits } from './key.ts';
 
 const hit = (name: string, policyIndex: number, extra: Partial<PolicyHit> = {}): PolicyHit => ({
@@ -111,5 +111,19 @@ describe('TraceInterner', () => {
     const id = t.id([h]);
     expect(t.value(id)[0]).not.toBe(h);
     expect(t.value(id)).toEqual([hit('a', 0)]);
+  });
+});
+
+describe('IpSetInterner', () => {
+  it('gives 0 to no set, one id to equal sets, and tells apart sets that differ in beyond', () => {
+    const i = new IpSetInterner();
+    expect(i.id(undefined)).toBe(0);
+    expect(i.value(0)).toBeUndefined();
+    const a = i.id({ ips: ['10.0.0.1', '10.0.0.2'], beyond: 0 });
+    expect(i.id({ ips: ['10.0.0.1', '10.0.0.2'], beyond: 0 })).toBe(a);
+    expect(i.id({ ips: ['10.0.0.1', '10.0.0.2'], beyond: 3 })).not.toBe(a);
+    expect(i.id({ ips: ['10.0.0.1'], beyond: 0 })).not.toBe(a);
+    expect(i.value(a)).toEqual({ ips: ['10.0.0.1', '10.0.0.2'], beyond: 0 });
+    expect(() => i.value(99)).toThrow(RangeError);
   });
 });

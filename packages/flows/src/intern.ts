@@ -7,12 +7,40 @@
 // - `value(id)` gives the value back (for lists and traces, one shared canonical array: never mutate it).
 // - An interner only grows. A user that must forget values (a ring that evicts old flows) builds a
 //   new interner and re-interns what it still holds.
-// - Arrays and hits are also remembered by identity (a WeakMap), so a repeated array costs one
-//   lookup: do not mutate an array or hit after interning it. `value` returns the interner's own copies.
+// - The last few thousand arrays, sets and hits seen are also remembered by identity, so a repeated
+//   array (the engine hands out one per endpoint and rule) costs one lookup: do not mutate an array
+//   or hit after interning it. `value` returns the interner's own copies.
 // - Ids are local to one interner: persist the value (or a table mapping ids to values), never the
 //   bare id, unless the table is persisted with it.
 import type { PolicyHit } from '@verdict/engine';
 import { hitOrderText } from './key.ts';
+import type { IpSet } from './model.ts';
+import { IntListMap } from './tuple-map.ts';
+
+/**
+ * Ids of recently seen objects by identity, in two generations of at most `limit` each: when the
+ * newer one fills, the older is dropped. Objects seen once (decoded from the wire) are let go, the
+ * table does not grow, and objects in steady use (the engine's) stay.
+ */
+class IdentityCache<K extends object> {
+  private recent = new Map<K, number>();
+  private older = new Map<K, number>();
+  constructor(private readonly limit = 32_768) {}
+  get(key: K): number | undefined {
+    const id = this.recent.get(key);
+    if (id !== undefined) return id;
+    const old = this.older.get(key);
+    if (old !== undefined) this.set(key, old);
+    return old;
+  }
+  set(key: K, id: number): void {
+    if (this.recent.size >= this.limit) {
+      this.older = this.recent;
+      this.recent = new Map();
+    }
+    this.recent.set(key, id);
+  }
+}
 
 /** Strings to dense ids. */
 export class StringInterner {
@@ -47,15 +75,36 @@ export class StringInterner {
   }
 }
 
+/** A growable scratch list of int32. */
+class Scratch {
+  values = new Int32Array(64);
+  fit(length: number): Int32Array {
+    if (length > this.values.length) this.values = new Int32Array(Math.max(length, this.values.length * 2));
+    return this.values;
+  }
+}
+
+/** A number as two int32 list values that tell every number apart: itself when an int32, else its text's id. */
+function putNumber(out: Int32Array, at: number, n: number, strings: StringInterner): void {
+  if ((n | 0) === n) {
+    out[at] = 0;
+    out[at + 1] = n;
+  } else {
+    out[at] = 1;
+    out[at + 1] = strings.id(String(n));
+  }
+}
+
 /**
  * Sorted `k=v` label lists to ids. The same array object is looked up by identity first (the engine
- * hands out one array per endpoint), so a repeated list costs one WeakMap lookup.
+ * hands out one array per endpoint), so a repeated list costs one map lookup.
  */
 export class LabelSetInterner {
   readonly strings: StringInterner;
-  private readonly byArray = new WeakMap<readonly string[], number>();
-  private readonly ids = new Map<string, number>();
-  private readonly lists: (readonly string[])[] = [];
+  private readonly byArray = new IdentityCache<readonly string[]>();
+  private readonly lists = new IntListMap();
+  private readonly values: (readonly string[])[] = [];
+  private readonly scratch = new Scratch();
 
   /** `strings`: share one with other interners to number each label once. */
   constructor(strings: StringInterner = new StringInterner()) {
@@ -67,30 +116,63 @@ export class LabelSetInterner {
   id(labels: readonly string[]): number {
     const known = this.byArray.get(labels);
     if (known !== undefined) return known;
-    let text = '';
-    for (let i = 0; i < labels.length; i++) text += `${i === 0 ? '' : ','}${this.strings.id(labels[i]!)}`;
-    let id = this.ids.get(text);
-    if (id === undefined) {
-      id = this.lists.length;
-      this.lists.push(labels.length === 0 ? EMPTY : [...labels]);
-      this.ids.set(text, id);
-    }
+    const ids = this.scratch.fit(labels.length);
+    for (let i = 0; i < labels.length; i++) ids[i] = this.strings.id(labels[i]!);
+    const id = this.lists.id(ids, labels.length);
+    if (id === this.values.length) this.values.push(labels.length === 0 ? EMPTY : [...labels]);
     this.byArray.set(labels, id);
     return id;
   }
 
   value(id: number): readonly string[] {
-    const list = this.lists[id];
+    const list = this.values[id];
     if (list === undefined) throw new RangeError(`no interned label set has id ${id}`);
     return list;
   }
 
   get size(): number {
-    return this.lists.length;
+    return this.values.length;
   }
 }
 
 const EMPTY: readonly string[] = [];
+
+/** A flow side's address sets to ids; 0 stands for no set at all (a flow that reported no address). */
+export class IpSetInterner {
+  readonly strings: StringInterner;
+  private readonly bySet = new IdentityCache<IpSet>();
+  private readonly lists = new IntListMap();
+  private readonly sets: (IpSet | undefined)[] = [undefined];
+  private readonly scratch = new Scratch();
+
+  constructor(strings: StringInterner = new StringInterner()) {
+    this.strings = strings;
+  }
+
+  id(set: IpSet | undefined): number {
+    if (set === undefined) return 0;
+    const known = this.bySet.get(set);
+    if (known !== undefined) return known;
+    const list = this.scratch.fit(set.ips.length + 2);
+    putNumber(list, 0, set.beyond, this.strings);
+    for (let i = 0; i < set.ips.length; i++) list[i + 2] = this.strings.id(set.ips[i]!);
+    const id = this.lists.id(list, set.ips.length + 2) + 1;
+    if (id === this.sets.length) this.sets.push({ ips: [...set.ips], beyond: set.beyond });
+    this.bySet.set(set, id);
+    return id;
+  }
+
+  value(id: number): IpSet | undefined {
+    if (id === 0) return undefined;
+    const set = this.sets[id];
+    if (set === undefined) throw new RangeError(`no interned address set has id ${id}`);
+    return set;
+  }
+
+  get size(): number {
+    return this.sets.length;
+  }
+}
 
 /**
  * Policy traces (lists of hits) to ids, each hit to an id of its own. A trace's id does not depend
@@ -99,14 +181,16 @@ const EMPTY: readonly string[] = [];
  */
 export class TraceInterner {
   readonly strings: StringInterner;
-  private readonly hitByObject = new WeakMap<PolicyHit, number>();
-  private readonly hitIds = new Map<string, number>();
+  private readonly hitByObject = new IdentityCache<PolicyHit>();
+  private readonly hitLists = new IntListMap();
   private readonly hits: PolicyHit[] = [];
   /** Per hit id, the text that orders hits of equal policyIndex (as `sortHits` does). */
   private readonly hitKeys: string[] = [];
-  private readonly traceByArray = new WeakMap<readonly PolicyHit[], number>();
-  private readonly traceIds = new Map<string, number>();
+  private readonly traceByArray = new IdentityCache<readonly PolicyHit[]>();
+  private readonly traceLists = new IntListMap();
   private readonly traces: (readonly PolicyHit[])[] = [];
+  private readonly fields = new Int32Array(13);
+  private readonly scratch = new Scratch();
 
   constructor(strings: StringInterner = new StringInterner()) {
     this.strings = strings;
@@ -118,17 +202,25 @@ export class TraceInterner {
     const known = this.hitByObject.get(hit);
     if (known !== undefined) return known;
     const s = this.strings;
+    const f = this.fields;
+    f[0] = s.id(hit.kind);
+    f[1] = s.id(hit.namespace);
+    f[2] = s.id(hit.name);
+    f[3] = s.id(hit.tier);
+    f[4] = s.id(hit.action);
+    putNumber(f, 5, hit.policyIndex, s);
+    putNumber(f, 7, hit.ruleIndex, s);
     const t = hit.trigger;
-    const text =
-      `${s.id(hit.kind)},${s.id(hit.namespace)},${s.id(hit.name)},${s.id(hit.tier)},${s.id(hit.action)},` +
-      `${hit.policyIndex},${hit.ruleIndex}` +
-      (t ? `,${s.id(t.kind)},${s.id(t.namespace)},${s.id(t.name)},${s.id(t.tier)}` : '');
-    let id = this.hitIds.get(text);
-    if (id === undefined) {
-      id = this.hits.length;
+    if (t) {
+      f[9] = s.id(t.kind);
+      f[10] = s.id(t.namespace);
+      f[11] = s.id(t.name);
+      f[12] = s.id(t.tier);
+    }
+    const id = this.hitLists.id(f, t ? 13 : 9);
+    if (id === this.hits.length) {
       this.hits.push(copyHit(hit));
       this.hitKeys.push(hitOrderText(hit));
-      this.hitIds.set(text, id);
     }
     this.hitByObject.set(hit, id);
     return id;
@@ -144,15 +236,11 @@ export class TraceInterner {
   id(trace: readonly PolicyHit[]): number {
     const known = this.traceByArray.get(trace);
     if (known !== undefined) return known;
-    const ids = trace.map((hit) => this.hitId(hit));
+    const ids = this.scratch.fit(trace.length).subarray(0, trace.length);
+    for (let i = 0; i < trace.length; i++) ids[i] = this.hitId(trace[i]!);
     if (!this.inCanonicalOrder(ids)) ids.sort((a, b) => this.compareHits(a, b));
-    const text = ids.join(',');
-    let id = this.traceIds.get(text);
-    if (id === undefined) {
-      id = this.traces.length;
-      this.traces.push(ids.length === 0 ? NO_HITS : ids.map((h) => this.hits[h]!));
-      this.traceIds.set(text, id);
-    }
+    const id = this.traceLists.id(ids);
+    if (id === this.traces.length) this.traces.push(ids.length === 0 ? NO_HITS : Array.from(ids, (h) => this.hits[h]!));
     this.traceByArray.set(trace, id);
     return id;
   }
@@ -168,7 +256,7 @@ export class TraceInterner {
     return this.traces.length;
   }
 
-  private inCanonicalOrder(ids: readonly number[]): boolean {
+  private inCanonicalOrder(ids: ArrayLike<number>): boolean {
     for (let i = 1; i < ids.length; i++) if (this.compareHits(ids[i - 1]!, ids[i]!) > 0) return false;
     return true;
   }

@@ -5,7 +5,6 @@ import { compileFilterParts } from './filter.ts';
 import { mergeIpSets } from './ips.ts';
 import {
   addCounters,
-  countersOf,
   flowKeyString,
   hashString,
   intersectLabels,
@@ -158,6 +157,11 @@ const MIGRATIONS: readonly string[] = [
    ${rollupTable(300)}
    CREATE TABLE rollups (level INTEGER PRIMARY KEY, done_until INTEGER NOT NULL, kept_from INTEGER NOT NULL);
    INSERT INTO rollups (level, done_until, kept_from) VALUES (0, 0, 0), (1, 0, 0), (2, 0, 0);`,
+  // No index by key on the windows: every write of a batch would touch a page of it per key. A key's
+  // windows are found by primary key, (bucket, key) for each bucket of the range (`bucketList`).
+  `DROP INDEX IF EXISTS windows_key;
+   DROP INDEX IF EXISTS windows_60_key;
+   DROP INDEX IF EXISTS windows_300_key;`,
 ];
 
 export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;
@@ -284,10 +288,14 @@ interface WindowRow {
 }
 
 const KEY_CACHE_LIMIT = 500_000;
-const UPSERT_ROWS = 64;
+/** Rows per multi-row upsert statement, and the columns of each row. */
+const UPSERT_ROWS = 128;
+const UPSERT_COLUMNS = 13;
 /** Seconds `keys.last_bucket` may lag behind the key's newest window. */
 const LAST_BUCKET_SLACK = 3600;
 const PARSED_CACHE_LIMIT = 100_000;
+/** A filter reads its keys bucket by bucket when it keeps at most one key in this many, else it scans the range. */
+const KEY_SCAN_RATIO = 8;
 /** Time one roll-up transaction may take before it commits and lets other work run. */
 const ROLLUP_STEP_MS = 50;
 /** Least time between two sweeps of unused label sets: a full scan of every level, so once a day. */
@@ -455,11 +463,45 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
   const upsertMany = db.prepare(upsertSql(UPSERT_ROWS));
   const upsertOne = db.prepare(upsertSql(1));
   const deleteWindows = ROLLUP_LEVELS.map((_, l) => db.prepare(`DELETE FROM ${tableOf(l)} WHERE bucket < ?`));
-  const deleteKeys = db.prepare(
-    `DELETE FROM keys WHERE last_bucket < ? AND ${ROLLUP_LEVELS.map(
-      (_, l) => `NOT EXISTS (SELECT 1 FROM ${tableOf(l)} w WHERE w.key_id = keys.id)`,
-    ).join(' AND ')}`,
+  const staleKeys = db.prepare<[number], { id: number; last_bucket: number }>(
+    'SELECT id, last_bucket FROM keys WHERE last_bucket < ?',
   );
+  const keysUpTo = ROLLUP_LEVELS.map((_, l) =>
+    db.prepare(`SELECT DISTINCT key_id FROM ${tableOf(l)} WHERE bucket <= ?`).pluck(),
+  );
+  const deleteKey = db.prepare('DELETE FROM keys WHERE id = ?');
+  /**
+   * Deletes keys last seen before `before` that no level holds a window of any more. A key's newest
+   * window starts at most LAST_BUCKET_SLACK after its `last_bucket`, and prune has removed every window
+   * older than the retention, so only the windows up to the stale keys' newest are read.
+   */
+  const deleteStaleKeys = db.transaction((before: number): number => {
+    const stale = staleKeys.all(before);
+    if (stale.length === 0) return 0;
+    const newest = Math.max(...stale.map((k) => k.last_bucket)) + LAST_BUCKET_SLACK;
+    const held = new Set<number>();
+    for (const read of keysUpTo) for (const id of read.iterate(newest) as IterableIterator<number>) held.add(id);
+    let n = 0;
+    for (const k of stale) if (!held.has(k.id)) n += deleteKey.run(k.id).changes;
+    return n;
+  });
+  const countKeys = db.prepare('SELECT count(*) FROM keys').pluck();
+  const oldestBucket = ROLLUP_LEVELS.map((_, l) => db.prepare(`SELECT min(bucket) FROM ${tableOf(l)}`).pluck());
+  const newestBucket = ROLLUP_LEVELS.map((_, l) => db.prepare(`SELECT max(bucket) FROM ${tableOf(l)}`).pluck());
+  /**
+   * The bucket starts of `level` in `[gte, lt)` that may hold windows, as a JSON array: with the
+   * primary key (bucket, key) they find given keys' windows without an index by key.
+   */
+  const bucketList = (level: number, gte: number, lt: number): string => {
+    const seconds = ROLLUP_LEVELS[level]!.seconds;
+    const oldest = oldestBucket[level]!.get() as number | null;
+    const newest = newestBucket[level]!.get() as number | null;
+    const out: number[] = [];
+    if (oldest === null || newest === null) return '[]';
+    const to = Math.min(lt, newest + 1);
+    for (let b = Math.max(Math.ceil(gte / seconds) * seconds, oldest); b < to; b += seconds) out.push(b);
+    return JSON.stringify(out);
+  };
   /** Adds a late window to a level that already rolled up its bucket, as that roll-up would have. */
   const lateUpsert = ROLLUP_LEVELS.map((_, l) =>
     l === 0
@@ -649,9 +691,12 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
     return c.id;
   }
 
+  /** Parameters of one multi-row upsert, reused from batch to batch. */
+  const upsertParams: (number | string | null)[] = new Array(UPSERT_COLUMNS * UPSERT_ROWS).fill(null);
   const writeBatch = db.transaction((rows: readonly Pending[]) => {
-    const params: (number | string | null)[] = [];
     const full = rows.length - (rows.length % UPSERT_ROWS);
+    const params = upsertParams;
+    let at = 0;
     for (let i = 0; i < rows.length; i++) {
       const p = rows[i]!;
       const keyId = resolveKey(p.keyString, p.key, p.bucket);
@@ -659,16 +704,33 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
       const dst = labels.idOf(p.destLabels);
       const srcIps = encodeIps(p.sourceIps);
       const dstIps = encodeIps(p.destIps);
-      const counters = [p.packetsIn, p.packetsOut, p.bytesIn, p.bytesOut, p.started, p.completed, p.live];
-      params.push(p.bucket, keyId, src, dst, ...counters, srcIps, dstIps);
+      if (i >= full) at = 0;
+      params[at] = p.bucket;
+      params[at + 1] = keyId;
+      params[at + 2] = src;
+      params[at + 3] = dst;
+      params[at + 4] = p.packetsIn;
+      params[at + 5] = p.packetsOut;
+      params[at + 6] = p.bytesIn;
+      params[at + 7] = p.bytesOut;
+      params[at + 8] = p.started;
+      params[at + 9] = p.completed;
+      params[at + 10] = p.live;
+      params[at + 11] = srcIps;
+      params[at + 12] = dstIps;
       for (let l = 1; l < levelState.length; l++) {
         if (p.bucket >= levelState[l]!.done) break;
         const start = levelBucketStart(p.bucket, ROLLUP_LEVELS[l]!.seconds);
-        lateUpsert[l]!.run(start, keyId, src, dst, ...counters, srcIps, dstIps);
+        lateUpsert[l]!.run(start, keyId, src, dst, ...params.slice(at + 4, at + UPSERT_COLUMNS));
       }
-      if (i < full ? params.length === 13 * UPSERT_ROWS : true) {
-        (i < full ? upsertMany : upsertOne).run(params);
-        params.length = 0;
+      if (i >= full) {
+        upsertOne.run(params.slice(0, UPSERT_COLUMNS));
+        continue;
+      }
+      at += UPSERT_COLUMNS;
+      if (at === params.length) {
+        upsertMany.run(params);
+        at = 0;
       }
     }
     labels.flush();
@@ -698,7 +760,13 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
           bucket,
           sourceLabels: f.sourceLabels,
           destLabels: f.destLabels,
-          ...countersOf(f),
+          packetsIn: f.packetsIn,
+          packetsOut: f.packetsOut,
+          bytesIn: f.bytesIn,
+          bytesOut: f.bytesOut,
+          started: f.numConnectionsStarted,
+          completed: f.numConnectionsCompleted,
+          live: f.numConnectionsLive,
           sourceIps: f.sourceIps,
           destIps: f.destIps,
         };
@@ -768,13 +836,24 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
     if (plan.segments.length === 0) return { flows: out, resolution: plan.resolution };
     const narrowParams: unknown[] = [];
     const narrow = narrowKeys(filter, narrowParams);
+    const narrowSql = `SELECT k.id FROM keys k WHERE ${narrow.join(' AND ')}`;
+    // A few keys are read bucket by bucket through the primary key; many, by scanning the range.
+    const byKey =
+      keyId !== undefined ||
+      (narrow.length > 0 &&
+        (prepared(`SELECT count(*) FROM (${narrowSql})`)
+          .pluck()
+          .get(...narrowParams) as number) *
+          KEY_SCAN_RATIO <=
+          (countKeys.get() as number));
+    const buckets = byKey ? plan.segments.map((seg) => bucketList(seg.level, seg.gte, seg.lt)) : [];
     const arms = plan.segments.map(
       (seg) =>
         `SELECT key_id, bucket, ${seg.seconds} AS width, source_labels, dest_labels, ${COUNTERS.join(', ')},
            source_ips, dest_ips FROM ${tableOf(seg.level)}
-         WHERE bucket >= ? AND bucket < ?${keyId === undefined ? '' : ' AND key_id = ?'} AND key_id > ?${
-           narrow.length > 0 ? ` AND key_id IN (SELECT k.id FROM keys k WHERE ${narrow.join(' AND ')})` : ''
-         }`,
+         WHERE ${byKey ? 'bucket IN (SELECT value FROM json_each(?)) AND ' : ''}bucket >= ? AND bucket < ?${
+           keyId === undefined ? '' : ' AND key_id = ?'
+         } AND key_id > ?${narrow.length > 0 ? ` AND key_id IN (${narrowSql})` : ''}`,
     );
     const counted = (col: string) => `sum(CASE WHEN w.bucket + w.width <= ? THEN w.${col} ELSE 0 END) AS ${col}`;
     const sql = `SELECT w.key_id AS id, k.key AS key, min(w.bucket) AS bucket, max(w.bucket + w.width) AS end,
@@ -785,21 +864,35 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
       GROUP BY w.key_id ORDER BY w.key_id LIMIT ${SCAN_CHUNK}`;
     const paramsAfter = (after: number): unknown[] => {
       const params: unknown[] = COUNTERS.map(() => range.lt);
-      for (const seg of plan.segments) {
+      plan.segments.forEach((seg, i) => {
+        if (byKey) params.push(buckets[i]);
         params.push(seg.gte, seg.lt);
         if (keyId !== undefined) params.push(keyId);
         params.push(after, ...narrowParams);
-      }
+      });
       return params;
     };
     /** The windows of keys whose windows disagree on labels or addresses, to merge in JavaScript. */
-    const mixedSql = `SELECT key_id, source_labels AS src, dest_labels AS dst, source_ips, dest_ips FROM (${plan.segments
-      .map(
-        (seg) =>
-          `SELECT key_id, bucket, source_labels, dest_labels, source_ips, dest_ips FROM ${tableOf(seg.level)}
-           WHERE bucket >= ? AND bucket < ? AND key_id IN (SELECT value FROM json_each(?))`,
-      )
-      .join(' UNION ALL ')}) ORDER BY key_id, bucket`;
+    const mixedSql = (few: boolean) =>
+      `SELECT key_id, source_labels AS src, dest_labels AS dst, source_ips, dest_ips FROM (${plan.segments
+        .map(
+          (seg) =>
+            `SELECT key_id, bucket, source_labels, dest_labels, source_ips, dest_ips FROM ${tableOf(seg.level)}
+             WHERE ${few ? 'bucket IN (SELECT value FROM json_each(?)) AND ' : ''}bucket >= ? AND bucket < ?
+               AND key_id IN (SELECT value FROM json_each(?))`,
+        )
+        .join(' UNION ALL ')}) ORDER BY key_id, bucket`;
+    /** Labels and addresses of the keys whose windows disagree, merged in JavaScript. */
+    const mergeMixedKeys = (ids: number[]): Map<number, Merged> => {
+      const few = ids.length * KEY_SCAN_RATIO <= (countKeys.get() as number);
+      const params = plan.segments.flatMap((seg, i) => [
+        ...(few ? [buckets[i] ?? bucketList(seg.level, seg.gte, seg.lt)] : []),
+        seg.gte,
+        seg.lt,
+        JSON.stringify(ids),
+      ]);
+      return mergeByKey(prepared(mixedSql(few)).iterate(...params) as IterableIterator<MergeRow>);
+    };
     let after = 0;
     for (;;) {
       checkSignal(signal);
@@ -811,14 +904,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
         (r) =>
           r.src === MIXED_LABELS || r.dst === MIXED_LABELS || r.source_ips === MIXED_IPS || r.dest_ips === MIXED_IPS,
       );
-      const merged =
-        mixed.length === 0
-          ? undefined
-          : mergeByKey(
-              prepared(mixedSql).iterate(
-                ...plan.segments.flatMap((seg) => [seg.gte, seg.lt, JSON.stringify(mixed.map((r) => r.id))]),
-              ) as IterableIterator<MergeRow>,
-            );
+      const merged = mixed.length === 0 ? undefined : mergeMixedKeys(mixed.map((r) => r.id));
       for (const r of chunk) {
         const key = keyOf(r.id, r.key);
         if (!c.key(key)) continue;
@@ -1005,7 +1091,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
       labelsPrunedAt = now();
       if (deleteLabelSets.run().changes > 0) labels.reload();
     }
-    if (n > 0 && deleteKeys.run(beginningOfHistory()).changes > 0) {
+    if (n > 0 && deleteStaleKeys(beginningOfHistory()) > 0) {
       keyCache.clear();
       parsed.clear();
       knownHashes = undefined;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IntTupleMap } from './tuple-map.ts';
+import { IntListMap, IntTupleMap } from './tuple-map.ts';
 
 describe('IntTupleMap', () => {
   it('finds tuples it was given and no others', () => {
@@ -49,5 +49,24 @@ describe('IntTupleMap', () => {
     const m = new IntTupleMap(1);
     expect(() => m.delete(5)).toThrow(RangeError);
     expect(() => new IntTupleMap(0)).toThrow(/positive integer/);
+  });
+});
+
+describe('IntListMap', () => {
+  it('numbers lists densely in order of first sight, telling apart lengths and order', () => {
+    const m = new IntListMap();
+    const lists = [[], [1], [1, 2], [2, 1], [1, 2, 0], [0], [-1, 2 ** 31 - 1]];
+    expect(lists.map((l) => m.id(l))).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(lists.map((l) => m.id([...l]))).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(m.id([9, 9, 1, 2], 0)).toBe(0);
+    expect(m.id(Int32Array.from([1, 2, 7]), 2)).toBe(2);
+    expect([m.length(6), m.at(6, 0), m.at(6, 1)]).toEqual([2, -1, 2 ** 31 - 1]);
+  });
+
+  it('keeps every list through growth', () => {
+    const m = new IntListMap();
+    for (let i = 0; i < 20_000; i++) expect(m.id([i, i % 7, i % 3])).toBe(i);
+    for (let i = 0; i < 20_000; i += 97) expect(m.id([i, i % 7, i % 3])).toBe(i);
+    expect(m.size).toBe(20_000);
   });
 });

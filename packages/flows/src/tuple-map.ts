@@ -109,19 +109,7 @@ export class IntTupleMap {
   }
 
   private hash(key: ArrayLike<number>): number {
-    let h = 0x9747b28c;
-    for (let k = 0; k < this.width; k++) {
-      let v = Math.imul(key[k]! | 0, 0xcc9e2d51);
-      v = (v << 15) | (v >>> 17);
-      h ^= Math.imul(v, 0x1b873593);
-      h = (h << 13) | (h >>> 19);
-      h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-    }
-    h ^= h >>> 16;
-    h = Math.imul(h, 0x85ebca6b);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35);
-    return (h ^ (h >>> 16)) & 0x7fffffff;
+    return hashList(key, this.width);
   }
 
   private equals(entry: number, key: ArrayLike<number>): boolean {
@@ -161,4 +149,99 @@ function tableSizeFor(capacity: number): number {
   let size = 16;
   while (size < capacity * 2) size *= 2;
   return size;
+}
+
+/**
+ * Variable-length lists of int32 (label ids, hit ids) to dense ids from 0, in order of first sight;
+ * append-only. Lists live back to back in one Int32Array, so interning one builds no string.
+ */
+export class IntListMap {
+  private pool = new Int32Array(1024);
+  private poolUsed = 0;
+  private offsets = new Int32Array(256);
+  private lengths = new Int32Array(256);
+  private hashes = new Int32Array(256);
+  /** list id + 1, or 0 when empty */
+  private slots = new Int32Array(512);
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** The id of the first `length` values of `list`, added when absent. */
+  id(list: ArrayLike<number>, length = list.length): number {
+    const h = hashList(list, length);
+    const mask = this.slots.length - 1;
+    let i = h & mask;
+    for (let s = this.slots[i]!; s !== 0; i = (i + 1) & mask, s = this.slots[i]!) {
+      if (this.hashes[s - 1] === h && this.equals(s - 1, list, length)) return s - 1;
+    }
+    const id = this.count++;
+    if (id === this.offsets.length) this.growLists();
+    while (this.poolUsed + length > this.pool.length) this.pool = grown(this.pool, this.pool.length * 2);
+    for (let k = 0; k < length; k++) this.pool[this.poolUsed + k] = list[k]! | 0;
+    this.offsets[id] = this.poolUsed;
+    this.lengths[id] = length;
+    this.hashes[id] = h;
+    this.poolUsed += length;
+    this.slots[i] = id + 1;
+    if (this.count * 2 > this.slots.length) this.rehash();
+    return id;
+  }
+
+  length(id: number): number {
+    return this.lengths[id]!;
+  }
+
+  /** Value `k` of list `id`. */
+  at(id: number, k: number): number {
+    return this.pool[this.offsets[id]! + k]!;
+  }
+
+  private equals(id: number, list: ArrayLike<number>, length: number): boolean {
+    if (this.lengths[id] !== length) return false;
+    const base = this.offsets[id]!;
+    for (let k = 0; k < length; k++) if (this.pool[base + k] !== (list[k]! | 0)) return false;
+    return true;
+  }
+
+  private growLists(): void {
+    const size = this.offsets.length * 2;
+    this.offsets = grown(this.offsets, size);
+    this.lengths = grown(this.lengths, size);
+    this.hashes = grown(this.hashes, size);
+  }
+
+  private rehash(): void {
+    this.slots = new Int32Array(this.slots.length * 2);
+    const mask = this.slots.length - 1;
+    for (let id = 0; id < this.count; id++) {
+      let i = this.hashes[id]! & mask;
+      while (this.slots[i] !== 0) i = (i + 1) & mask;
+      this.slots[i] = id + 1;
+    }
+  }
+}
+
+function grown(a: Int32Array, size: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(size);
+  b.set(a);
+  return b;
+}
+
+function hashList(list: ArrayLike<number>, length: number): number {
+  let h = 0x9747b28c ^ length;
+  for (let k = 0; k < length; k++) {
+    let v = Math.imul(list[k]! | 0, 0xcc9e2d51);
+    v = (v << 15) | (v >>> 17);
+    h ^= Math.imul(v, 0x1b873593);
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) & 0x7fffffff;
 }

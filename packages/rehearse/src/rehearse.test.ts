@@ -18,7 +18,7 @@ import {
 } from './fixtures.ts';
 import { formatMarkdown, formatText } from './format.ts';
 import { promote } from './promote.ts';
-import { type ImpactReport, rehearse, rehearseStore, SEMANTICS } from './rehearse.ts';
+import { type ImpactReport, rehearse, rehearseStore, SEMANTICS, touchedEndpoints } from './rehearse.ts';
 
 const shop = demo();
 const REDIS = workload(shop.evaluator.state, 'data', 'redis');
@@ -170,6 +170,25 @@ spec:
     expect(report.range).toEqual({ gte: START, lt: START + 3600 });
     expect(progress.at(-1)).toBe(report.totals.flowsConsidered);
     await store.close();
+  });
+
+  it('probes only the namespaces of a change of namespaced policies, and finds what probing every endpoint finds', () => {
+    // A global policy that selects nothing makes the probe visit every pod and host endpoint.
+    const selectsNothing = `apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata:
+  name: security.selects-nothing
+spec:
+  tier: security
+  selector: nothing == 'at-all'
+  types: [Ingress, Egress]
+`;
+    for (const change of [DROP_RECOMMENDATIONS_REDIS, DENY_UNUSED_PORT]) {
+      const scoped = touchedEndpoints(shop.evaluator.state, changeSet(change));
+      const everywhere = touchedEndpoints(shop.evaluator.state, changeSet(`${change}---\n${selectsNothing}`));
+      expect(scoped.Ingress.size).toBeGreaterThan(0);
+      expect(scoped).toEqual(everywhere);
+    }
   });
 
   it('formats text and markdown ready for a pull-request comment', async () => {

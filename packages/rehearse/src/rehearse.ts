@@ -13,6 +13,7 @@ import {
   type PolicyHit,
   type PolicySpec,
   parseSelector,
+  policyKindInfo,
   type RuleSpec,
   type Selector,
   type SideVerdict,
@@ -179,8 +180,17 @@ export function touchedEndpoints(state: ClusterState, changeSet: ChangeSet): Tou
     if (edit.from) changed.push(edit.from);
     if (edit.op === 'upsert') changed.push(edit.spec);
   }
+  // A namespaced policy selects endpoints of its own namespace only: when every changed policy is
+  // namespaced, only the pods of those namespaces are probed (and no host endpoint).
+  const scope = changed.every((s) => policyKindInfo(s.kind).scope === 'Namespaced' && s.namespace !== undefined)
+    ? new Set(changed.map((s) => s.namespace))
+    : undefined;
+  const pods = scope ? state.pods.filter((p) => scope.has(p.namespace)) : state.pods;
+  const hostEndpoints = scope ? [] : state.hostEndpoints;
   const probe = createEvaluator({
     ...state,
+    pods,
+    hostEndpoints,
     policies: changed.map((spec, i) => {
       const enforced = promoteSpec(spec);
       const denyAll = (direction: Direction): RuleSpec[] =>
@@ -204,13 +214,13 @@ export function touchedEndpoints(state: ClusterState, changeSet: ChangeSet): Tou
       namespaces.Ingress.add(info.namespace);
     }
   };
-  for (const pod of state.pods) {
+  for (const pod of pods) {
     if (pod.ips.length === 0) continue;
     const ref = { namespace: pod.namespace, name: pod.name };
     const result = probe.evaluate({ source: ref, destination: ref, protocol: 6, destPort: 1 });
     if (result.ok) visit(result.value);
   }
-  for (const hep of state.hostEndpoints) {
+  for (const hep of hostEndpoints) {
     const ref = { hostEndpoint: hep.name };
     const result = probe.evaluate({ source: ref, destination: ref, protocol: 6, destPort: 1 });
     if (result.ok) visit(result.value);

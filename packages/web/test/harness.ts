@@ -63,6 +63,8 @@ export interface DemoOptions {
   demoTraffic?: boolean;
   /** `--stream-buffer`: flows queued per stream client before the server announces a gap. */
   streamBuffer?: number;
+  /** `--allow-writes` (default false, as `verdict serve`). */
+  allowWrites?: boolean;
 }
 
 /** The real `verdict serve` in process on the demo (memory store, demo traffic, no gRPC) and a browser. */
@@ -80,6 +82,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       'demo-traffic': options.demoTraffic ?? true,
       'web-dir': WEB_DIR,
       ...(options.streamBuffer !== undefined ? { 'stream-buffer': String(options.streamBuffer) } : {}),
+      ...(options.allowWrites ? { 'allow-writes': true } : {}),
     },
     {},
   );

@@ -12,7 +12,8 @@ let running: RunningVerdict;
 let context: BrowserContext;
 let demo: Demo | undefined;
 beforeAll(async () => {
-  demo = await startDemo();
+  // Writes on: the Egress page imports DNS answers.
+  demo = await startDemo({ allowWrites: true });
   ({ running, context } = demo);
 }, 90_000);
 
@@ -123,6 +124,42 @@ describe('Egress page', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'egress.png') });
     await page.getByTestId('rehearse-lockdown').click();
     await expectRehearsed(page, /the egress lockdown of shop/);
+    await page.close();
+  });
+
+  it('imports DNS answers from a file: destinations are named by domain, and the Enterprise dialect names them in the NetworkSet', async () => {
+    const page = await open('/egress?namespace=shop');
+    await page.getByTestId('egress-destination').first().waitFor({ timeout: 30_000 });
+    // A bad file is refused whole, with the line and field at fault.
+    await page.getByTestId('dns-import').setInputFiles({
+      name: 'bad.ndjson',
+      mimeType: 'application/x-ndjson',
+      buffer: Buffer.from('{"name": "exfil.example.net", "addresses": ["203.0.113.999"]}\n'),
+    });
+    await expect(page.getByTestId('dns-import-status').textContent()).resolves.toContain(
+      'bad.ndjson was not imported: 1 of 1 lines are not DNS answers; nothing was stored: line 1: addresses[0]',
+    );
+    await page.getByTestId('dns-import').setInputFiles({
+      name: 'answers.ndjson',
+      mimeType: 'application/x-ndjson',
+      buffer: Buffer.from('{"name": "exfil.example.net", "addresses": ["203.0.113.66"]}\n'),
+    });
+    await expect(page.getByTestId('dns-import-status').textContent()).resolves.toMatch(
+      /Imported 1 addresses of 1 names from answers\.ndjson/,
+    );
+    const exfil = page.getByTestId('egress-destination').filter({ hasText: '203.0.113.66/32' });
+    await exfil.filter({ hasText: 'exfil.example.net' }).waitFor();
+    // Open-source Calico: the domain is a comment beside the set; Enterprise: allowedEgressDomains.
+    await expect(page.getByTestId('lockdown-yaml').textContent()).resolves.toContain(
+      'the addresses of exfil.example.net',
+    );
+    await page.getByTestId('egress-dialect').selectOption('calico-enterprise');
+    await page.waitForURL(/dialect=calico-enterprise/);
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid="lockdown-yaml"]')?.textContent?.includes('allowedEgressDomains'),
+    );
+    await expect(page.getByTestId('lockdown-yaml').textContent()).resolves.toContain('- exfil.example.net');
+    await noSeriousViolations(page);
     await page.close();
   });
 

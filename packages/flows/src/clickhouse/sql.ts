@@ -22,6 +22,13 @@
 //   and `extract` (re2), which both releases have.
 // - `alias.column` names across `JOIN … USING` and aliases equal to a column name (18.16 resolves
 //   the column to the aggregate in WHERE): queries use plain, distinct aliases (`from_cluster`, `f_*`).
+//   Joined subqueries still get an alias (`) AS name`), which current releases require
+//   (`joined_subquery_requires_alias`, 20.x+) and 18.16 accepts.
+// - Text that is not an address given to `IPv4StringToNum`/`IPv6StringToNum`: 18.16 returns zeros,
+//   current releases throw (and do not short-circuit inside a lambda), so each is fed a valid
+//   address of its family in place of the other family's.
+// - Checked on a current release: `clickhouse-current.test.ts` runs the store contract on the
+//   embedded ClickHouse of the `chdb` package (26.x) through a small HTTP bridge.
 // - `groupArrayIntersect` (24.x): a key whose label set changed within the queried range has its
 //   selectors evaluated by Verdict on the intersection; every other key is decided in SQL.
 import { type Cidr, parseCidr, parseSelector, type Selector } from '@verdict/engine';
@@ -70,12 +77,13 @@ function optional(column: string, m: StringMatch | undefined): string | undefine
 export function cidrTest(x: string, c: Cidr): string {
   if (c.family === 4) {
     const mask = c.prefix === 0 ? 0 : (0xffffffff << (32 - c.prefix)) >>> 0;
-    return `(position(${x}, ':') = 0 AND bitAnd(IPv4StringToNum(${x}), ${mask}) = ${c.network} AND IPv4StringToNum(${x}) != 0 OR ${x} = '0.0.0.0' AND ${c.network} = 0)`;
+    const v4 = `IPv4StringToNum(if(position(${x}, ':') = 0, ${x}, '0.0.0.0'))`;
+    return `(position(${x}, ':') = 0 AND bitAnd(${v4}, ${mask}) = ${c.network} AND ${v4} != 0 OR ${x} = '0.0.0.0' AND ${c.network} = 0)`;
   }
   const hex = c.network.toString(16).padStart(32, '0').toUpperCase();
   const whole = Math.floor(c.prefix / 4);
   const rest = c.prefix % 4;
-  const h = `hex(IPv6StringToNum(${x}))`;
+  const h = `hex(IPv6StringToNum(if(position(${x}, ':') > 0, ${x}, '::')))`;
   const head = whole === 0 ? '1' : `substring(${h}, 1, ${whole}) = ${literal(hex.slice(0, whole))}`;
   if (rest === 0) return `(position(${x}, ':') > 0 AND ${head})`;
   const nibble = Number.parseInt(hex[whole]!, 16);

@@ -45,7 +45,9 @@ import {
 import { RowBinaryWriter } from './rowbinary.ts';
 import {
   COUNTERS,
+  encodeKeyRows,
   encodeWindows,
+  KEY_COLUMNS,
   type KeyRow,
   keyPrefix,
   keyRow,
@@ -555,12 +557,26 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
     return { batch, newKeys, newLabels: labels.map((l) => l.hash) };
   }
 
+  async function insertRowBinary(table: string, columns: readonly string[], body: Buffer): Promise<void> {
+    const sent = await client.exec({
+      query: `INSERT INTO ${table} (${columns.join(', ')}) FORMAT RowBinary`,
+      values: Readable.from([body], { objectMode: false }),
+    });
+    // The answer of an INSERT is empty; reading it to the end frees the connection.
+    for await (const _ of sent.stream) {
+    }
+  }
+
   /** Sends a batch; with `verify`, first asks which of its rows already arrived and sends only the others. */
   async function send(batch: Outgoing, verify: boolean): Promise<void> {
     if (batch.labels.length > 0) {
       await client.insert({ table: 'label_sets', values: batch.labels, format: 'JSONEachRow' });
     }
-    if (batch.keys.length > 0) await client.insert({ table: 'flow_keys', values: batch.keys, format: 'JSONEachRow' });
+    if (batch.keys.length > 0) {
+      const w = new RowBinaryWriter(batch.keys.length * 512);
+      encodeKeyRows(w, batch.keys);
+      await insertRowBinary('flow_keys', KEY_COLUMNS, w.view());
+    }
     if (batch.rows === 0) return;
     let have: Set<number> | undefined;
     if (verify) {
@@ -580,13 +596,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
           if (!have.has(i)) missing.push(body.subarray(i === 0 ? 0 : ends[i - 1], ends[i]));
         body = Buffer.concat(missing);
       }
-      const sent = await client.exec({
-        query: `INSERT INTO flow_windows (${WINDOW_BINARY_COLUMNS.join(', ')}) FORMAT RowBinary`,
-        values: Readable.from([body], { objectMode: false }),
-      });
-      // The answer of an INSERT is empty; reading it to the end frees the connection.
-      for await (const _ of sent.stream) {
-      }
+      await insertRowBinary('flow_windows', WINDOW_BINARY_COLUMNS, body);
       return;
     }
     let tsv = batch.tsv ?? '';
@@ -905,10 +915,10 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
            any(source_name) AS f_source_name, any(dest_namespace) AS f_dest_namespace, any(dest_name) AS f_dest_name,
            any(action) AS f_action, any(pending_verdict) AS f_pending_verdict, any(reporter) AS f_reporter
          FROM flow_windows WHERE ${w.sql} GROUP BY key_id
-       ) ANY INNER JOIN (
+       ) AS matched ANY INNER JOIN (
          SELECT id AS key_id, any(key) AS key FROM flow_keys
          WHERE id IN (SELECT key_id FROM flow_windows WHERE ${w.sql}) GROUP BY id
-       ) USING key_id
+       ) AS texts USING key_id
        GROUP BY from_cluster, ${by}`,
     );
     return found.map((r) => ({ key: parseFlowKey(r.key_text), cluster: r.from_cluster, count: Number(r.n) }));
@@ -956,10 +966,33 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
         if (list.length === 0) continue;
         const of = (columns: string) =>
           `(SELECT ${columns} FROM reporting_endpoints WHERE reporter = ${literal(reporter)})`;
+        let select: string;
+        if (side === 'source') {
+          const namespaces = [...new Set(list.map((e) => e.namespace))];
+          select = `source_namespace IN (${namespaces.sort().map(literal).join(', ')})`;
+        } else {
+          // The sort key has no destination: the keys come from flow_keys (their text holds the
+          // endpoints: see flowKeyString), and their source namespaces narrow the windows read.
+          const parts = `splitByString('","', key)`;
+          const keys = `FROM flow_keys WHERE extract(key, ',"(Src|Dst)","(?:Allow|Deny|Pass)",[[]') = 'Dst'
+            AND (arrayElement(${parts}, 5), arrayElement(${parts}, 4)) IN ${of('namespace, name')}`;
+          const sources = await (
+            await client.query({
+              query: `SELECT DISTINCT arrayElement(${parts}, 2) AS ns ${keys}`,
+              format: 'JSONEachRow',
+              ...session,
+            })
+          ).json<{ ns: string }>();
+          if (sources.length === 0) continue;
+          select = `source_namespace IN (${sources
+            .map((r) => r.ns)
+            .sort()
+            .map(literal)
+            .join(', ')}) AND key_id IN (SELECT id ${keys})`;
+        }
         const result = await client.query({
           query: `SELECT ${aggregates(q.range.lt)} FROM flow_windows
-            PREWHERE ${range} AND reporter = ${literal(reporter)}
-              AND ${side}_namespace IN (${[...new Set(list.map((e) => e.namespace))].sort().map(literal).join(', ')})
+            PREWHERE ${range} AND reporter = ${literal(reporter)} AND ${select}
             WHERE (${side}_namespace, ${side}_name) IN ${of('namespace, name')}
             GROUP BY key_id ORDER BY first DESC, id ASC`,
           format: 'JSONEachRow',
@@ -1056,11 +1089,11 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
         SELECT key_id, ${byBucket ? 'bucket,' : ''} sum(${vin}) AS vin, sum(${vout}) AS vout FROM flow_windows
         WHERE bucket >= ${int(Math.ceil(q.range.gte))} AND bucket + ${BUCKET_SECONDS} <= ${int(Math.floor(q.range.lt))}
         GROUP BY key_id${byBucket ? ', bucket' : ''}
-      ) ALL INNER JOIN (
+      ) AS counted ALL INNER JOIN (
         SELECT key_id, g, slot FROM (
           SELECT id AS key_id, any(${groups}) AS gs, any(${slots}) AS ss FROM flow_keys GROUP BY id
         ) ARRAY JOIN gs AS g, ss AS slot
-      ) USING key_id
+      ) AS grouped USING key_id
       GROUP BY g, slot${byBucket ? ', bucket' : ''}`;
     const found = await rows<{
       g: string;

@@ -74,8 +74,10 @@ function isErrorBody(v: unknown): v is ApiIssuesErrorBody {
 
 interface RequestOptions {
   method?: 'GET' | 'POST' | 'DELETE';
-  /** A JSON body (objects) or raw text (YAML). */
+  /** A JSON body (objects) or raw text (YAML, or `contentType`). */
   body?: unknown;
+  /** The type of a raw text body (default `application/yaml`). */
+  contentType?: string;
   accept?: string;
   signal?: AbortSignal | undefined;
 }
@@ -87,7 +89,7 @@ async function request(url: string, init: RequestOptions = {}): Promise<{ res: R
   if (init.body !== undefined) {
     if (typeof init.body === 'string') {
       body = init.body;
-      headers['content-type'] = 'application/yaml';
+      headers['content-type'] = init.contentType ?? 'application/yaml';
     } else {
       body = JSON.stringify(init.body);
       headers['content-type'] = 'application/json';
@@ -150,6 +152,14 @@ export interface ListFlowsParams extends TimeRange {
   sort?: SortField;
   page: number;
   pageSize: number;
+}
+
+/** The policy dialect of the egress lockdown: where domains can be named. */
+export type EgressDialect = 'calico' | 'calico-enterprise';
+
+export interface DnsImportReply {
+  imported: { pairs: number; names: number; evicted: number };
+  held: { names: number; pairs: number; oldest: number | null; newest: number | null; retentionSeconds: number };
 }
 
 export const api = {
@@ -223,8 +233,15 @@ export const api = {
   insights(since: number, signal?: AbortSignal): Promise<InsightsResponse> {
     return getJson(buildUrl('/api/v1/insights', { since }), signal);
   },
-  egress(p: { namespace: string; since: number }, signal?: AbortSignal): Promise<EgressResponse> {
+  egress(
+    p: { namespace: string; since: number; dialect?: EgressDialect },
+    signal?: AbortSignal,
+  ): Promise<EgressResponse> {
     return getJson(buildUrl('/api/v1/egress', p), signal);
+  },
+  /** Imports DNS answers (NDJSON of `{"name", "addresses"}`): all lines or none. */
+  importDns(ndjson: string, signal?: AbortSignal): Promise<DnsImportReply> {
+    return requestJson('/api/v1/dns', { method: 'POST', body: ndjson, contentType: 'application/x-ndjson', signal });
   },
   coverage(since: number, signal?: AbortSignal): Promise<CoverageResponse> {
     return getJson(buildUrl('/api/v1/coverage', { since }), signal);

@@ -87,12 +87,17 @@ export function percent(part: number, whole: number): string {
 export const ratio = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
 
 /** `?namespace=shop&since=3600`. */
-export function parseEgressParams(search: string): { namespace: string; since: number } {
+export function parseEgressParams(search: string): {
+  namespace: string;
+  since: number;
+  dialect: 'calico' | 'calico-enterprise';
+} {
   const p = new URLSearchParams(search);
   const namespace = p.get('namespace') ?? '';
   return {
     namespace: /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace) ? namespace : '',
     since: windowOf(p.get('since'), 3600),
+    dialect: p.get('dialect') === 'calico-enterprise' ? 'calico-enterprise' : 'calico',
   };
 }
 

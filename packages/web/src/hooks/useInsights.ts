@@ -1,6 +1,6 @@
 // The Insights, Egress and Rollout pages' server state: findings, a namespace's egress lockdown and
 // rollout coverage over the window in the URL.
-import { api } from '../api/client.ts';
+import { api, type EgressDialect } from '../api/client.ts';
 import type { CoverageResponse, EgressResponse, InsightsResponse } from '../api/types.ts';
 import { CLUSTER_KEY } from './queryClient.ts';
 import { type Resource, useResource } from './useResource.ts';
@@ -11,9 +11,9 @@ export function useInsights(since: number): Resource<InsightsResponse> {
 }
 
 /** `namespace` '' = nothing to load. */
-export function useEgress(namespace: string, since: number): Resource<EgressResponse> {
-  return useResource(namespace ? [...CLUSTER_KEY, 'egress', namespace, since] : null, (signal) =>
-    api.egress({ namespace, since }, signal),
+export function useEgress(namespace: string, since: number, dialect: EgressDialect): Resource<EgressResponse> {
+  return useResource(namespace ? [...CLUSTER_KEY, 'egress', namespace, since, dialect] : null, (signal) =>
+    api.egress({ namespace, since, dialect }, signal),
   );
 }
 

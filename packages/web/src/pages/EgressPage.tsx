@@ -1,6 +1,8 @@
 // Egress: every external destination a namespace's workloads used, and the proposed lockdown
 // (default-deny egress with allow-lists from those destinations) with its rehearsal result.
+import { useState } from 'react';
 import { useLocation, useNavigate } from 'react-router';
+import { api, type EgressDialect } from '../api/client.ts';
 import type { EgressResponse } from '../api/types.ts';
 import { CopyButton, ErrorMessage, NamespaceSelect, StateMessage, WindowSelect } from '../components/common.tsx';
 import { YamlEditor } from '../components/YamlEditor.tsx';
@@ -15,12 +17,13 @@ export function EgressPage() {
   const { pathname, search } = useLocation();
   const navigate = useNavigate();
   const params = parseEgressParams(search);
-  const egress = useEgress(params.namespace, params.since);
+  const egress = useEgress(params.namespace, params.since, params.dialect);
   const setParams = (next: Partial<typeof params>) => {
     const p = new URLSearchParams();
     const merged = { ...params, ...next };
     if (merged.namespace) p.set('namespace', merged.namespace);
     if (merged.since !== 3600) p.set('since', String(merged.since));
+    if (merged.dialect !== 'calico') p.set('dialect', merged.dialect);
     const qs = p.toString();
     navigate(qs ? `${pathname}?${qs}` : pathname, { replace: true });
   };
@@ -64,8 +67,69 @@ export function EgressPage() {
           onChange={(since) => setParams({ since })}
           testId="egress-window"
         />
+        <label className="field">
+          <span className="field-label">Lockdown for</span>
+          <select
+            value={params.dialect}
+            onChange={(e) => setParams({ dialect: e.target.value as EgressDialect })}
+            data-testid="egress-dialect"
+          >
+            <option value="calico">Calico (addresses)</option>
+            <option value="calico-enterprise">Calico Enterprise (domains too)</option>
+          </select>
+        </label>
+        <DnsImport onImported={egress.reload} />
       </div>
       {body}
+    </div>
+  );
+}
+
+/** Imports DNS answers (NDJSON of query name → addresses) so destinations are named by domain. */
+function DnsImport({ onImported }: { onImported: () => void }) {
+  const [status, setStatus] = useState<{ ok: boolean; text: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const onFile = async (file: File | undefined) => {
+    if (!file) return;
+    setBusy(true);
+    setStatus(null);
+    try {
+      const reply = await api.importDns(await file.text());
+      setStatus({
+        ok: true,
+        text: `Imported ${formatCount(reply.imported.pairs)} addresses of ${formatCount(reply.imported.names)} names from ${file.name}; ${formatCount(reply.held.names)} names held, each kept ${Math.round(reply.held.retentionSeconds / 86_400)} days after its last import.`,
+      });
+      onImported();
+    } catch (error) {
+      setStatus({ ok: false, text: `${file.name} was not imported: ${(error as Error).message}` });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="dns-import">
+      <label className="field">
+        <span className="field-label">DNS answers (NDJSON)</span>
+        <input
+          type="file"
+          accept=".ndjson,.jsonl,.json,application/x-ndjson"
+          disabled={busy}
+          onChange={(e) => {
+            void onFile(e.target.files?.[0]);
+            e.target.value = '';
+          }}
+          data-testid="dns-import"
+        />
+      </label>
+      {status && (
+        <p
+          role={status.ok ? 'status' : 'alert'}
+          className={`dns-import-status small ${status.ok ? 'muted' : 'error-text'}`}
+          data-testid="dns-import-status"
+        >
+          {status.text}
+        </p>
+      )}
     </div>
   );
 }
