@@ -18,18 +18,27 @@ import type { IpSet } from './model.ts';
 import { IntListMap } from './tuple-map.ts';
 
 /**
- * Ids of recently seen objects by identity, holding at most `limit` of them (then it starts over),
- * so that objects seen once (decoded from the wire) are not kept and the table does not grow.
+ * Ids of recently seen objects by identity, in two generations of at most `limit` each: when the
+ * newer one fills, the older is dropped. Objects seen once (decoded from the wire) are let go, the
+ * table does not grow, and objects in steady use (the engine's) stay.
  */
 class IdentityCache<K extends object> {
-  private readonly ids = new Map<K, number>();
-  constructor(private readonly limit = 4096) {}
+  private recent = new Map<K, number>();
+  private older = new Map<K, number>();
+  constructor(private readonly limit = 32_768) {}
   get(key: K): number | undefined {
-    return this.ids.get(key);
+    const id = this.recent.get(key);
+    if (id !== undefined) return id;
+    const old = this.older.get(key);
+    if (old !== undefined) this.set(key, old);
+    return old;
   }
   set(key: K, id: number): void {
-    if (this.ids.size >= this.limit) this.ids.clear();
-    this.ids.set(key, id);
+    if (this.recent.size >= this.limit) {
+      this.older = this.recent;
+      this.recent = new Map();
+    }
+    this.recent.set(key, id);
   }
 }
 
