@@ -47,7 +47,12 @@ import {
 } from './health/index.ts';
 import { createIngestPipeline, type IngestPipeline } from './ingest/index.ts';
 import type { Logger } from './log.ts';
-import { createMetrics, registerClusterMetrics, registerGoldmaneTailMetrics } from './metrics/index.ts';
+import {
+  createMetrics,
+  registerClusterMetrics,
+  registerGoldmaneCollectorMetrics,
+  registerGoldmaneTailMetrics,
+} from './metrics/index.ts';
 
 /** Request line and headers, in bytes (Node's default is 16 KiB). */
 const HTTP_MAX_HEADER_BYTES = 64 * 1024;
@@ -298,6 +303,7 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
       deduplicated: (count) => metrics.deduplicated('felix', count),
     },
   });
+  registerGoldmaneCollectorMetrics(metrics.registry, () => goldmane.stats());
   if (config.grpcPort >= 0) {
     grpcServer = new grpc.Server(GOLDMANE_SERVER_OPTIONS);
     goldmane.addTo(grpcServer);

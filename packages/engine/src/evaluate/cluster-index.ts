@@ -20,12 +20,12 @@ export interface IpIdentity {
   readonly serial: number;
   /** Memo: how flow logs show the address (resolve.ts). */
   info: EndpointInfo | undefined;
-  /** Memo: verdicts of flows from this address, by destination serial and protocol/port (evaluate.ts). */
+  /** Memo: verdicts of flows from this address, by destination and protocol/port (evaluate.ts). */
   verdicts: Map<number, CachedVerdict> | undefined;
 }
 
-/** Serials stay below 2^26 so a cache key (serial, protocol, port, what-if) is an exact double. */
-const SERIAL_LIMIT = 2 ** 26;
+/** Serials wrap; caches keyed by a serial also compare the identity. */
+const SERIAL_LIMIT = 2 ** 30;
 let serials = 0;
 
 export function makeIdentity(
@@ -59,7 +59,6 @@ export class ClusterIndex {
   private readonly v6Sets = new Map<number, Map<bigint, Entity[]>>();
   private readonly identities = new Map<string, IpIdentity>();
   /** Per entity id: the identity of its first IP. Cleared with `identities`. */
-  private primaries: (IpIdentity | undefined)[] = [];
   private readonly selectors = new Map<string, MemoSelector>();
   /**
    * Selection identities: every label key some interned selector reads. Endpoints of the same kind
@@ -181,13 +180,13 @@ export class ClusterIndex {
 
   /** The identity of an endpoint's first IP, with the endpoint as owner. */
   primaryIdentity(entity: Entity): IpIdentity | undefined {
-    let identity = this.primaries[entity.id];
+    let identity = entity.primary;
     if (identity) return identity;
     const text = entity.pod?.ips[0] ?? entity.hostEndpoint?.expectedIPs[0];
     const found = text === undefined ? undefined : this.identify(text);
     if (!found) return undefined;
     identity = found.owner === entity ? found : makeIdentity(found.ip, found.text, entity, found.networkSets);
-    setDense(this.primaries, entity.id, identity);
+    entity.primary = identity;
     return identity;
   }
 
@@ -246,7 +245,7 @@ export class ClusterIndex {
     const ips = old.pod?.ips ?? [];
     for (const ip of ips) if (this.owners.get(ip) === old) this.owners.delete(ip);
     this.forgetIps(ips);
-    setDense(this.primaries, old.id, undefined);
+    old.primary = undefined;
     this.releasedIds.push(old.id);
     if (this.releasedIds.length >= Math.max(RELEASE_BATCH, this.entities.length / 4)) this.releaseIds();
     return old;
@@ -270,7 +269,7 @@ export class ClusterIndex {
 
   private forgetIdentities(): void {
     this.identities.clear();
-    this.primaries = [];
+    for (const entity of this.entities) if (entity) entity.primary = undefined;
   }
 
   private addEntity(make: (id: number) => Entity): Entity {

@@ -44,10 +44,13 @@ export interface EndpointPolicies extends IdentityPolicies {
 
 /**
  * A cached verdict, kept on its source identity (`IpIdentity.verdicts`) under its destination's
- * serial and protocol/port; valid while it names the same destination and both ends' epochs hold.
+ * serial and protocol/port; valid while it names the same destination and service and both ends'
+ * epochs hold.
  */
 export interface CachedVerdict {
   readonly dst: IpIdentity;
+  /** Protocol, destination port and what-if, as `evaluate.ts` packs them. */
+  readonly service: number;
   readonly srcEpoch: number;
   readonly dstEpoch: number;
   readonly result: { ok: true; value: FlowVerdict };

@@ -2,6 +2,7 @@
 // network sets, each with its effective labels (reference §2) and the IPs or CIDRs it owns.
 import type { HostEndpoint, Labels, Namespace, NetworkSet, Pod, ServiceAccount } from '../model.ts';
 import { type Cidr, type Ip, parseCidr, parseIp } from '../net/ip.ts';
+import type { IpIdentity } from './cluster-index.ts';
 
 export const NAMESPACE_LABEL = 'projectcalico.org/namespace';
 export const ORCHESTRATOR_LABEL = 'projectcalico.org/orchestrator';
@@ -30,6 +31,8 @@ export interface Entity {
   readonly pod?: Pod;
   readonly hostEndpoint?: HostEndpoint;
   readonly networkSet?: NetworkSet;
+  /** Memo of ClusterIndex.primaryIdentity: the identity of its first IP, with it as owner. */
+  primary: IpIdentity | undefined;
 }
 
 function inherit(own: Labels, extra: Iterable<[string, string]>): Map<string, string> {
@@ -90,6 +93,7 @@ export function podEntity(id: number, pod: Pod, context: EntityContext): Entity 
     profiles: [`kns.${pod.namespace}`, `ksa.${pod.namespace}.${pod.serviceAccount}`],
     isEndpoint: true,
     pod,
+    primary: undefined,
   };
 }
 
@@ -106,6 +110,7 @@ export function hostEndpointEntity(id: number, hep: HostEndpoint): Entity {
     profiles: hep.profiles,
     isEndpoint: true,
     hostEndpoint: hep,
+    primary: undefined,
   };
 }
 
@@ -129,6 +134,7 @@ export function networkSetEntity(id: number, set: NetworkSet, context: EntityCon
     profiles: [],
     isEndpoint: false,
     networkSet: set,
+    primary: undefined,
   };
 }
 

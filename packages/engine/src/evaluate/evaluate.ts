@@ -26,24 +26,31 @@ export function evaluateFlow(
   const { src, dst, protocol } = ends.value;
   // Without a source port or ICMP fields a verdict depends only on the two IPs, protocol and port.
   const cacheable = query.sourcePort === undefined && query.icmp === undefined;
-  const key = cacheable ? verdictKey(dst, protocol, query.destPort, options?.whatIf === true) : 0;
+  const service = ((protocol << 16) | query.destPort) * 2 + (options?.whatIf ? 1 : 0);
+  const key = cacheable ? verdictKey(dst, service) : 0;
   const cached = cacheable ? src.verdicts?.get(key) : undefined;
   if (
     cached !== undefined &&
     cached.dst === dst &&
+    cached.service === service &&
     cached.srcEpoch === epochOf(cluster, src) &&
     cached.dstEpoch === epochOf(cluster, dst)
   )
     return cached.result;
   const facts = factsOf(src, dst, protocol, query);
   const result = ok(evaluateFacts(cluster, facts, options?.whatIf === true));
-  if (cacheable) rememberVerdict(cluster, src, dst, key, result);
+  if (cacheable) rememberVerdict(cluster, src, dst, key, service, result);
   return result;
 }
 
-/** Destination serial (< 2^26), protocol, port and what-if in one exact double. */
-function verdictKey(dst: IpIdentity, protocol: number, port: number, whatIf: boolean): number {
-  return dst.serial * 2 ** 25 + ((protocol << 16) | port) * 2 + (whatIf ? 1 : 0);
+/**
+ * A slot for the verdict among those of its source: 20 bits of the destination's serial and 10 of
+ * a hash of protocol, port and what-if, so the key stays a small integer (a heap-number key costs
+ * an allocation and a slower hash). Two flows may share a slot; the entry names its destination
+ * and service, so a shared slot only costs a miss.
+ */
+function verdictKey(dst: IpIdentity, service: number): number {
+  return ((dst.serial & 0xfffff) << 10) | ((service ^ (service >>> 10) ^ (service >>> 20)) & 0x3ff);
 }
 
 function evaluateFacts(cluster: CompiledCluster, facts: FlowFacts, whatIf: boolean): FlowVerdict {
@@ -79,6 +86,7 @@ function rememberVerdict(
   src: IpIdentity,
   dst: IpIdentity,
   key: number,
+  service: number,
   result: { ok: true; value: FlowVerdict },
 ): void {
   if (++cluster.cachedVerdicts > VERDICT_CACHE_LIMIT) forgetVerdicts(cluster);
@@ -86,7 +94,13 @@ function rememberVerdict(
     src.verdicts = new Map();
     cluster.verdictSources.push(src);
   }
-  const entry: CachedVerdict = { dst, srcEpoch: epochOf(cluster, src), dstEpoch: epochOf(cluster, dst), result };
+  const entry: CachedVerdict = {
+    dst,
+    service,
+    srcEpoch: epochOf(cluster, src),
+    dstEpoch: epochOf(cluster, dst),
+    result,
+  };
   src.verdicts.set(key, entry);
 }
 

@@ -481,3 +481,20 @@ describe('explain', () => {
     expect(decisive?.because.join('\n')).toMatch(/port 5432 is in \[5432\]/);
   });
 });
+
+describe('verdict cache', () => {
+  it('stays exact when many ports of one pair of endpoints share cache slots', () => {
+    const onlyPostgres = networkPolicy('shop/db-ingress', {
+      selector: "app == 'db'",
+      types: ['Ingress'],
+      ingress: [rule('Allow', { protocol: 6, ...to({ ports: [{ min: 5432, max: 5432 }] }) })],
+    });
+    const evaluator = createEvaluator(cluster({ pods: [web, db], policies: [onlyPostgres] }));
+    // 3,000 ports over 1,024 slots per destination: slots are shared, twice over.
+    for (let pass = 0; pass < 2; pass++)
+      for (let port = 4000; port < 7000; port++) {
+        const result = evaluator.evaluate({ ...webToDb, protocol: 'TCP', destPort: port });
+        expect(result.ok && result.value.enforced.action).toBe(port === 5432 ? 'Allow' : 'Deny');
+      }
+  });
+});

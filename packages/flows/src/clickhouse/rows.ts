@@ -93,6 +93,55 @@ export function keyRow(cluster: string, id: number, keyString: string, k: FlowKe
   return row;
 }
 
+/** The `flow_keys` columns, in the order `encodeKeyRows` writes them. */
+export const KEY_COLUMNS = [
+  'cluster',
+  'id',
+  'key',
+  'pending_actions',
+  'hit_kind',
+  'hit_tier',
+  'hit_namespace',
+  'hit_name',
+  'hit_action',
+  'hint_kind',
+  'hint_tier',
+  'hint_namespace',
+  'hint_name',
+  'stat_policy',
+  'stat_policy_slot',
+  'stat_rule',
+  'stat_rule_slot',
+] as const satisfies readonly (keyof KeyRow)[];
+
+const slots = (w: RowBinaryWriter, values: readonly number[]) => {
+  w.varUInt(values.length);
+  for (const v of values) w.u8(v);
+};
+
+/** Key rows as RowBinary rows of KEY_COLUMNS. */
+export function encodeKeyRows(w: RowBinaryWriter, rows: readonly KeyRow[]): void {
+  for (const r of rows) {
+    w.string(r.cluster);
+    w.u64(r.id);
+    w.string(r.key);
+    w.strings(r.pending_actions);
+    w.strings(r.hit_kind);
+    w.strings(r.hit_tier);
+    w.strings(r.hit_namespace);
+    w.strings(r.hit_name);
+    w.strings(r.hit_action);
+    w.strings(r.hint_kind);
+    w.strings(r.hint_tier);
+    w.strings(r.hint_namespace);
+    w.strings(r.hint_name);
+    w.strings(r.stat_policy);
+    slots(w, r.stat_policy_slot);
+    w.strings(r.stat_rule);
+    slots(w, r.stat_rule_slot);
+  }
+}
+
 export interface WindowRow {
   bucket: number;
   keyId: number;

@@ -45,7 +45,9 @@ import {
 import { RowBinaryWriter } from './rowbinary.ts';
 import {
   COUNTERS,
+  encodeKeyRows,
   encodeWindows,
+  KEY_COLUMNS,
   type KeyRow,
   keyPrefix,
   keyRow,
@@ -555,12 +557,26 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
     return { batch, newKeys, newLabels: labels.map((l) => l.hash) };
   }
 
+  async function insertRowBinary(table: string, columns: readonly string[], body: Buffer): Promise<void> {
+    const sent = await client.exec({
+      query: `INSERT INTO ${table} (${columns.join(', ')}) FORMAT RowBinary`,
+      values: Readable.from([body], { objectMode: false }),
+    });
+    // The answer of an INSERT is empty; reading it to the end frees the connection.
+    for await (const _ of sent.stream) {
+    }
+  }
+
   /** Sends a batch; with `verify`, first asks which of its rows already arrived and sends only the others. */
   async function send(batch: Outgoing, verify: boolean): Promise<void> {
     if (batch.labels.length > 0) {
       await client.insert({ table: 'label_sets', values: batch.labels, format: 'JSONEachRow' });
     }
-    if (batch.keys.length > 0) await client.insert({ table: 'flow_keys', values: batch.keys, format: 'JSONEachRow' });
+    if (batch.keys.length > 0) {
+      const w = new RowBinaryWriter(batch.keys.length * 512);
+      encodeKeyRows(w, batch.keys);
+      await insertRowBinary('flow_keys', KEY_COLUMNS, w.view());
+    }
     if (batch.rows === 0) return;
     let have: Set<number> | undefined;
     if (verify) {
@@ -580,13 +596,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
           if (!have.has(i)) missing.push(body.subarray(i === 0 ? 0 : ends[i - 1], ends[i]));
         body = Buffer.concat(missing);
       }
-      const sent = await client.exec({
-        query: `INSERT INTO flow_windows (${WINDOW_BINARY_COLUMNS.join(', ')}) FORMAT RowBinary`,
-        values: Readable.from([body], { objectMode: false }),
-      });
-      // The answer of an INSERT is empty; reading it to the end frees the connection.
-      for await (const _ of sent.stream) {
-      }
+      await insertRowBinary('flow_windows', WINDOW_BINARY_COLUMNS, body);
       return;
     }
     let tsv = batch.tsv ?? '';

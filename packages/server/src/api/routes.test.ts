@@ -13,6 +13,7 @@ import { nodeTraffic, OTHER_NODE_ID } from '@verdict/flows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../test/fixtures.ts';
 import { createChangeRoutes } from '../changes/index.ts';
+import { createDnsRoutes, DnsAnswers } from '../dns/index.ts';
 import { createInsightsRoutes } from '../insights/index.ts';
 import { createPolicyRoutes } from '../policies/index.ts';
 import { createRecommendRoutes } from '../recommend/index.ts';
@@ -609,6 +610,11 @@ describe('routes', () => {
           calico: { version: '3.33', from: 'default' },
         }),
       }).routes.map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`),
+    );
+    routes.push(
+      ...createDnsRoutes({ answers: new DnsAnswers({ retentionSeconds: 60 }) }).routes.map(
+        (r) => `${r.method} ${r.path}`,
+      ),
     );
     routes.push(
       ...createPolicyRoutes({ evaluator: shopEvaluator }).routes.map(

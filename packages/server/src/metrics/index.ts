@@ -2,5 +2,5 @@
 // middleware and the /metrics route.
 export type { Metrics } from './metrics.ts';
 export { CONTENT_TYPE, createMetrics, createMetricsRoutes, QUERY_BUCKETS, timeQueries } from './metrics.ts';
-export type { WatchMetrics } from './sources.ts';
-export { registerClusterMetrics, registerGoldmaneTailMetrics } from './sources.ts';
+export type { CollectorBackpressure, WatchMetrics } from './sources.ts';
+export { registerClusterMetrics, registerGoldmaneCollectorMetrics, registerGoldmaneTailMetrics } from './sources.ts';

@@ -115,3 +115,35 @@ export function registerGoldmaneTailMetrics(registry: Registry, status: () => Ta
     },
   });
 }
+
+/** What `registerGoldmaneCollectorMetrics` reads: the FlowCollector's waiting room and its pauses. */
+export interface CollectorBackpressure {
+  waiting: number;
+  pauses: number;
+}
+
+/**
+ * Registers `verdict_goldmane_collector_waiting` (FlowUpdates received and not yet handed to ingest)
+ * and `verdict_goldmane_collector_pauses_total` (times a Connect stream stopped being read because the
+ * store was behind, so that its sender was slowed and its receipts delayed).
+ */
+export function registerGoldmaneCollectorMetrics(registry: Registry, stats: () => CollectorBackpressure): void {
+  const registers = [registry];
+  new Gauge({
+    name: 'verdict_goldmane_collector_waiting',
+    help: 'FlowUpdates from Felix received and waiting for the next store batch.',
+    registers,
+    collect() {
+      this.set(stats().waiting);
+    },
+  });
+  new Counter({
+    name: 'verdict_goldmane_collector_pauses_total',
+    help: 'Times a FlowCollector.Connect stream stopped being read because the store was behind (receipts delayed, nothing dropped).',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(stats().pauses);
+    },
+  });
+}

@@ -42,8 +42,12 @@ describe('insights URL parameters', () => {
   });
 
   it('egress keeps only namespace names; rollout defaults to a day', () => {
-    expect(parseEgressParams('?namespace=shop&since=900')).toEqual({ namespace: 'shop', since: 900 });
-    expect(parseEgressParams('?namespace=../etc')).toEqual({ namespace: '', since: 3600 });
+    expect(parseEgressParams('?namespace=shop&since=900')).toEqual({
+      namespace: 'shop',
+      since: 900,
+      dialect: 'calico',
+    });
+    expect(parseEgressParams('?namespace=../etc')).toEqual({ namespace: '', since: 3600, dialect: 'calico' });
     expect(parseRolloutSince('')).toBe(86_400);
     expect(parseRolloutSince('?since=604800')).toBe(604_800);
   });
