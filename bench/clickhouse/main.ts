@@ -14,7 +14,6 @@ import { createClickHouseStore, enrichRawFlow, type Flow, startLocalClickHouse }
 import { rehearseStore } from '@verdict/rehearse';
 import { RowBinaryWriter } from '../../packages/flows/src/clickhouse/rowbinary.ts';
 import {
-  COUNTERS,
   encodeWindows,
   keyPrefix,
   WINDOW_BINARY_COLUMNS,
@@ -22,6 +21,7 @@ import {
   WindowColumns,
   windowsTsv,
 } from '../../packages/flows/src/clickhouse/rows.ts';
+import { COUNTERS } from '../../packages/flows/src/key.ts';
 import { bucketStart } from '../../packages/flows/src/time.ts';
 import { buildCluster, SCALE } from '../shared/synthetic.ts';
 

@@ -6,7 +6,7 @@ import { createClient } from '@clickhouse/client';
 import { cidrContains, parseCidr, parseIp, parseSelector } from '@verdict/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RowBinaryWriter } from './clickhouse/rowbinary.ts';
-import { COUNTERS, encodeWindows, keyPrefix, WINDOW_BINARY_COLUMNS, WindowColumns } from './clickhouse/rows.ts';
+import { encodeWindows, keyPrefix, WINDOW_BINARY_COLUMNS, WindowColumns } from './clickhouse/rows.ts';
 import { migrateClickHouse } from './clickhouse/schema.ts';
 import { type LocalClickHouse, startLocalClickHouse } from './clickhouse/server.ts';
 import { cidrTest, literal, selectorSql } from './clickhouse/sql.ts';
@@ -14,6 +14,7 @@ import { type ClickHouseFlowStore, createClickHouseStore, SpoolFull } from './cl
 import { labelMap } from './filter.ts';
 import { endOfTier, flowBetween, hit, ipSet, T0, testClock } from './fixtures.ts';
 import { buildGraph } from './graph.ts';
+import { COUNTERS } from './key.ts';
 import { policyStats } from './policyStats.ts';
 import type { FlowFilter } from './store.ts';
 import { describeStoreContract } from './store-contract.ts';

@@ -198,6 +198,48 @@ export function addCounters(w: WindowCounters, f: Flow): void {
   w.live += f.numConnectionsLive;
 }
 
+/**
+ * Counters per row of a Float64Array column, for stores that keep windows in typed arrays:
+ * packetsIn, packetsOut, bytesIn, bytesOut, started, completed, live (the `flow_windows` order).
+ */
+export const COUNTERS = 7;
+
+/** Writes a flow's counters into row `row` of a counter column. */
+export function putCounterRow(c: Float64Array, row: number, f: Flow): void {
+  const at = row * COUNTERS;
+  c[at] = f.packetsIn;
+  c[at + 1] = f.packetsOut;
+  c[at + 2] = f.bytesIn;
+  c[at + 3] = f.bytesOut;
+  c[at + 4] = f.numConnectionsStarted;
+  c[at + 5] = f.numConnectionsCompleted;
+  c[at + 6] = f.numConnectionsLive;
+}
+
+/** Adds a flow's counters to row `row` of a counter column. */
+export function addToCounterRow(c: Float64Array, row: number, f: Flow): void {
+  const at = row * COUNTERS;
+  c[at] += f.packetsIn;
+  c[at + 1] += f.packetsOut;
+  c[at + 2] += f.bytesIn;
+  c[at + 3] += f.bytesOut;
+  c[at + 4] += f.numConnectionsStarted;
+  c[at + 5] += f.numConnectionsCompleted;
+  c[at + 6] += f.numConnectionsLive;
+}
+
+/** Adds row `row` of a counter column to a flow's counters. */
+export function addCounterRowTo(f: Flow, c: Float64Array, row: number): void {
+  const at = row * COUNTERS;
+  f.packetsIn += c[at]!;
+  f.packetsOut += c[at + 1]!;
+  f.bytesIn += c[at + 2]!;
+  f.bytesOut += c[at + 3]!;
+  f.numConnectionsStarted += c[at + 4]!;
+  f.numConnectionsCompleted += c[at + 5]!;
+  f.numConnectionsLive += c[at + 6]!;
+}
+
 /** Sets the address sets that are present (absent ones stay absent, for flows without IPs). */
 export function withIps(flow: Flow, sourceIps: IpSet | undefined, destIps: IpSet | undefined): Flow {
   if (sourceIps) flow.sourceIps = sourceIps;

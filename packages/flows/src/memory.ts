@@ -3,7 +3,16 @@ import { type ChangeQuery, changeLimit, changeMatches, type PolicyChange } from 
 import { compileFilterParts } from './filter.ts';
 import { IpSetInterner, LabelSetInterner, StringInterner, TraceInterner } from './intern.ts';
 import { mergeIpSets } from './ips.ts';
-import { flowKeyString, intersectLabels, mergeLabels, withIps } from './key.ts';
+import {
+  addCounterRowTo,
+  addToCounterRow,
+  COUNTERS,
+  flowKeyString,
+  intersectLabels,
+  mergeLabels,
+  putCounterRow,
+  withIps,
+} from './key.ts';
 import type { Flow, FlowKey, FlowResult } from './model.ts';
 import {
   checkHintType,
@@ -22,7 +31,6 @@ import { BUCKET_SECONDS, bucketStart, NUM_BUCKETS } from './time.ts';
 import { IntTupleMap } from './tuple-map.ts';
 import { DEFAULT_CLUSTER, type MemoryFlowStore, type StoreOptions } from './types.ts';
 
-const COUNTERS = 7;
 /** Key fields: the FlowKey's strings and numbers as ids, both traces as trace ids. */
 const KEY_WIDTH = 16;
 const NONE = -1;
@@ -220,14 +228,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryFlowS
         mergeIpSets(f.destIps, interned.ips.value(rows.destIps[r]!)),
       );
       if (!counted) continue;
-      const at = r * COUNTERS;
-      f.packetsIn += c[at]!;
-      f.packetsOut += c[at + 1]!;
-      f.bytesIn += c[at + 2]!;
-      f.bytesOut += c[at + 3]!;
-      f.numConnectionsStarted += c[at + 4]!;
-      f.numConnectionsCompleted += c[at + 5]!;
-      f.numConnectionsLive += c[at + 6]!;
+      addCounterRowTo(f, c, r);
     }
     return f;
   }
@@ -447,20 +448,12 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryFlowS
     const e = entryOf(flow);
     const { row: r, added } = rowOf(e, start / BUCKET_SECONDS);
     const { labels, ips } = interned;
-    const c = rows.counters;
-    const at = r * COUNTERS;
     if (added) {
       rows.sourceLabels[r] = labels.id(flow.sourceLabels);
       rows.destLabels[r] = labels.id(flow.destLabels);
       rows.sourceIps[r] = ips.id(mergeIpSets(undefined, flow.sourceIps));
       rows.destIps[r] = ips.id(mergeIpSets(undefined, flow.destIps));
-      c[at] = flow.packetsIn;
-      c[at + 1] = flow.packetsOut;
-      c[at + 2] = flow.bytesIn;
-      c[at + 3] = flow.bytesOut;
-      c[at + 4] = flow.numConnectionsStarted;
-      c[at + 5] = flow.numConnectionsCompleted;
-      c[at + 6] = flow.numConnectionsLive;
+      putCounterRow(rows.counters, r, flow);
       return;
     }
     const sl = rows.sourceLabels[r]!;
@@ -471,13 +464,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryFlowS
       rows.destLabels[r] = labels.id(intersectLabels(labels.value(dl), flow.destLabels));
     if (flow.sourceIps) rows.sourceIps[r] = ips.id(mergeIpSets(ips.value(rows.sourceIps[r]!), flow.sourceIps));
     if (flow.destIps) rows.destIps[r] = ips.id(mergeIpSets(ips.value(rows.destIps[r]!), flow.destIps));
-    c[at] += flow.packetsIn;
-    c[at + 1] += flow.packetsOut;
-    c[at + 2] += flow.bytesIn;
-    c[at + 3] += flow.bytesOut;
-    c[at + 4] += flow.numConnectionsStarted;
-    c[at + 5] += flow.numConnectionsCompleted;
-    c[at + 6] += flow.numConnectionsLive;
+    addToCounterRow(rows.counters, r, flow);
   }
 
   async function matching(

@@ -2,7 +2,7 @@
 // and window rows, as RowBinary (what ingest sends) or TabSeparated text (the bench's floor, and
 // batches spooled by an earlier Verdict).
 import type { PolicyHit } from '@verdict/engine';
-import { pendingVerdict } from '../key.ts';
+import { COUNTERS, pendingVerdict } from '../key.ts';
 import type { FlowKey, IpSet } from '../model.ts';
 import { identity } from '../stats.ts';
 import { RowBinaryWriter } from './rowbinary.ts';
@@ -268,9 +268,6 @@ export function keyPrefix(cluster: string, keyId: number, k: FlowKey): Uint8Arra
   w.string(pendingVerdict(k) ?? '');
   return Uint8Array.prototype.slice.call(w.view());
 }
-
-/** Counters per window, in `flow_windows` order. */
-export const COUNTERS = 7;
 
 /**
  * A batch's windows, column by column, pre-aggregated per (bucket, key): one set of arrays reused

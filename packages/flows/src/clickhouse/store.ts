@@ -18,12 +18,14 @@ import { compileFilterParts, hitMatches } from '../filter.ts';
 import { LabelSetInterner } from '../intern.ts';
 import { MAX_FLOW_IPS, mergeIpSets } from '../ips.ts';
 import {
+  addToCounterRow,
   flowKeyString,
   hashString,
   intersectLabels,
   mergeLabels,
   parseFlowKey,
   pendingVerdict,
+  putCounterRow,
   withIps,
 } from '../key.ts';
 import { createMemoryStore } from '../memory.ts';
@@ -44,7 +46,6 @@ import {
 } from '../types.ts';
 import { RowBinaryWriter } from './rowbinary.ts';
 import {
-  COUNTERS,
   encodeKeyRows,
   encodeWindows,
   KEY_COLUMNS,
@@ -497,15 +498,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
         entry.row = row;
         cols.sourceIps[row] = f.sourceIps;
         cols.destIps[row] = f.destIps;
-        const c = cols.counters;
-        const o = row * COUNTERS;
-        c[o] = f.packetsIn;
-        c[o + 1] = f.packetsOut;
-        c[o + 2] = f.bytesIn;
-        c[o + 3] = f.bytesOut;
-        c[o + 4] = f.numConnectionsStarted;
-        c[o + 5] = f.numConnectionsCompleted;
-        c[o + 6] = f.numConnectionsLive;
+        putCounterRow(cols.counters, row, f);
         if (bucket < minBucket) minBucket = bucket;
         if (bucket > maxBucket) maxBucket = bucket;
         continue;
@@ -521,15 +514,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
       }
       if (f.sourceIps) cols.sourceIps[row] = mergeIpSets(cols.sourceIps[row], f.sourceIps);
       if (f.destIps) cols.destIps[row] = mergeIpSets(cols.destIps[row], f.destIps);
-      const c = cols.counters;
-      const o = row * COUNTERS;
-      c[o] += f.packetsIn;
-      c[o + 1] += f.packetsOut;
-      c[o + 2] += f.bytesIn;
-      c[o + 3] += f.bytesOut;
-      c[o + 4] += f.numConnectionsStarted;
-      c[o + 5] += f.numConnectionsCompleted;
-      c[o + 6] += f.numConnectionsLive;
+      addToCounterRow(cols.counters, row, f);
     }
     const id = randomBytes(6).readUIntBE(0, 6);
     const writer = writers.pop() ?? new RowBinaryWriter(1 << 20);
