@@ -272,6 +272,8 @@ export function createCollector(options: CollectorOptions): Collector {
       };
       open.add(s);
       observer?.streamOpened('goldmane-collector');
+      // A stream that opens while the waiting room is full starts paused, like the ones already open.
+      if (waiting() >= maxWaiting) pause(s);
       call.on('data', (bytes: Buffer) => {
         if (s.finished || s.failing) return;
         counts.received++;
