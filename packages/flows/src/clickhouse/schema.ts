@@ -1,6 +1,7 @@
 // The ClickHouse schema, created and migrated by Verdict. Each migration is idempotent DDL (`IF NOT
 // EXISTS`), so several replicas may run them at the same time; `schema_migrations` records which ran.
 import type { ClickHouseClient } from '@clickhouse/client';
+import { ROLLUP_MIGRATION } from './rollups.ts';
 import { literal } from './sql.ts';
 
 /**
@@ -83,6 +84,8 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
        diff String
      ) ENGINE = MergeTree ORDER BY (cluster, id)`,
   ],
+  // The 1 min and 5 min roll-up levels, their fold ledger and progress (see rollups.ts).
+  ROLLUP_MIGRATION,
 ];
 
 export const CLICKHOUSE_SCHEMA_VERSION = MIGRATIONS.length;
