@@ -427,12 +427,20 @@ describe('clickhouse roll-ups', () => {
         query:
           'CREATE TABLE schema_migrations (version UInt32, applied DateTime) ENGINE = ReplacingMergeTree ORDER BY version',
       });
-      for (const [v, statements] of MIGRATIONS.slice(0, 2).entries()) {
-        for (const query of statements) await client.command({ query });
+      // Version 2: the schema of the first ClickHouse store (text verdicts), so every later migration runs.
+      for (const [v, migration] of MIGRATIONS.slice(0, 2).entries()) {
+        for (const query of migration as readonly string[]) await client.command({ query });
         await client.command({ query: `INSERT INTO schema_migrations VALUES (${v + 1}, now())` });
       }
       for (const table of ['flow_windows', 'flow_keys', 'label_sets', 'clusters'])
         await client.command({ query: `INSERT INTO ${table} SELECT * FROM ${source}.${table}` });
+      const copied = await (
+        await client.query({
+          query: 'SELECT toTypeName(action) AS t, count() AS n FROM flow_windows GROUP BY t',
+          format: 'JSONEachRow',
+        })
+      ).json<{ t: string; n: string }>();
+      expect(copied.map((r) => r.t)).toEqual(['String']);
       const migrated = createClickHouseStore({ url: server.url, database: old, spoolDir, now: clock.now });
       try {
         await migrated.ready;

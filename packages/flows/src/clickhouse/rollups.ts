@@ -63,60 +63,6 @@ export const LEVEL_COLUMNS = [
 
 const COUNTER_COLUMNS = LEVEL_COLUMNS.slice(18);
 
-/**
- * `flow_rollups`: the coarse levels, one row per (cluster, width, bucket, key, label sets, fold);
- * partitions per (width, day) so each level's retention is a partition drop. `rollup_folds`: the
- * ledger of which (bucket, batch) pairs each fold added to a level. `rollup_levels`: per cluster and
- * level, the buckets it holds completely from `done_until` down (latest `version` wins).
- */
-export const ROLLUP_MIGRATION: readonly string[] = [
-  `CREATE TABLE IF NOT EXISTS flow_rollups (
-     cluster String,
-     width UInt32,
-     bucket UInt32,
-     key_id UInt64,
-     fold UInt64,
-     source_namespace String,
-     dest_namespace String,
-     action String,
-     source_name String,
-     dest_name String,
-     dest_port UInt16,
-     proto String,
-     reporter String,
-     pending_verdict String,
-     source_labels UInt64,
-     dest_labels UInt64,
-     source_ips Array(String),
-     source_ips_beyond UInt32,
-     dest_ips Array(String),
-     dest_ips_beyond UInt32,
-     packets_in UInt64,
-     packets_out UInt64,
-     bytes_in UInt64,
-     bytes_out UInt64,
-     connections_started UInt64,
-     connections_completed UInt64,
-     connections_live UInt64
-   ) ENGINE = ReplacingMergeTree
-   PARTITION BY (width, toYYYYMMDD(toDateTime(bucket)))
-   ORDER BY (cluster, width, source_namespace, action, bucket, dest_namespace, key_id, source_labels, dest_labels, fold)`,
-  `CREATE TABLE IF NOT EXISTS rollup_folds (
-     cluster String,
-     width UInt32,
-     bucket UInt32,
-     fold UInt64,
-     batches Array(UInt64),
-     state UInt8
-   ) ENGINE = ReplacingMergeTree(state) ORDER BY (cluster, width, bucket, fold)`,
-  `CREATE TABLE IF NOT EXISTS rollup_levels (
-     cluster String,
-     width UInt32,
-     done_until UInt32,
-     version UInt64
-   ) ENGINE = ReplacingMergeTree(version) ORDER BY (cluster, width)`,
-];
-
 export interface RollupClient {
   rows<T>(query: string): Promise<T[]>;
   command(query: string): Promise<void>;
