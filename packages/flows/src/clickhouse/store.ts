@@ -55,9 +55,10 @@ import {
   type StatGroup,
   WINDOW_BINARY_COLUMNS,
   WINDOW_COLUMNS,
+  WINDOW_LAYOUT,
   WindowColumns,
 } from './rows.ts';
-import { migrateClickHouse, quoteName } from './schema.ts';
+import { migrateClickHouse, quoteName, WINDOW_COLUMNS_V2 } from './schema.ts';
 import { openSpool, type SpooledBatch } from './spool.ts';
 import { filterSql, int, type LabelSql, literal } from './sql.ts';
 
@@ -110,6 +111,8 @@ interface Outgoing {
   rows: number;
   /** RowBinary rows of WINDOW_BINARY_COLUMNS, and where each row ends. */
   body?: Buffer;
+  /** The column types `body` is encoded for: WINDOW_LAYOUT, or absent for the text columns before it. */
+  layout?: number;
   rowEnds?: ArrayLike<number>;
   /** TabSeparated rows of WINDOW_COLUMNS: batches spooled by an earlier Verdict. */
   tsv?: string;
@@ -448,73 +451,82 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
     const kept: Flow[] = [];
     let minBucket = Number.POSITIVE_INFINITY;
     let maxBucket = 0;
-    for (const f of flows) {
-      const bucket = bucketStart(f.startTime);
-      if (bucket < begin || bucket >= end) {
-        dropped++;
-        continue;
-      }
-      kept.push(f);
-      const entry = keyIdentity(f.key);
-      if (entry.generation !== generation) {
-        let id = keyIds.get(entry.hash);
-        if (id === undefined) {
-          id = clusterBase + nextSeq++;
-          keyIds.set(entry.hash, id);
-          newKeys.push(entry.hash);
-          keys.push(keyRow(cluster, id, entry.text, f.key));
+    try {
+      for (const f of flows) {
+        const bucket = bucketStart(f.startTime);
+        if (bucket < begin || bucket >= end) {
+          dropped++;
+          continue;
         }
-        if (entry.id !== id) {
-          entry.id = id;
-          entry.prefix = keyPrefix(cluster, id, f.key);
+        kept.push(f);
+        const entry = keyIdentity(f.key);
+        if (entry.generation !== generation) {
+          let id = keyIds.get(entry.hash);
+          if (id === undefined) {
+            id = clusterBase + nextSeq++;
+            keyIds.set(entry.hash, id);
+            newKeys.push(entry.hash);
+            keys.push(keyRow(cluster, id, entry.text, f.key));
+          }
+          if (entry.id !== id) {
+            entry.id = id;
+            entry.prefix = keyPrefix(cluster, id, f.key);
+          }
+          entry.generation = generation;
+          entry.sourceLabels = entry.destLabels = undefined;
         }
-        entry.generation = generation;
-        entry.sourceLabels = entry.destLabels = undefined;
-      }
-      const id = entry.id;
-      // Buckets since the start of retention (< 2^21) above the key's number within its cluster (< 2^32).
-      const local = id - clusterBase;
-      let row: number | undefined;
-      if (entry.token === batchToken)
-        row =
-          entry.bucket === bucket
-            ? entry.row
-            : cols.slots.get(((bucket - begin) / BUCKET_SECONDS) * CLUSTER_ID_SHIFT + local);
-      if (row === undefined) {
-        if (f.sourceLabels !== entry.sourceLabels) {
-          entry.sourceLabels = f.sourceLabels;
-          entry.sourceLabelsId = labelId(f.sourceLabels, labels);
-        }
-        if (f.destLabels !== entry.destLabels) {
-          entry.destLabels = f.destLabels;
-          entry.destLabelsId = labelId(f.destLabels, labels);
-        }
-        row = cols.add(bucket, id, entry.prefix, entry.sourceLabelsId, entry.destLabelsId);
-        // The key's current row stays on the entry; a row it leaves for another bucket goes to the map.
+        const id = entry.id;
+        // Buckets since the start of retention (< 2^21) above the key's number within its cluster (< 2^32).
+        const local = id - clusterBase;
+        let row: number | undefined;
         if (entry.token === batchToken)
-          cols.slots.set(((entry.bucket - begin) / BUCKET_SECONDS) * CLUSTER_ID_SHIFT + local, entry.row);
-        entry.token = batchToken;
-        entry.bucket = bucket;
-        entry.row = row;
-        cols.sourceIps[row] = f.sourceIps;
-        cols.destIps[row] = f.destIps;
-        putCounterRow(cols.counters, row, f);
-        if (bucket < minBucket) minBucket = bucket;
-        if (bucket > maxBucket) maxBucket = bucket;
-        continue;
+          row =
+            entry.bucket === bucket
+              ? entry.row
+              : cols.slots.get(((bucket - begin) / BUCKET_SECONDS) * CLUSTER_ID_SHIFT + local);
+        if (row === undefined) {
+          if (f.sourceLabels !== entry.sourceLabels) {
+            entry.sourceLabels = f.sourceLabels;
+            entry.sourceLabelsId = labelId(f.sourceLabels, labels);
+          }
+          if (f.destLabels !== entry.destLabels) {
+            entry.destLabels = f.destLabels;
+            entry.destLabelsId = labelId(f.destLabels, labels);
+          }
+          row = cols.add(bucket, id, entry.prefix, entry.sourceLabelsId, entry.destLabelsId);
+          // The key's current row stays on the entry; a row it leaves for another bucket goes to the map.
+          if (entry.token === batchToken)
+            cols.slots.set(((entry.bucket - begin) / BUCKET_SECONDS) * CLUSTER_ID_SHIFT + local, entry.row);
+          entry.token = batchToken;
+          entry.bucket = bucket;
+          entry.row = row;
+          cols.sourceIps[row] = f.sourceIps;
+          cols.destIps[row] = f.destIps;
+          putCounterRow(cols.counters, row, f);
+          if (bucket < minBucket) minBucket = bucket;
+          if (bucket > maxBucket) maxBucket = bucket;
+          continue;
+        }
+        // Labels of a window: the intersection over its flows (unchanged when the flow carries the same list).
+        if (f.sourceLabels !== entry.sourceLabels || cols.sourceLabels[row] !== entry.sourceLabelsId) {
+          const src = labelSets.get(cols.sourceLabels[row]!) ?? [];
+          cols.sourceLabels[row] = labelId(intersectLabels(src, f.sourceLabels), labels);
+        }
+        if (f.destLabels !== entry.destLabels || cols.destLabels[row] !== entry.destLabelsId) {
+          const dst = labelSets.get(cols.destLabels[row]!) ?? [];
+          cols.destLabels[row] = labelId(intersectLabels(dst, f.destLabels), labels);
+        }
+        if (f.sourceIps) cols.sourceIps[row] = mergeIpSets(cols.sourceIps[row], f.sourceIps);
+        if (f.destIps) cols.destIps[row] = mergeIpSets(cols.destIps[row], f.destIps);
+        addToCounterRow(cols.counters, row, f);
       }
-      // Labels of a window: the intersection over its flows (unchanged when the flow carries the same list).
-      if (f.sourceLabels !== entry.sourceLabels || cols.sourceLabels[row] !== entry.sourceLabelsId) {
-        const src = labelSets.get(cols.sourceLabels[row]!) ?? [];
-        cols.sourceLabels[row] = labelId(intersectLabels(src, f.sourceLabels), labels);
-      }
-      if (f.destLabels !== entry.destLabels || cols.destLabels[row] !== entry.destLabelsId) {
-        const dst = labelSets.get(cols.destLabels[row]!) ?? [];
-        cols.destLabels[row] = labelId(intersectLabels(dst, f.destLabels), labels);
-      }
-      if (f.sourceIps) cols.sourceIps[row] = mergeIpSets(cols.sourceIps[row], f.sourceIps);
-      if (f.destIps) cols.destIps[row] = mergeIpSets(cols.destIps[row], f.destIps);
-      addToCounterRow(cols.counters, row, f);
+    } catch (e) {
+      // A key the schema cannot hold (see keyPrefix): nothing of the batch is kept or remembered.
+      generation++;
+      for (const h of newKeys) keyIds.delete(h);
+      for (const l of labels) labelSets.delete(l.hash);
+      cols.reset();
+      throw e;
     }
     const id = randomBytes(6).readUIntBE(0, 6);
     const writer = writers.pop() ?? new RowBinaryWriter(1 << 20);
@@ -528,6 +540,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
       minBucket: cols.count > 0 ? minBucket : 0,
       maxBucket,
       body: writer.view(),
+      layout: WINDOW_LAYOUT,
       rowEnds,
       rows: cols.count,
       flows: kept,
@@ -549,6 +562,31 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
     });
     // The answer of an INSERT is empty; reading it to the end frees the connection.
     for await (const _ of sent.stream) {
+    }
+  }
+
+  /**
+   * RowBinary rows spooled by a Verdict before the v3 schema (text where the enums are now) go
+   * through a temporary table of that shape, from which ClickHouse casts them into `flow_windows`.
+   */
+  async function insertOldLayout(body: Buffer): Promise<void> {
+    const session = { session_id: `verdict-spooled-${randomBytes(8).toString('hex')}` };
+    const columns = WINDOW_BINARY_COLUMNS.join(', ');
+    await client.command({ query: `CREATE TEMPORARY TABLE spooled_windows (${WINDOW_COLUMNS_V2})`, ...session });
+    try {
+      const sent = await client.exec({
+        query: `INSERT INTO spooled_windows (${columns}) FORMAT RowBinary`,
+        values: Readable.from([body], { objectMode: false }),
+        ...session,
+      });
+      for await (const _ of sent.stream) {
+      }
+      await client.command({
+        query: `INSERT INTO flow_windows (${columns}) SELECT ${columns} FROM spooled_windows`,
+        ...session,
+      });
+    } finally {
+      await client.command({ query: 'DROP TEMPORARY TABLE IF EXISTS spooled_windows', ...session }).catch(() => {});
     }
   }
 
@@ -581,7 +619,8 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
           if (!have.has(i)) missing.push(body.subarray(i === 0 ? 0 : ends[i - 1], ends[i]));
         body = Buffer.concat(missing);
       }
-      await insertRowBinary('flow_windows', WINDOW_BINARY_COLUMNS, body);
+      if (batch.layout === WINDOW_LAYOUT) await insertRowBinary('flow_windows', WINDOW_BINARY_COLUMNS, body);
+      else await insertOldLayout(body);
       return;
     }
     let tsv = batch.tsv ?? '';
@@ -661,6 +700,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
     const { flows: kept, body, rowEnds, release, ...rest } = batch;
     const appended = spool.append({
       ...rest,
+      layout: WINDOW_LAYOUT,
       rowBinary: body.toString('base64'),
       rowEnds: Array.from(rowEnds),
       flows: [],
