@@ -161,7 +161,7 @@ describe('clickhouse roll-ups', () => {
           ).flows.map((r) => [r.id, r.flow.packetsIn]),
           hints: await s.hints({ range: RANGE, type: 'DestName' }),
           policyHints: await s.hints({ range: RANGE, type: 'PolicyName' }),
-          stats: await s.statistics({ range: RANGE, type: 'PacketCount', groupBy: 'Rule' }),
+          stats: await s.statistics({ range: RANGE, type: 'PacketCount', groupBy: 'PolicyRule' }),
           graph: (await s.countKeys({ range: RANGE, fold: 'graph' }))
             .map((k) => [k.key.sourceName, k.key.destName, k.count])
             .sort(),
