@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { createEvaluator } from '@verdict/engine';
 import { enrichRawFlow, type FlowResult } from '@verdict/flows';
 import { insights } from '@verdict/insights';
-import { mapGetFloor } from '../shared/floor.ts';
+import { mapGetFloor, printRows } from '../shared/floor.ts';
 import { buildCluster, ipOf, SCALE, seededRandom } from '../shared/synthetic.ts';
 
 const { values } = parseArgs({
@@ -72,10 +72,19 @@ const lines = [
   `- cluster: ${SCALE.pods} pods, ${SCALE.namespaces} namespaces, ${state.policies.length} policies; ${flows.length} flows from ${base.length} distinct records (setup ${setupSeconds.toFixed(1)} s)`,
   `- insights: ${Math.round(ms)} ms — ${report.findings.length} findings (${[...byType].map(([t, n]) => `${n} ${t}`).join(', ')})`,
   `- steps: ${[...timings].map(([step, t]) => `${step} ${Math.round(t)} ms`).join(', ')}`,
-  `- floor (one Map.get per flow over the same keys): ${Math.round(floorMs)} ms`,
-  `- goal: < ${GOAL_MS} ms: ${ms < GOAL_MS ? 'met' : 'NOT met'}`,
 ];
 console.log(`Machine: ${machine}`);
 for (const line of lines) console.log(line);
+printRows([
+  {
+    measure: `insights over ${FLOW_COUNT.toLocaleString('en-US')} flows`,
+    figure: ms,
+    unit: 'ms',
+    floor: floorMs,
+    floorName: 'one Map.get per flow',
+    goal: GOAL_MS,
+    lowerIsBetter: true,
+  },
+]);
 if (values.record)
   appendFileSync('bench/insights/last-run.txt', `${new Date().toISOString()} ${machine}\n${lines.join('\n')}\n`);

@@ -1,5 +1,6 @@
 // Floors measured in the same run as a benchmark, so a figure reads as a ratio to what this machine
 // does at best for the same data, and compares across noisy, shared machines.
+import { appendFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 
 /** Operations per second of `count` calls of `step`, after one untimed warm-up pass. */
@@ -76,19 +77,28 @@ export interface BenchRow {
   lowerIsBetter?: boolean;
 }
 
-const fmt = (value: number) =>
+export const fmt = (value: number) =>
   value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(value >= 10 ? 1 : 2);
+
+/** Where `bench/goals.ts` collects every printed row (one JSON object a line), when it runs a bench. */
+export const BENCH_ROWS_ENV = 'VERDICT_BENCH_ROWS';
+
+/** Whether a row meets its goal (undefined when it names none). */
+export function goalMet(row: BenchRow): boolean | undefined {
+  if (row.goal === undefined) return undefined;
+  return row.lowerIsBetter ? row.figure <= row.goal : row.figure >= row.goal;
+}
 
 /** Prints each row as `measure  figure unit  (ratio × floor)  goal — met|not met`. */
 export function printRows(rows: readonly BenchRow[]): void {
+  const collect = process.env[BENCH_ROWS_ENV];
+  if (collect) appendFileSync(collect, rows.map((row) => `${JSON.stringify(row)}\n`).join(''));
   const lines = rows.map((row) => {
     const parts = [`${fmt(row.figure)} ${row.unit}`];
     if (row.floor !== undefined)
       parts.push(`${(row.figure / row.floor).toFixed(3)} × floor (${row.floorName}: ${fmt(row.floor)} ${row.unit})`);
-    if (row.goal !== undefined) {
-      const met = row.lowerIsBetter ? row.figure <= row.goal : row.figure >= row.goal;
-      parts.push(`goal ${row.lowerIsBetter ? '≤' : '≥'} ${fmt(row.goal)}: ${met ? 'met' : 'NOT met'}`);
-    }
+    if (row.goal !== undefined)
+      parts.push(`goal ${row.lowerIsBetter ? '≤' : '≥'} ${fmt(row.goal)}: ${goalMet(row) ? 'met' : 'NOT met'}`);
     return [row.measure, parts.join('  ·  ')] as const;
   });
   const width = Math.max(...lines.map(([measure]) => measure.length));

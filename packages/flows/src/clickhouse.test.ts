@@ -2,19 +2,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { type AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { cidrContains, parseCidr, parseIp, parseSelector } from '@verdict/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RowBinaryWriter } from './clickhouse/rowbinary.ts';
-import { encodeWindows, keyPrefix, WINDOW_BINARY_COLUMNS, WindowColumns } from './clickhouse/rows.ts';
-import { migrateClickHouse } from './clickhouse/schema.ts';
+import { encodeWindows, keyPrefix, keyRow, WINDOW_BINARY_COLUMNS, WindowColumns } from './clickhouse/rows.ts';
+import { MIGRATIONS, migrateClickHouse, windowsTable } from './clickhouse/schema.ts';
 import { type LocalClickHouse, startLocalClickHouse } from './clickhouse/server.ts';
+import { openSpool } from './clickhouse/spool.ts';
 import { cidrTest, literal, selectorSql } from './clickhouse/sql.ts';
 import { type ClickHouseFlowStore, createClickHouseStore, SpoolFull } from './clickhouse/store.ts';
 import { labelMap } from './filter.ts';
 import { endOfTier, flowBetween, hit, ipSet, T0, testClock } from './fixtures.ts';
 import { buildGraph } from './graph.ts';
-import { COUNTERS } from './key.ts';
+import { COUNTERS, flowKeyString } from './key.ts';
 import { policyStats } from './policyStats.ts';
 import type { FlowFilter } from './store.ts';
 import { describeStoreContract } from './store-contract.ts';
@@ -355,8 +356,8 @@ describe('clickhouse store: graph and policy statistics folded in SQL', () => {
         const q = { range, ...(filter ? { filter } : {}) };
         const listed = (await eu.list({ ...q, pageSize: 0 })).flows;
         const byCluster = (items: readonly { cluster?: string }[]) => [...new Set(items.map((i) => i.cluster))].sort();
-        const graph = await eu.countKeys({ ...q, fold: 'graph' });
-        const policies = await eu.countKeys({ ...q, fold: 'policies' });
+        const { keys: graph } = await eu.countKeys({ ...q, fold: 'graph' });
+        const { keys: policies } = await eu.countKeys({ ...q, fold: 'policies' });
         expect(byCluster(graph)).toEqual(byCluster(listed));
         for (const cluster of byCluster(listed)) {
           const mine = listed.filter((r) => r.cluster === cluster).map((r) => r.flow);
@@ -524,4 +525,172 @@ describe('clickhouse store: flows reported by given endpoints', () => {
     expect(none).toEqual([]);
     await store.close();
   });
+});
+
+describe('clickhouse schema v3: enum columns and small granules', () => {
+  const post = async (database: string, query: string) => {
+    const r = await fetch(`${server.url}/?database=${database}&query=${encodeURIComponent(query)}`, { method: 'POST' });
+    const text = await r.text();
+    if (!r.ok) throw new Error(text);
+    return text;
+  };
+  const json = async (database: string, query: string) =>
+    (await post(database, `${query} FORMAT JSONEachRow`))
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  /** A database as the v2 schema left it, with 6,000 windows over three day partitions. */
+  const atV2 = async () => {
+    const database = `migrate_${n++}`;
+    await post('default', `CREATE DATABASE ${database}`);
+    await post(
+      database,
+      'CREATE TABLE schema_migrations (version UInt32, applied DateTime) ENGINE = ReplacingMergeTree ORDER BY version',
+    );
+    for (const [v, statements] of MIGRATIONS.slice(0, 2).entries()) {
+      for (const statement of statements as readonly string[]) await post(database, statement);
+      await post(database, `INSERT INTO schema_migrations VALUES (${v + 1}, now())`);
+    }
+    await post(
+      database,
+      `INSERT INTO flow_windows (cluster, bucket, key_id, batch, seq, source_namespace, dest_namespace, action,
+         reporter, pending_verdict, proto, source_ips, packets_in)
+       SELECT 'prod', ${T0} - (number % 3) * 86400 - (number % 40) * 15, number % 50, intDiv(number, 1000), number % 1000,
+         concat('ns', toString(number % 7)), 'db', arrayElement(['Allow', 'Deny', 'Pass'], number % 3 + 1),
+         if(number % 2 = 0, 'Src', 'Dst'), if(number % 5 = 0, 'Deny', ''), 'tcp', [toString(number)], number
+       FROM numbers(6000)`,
+    );
+    return database;
+  };
+  const fingerprint = (database: string) =>
+    json(
+      database,
+      `SELECT toString(action) AS a, toString(reporter) AS r, toString(pending_verdict) AS p, count() AS n,
+         sum(packets_in) AS packets, uniqExact(key_id, batch, seq) AS rows, groupUniqArrayArray(source_ips)[1] != '' AS ips
+       FROM flow_windows GROUP BY a, r, p ORDER BY a, r, p`,
+    );
+  const migrate = async (database: string) => {
+    const client = createClient({ url: server.url, database, log: { level: ClickHouseLogLevel.OFF } });
+    try {
+      return await migrateClickHouse(client, database);
+    } finally {
+      await client.close();
+    }
+  };
+  const layout = async (database: string) => ({
+    action: (
+      await json(
+        database,
+        `SELECT type FROM system.columns WHERE database = '${database}'
+      AND table = 'flow_windows' AND name = 'action'`,
+      )
+    )[0]?.type,
+    granularity: /index_granularity = (\d+)/.exec(await post(database, 'SHOW CREATE TABLE flow_windows'))?.[1],
+    tables: (await json(database, `SELECT name FROM system.tables WHERE database = '${database}' ORDER BY name`)).map(
+      (r) => r.name,
+    ),
+    version: (await json(database, 'SELECT max(version) AS v FROM schema_migrations'))[0]?.v,
+  });
+
+  it('migrates a v2 database from three replicas at once, keeping every window once', async () => {
+    const database = await atV2();
+    const before = await fingerprint(database);
+    expect(before.reduce((sum, r) => sum + Number(r.n), 0)).toBe(6000);
+    expect(await Promise.all([migrate(database), migrate(database), migrate(database)])).toEqual([
+      MIGRATIONS.length,
+      MIGRATIONS.length,
+      MIGRATIONS.length,
+    ]);
+    expect(await fingerprint(database)).toEqual(before);
+    expect(await layout(database)).toEqual({
+      action: "Enum8('' = 0, 'Allow' = 1, 'Deny' = 2, 'Pass' = 3)",
+      granularity: '1024',
+      tables: [
+        'clusters',
+        'flow_keys',
+        'flow_rollups',
+        'flow_windows',
+        'label_sets',
+        'policy_changes',
+        'rollup_folds',
+        'rollup_levels',
+        'schema_migrations',
+      ],
+      version: MIGRATIONS.length,
+    });
+    await migrate(database);
+    expect(await fingerprint(database)).toEqual(before);
+  }, 120_000);
+
+  it('a copy that stopped half way is done again without doubling a window', async () => {
+    const database = await atV2();
+    const before = await fingerprint(database);
+    // As a replica that died mid-copy leaves it: the tables swapped, part of one day copied.
+    await post(database, windowsTable('flow_windows_v3'));
+    await post(database, 'RENAME TABLE flow_windows TO flow_windows_v2, flow_windows_v3 TO flow_windows');
+    await post(
+      database,
+      `INSERT INTO flow_windows SELECT * FROM flow_windows_v2 WHERE toYYYYMMDD(toDateTime(bucket)) =
+         toYYYYMMDD(toDateTime(${T0})) AND seq < 500`,
+    );
+    expect(Number((await json(database, 'SELECT count() AS n FROM flow_windows'))[0]?.n)).toBeGreaterThan(0);
+    await migrate(database);
+    expect(await fingerprint(database)).toEqual(before);
+    expect((await layout(database)).tables).not.toContain('flow_windows_v2');
+  }, 120_000);
+
+  it('sends a RowBinary batch spooled before v3 (text verdicts) into the enum columns', async () => {
+    const database = `spooled_${n++}`;
+    const spool = mkdtempSync(join(tmpdir(), 'verdict-spool-v2-'));
+    const flow = flowBetween('shop/web', 'shop/api', {
+      startTime: T0 - 30,
+      packetsIn: 9,
+      reporter: 'Src',
+      action: 'Deny',
+      pending: [hit('NetworkPolicy', 'default/shop/p', 'Allow')],
+    });
+    // Before v3 the key's constant columns were all text.
+    const prefix = new RowBinaryWriter(256);
+    prefix.string('default');
+    prefix.u64(1);
+    for (const s of ['shop', 'shop', 'Deny', 'web', 'api']) prefix.string(s);
+    prefix.u16(8080);
+    for (const s of ['tcp', 'Src', 'Allow']) prefix.string(s);
+    const cols = new WindowColumns();
+    cols.add(T0 - 30, 1, new Uint8Array(prefix.view()), 0, 0);
+    cols.counters.set([9, 0, 0, 0, 1, 0, 0], 0);
+    const body = new RowBinaryWriter(1024);
+    const ends = encodeWindows(body, 42, cols);
+    openSpool(join(spool, `${database}-default`), 2 ** 20).append({
+      id: 42,
+      keys: [keyRow('default', 1, flowKeyString(flow.key), flow.key)],
+      labels: [],
+      minBucket: T0 - 30,
+      maxBucket: T0 - 30,
+      rows: 1,
+      rowBinary: body.view().toString('base64'),
+      rowEnds: Array.from(ends),
+      flows: [],
+    });
+    const clock = testClock();
+    const s = createClickHouseStore({ url: server.url, database, spoolDir: spool, now: clock.now });
+    try {
+      await s.ready;
+      await s.flush();
+      const r = await s.list({ range: { gte: T0 - 60, lt: T0 + 30 }, filter: { actions: ['Deny'], reporter: 'Src' } });
+      expect(r.flows.map((f) => [f.id, f.flow.key.action, f.flow.key.reporter, f.flow.packetsIn])).toEqual([
+        [1, 'Deny', 'Src', 9],
+      ]);
+      expect(await json(database, 'SELECT toString(pending_verdict) AS p FROM flow_windows')).toEqual([{ p: 'Allow' }]);
+      // A filter value no enum holds matches nothing instead of failing in ClickHouse.
+      const none = await s.list({
+        range: { gte: T0 - 60, lt: T0 + 30 },
+        filter: { actions: ['Bogus' as 'Deny'], reporter: 'Nobody' as 'Src' },
+      });
+      expect(none.totalResults).toBe(0);
+    } finally {
+      await s.close();
+      rmSync(spool, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

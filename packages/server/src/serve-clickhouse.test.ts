@@ -20,6 +20,12 @@ async function until<T>(probe: () => Promise<T | undefined>, seconds: number): P
 }
 
 describe('verdict serve --store clickhouse', () => {
+  /** The local buffer's gauges, as a Prometheus scrape shows them. */
+  async function bufferMetrics(): Promise<Record<string, number>> {
+    const text = await (await fetch(`${verdict.httpUrl}/metrics`)).text();
+    const samples = [...text.matchAll(/^(verdict_store_(?:buffer_\w+|writable)) (\S+)$/gm)];
+    return Object.fromEntries(samples.map(([, name, value]) => [name as string, Number(value)]));
+  }
   let clickhouse: LocalClickHouse;
   let verdict: RunningVerdict;
   const dir = mkdtempSync(join(tmpdir(), 'verdict-serve-ch-'));
@@ -81,11 +87,24 @@ describe('verdict serve --store clickhouse', () => {
     }, 60);
     expect(notReady.status).toBe('not-ready-for-writes');
     expect((await fetch(`${verdict.httpUrl}/livez`)).status).toBe(200);
+    const buffering = await until(async () => {
+      const m = await bufferMetrics();
+      return m.verdict_store_buffer_batches > 0 ? m : undefined;
+    }, 60);
+    expect(buffering.verdict_store_writable).toBe(0);
+    expect(buffering.verdict_store_buffer_bytes).toBeGreaterThan(0);
+    expect(buffering.verdict_store_buffer_limit_bytes).toBe(1024 * 2 ** 20);
     await clickhouse.restart();
     const ready = await until(async () => {
       const r = await fetch(`${verdict.httpUrl}/readyz`);
       return r.status === 200 ? r.status : undefined;
     }, 60);
     expect(ready).toBe(200);
+    const drained = await bufferMetrics();
+    expect([
+      drained.verdict_store_buffer_batches,
+      drained.verdict_store_buffer_bytes,
+      drained.verdict_store_writable,
+    ]).toEqual([0, 0, 1]);
   }, 150_000);
 });

@@ -52,6 +52,7 @@ import {
   registerClusterMetrics,
   registerGoldmaneCollectorMetrics,
   registerGoldmaneTailMetrics,
+  registerStoreBufferMetrics,
 } from './metrics/index.ts';
 
 /** Request line and headers, in bytes (Node's default is 16 KiB). */
@@ -175,6 +176,15 @@ export async function startVerdict(config: ServeConfig, log: Logger): Promise<Ru
     await (store as ClickHouseFlowStore).ready;
   }
   const metrics = createMetrics();
+  if (store.kind === 'clickhouse') {
+    const clickhouse = store as ClickHouseFlowStore;
+    const limitBytes = config.clickhouseBufferMb * 2 ** 20;
+    registerStoreBufferMetrics(metrics.registry, () => ({
+      ...clickhouse.spooled,
+      limitBytes,
+      writable: clickhouse.writable,
+    }));
+  }
   const live = sourceConfig(config).kind === 'kubernetes';
   const watchMetrics = live ? registerClusterMetrics(metrics.registry, () => source.status()) : undefined;
   const recorder = createChangeRecorder(store, (error) =>

@@ -6,6 +6,7 @@ import { COUNTERS, pendingVerdict } from '../key.ts';
 import type { FlowKey, IpSet } from '../model.ts';
 import { identity } from '../stats.ts';
 import { RowBinaryWriter } from './rowbinary.ts';
+import { REPORTER_CODES, VERDICT_CODES } from './sql.ts';
 
 export interface KeyRow {
   cluster: string;
@@ -215,6 +216,9 @@ export function windowsTsv(cluster: string, batch: number, rows: readonly Window
   return parts.join('');
 }
 
+/** The schema version whose column types `encodeWindows` writes (Enum8 verdicts and reporter). */
+export const WINDOW_LAYOUT = 3;
+
 /**
  * `flow_windows` columns in the order the RowBinary rows carry them: first the columns that are the
  * same for every window of a key (encoded once per key, see `keyPrefix`), then the window's own.
@@ -251,7 +255,18 @@ export const WINDOW_BINARY_COLUMNS = [
 
 const prefixWriter = new RowBinaryWriter(1024);
 
-/** The RowBinary bytes of a key's constant columns (cluster … pending_verdict). */
+const code = (codes: Record<string, number>, value: string, column: string): number => {
+  const c = Object.hasOwn(codes, value) ? codes[value] : undefined;
+  if (c === undefined || value === '')
+    throw new Error(
+      `flow key ${column} ${JSON.stringify(value)} is not one of ${Object.keys(codes)
+        .filter((n) => n !== '')
+        .join(', ')}`,
+    );
+  return c;
+};
+
+/** The RowBinary bytes of a key's constant columns (cluster … pending_verdict); the enums as their codes. */
 export function keyPrefix(cluster: string, keyId: number, k: FlowKey): Uint8Array {
   const w = prefixWriter;
   w.reset();
@@ -259,13 +274,14 @@ export function keyPrefix(cluster: string, keyId: number, k: FlowKey): Uint8Arra
   w.u64(keyId);
   w.string(k.sourceNamespace);
   w.string(k.destNamespace);
-  w.string(k.action);
+  w.u8(code(VERDICT_CODES, k.action, 'action'));
   w.string(k.sourceName);
   w.string(k.destName);
   w.u16(k.destPort);
   w.string(k.proto);
-  w.string(k.reporter);
-  w.string(pendingVerdict(k) ?? '');
+  w.u8(code(REPORTER_CODES, k.reporter, 'reporter'));
+  const pending = pendingVerdict(k);
+  w.u8(pending === undefined ? VERDICT_CODES[''] : code(VERDICT_CODES, pending, 'pending verdict'));
   return Uint8Array.prototype.slice.call(w.view());
 }
 

@@ -11,7 +11,16 @@
 // - `insert_deduplication_token` (22.2+) and deduplication on non-replicated tables (20.x): a batch
 //   carries an id and row numbers; a retried batch first asks which of its rows arrived and sends the
 //   others, and the tables are ReplacingMergeTree on (batch, row) so a stray duplicate is merged away.
-// - LowCardinality, column codecs, IPv4/IPv6 column types, `IPv4CIDRToRange` (19.x): plain String and
+// - LowCardinality (experimental in 18.16, behind `allow_experimental_low_cardinality_type`): the
+//   columns with a fixed set of values (`action`, `pending_verdict`, `reporter` of `flow_windows`) are
+//   Enum8, which both releases have; the others (names, namespaces, protocol) stay String. A filter
+//   value an enum lacks is left out of the SQL (ClickHouse would reject it), so it matches nothing.
+// - Adaptive index granularity (`index_granularity_bytes`, 19.6) and `ALTER … MODIFY SETTING` (19.x):
+//   `flow_windows` has a fixed 1,024-row granule set when the table is made; a part's granularity
+//   is fixed in 18.16, so parts are never attached across tables of different granularity (the v3
+//   migration copies rows with `INSERT … SELECT` instead). Changing the type of a sort key column
+//   is refused too, so that migration makes a new table.
+// - Column codecs, IPv4/IPv6 column types, `IPv4CIDRToRange` (19.x): plain String and
 //   array columns; CIDR tests are written with `IPv4StringToNum` and bit masks, IPv6 with hex prefixes.
 // - Window functions (21.x): totals come from a second `uniqExact` query.
 // - `groupUniqArray(N)` with a size parameter: `groupUniqArrayArray` then a slice.
@@ -37,6 +46,13 @@ type SelectorNode = Selector['ast'];
 
 import type { FlowFilter, StringMatch } from '../store.ts';
 
+/**
+ * Enum8 codes of the low-cardinality columns of `flow_windows` whose values are fixed (the RowBinary
+ * encoder writes these numbers). `action` and `pending_verdict` share one type so they compare.
+ */
+export const VERDICT_CODES = { '': 0, Allow: 1, Deny: 2, Pass: 3 } as const;
+export const REPORTER_CODES = { Src: 1, Dst: 2 } as const;
+
 /** A ClickHouse string literal. */
 export function literal(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
@@ -52,6 +68,12 @@ const list = (values: readonly string[]) => values.map(literal).join(', ');
 
 const NAME_ALIASES: Record<string, string[]> = { 'PUBLIC NETWORK': ['pub'], 'PRIVATE NETWORK': ['pvt'] };
 const NAMESPACE_ALIASES: Record<string, string[]> = { Global: ['-', ''] };
+
+/** An Enum8 column among values: ClickHouse rejects a name the enum lacks, which matches nothing. */
+function enumIn(column: string, values: readonly string[], codes: Record<string, number>): string {
+  const known = values.filter((v) => v !== '' && Object.hasOwn(codes, v));
+  return known.length === 0 ? '0' : `${column} IN (${list(known)})`;
+}
 
 /** Exact values (with their aliases) in one IN list; OR over the fuzzy ones, which ClickHouse keeps flat. */
 function stringMatches(column: string, matches: readonly StringMatch[], aliases: Record<string, string[]>): string {
@@ -182,8 +204,8 @@ export function filterSql(filter: FlowFilter | undefined): FilterSql {
   if (filter.destPorts?.length) w.push(`dest_port IN (${filter.destPorts.map(int).join(', ')})`);
   if (filter.destPortRanges?.length)
     w.push(`(${filter.destPortRanges.map((r) => `dest_port BETWEEN ${int(r.min)} AND ${int(r.max)}`).join(' OR ')})`);
-  if (filter.actions?.length) w.push(`action IN (${list(filter.actions)})`);
-  if (filter.reporter !== undefined) w.push(`reporter = ${literal(filter.reporter)}`);
+  if (filter.actions?.length) w.push(enumIn('action', filter.actions, VERDICT_CODES));
+  if (filter.reporter !== undefined) w.push(enumIn('reporter', [filter.reporter], REPORTER_CODES));
   if (filter.pendingDiffers) w.push(`pending_verdict != '' AND pending_verdict != action`);
   if (filter.sourceCidrs?.length) w.push(cidrCondition('source_ips', filter.sourceCidrs));
   if (filter.destCidrs?.length) w.push(cidrCondition('dest_ips', filter.destCidrs));

@@ -4,3 +4,5 @@ export type { Metrics } from './metrics.ts';
 export { CONTENT_TYPE, createMetrics, createMetricsRoutes, QUERY_BUCKETS, timeQueries } from './metrics.ts';
 export type { CollectorBackpressure, WatchMetrics } from './sources.ts';
 export { registerClusterMetrics, registerGoldmaneCollectorMetrics, registerGoldmaneTailMetrics } from './sources.ts';
+export type { StoreBufferStatus } from './store.ts';
+export { registerStoreBufferMetrics } from './store.ts';
