@@ -605,7 +605,17 @@ describe('clickhouse schema v3: enum columns and small granules', () => {
     expect(await layout(database)).toEqual({
       action: "Enum8('' = 0, 'Allow' = 1, 'Deny' = 2, 'Pass' = 3)",
       granularity: '1024',
-      tables: ['clusters', 'flow_keys', 'flow_windows', 'label_sets', 'policy_changes', 'schema_migrations'],
+      tables: [
+        'clusters',
+        'flow_keys',
+        'flow_rollups',
+        'flow_windows',
+        'label_sets',
+        'policy_changes',
+        'rollup_folds',
+        'rollup_levels',
+        'schema_migrations',
+      ],
       version: MIGRATIONS.length,
     });
     await migrate(database);
