@@ -135,14 +135,16 @@ describe('decodeFlowUpdate', () => {
   });
 
   it('hands out the same strings, label lists and traces for the same bytes, and the right ones for others', () => {
-    const f = flowBetween('shop/web-*', 'shop/db-*', {
-      policies: { enforced: [profileAllow], pending: [stagedLockdownDeny] },
-      sourceLabels: ['app=web', 'tier=front'],
-      destLabels: ['app=db'],
-    });
+    const f = flowBetween(
+      'shop/web-*',
+      'shop/db-*',
+      { policies: { enforced: [profileAllow], pending: [stagedLockdownDeny] } },
+      { sourceLabels: ['app=web', 'tier=front'], destLabels: ['app=db'] },
+    );
     const first = decodeFlowUpdate(encode({ flow: flowToProto(f) }))?.flow as Flow;
     const again = decodeFlowUpdate(encode({ flow: flowToProto({ ...f, packetsIn: 99 }) }))?.flow as Flow;
     expect(again.packetsIn).toBe(99);
+    expect(again.sourceLabels).toEqual(['app=web', 'tier=front']);
     expect(again.sourceLabels).toBe(first.sourceLabels);
     expect(again.destLabels).toBe(first.destLabels);
     expect(again.key.policies.enforced).toBe(first.key.policies.enforced);
@@ -159,11 +161,12 @@ describe('decodeFlowUpdate', () => {
     const updates = Array.from({ length: 6000 }, (_, i) =>
       encode({
         flow: flowToProto(
-          flowBetween(`ns-${i % 97}/pod-${i}`, `ns-${i % 89}/svc-${i % 13}`, {
-            policies: { enforced: [{ ...profileAllow, name: `p-${i % 5000}` }], pending: [] },
-            sourceLabels: [`app=a${i}`, `team=t${i % 7}`],
-            destLabels: [`app=b${i % 4500}`],
-          }),
+          flowBetween(
+            `ns-${i % 97}/pod-${i}`,
+            `ns-${i % 89}/svc-${i % 13}`,
+            { policies: { enforced: [{ ...profileAllow, name: `p-${i % 5000}` }], pending: [] } },
+            { sourceLabels: [`app=a${i}`, `team=t${i % 7}`], destLabels: [`app=b${i % 4500}`] },
+          ),
         ),
       }),
     );
