@@ -162,7 +162,7 @@ describe('clickhouse roll-ups', () => {
           hints: await s.hints({ range: RANGE, type: 'DestName' }),
           policyHints: await s.hints({ range: RANGE, type: 'PolicyName' }),
           stats: await s.statistics({ range: RANGE, type: 'PacketCount', groupBy: 'PolicyRule' }),
-          graph: (await s.countKeys({ range: RANGE, fold: 'graph' }))
+          graph: (await s.countKeys({ range: RANGE, fold: 'graph' })).keys
             .map((k) => [k.key.sourceName, k.key.destName, k.count])
             .sort(),
           reported: await (async () => {

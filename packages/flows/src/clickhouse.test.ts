@@ -356,8 +356,8 @@ describe('clickhouse store: graph and policy statistics folded in SQL', () => {
         const q = { range, ...(filter ? { filter } : {}) };
         const listed = (await eu.list({ ...q, pageSize: 0 })).flows;
         const byCluster = (items: readonly { cluster?: string }[]) => [...new Set(items.map((i) => i.cluster))].sort();
-        const graph = await eu.countKeys({ ...q, fold: 'graph' });
-        const policies = await eu.countKeys({ ...q, fold: 'policies' });
+        const { keys: graph } = await eu.countKeys({ ...q, fold: 'graph' });
+        const { keys: policies } = await eu.countKeys({ ...q, fold: 'policies' });
         expect(byCluster(graph)).toEqual(byCluster(listed));
         for (const cluster of byCluster(listed)) {
           const mine = listed.filter((r) => r.cluster === cluster).map((r) => r.flow);

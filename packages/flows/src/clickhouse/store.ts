@@ -38,6 +38,7 @@ import type { FlowFilter, HintsQuery, HintsResult, ListQuery, ListResult, SortBy
 import { startTicker, wallClock } from '../stream.ts';
 import { BUCKET_SECONDS, bucketStart } from '../time.ts';
 import {
+  type CountedKeys,
   type CountKeysQuery,
   DEFAULT_CLUSTER,
   type KeyCount,
@@ -85,7 +86,7 @@ export interface ClickHouseStoreOptions extends StoreOptions {
 
 export interface ClickHouseFlowStore extends VerdictFlowStore {
   readonly kind: 'clickhouse';
-  countKeys(query: CountKeysQuery): Promise<KeyCount[]>;
+  countKeys(query: CountKeysQuery): Promise<CountedKeys>;
   reportedBy(query: ReportedByQuery): AsyncIterable<FlowResult>;
   /** Resolves once the schema is migrated and the store's state is loaded; rejects if that failed. */
   readonly ready: Promise<void>;
@@ -923,7 +924,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
    * reporter and trace pair, reaches Verdict. The key text is a JSON array (see `flowKeyString`):
    * the endpoint types are its 3rd and 6th strings, the traces follow the reporter and action.
    */
-  async function countKeys(q: CountKeysQuery): Promise<KeyCount[]> {
+  async function countKeys(q: CountKeysQuery): Promise<CountedKeys> {
     ensureOpen();
     checkRange(q.range);
     compile(q.filter);
@@ -951,7 +952,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
         if (found) found.count++;
         else folded.set(id, { key: k, cluster: r.cluster ?? cluster, count: 1 });
       }
-      return [...folded.values()];
+      return { keys: [...folded.values()], resolution: w.plan.resolution };
     }
     const parts = 'splitByString(\'","\', key)';
     const by =
@@ -973,7 +974,10 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
        ) AS texts USING key_id
        GROUP BY from_cluster, ${by}`,
     );
-    return found.map((r) => ({ key: parseFlowKey(r.key_text), cluster: r.from_cluster, count: Number(r.n) }));
+    return {
+      keys: found.map((r) => ({ key: parseFlowKey(r.key_text), cluster: r.from_cluster, count: Number(r.n) })),
+      resolution: w.plan.resolution,
+    };
   }
 
   /**
