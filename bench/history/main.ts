@@ -139,7 +139,9 @@ const ingestSeconds = (performance.now() - started) / 1000;
 const db = new Database(path, { readonly: false });
 db.pragma('wal_checkpoint(TRUNCATE)');
 const rowsOf = (table: string) => db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
-const tableRows = ['windows', 'windows_60', 'windows_300'].map((t) => `${t}: ${rowsOf(t).toLocaleString('en-US')}`);
+const tableRows = ['windows', 'windows_60', 'windows_300', 'summary_3600', 'summary_86400'].map(
+  (t) => `${t}: ${rowsOf(t).toLocaleString('en-US')}`,
+);
 const fileBytes = statSync(path).size;
 
 /** Median of `runs` timings of `f`, in ms. */

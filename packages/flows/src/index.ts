@@ -40,8 +40,15 @@ export type { RawGroups } from './raw-groups.ts';
 export { groupRawFlows } from './raw-groups.ts';
 export type { ResolveError } from './resolve.ts';
 export { representativeQuery } from './resolve.ts';
-export type { LevelCoverage, RangePlan, RangeSegment, RollupLevel } from './rollup.ts';
-export { levelBucketStart, planRange, ROLLUP_LEVELS, ROLLUP_SETTLE_SECONDS } from './rollup.ts';
+export type { LevelCoverage, RangePlan, RangeSegment, RollupLevel, SummaryPart } from './rollup.ts';
+export {
+  levelBucketStart,
+  planRange,
+  ROLLUP_LEVELS,
+  ROLLUP_SETTLE_SECONDS,
+  SUMMARY_SECONDS,
+  splitBySummaries,
+} from './rollup.ts';
 export type { SqliteStoreOptions } from './sqlite.ts';
 export { createSqliteStore, SQLITE_SCHEMA_VERSION } from './sqlite.ts';
 export type { DbCheck, DbRepair } from './sqlite-maintenance.ts';
@@ -59,6 +66,7 @@ export type { TimeRangeError } from './time.ts';
 export { BUCKET_SECONDS, bucketStart, NUM_BUCKETS, normalizeRange } from './time.ts';
 export { IntTupleMap } from './tuple-map.ts';
 export type {
+  CountedKeys,
   CountKeysQuery,
   KeyCount,
   KeyFold,

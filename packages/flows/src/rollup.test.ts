@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { type LevelCoverage, levelBucketStart, planBackfill, planRange, ROLLUP_LEVELS } from './rollup.ts';
+import {
+  type LevelCoverage,
+  levelBucketStart,
+  planBackfill,
+  planRange,
+  ROLLUP_LEVELS,
+  splitBySummaries,
+} from './rollup.ts';
 
 /** A day boundary, so every level's buckets align on it. */
 const D = 1_755_820_800;
@@ -158,5 +165,46 @@ describe('planBackfill', () => {
       seconds: 300,
       gte: now - 7 * DAY,
     });
+  });
+});
+
+describe('splitBySummaries', () => {
+  const segment = (gte: number, lt: number) => ({ level: 2, seconds: 300, gte, lt });
+  const brief = (parts: ReturnType<typeof splitBySummaries>) => parts.map((p) => [p.seconds, p.gte - D, p.lt - D]);
+  const held = (from: number, until: number): LevelCoverage[] => [
+    { from: D + from, until: D + until },
+    { from: D + levelBucketStart(from + DAY - 1, DAY), until: D + levelBucketStart(until, DAY) },
+  ];
+
+  it('reads whole days, then whole hours, then 5 min buckets at each edge, covering the segment once', () => {
+    const parts = splitBySummaries(segment(D - 2 * HOUR - 600, D + 3 * DAY + HOUR + 900), held(-DAY, 4 * DAY));
+    expect(brief(parts)).toEqual([
+      [300, -2 * HOUR - 600, -2 * HOUR],
+      [3600, -2 * HOUR, 0],
+      [86_400, 0, 3 * DAY],
+      [3600, 3 * DAY, 3 * DAY + HOUR],
+      [300, 3 * DAY + HOUR, 3 * DAY + HOUR + 900],
+    ]);
+    for (let i = 1; i < parts.length; i++) expect(parts[i]!.gte).toBe(parts[i - 1]!.lt);
+  });
+
+  it('uses only what each summary level holds, and nothing when the segment holds no whole hour', () => {
+    // Days summarised up to D + 2 days, hours up to D + 2 days + 5 h: the rest is 5 min buckets.
+    const parts = splitBySummaries(segment(D, D + 3 * DAY), held(0, 2 * DAY + 5 * HOUR));
+    expect(brief(parts)).toEqual([
+      [86_400, 0, 2 * DAY],
+      [3600, 2 * DAY, 2 * DAY + 5 * HOUR],
+      [300, 2 * DAY + 5 * HOUR, 3 * DAY],
+    ]);
+    expect(brief(splitBySummaries(segment(D + 300, D + 3300), held(0, DAY)))).toEqual([[300, 300, 3300]]);
+    expect(brief(splitBySummaries(segment(D, D + DAY), []))).toEqual([[300, 0, DAY]]);
+  });
+
+  it('keeps an uncounted tail off the 5 min boundary in the last 5 min part, never in a summary', () => {
+    const parts = splitBySummaries(segment(D, D + HOUR + 7), held(0, DAY));
+    expect(brief(parts)).toEqual([
+      [3600, 0, HOUR],
+      [300, HOUR, HOUR + 7],
+    ]);
   });
 });

@@ -137,3 +137,55 @@ export function planBackfill(
   }
   return segments.reverse();
 }
+
+/**
+ * Per-key summaries of the coarsest level's windows over whole hours and whole days (SQLite keeps
+ * them beside the levels): a summary row holds a key's summed counters, its first bucket and the
+ * end of its last, and its labels and addresses only where its windows agree. It changes no answer
+ * and no resolution; it only lets a range of many days read a row per key per day.
+ */
+export const SUMMARY_SECONDS: readonly number[] = [3600, 86_400];
+
+/** A part of a coarsest-level segment: answered by summary `summary` (index into SUMMARY_SECONDS), or by the segment's own level. */
+export interface SummaryPart {
+  summary: number | undefined;
+  seconds: number;
+  gte: number;
+  lt: number;
+}
+
+/**
+ * Splits `segment` (of the coarsest level) into the longest runs of whole summary buckets that
+ * `coverage` (one entry per summary level, [from, until) of its bucket starts) holds, coarsest
+ * first, and the segment's own buckets for the edges. A summary part ends no later than the
+ * segment's `lt`, so every window in it ends inside the range and is counted; the segment's
+ * uncounted tail, if any, stays in its last own part. In time order.
+ */
+export function splitBySummaries(
+  segment: RangeSegment,
+  coverage: readonly LevelCoverage[],
+  summarySeconds: readonly number[] = SUMMARY_SECONDS,
+): SummaryPart[] {
+  const parts: SummaryPart[] = [];
+  const cover = (gte: number, lt: number, s: number): void => {
+    if (gte >= lt) return;
+    const held = coverage[s];
+    if (s < 0 || !held) {
+      if (s < 0) parts.push({ summary: undefined, seconds: segment.seconds, gte, lt });
+      else cover(gte, lt, s - 1);
+      return;
+    }
+    const seconds = summarySeconds[s]!;
+    const a = Math.max(Math.ceil(gte / seconds) * seconds, held.from);
+    const b = Math.min(levelBucketStart(lt, seconds), held.until);
+    if (a >= b) {
+      cover(gte, lt, s - 1);
+      return;
+    }
+    cover(gte, a, s - 1);
+    parts.push({ summary: s, seconds, gte: a, lt: b });
+    cover(b, lt, s - 1);
+  };
+  cover(segment.gte, segment.lt, summarySeconds.length - 1);
+  return parts;
+}

@@ -35,9 +35,19 @@ export interface DbRepair {
   damaged: string;
 }
 
-const TABLES = ['keys', 'label_sets', 'windows', 'windows_60', 'windows_300', 'rollups'] as const;
+const TABLES = [
+  'keys',
+  'label_sets',
+  'windows',
+  'windows_60',
+  'windows_300',
+  'rollups',
+  'summary_3600',
+  'summary_86400',
+  'summary_levels',
+] as const;
 /** Tables whose rows replace the fresh database's own (the roll-up progress must match the copied windows). */
-const REPLACED: ReadonlySet<string> = new Set(['rollups']);
+const REPLACED: ReadonlySet<string> = new Set(['rollups', 'summary_levels']);
 
 /**
  * Copies every readable row into a fresh database, moves the original to `<path>.damaged-<time>`

@@ -26,7 +26,18 @@ describe('sqlite store', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-    expect(tables).toEqual(['keys', 'label_sets', 'policy_changes', 'rollups', 'windows', 'windows_300', 'windows_60']);
+    expect(tables).toEqual([
+      'keys',
+      'label_sets',
+      'policy_changes',
+      'rollups',
+      'summary_3600',
+      'summary_86400',
+      'summary_levels',
+      'windows',
+      'windows_300',
+      'windows_60',
+    ]);
     db.close();
   });
 
@@ -70,7 +81,8 @@ describe('sqlite store', () => {
     const v1 = new Database(path);
     v1.exec(
       `ALTER TABLE windows DROP COLUMN source_ips; ALTER TABLE windows DROP COLUMN dest_ips; DROP TABLE policy_changes;
-       DROP TABLE windows_60; DROP TABLE windows_300; DROP TABLE rollups`,
+       DROP TABLE windows_60; DROP TABLE windows_300; DROP TABLE rollups;
+       DROP TABLE summary_3600; DROP TABLE summary_86400; DROP TABLE summary_levels`,
     );
     v1.pragma('user_version = 1');
     v1.close();
@@ -297,5 +309,194 @@ describe('sqlite roll-ups', () => {
       expect(some.flows).toEqual(want);
     }
     await s.close();
+  });
+});
+
+describe('sqlite per-key summaries by hour and day', () => {
+  const DAY = 86_400;
+  /** Three days and a half of 4 keys, one window each per 5 min; keys 2 and 3 change labels and addresses. */
+  const history = (start: number, end: number): Flow[] => {
+    const flows: Flow[] = [];
+    for (let t = start; t < end; t += 300) {
+      const i = (t - start) / 300;
+      for (let k = 0; k < 4; k++) {
+        flows.push(
+          flowBetween(`shop/web-${k}`, 'shop/api', {
+            startTime: t + 15 * (k % 3),
+            packetsIn: 1 + ((i + k) % 7),
+            bytesOut: 10 * (1 + (i % 3)),
+            sourceLabels: k === 2 && i % 50 === 7 ? ['app=web', `pod=${i % 3}`] : ['app=web'],
+            destLabels: k === 3 && i % 97 === 0 ? [] : ['app=api'],
+            ...(k === 3 ? { sourceIps: ipSet([`10.0.3.${i % 400 === 5 ? 2 : 1}`]) } : {}),
+            ...(k === 1 ? { sourceIps: ipSet(['10.0.1.1'], i % 300 === 9 ? 2 : 0) } : {}),
+          }),
+        );
+      }
+    }
+    return flows;
+  };
+  const start = T0 - 3 * DAY - 4800;
+  const ranges = [
+    [start, T0 + 1],
+    [start + 17, T0 - 1234],
+    [T0 - 2 * DAY - 3 * 3600, T0 - DAY - 7],
+    [levelStart(T0 - 2 * DAY, DAY), levelStart(T0 - DAY, DAY)],
+    [T0 - 3 * DAY, T0 - 2 * DAY + 3600 + 299],
+  ] as const;
+  function levelStart(t: number, seconds: number): number {
+    return Math.floor(t / seconds) * seconds;
+  }
+  /** Every range's List, and `get` of every flow, in one comparable value. */
+  const answers = async (s: ReturnType<typeof createSqliteStore>) => {
+    const out: unknown[] = [];
+    for (const [gte, lt] of ranges) {
+      const r = await s.list({ range: { gte, lt }, pageSize: 0 });
+      out.push(r.resolution, r.flows);
+      for (const f of r.flows) out.push((await s.get(f.id))?.flow);
+    }
+    return out;
+  };
+  /** Reopens the store at `path` with its summaries emptied and marked unbuilt: List reads the 5 min windows. */
+  const withoutSummaries = (path: string, now: () => number) => {
+    const db = new Database(path);
+    db.exec(
+      'DELETE FROM summary_3600; DELETE FROM summary_86400; UPDATE summary_levels SET done_until = 0, kept_from = 0',
+    );
+    db.close();
+    return createSqliteStore({ path, now });
+  };
+  const rowsOf = (path: string, table: string) => {
+    const db = new Database(path, { readonly: true });
+    const n = db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+    db.close();
+    return n;
+  };
+
+  it('answer every range, labels and addresses included, exactly as the 5 min windows do, and are rebuilt by the next roll-up', async () => {
+    const path = freshPath();
+    const clock = testClock(start);
+    const s = createSqliteStore({ path, now: clock.now });
+    clock.set(T0);
+    const flows = history(start, T0 - 120);
+    await s.ingest(flows);
+    await s.rollUp();
+    expect(rowsOf(path, 'summary_3600')).toBeGreaterThan(4 * 70);
+    expect(rowsOf(path, 'summary_86400')).toBeGreaterThanOrEqual(4 * 2);
+    const withSummaries = await answers(s);
+    // The whole history counts every window once.
+    const all = await s.list({ range: { gte: start, lt: T0 + 1 }, pageSize: 0 });
+    expect(all.flows.reduce((a, f) => a + f.flow.packetsIn, 0)).toBe(flows.reduce((a, f) => a + f.packetsIn, 0));
+    await s.close();
+
+    const plain = withoutSummaries(path, clock.now);
+    expect(await answers(plain)).toEqual(withSummaries);
+    // The same roll-up that rolls 5 min windows builds the summaries again, with the same answers.
+    await plain.rollUp();
+    expect(rowsOf(path, 'summary_86400')).toBeGreaterThanOrEqual(4 * 2);
+    expect(await answers(plain)).toEqual(withSummaries);
+    await plain.close();
+  });
+
+  it('a whole day is read from its summary row', async () => {
+    const path = freshPath();
+    const clock = testClock(T0);
+    const s = createSqliteStore({ path, now: clock.now });
+    await s.ingest(history(start, T0 - 120));
+    await s.rollUp();
+    const day = levelStart(T0 - 2 * DAY, DAY);
+    const range = { gte: day, lt: day + DAY };
+    const before = await s.list({ range, pageSize: 0, sortBy: 'SourceName' });
+    expect(before.resolution).toBe(300);
+    const db = new Database(path);
+    expect(
+      db.prepare('UPDATE summary_86400 SET packets_in = packets_in + 1000 WHERE bucket = ?').run(day).changes,
+    ).toBe(4);
+    db.close();
+    const after = await s.list({ range, pageSize: 0, sortBy: 'SourceName' });
+    expect(after.flows.map((f) => f.flow.packetsIn)).toEqual(before.flows.map((f) => f.flow.packetsIn + 1000));
+    await s.close();
+  });
+
+  it('a late flow for a summarised day is counted once, and labels or addresses it changes are merged from the windows', async () => {
+    const path = freshPath();
+    const clock = testClock(T0);
+    const s = createSqliteStore({ path, now: clock.now });
+    const flows = history(start, T0 - 120);
+    await s.ingest(flows);
+    await s.rollUp();
+    const late = [
+      flowBetween('shop/web-0', 'shop/api', { startTime: T0 - 2 * DAY + 30, packetsIn: 5000 }),
+      flowBetween('shop/web-1', 'shop/api', {
+        startTime: T0 - 2 * DAY + 30,
+        packetsIn: 7,
+        sourceLabels: ['app=web', 'late=1'],
+        sourceIps: ipSet(['10.0.1.9']),
+      }),
+      flowBetween('shop/web-9', 'shop/api', { startTime: T0 - 2 * DAY - 3000, packetsIn: 3 }),
+    ];
+    await s.ingest(late);
+    await s.rollUp();
+    const withSummaries = await answers(s);
+    const whole = await s.list({ range: { gte: start, lt: T0 + 1 }, pageSize: 0, sortBy: 'SourceName' });
+    expect(whole.flows.map((f) => f.flow.key.sourceName)).toEqual(['web-0', 'web-1', 'web-2', 'web-3', 'web-9']);
+    let ips: IpSet | undefined;
+    for (const f of [...flows, ...late]) if (f.key.sourceName === 'web-1') ips = mergeIpSets(ips, f.sourceIps);
+    expect(whole.flows[1]!.flow.sourceIps).toEqual(ips);
+    expect(ips?.ips).toEqual(['10.0.1.1', '10.0.1.9']);
+    await s.close();
+    const plain = withoutSummaries(path, clock.now);
+    expect(await answers(plain)).toEqual(withSummaries);
+    await plain.close();
+  });
+
+  it('are kept only for the whole hours and days the 5 min level still holds', async () => {
+    const path = freshPath();
+    const clock = testClock(T0);
+    const s = createSqliteStore({ path, now: clock.now, retentionDays: 2 });
+    await s.ingest(history(T0 - 2 * DAY + 300, T0 - 120));
+    await s.rollUp();
+    clock.set(T0 + DAY / 2);
+    s.prune();
+    const db = new Database(path, { readonly: true });
+    const oldest = (table: string) => db.prepare(`SELECT min(bucket) FROM ${table}`).pluck().get() as number;
+    const kept5 = oldest('windows_300');
+    expect(kept5).toBeGreaterThanOrEqual(T0 + DAY / 2 - 2 * DAY - 300);
+    expect(oldest('summary_3600')).toBe(Math.ceil(kept5 / 3600) * 3600);
+    expect(oldest('summary_86400')).toBeGreaterThanOrEqual(Math.ceil(kept5 / DAY) * DAY);
+    const levels = db.prepare('SELECT seconds, kept_from FROM summary_levels ORDER BY seconds').raw().all();
+    db.close();
+    expect(levels).toEqual([
+      [3600, Math.ceil(kept5 / 3600) * 3600],
+      [86_400, Math.ceil(kept5 / DAY) * DAY],
+    ]);
+    const whole = await s.list({ range: { gte: 0, lt: T0 + DAY }, pageSize: 0 });
+    await s.close();
+    const plain = withoutSummaries(path, clock.now);
+    expect(await plain.list({ range: { gte: 0, lt: T0 + DAY }, pageSize: 0 })).toEqual(whole);
+    await plain.close();
+  });
+
+  it('migrates a database of the schema before summaries and summarises its history at the next roll-up', async () => {
+    const path = freshPath();
+    const clock = testClock(T0);
+    const a = createSqliteStore({ path, now: clock.now });
+    await a.ingest(history(start, T0 - 120));
+    await a.rollUp();
+    const want = await answers(a);
+    await a.close();
+    const old = new Database(path);
+    old.exec('DROP TABLE summary_3600; DROP TABLE summary_86400; DROP TABLE summary_levels');
+    old.pragma(`user_version = ${SQLITE_SCHEMA_VERSION - 1}`);
+    old.close();
+    const b = createSqliteStore({ path, now: clock.now });
+    expect(rowsOf(path, 'summary_3600')).toBe(0);
+    expect(await answers(b)).toEqual(want);
+    await b.rollUp();
+    expect(rowsOf(path, 'summary_86400')).toBeGreaterThan(0);
+    expect(await answers(b)).toEqual(want);
+    await b.close();
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
+    db.close();
   });
 });

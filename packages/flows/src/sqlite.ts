@@ -32,6 +32,8 @@ import {
   planRange,
   ROLLUP_LEVELS,
   ROLLUP_SETTLE_SECONDS,
+  SUMMARY_SECONDS,
+  splitBySummaries,
 } from './rollup.ts';
 import { computeStatistics } from './stats.ts';
 import type { FlowFilter, StringMatch, TimeRange } from './store.ts';
@@ -80,10 +82,39 @@ function rollupTable(seconds: number): string {
    CREATE INDEX windows_${seconds}_key ON windows_${seconds} (key_id);`;
 }
 
+/**
+ * Per-key summary of the 5 min windows over a whole hour or day (`SUMMARY_SECONDS`): counters summed,
+ * the first window's start and the last window's end, labels and addresses as `summaryLabels` and
+ * `ipsMerged` give them (MIXED_LABELS / MIXED_IPS where the windows disagree: List then merges that
+ * key from the 5 min windows).
+ */
+function summaryTable(seconds: number): string {
+  return `CREATE TABLE summary_${seconds} (
+     bucket INTEGER NOT NULL,
+     key_id INTEGER NOT NULL,
+     first_bucket INTEGER NOT NULL,
+     end_time INTEGER NOT NULL,
+     source_labels INTEGER NOT NULL,
+     dest_labels INTEGER NOT NULL,
+     packets_in INTEGER NOT NULL,
+     packets_out INTEGER NOT NULL,
+     bytes_in INTEGER NOT NULL,
+     bytes_out INTEGER NOT NULL,
+     connections_started INTEGER NOT NULL,
+     connections_completed INTEGER NOT NULL,
+     connections_live INTEGER NOT NULL,
+     source_ips TEXT,
+     dest_ips TEXT,
+     PRIMARY KEY (bucket, key_id)
+   ) WITHOUT ROWID;`;
+}
+
 /** The table holding a level's windows. */
 const tableOf = (level: number): string => (level === 0 ? 'windows' : `windows_${ROLLUP_LEVELS[level]!.seconds}`);
 const COARSEST = ROLLUP_LEVELS.length - 1;
 const COARSEST_SECONDS = ROLLUP_LEVELS[COARSEST]!.seconds;
+/** The table holding a summary level's rows. */
+const summaryOf = (summary: number): string => `summary_${SUMMARY_SECONDS[summary]}`;
 const COUNTERS = [
   'packets_in',
   'packets_out',
@@ -162,6 +193,13 @@ const MIGRATIONS: readonly string[] = [
   `DROP INDEX IF EXISTS windows_key;
    DROP INDEX IF EXISTS windows_60_key;
    DROP INDEX IF EXISTS windows_300_key;`,
+  // Per-key summaries of the 5 min level by hour and by day, and per summary level the bucket
+  // starts it holds, [kept_from, done_until). A database from before starts empty and is summarised
+  // by the next roll-ups; until then List reads the 5 min windows as before.
+  `${summaryTable(3600)}
+   ${summaryTable(86_400)}
+   CREATE TABLE summary_levels (seconds INTEGER PRIMARY KEY, done_until INTEGER NOT NULL, kept_from INTEGER NOT NULL);
+   INSERT INTO summary_levels (seconds, done_until, kept_from) VALUES (3600, 0, 0), (86400, 0, 0);`,
 ];
 
 export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;
@@ -208,6 +246,26 @@ const ipsMerged = (col: string) => {
   return `CASE WHEN max(${some}) IS NULL THEN NULL
     WHEN min(${some}) = max(${some}) AND substr(max(${some}), 1, 2) = '0 ' THEN max(${some}) ELSE '${MIXED_IPS}' END`;
 };
+
+/** `labelsMerged` over rows that may already be MIXED_LABELS (summaries): mixed stays mixed. */
+const summaryLabels = (col: string) => `CASE WHEN min(${col}) < 0 THEN ${MIXED_LABELS} ELSE ${labelsMerged(col)} END`;
+
+/** A summary's label column after one more window (`excluded`, an id ≥ 0): as `summaryLabels` over all of them. */
+const summaryLabelsWith = (col: string) =>
+  `CASE WHEN excluded.${col} = 0 OR excluded.${col} = ${col} THEN ${col} WHEN ${col} = 0 THEN excluded.${col} ELSE ${MIXED_LABELS} END`;
+
+/**
+ * A summary's address column after one more window whose text went through `summaryIps`: as
+ * `ipsMerged` over all of them.
+ */
+const summaryIpsWith = (col: string) =>
+  `CASE WHEN excluded.${col} IS NULL THEN ${col} WHEN ${col} IS NULL OR ${col} = excluded.${col} THEN excluded.${col} ELSE '${MIXED_IPS}' END`;
+
+/** One window's address text as a summary of it alone holds it (see `ipsMerged`). */
+function summaryIps(text: string | null): string | null {
+  if (text === null || text === '0 ') return null;
+  return text.startsWith('0 ') ? text : MIXED_IPS;
+}
 
 /** An upsert's merge of a label column: kept when both sides agree, else `fn` (JavaScript). */
 const sameOr = (col: string, fn: string) =>
@@ -486,16 +544,13 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
     return n;
   });
   const countKeys = db.prepare('SELECT count(*) FROM keys').pluck();
-  const oldestBucket = ROLLUP_LEVELS.map((_, l) => db.prepare(`SELECT min(bucket) FROM ${tableOf(l)}`).pluck());
-  const newestBucket = ROLLUP_LEVELS.map((_, l) => db.prepare(`SELECT max(bucket) FROM ${tableOf(l)}`).pluck());
   /**
-   * The bucket starts of `level` in `[gte, lt)` that may hold windows, as a JSON array: with the
-   * primary key (bucket, key) they find given keys' windows without an index by key.
+   * The bucket starts of a table (of bucket width `seconds`) in `[gte, lt)` that may hold rows, as a
+   * JSON array: with the primary key (bucket, key) they find given keys' rows without an index by key.
    */
-  const bucketList = (level: number, gte: number, lt: number): string => {
-    const seconds = ROLLUP_LEVELS[level]!.seconds;
-    const oldest = oldestBucket[level]!.get() as number | null;
-    const newest = newestBucket[level]!.get() as number | null;
+  const bucketList = (table: string, seconds: number, gte: number, lt: number): string => {
+    const oldest = prepared(`SELECT min(bucket) FROM ${table}`).pluck().get() as number | null;
+    const newest = prepared(`SELECT max(bucket) FROM ${table}`).pluck().get() as number | null;
     const out: number[] = [];
     if (oldest === null || newest === null) return '[]';
     const to = Math.min(lt, newest + 1);
@@ -608,6 +663,54 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
   loadLevels();
   const coverage = (): LevelCoverage[] =>
     levelState.map((st, l) => ({ from: st.kept, until: l === 0 ? Number.POSITIVE_INFINITY : st.done }));
+
+  // Summaries: per key and hour of the 5 min windows, per key and day of the hourly ones.
+  const summaryCols = `bucket, key_id, first_bucket, end_time, source_labels, dest_labels, ${COUNTERS.join(', ')}, source_ips, dest_ips`;
+  /** Per summary level, the bucket starts it holds: [kept, done). */
+  const summaryState = SUMMARY_SECONDS.map((seconds) => {
+    const r = db.prepare('SELECT done_until, kept_from FROM summary_levels WHERE seconds = ?').get(seconds) as {
+      done_until: number;
+      kept_from: number;
+    };
+    return { done: r.done_until, kept: r.kept_from };
+  });
+  const summaryCoverage = (): LevelCoverage[] => summaryState.map((st) => ({ from: st.kept, until: st.done }));
+  const setSummaryDone = db.prepare('UPDATE summary_levels SET done_until = ? WHERE seconds = ?');
+  const setSummaryKept = db.prepare('UPDATE summary_levels SET kept_from = ? WHERE seconds = ?');
+  /** Summarises one bucket of a summary level from the 5 min windows (hours) or the hourly summaries (days). */
+  const summaryInsert = SUMMARY_SECONDS.map((_, i) =>
+    db.prepare(
+      i === 0
+        ? `INSERT INTO ${summaryOf(i)} (${summaryCols})
+           SELECT ?, key_id, min(bucket), max(bucket) + ${COARSEST_SECONDS}, ${labelsMerged('source_labels')}, ${labelsMerged('dest_labels')},
+             ${COUNTERS.map((c) => `sum(${c})`).join(', ')}, ${ipsMerged('source_ips')}, ${ipsMerged('dest_ips')}
+           FROM ${tableOf(COARSEST)} WHERE bucket >= ? AND bucket < ? GROUP BY key_id`
+        : `INSERT INTO ${summaryOf(i)} (${summaryCols})
+           SELECT ?, key_id, min(first_bucket), max(end_time), ${summaryLabels('source_labels')}, ${summaryLabels('dest_labels')},
+             ${COUNTERS.map((c) => `sum(${c})`).join(', ')}, ${ipsMerged('source_ips')}, ${ipsMerged('dest_ips')}
+           FROM ${summaryOf(i - 1)} WHERE bucket >= ? AND bucket < ? GROUP BY key_id`,
+    ),
+  );
+  const summarySourceFrom = SUMMARY_SECONDS.map((_, i) =>
+    db.prepare(`SELECT min(bucket) FROM ${i === 0 ? tableOf(COARSEST) : summaryOf(i - 1)} WHERE bucket >= ?`).pluck(),
+  );
+  /** Adds a late 5 min window (its start and labels, counters and `summaryIps` addresses) to a summary holding its bucket. */
+  const summaryLate = SUMMARY_SECONDS.map((_, i) =>
+    db.prepare(
+      `INSERT INTO ${summaryOf(i)} (${summaryCols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (bucket, key_id) DO UPDATE SET
+         first_bucket = min(first_bucket, excluded.first_bucket), end_time = max(end_time, excluded.end_time),
+         source_labels = ${summaryLabelsWith('source_labels')}, dest_labels = ${summaryLabelsWith('dest_labels')},
+         ${COUNTERS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')},
+         source_ips = ${summaryIpsWith('source_ips')}, dest_ips = ${summaryIpsWith('dest_ips')}`,
+    ),
+  );
+  const deleteSummaries = SUMMARY_SECONDS.map((_, i) => db.prepare(`DELETE FROM ${summaryOf(i)} WHERE bucket < ?`));
+  /** Table name and bucket width of a part of a List plan: a level's windows or a summary level's rows. */
+  const partTable = (level: number, summary: number | undefined): { name: string; seconds: number } =>
+    summary === undefined
+      ? { name: tableOf(level), seconds: ROLLUP_LEVELS[level]!.seconds }
+      : { name: summaryOf(summary), seconds: SUMMARY_SECONDS[summary]! };
   const readLevel = ROLLUP_LEVELS.map((level, l) =>
     db.prepare(
       `SELECT w.key_id AS id, k.key AS key, w.bucket AS bucket, w.bucket + ${level.seconds} AS end, w.source_labels AS src,
@@ -722,6 +825,23 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
         if (p.bucket >= levelState[l]!.done) break;
         const start = levelBucketStart(p.bucket, ROLLUP_LEVELS[l]!.seconds);
         lateUpsert[l]!.run(start, keyId, src, dst, ...params.slice(at + 4, at + UPSERT_COLUMNS));
+      }
+      for (let i = 0; i < summaryState.length; i++) {
+        const held = summaryState[i]!;
+        if (p.bucket >= held.done) break;
+        if (p.bucket < held.kept) continue;
+        const start = levelBucketStart(p.bucket, COARSEST_SECONDS);
+        summaryLate[i]!.run(
+          levelBucketStart(p.bucket, SUMMARY_SECONDS[i]!),
+          keyId,
+          start,
+          start + COARSEST_SECONDS,
+          src,
+          dst,
+          ...params.slice(at + 4, at + 11),
+          summaryIps(srcIps),
+          summaryIps(dstIps),
+        );
       }
       if (i >= full) {
         upsertOne.run(params.slice(0, UPSERT_COLUMNS));
@@ -846,27 +966,44 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
           .get(...narrowParams) as number) *
           KEY_SCAN_RATIO <=
           (countKeys.get() as number));
-    const buckets = byKey ? plan.segments.map((seg) => bucketList(seg.level, seg.gte, seg.lt)) : [];
-    const arms = plan.segments.map(
-      (seg) =>
-        `SELECT key_id, bucket, ${seg.seconds} AS width, source_labels, dest_labels, ${COUNTERS.join(', ')},
-           source_ips, dest_ips FROM ${tableOf(seg.level)}
+    // Whole hours and days of the 5 min level are read from the per-key summaries: the same sums,
+    // first start and last end; a key whose summaries or windows disagree on labels or addresses is
+    // merged below from the plan's own windows, so the answer is the one the windows give.
+    const summaries = summaryCoverage();
+    const parts = plan.segments.flatMap((seg) =>
+      seg.level === COARSEST
+        ? splitBySummaries(seg, summaries).map((part) => ({ level: seg.level, ...part }))
+        : [{ level: seg.level, summary: undefined, seconds: seg.seconds, gte: seg.gte, lt: seg.lt }],
+    );
+    const buckets = byKey
+      ? parts.map((part) => {
+          const table = partTable(part.level, part.summary);
+          return bucketList(table.name, table.seconds, part.gte, part.lt);
+        })
+      : [];
+    const arms = parts.map(
+      (part) =>
+        `SELECT key_id, ${
+          part.summary === undefined
+            ? `bucket AS start, ${part.seconds} AS width`
+            : 'first_bucket AS start, end_time - first_bucket AS width'
+        }, source_labels, dest_labels, ${COUNTERS.join(', ')}, source_ips, dest_ips FROM ${partTable(part.level, part.summary).name}
          WHERE ${byKey ? 'bucket IN (SELECT value FROM json_each(?)) AND ' : ''}bucket >= ? AND bucket < ?${
            keyId === undefined ? '' : ' AND key_id = ?'
          } AND key_id > ?${narrow.length > 0 ? ` AND key_id IN (${narrowSql})` : ''}`,
     );
-    const counted = (col: string) => `sum(CASE WHEN w.bucket + w.width <= ? THEN w.${col} ELSE 0 END) AS ${col}`;
-    const sql = `SELECT w.key_id AS id, k.key AS key, min(w.bucket) AS bucket, max(w.bucket + w.width) AS end,
-        ${labelsMerged('w.source_labels')} AS src, ${labelsMerged('w.dest_labels')} AS dst,
+    const counted = (col: string) => `sum(CASE WHEN w.start + w.width <= ? THEN w.${col} ELSE 0 END) AS ${col}`;
+    const sql = `SELECT w.key_id AS id, k.key AS key, min(w.start) AS bucket, max(w.start + w.width) AS end,
+        ${summaryLabels('w.source_labels')} AS src, ${summaryLabels('w.dest_labels')} AS dst,
         ${COUNTERS.map(counted).join(', ')},
         ${ipsMerged('w.source_ips')} AS source_ips, ${ipsMerged('w.dest_ips')} AS dest_ips
       FROM (${arms.join(' UNION ALL ')}) w JOIN keys k ON k.id = w.key_id
       GROUP BY w.key_id ORDER BY w.key_id LIMIT ${SCAN_CHUNK}`;
     const paramsAfter = (after: number): unknown[] => {
       const params: unknown[] = COUNTERS.map(() => range.lt);
-      plan.segments.forEach((seg, i) => {
+      parts.forEach((part, i) => {
         if (byKey) params.push(buckets[i]);
-        params.push(seg.gte, seg.lt);
+        params.push(part.gte, part.lt);
         if (keyId !== undefined) params.push(keyId);
         params.push(after, ...narrowParams);
       });
@@ -885,8 +1022,8 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
     /** Labels and addresses of the keys whose windows disagree, merged in JavaScript. */
     const mergeMixedKeys = (ids: number[]): Map<number, Merged> => {
       const few = ids.length * KEY_SCAN_RATIO <= (countKeys.get() as number);
-      const params = plan.segments.flatMap((seg, i) => [
-        ...(few ? [buckets[i] ?? bucketList(seg.level, seg.gte, seg.lt)] : []),
+      const params = plan.segments.flatMap((seg) => [
+        ...(few ? [bucketList(tableOf(seg.level), seg.seconds, seg.gte, seg.lt)] : []),
         seg.gte,
         seg.lt,
         JSON.stringify(ids),
@@ -958,9 +1095,38 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
     return true;
   }
 
-  /** One roll-up step at the finest level with work due; false when every level is up to date. */
+  /**
+   * Summarises the next buckets of summary level `i` whose source is final (the 5 min level rolled
+   * up past them, or for days every hour summarised), as `rollUpStep` does for the levels.
+   */
+  function summarizeStep(i: number): boolean {
+    const seconds = SUMMARY_SECONDS[i]!;
+    const state = summaryState[i]!;
+    const ready = levelBucketStart(i === 0 ? levelState[COARSEST]!.done : summaryState[i - 1]!.done, seconds);
+    let done = Math.max(state.done, state.kept);
+    if (done >= ready) return false;
+    const deadline = performance.now() + ROLLUP_STEP_MS;
+    db.transaction(() => {
+      do {
+        const first = summarySourceFrom[i]!.get(done) as number | null;
+        const bucket = first === null ? ready : Math.max(done, levelBucketStart(first, seconds));
+        if (bucket >= ready) {
+          done = ready;
+          break;
+        }
+        summaryInsert[i]!.run(bucket, bucket, bucket + seconds);
+        done = bucket + seconds;
+      } while (done < ready && performance.now() < deadline);
+      setSummaryDone.run(done, seconds);
+    })();
+    state.done = done;
+    return true;
+  }
+
+  /** One roll-up step at the finest level with work due, then the summaries; false when all are up to date. */
   function rollUpOnce(): boolean {
     for (let l = 1; l < ROLLUP_LEVELS.length; l++) if (rollUpStep(l)) return true;
+    for (let i = 0; i < SUMMARY_SECONDS.length; i++) if (summarizeStep(i)) return true;
     return false;
   }
 
@@ -1048,9 +1214,12 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
   }
   /** Label sets no window refers to any more; with ids kept in memory, they would grow without bound. */
   const deleteLabelSets = db.prepare(
-    `DELETE FROM label_sets WHERE id NOT IN (${ROLLUP_LEVELS.map(
-      (_, l) => `SELECT source_labels FROM ${tableOf(l)} UNION SELECT dest_labels FROM ${tableOf(l)}`,
-    ).join(' UNION ')})`,
+    `DELETE FROM label_sets WHERE id NOT IN (${[
+      ...ROLLUP_LEVELS.map((_, l) => tableOf(l)),
+      ...SUMMARY_SECONDS.map((_, i) => summaryOf(i)),
+    ]
+      .map((table) => `SELECT source_labels FROM ${table} UNION SELECT dest_labels FROM ${table}`)
+      .join(' UNION ')})`,
   );
   let labelsPrunedAt = Number.NEGATIVE_INFINITY;
 
@@ -1077,14 +1246,25 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
             );
       return Math.max(own, levelState[l]!.kept);
     });
+    // A summary holds only whole buckets of what the 5 min level still holds.
+    const summaryCuts = SUMMARY_SECONDS.map((seconds, i) =>
+      Math.max(Math.ceil(cuts[COARSEST]! / seconds) * seconds, summaryState[i]!.kept),
+    );
     db.transaction(() => {
       cuts.forEach((cut, l) => {
         n += deleteWindows[l]!.run(cut).changes;
         if (cut !== levelState[l]!.kept) setKept.run(cut, l);
       });
+      summaryCuts.forEach((cut, i) => {
+        deleteSummaries[i]!.run(cut);
+        if (cut !== summaryState[i]!.kept) setSummaryKept.run(cut, SUMMARY_SECONDS[i]);
+      });
     })();
     cuts.forEach((cut, l) => {
       levelState[l]!.kept = cut;
+    });
+    summaryCuts.forEach((cut, i) => {
+      summaryState[i]!.kept = cut;
     });
     // A full scan of the windows: at most once per LABEL_PRUNE_SECONDS of the store's clock.
     if (n > 0 && now() - labelsPrunedAt >= LABEL_PRUNE_SECONDS) {

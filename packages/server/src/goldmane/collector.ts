@@ -12,10 +12,10 @@
 // only when ingest refuses a batch (the store failed, or its queue stayed full, both counted in
 // `verdict_ingest_dropped_total` and logged by the pipeline): those flows get no receipt, and
 // their streams end with UNAVAILABLE so that Felix reconnects and resends them from its cache.
-import { hash } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import type { Flow } from '@verdict/flows';
 import { describeIssue, flowFromProto, type PbFlowUpdate } from './codec.ts';
+import { type Dedup, FlowIdentity } from './dedup.ts';
 import { decodeFlowUpdate } from './flow-update.ts';
 import { loadGoldmaneGrpc } from './proto.ts';
 import type { GoldmaneLog, GoldmaneObserver, GoldmaneServiceOptions } from './server.ts';
@@ -43,6 +43,9 @@ interface CollectorOptions {
 interface Stream {
   call: grpc.ServerDuplexStream<Buffer, unknown>;
   peer: string;
+  /** The peer's hash, part of every dedup identity of the stream. */
+  peerLo: number;
+  peerHi: number;
   /** Updates received and not yet answered. */
   unanswered: number;
   halfClosed: boolean;
@@ -76,7 +79,7 @@ export function rawUpdates(definition: grpc.ServiceDefinition): grpc.ServiceDefi
 function slowDecode(
   deserialize: (bytes: Buffer) => unknown,
   bytes: Buffer,
-): { flow: Flow; identity: string } | Partial<grpc.StatusObject> {
+): { flow: Flow; keyBytes: Buffer } | Partial<grpc.StatusObject> {
   let message: PbFlowUpdate;
   try {
     message = deserialize(bytes) as PbFlowUpdate;
@@ -89,7 +92,7 @@ function slowDecode(
   const decoded = flowFromProto(message.flow);
   if (!decoded.ok)
     return { code: grpc.status.INVALID_ARGUMENT, details: `invalid FlowUpdate: ${describeIssue(decoded.error)}` };
-  return { flow: decoded.value, identity: hash('sha1', JSON.stringify(decoded.value.key), 'base64') };
+  return { flow: decoded.value, keyBytes: Buffer.from(JSON.stringify(decoded.value.key)) };
 }
 
 export interface Collector {
@@ -102,6 +105,7 @@ export interface Collector {
 export function createCollector(options: CollectorOptions): Collector {
   const { ingest, log, dedup, counts, maxBatch, maxWaiting, maxStreamInFlight, observer } = options;
   const deserialize = loadGoldmaneGrpc().FlowCollector.service.Connect?.requestDeserialize as (b: Buffer) => unknown;
+  const identity = new FlowIdentity();
   const open = new Set<Stream>();
   const paused = new Set<Stream>();
   // The waiting updates, in arrival order: parallel arrays, consumed from `head`.
@@ -170,7 +174,8 @@ export function createCollector(options: CollectorOptions): Collector {
     const slot = new Int32Array(size);
     let invalid: Map<number, Partial<grpc.StatusObject>> | undefined;
     const flows: Flow[] = [];
-    const identities: string[] = [];
+    // The dedup identity of flows[i] is (identities[2i], identities[2i + 1]).
+    const identities = new Int32Array(2 * size);
     for (let i = 0; i < size; i++) {
       const s = batchStreams[i] as Stream;
       if (s.finished || s.failing) {
@@ -178,35 +183,35 @@ export function createCollector(options: CollectorOptions): Collector {
         continue;
       }
       const bytes = batchUpdates[i] as Buffer;
-      const fast = decodeFlowUpdate(bytes);
-      let flow: Flow;
-      let identity: string;
-      if (fast !== undefined) {
-        flow = fast.flow;
-        identity = hash('sha1', fast.keyBytes, 'base64');
-      } else {
-        const slow = slowDecode(deserialize, bytes);
-        if (!('flow' in slow)) {
-          slot[i] = INVALID;
-          s.failing = true;
-          (invalid ??= new Map()).set(i, slow);
-          continue;
-        }
-        flow = slow.flow;
-        identity = slow.identity;
+      // The general path keys dedup on the key's JSON instead of its bytes: a resend of the same
+      // bytes takes the same path, so it is recognised all the same.
+      const decoded = decodeFlowUpdate(bytes) ?? slowDecode(deserialize, bytes);
+      if (!('flow' in decoded)) {
+        slot[i] = INVALID;
+        s.failing = true;
+        (invalid ??= new Map()).set(i, decoded);
+        continue;
       }
+      const { flow, keyBytes } = decoded;
       // Goldmane's dedup identity: the key, start and end time, and the peer's ip:port.
-      const dedupKey = `${identity} ${flow.startTime} ${flow.endTime} ${s.peer}`;
-      if (!dedup.add(dedupKey)) {
+      identity
+        .bytes(keyBytes, 0, keyBytes.length)
+        .number(flow.startTime)
+        .number(flow.endTime)
+        .pair(s.peerLo, s.peerHi)
+        .finish();
+      if (!dedup.add(identity.lo, identity.hi)) {
         counts.duplicates++;
         observer?.deduplicated(1);
         slot[i] = RESEND;
         continue;
       }
+      identities[2 * flows.length] = identity.lo;
+      identities[2 * flows.length + 1] = identity.hi;
       slot[i] = flows.length;
       flows.push(flow);
-      identities.push(dedupKey);
     }
+    const forget = (at: number) => dedup.delete(identities[2 * at] as number, identities[2 * at + 1] as number);
 
     let rejected: Set<number> | undefined;
     let reasons: Map<number, string> | undefined;
@@ -217,10 +222,10 @@ export function createCollector(options: CollectorOptions): Collector {
         if (outcome !== undefined && outcome.rejectedAt.length > 0) {
           rejected = new Set(outcome.rejectedAt);
           reasons = new Map(outcome.errors.map((e) => [e.index, e.message]));
-          for (const at of outcome.rejectedAt) dedup.delete(identities[at] as string);
+          for (const at of outcome.rejectedAt) forget(at);
         }
       } catch (e) {
-        for (const identity of identities) dedup.delete(identity);
+        for (let at = 0; at < flows.length; at++) forget(at);
         const name = e instanceof Error ? e.name : '';
         refused =
           name === 'StoreUnavailable'
@@ -261,9 +266,14 @@ export function createCollector(options: CollectorOptions): Collector {
 
   const implementation: grpc.UntypedServiceImplementation = {
     Connect(call: grpc.ServerDuplexStream<Buffer, unknown>) {
+      const peer = call.getPeer();
+      const peerBytes = Buffer.from(peer);
+      identity.bytes(peerBytes, 0, peerBytes.length).finish();
       const s: Stream = {
         call,
-        peer: call.getPeer(),
+        peer,
+        peerLo: identity.lo,
+        peerHi: identity.hi,
         unanswered: 0,
         halfClosed: false,
         failing: false,
@@ -311,34 +321,5 @@ export function createCollector(options: CollectorOptions): Collector {
     close() {
       for (const s of [...open]) finish(s, { code: grpc.status.UNAVAILABLE, details: 'server shutting down' });
     },
-  };
-}
-
-export interface Dedup {
-  /** False when the key was seen within the expiry window. */
-  add(key: string): boolean;
-  delete(key: string): void;
-  clear(): void;
-}
-
-/** Insertion-ordered expiry: entries expire in the order they were added, so sweeping stops at the first live one. */
-export function createDedup(ttlSeconds: number, clock: () => number): Dedup {
-  const expiries = new Map<string, number>();
-  const sweep = (now: number) => {
-    for (const [key, expiry] of expiries) {
-      if (expiry > now) break;
-      expiries.delete(key);
-    }
-  };
-  return {
-    add(key) {
-      const now = clock();
-      sweep(now);
-      if (expiries.has(key)) return false;
-      expiries.set(key, now + ttlSeconds);
-      return true;
-    },
-    delete: (key) => void expiries.delete(key),
-    clear: () => expiries.clear(),
   };
 }

@@ -15,7 +15,8 @@ import {
   statisticsResultToProto,
   streamQueryFromProto,
 } from './codec.ts';
-import { type CollectorCounts, createCollector, createDedup, rawUpdates } from './collector.ts';
+import { type CollectorCounts, createCollector, rawUpdates } from './collector.ts';
+import { createDedup } from './dedup.ts';
 import { loadGoldmaneGrpc } from './proto.ts';
 
 export type GoldmaneLog = Pick<Console, 'info' | 'warn' | 'error'>;
