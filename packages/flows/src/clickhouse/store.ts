@@ -1,6 +1,9 @@
 // The ClickHouse store: flow history for many clusters and weeks, in MergeTree tables Verdict creates
 // and migrates itself. Queries are answered in SQL (filters, aggregation, sorting, paging, and the
 // graph and policy-statistics folds of `countKeys`).
+// Every read is planned over the roll-up levels (15 s `flow_windows`, 1 min and 5 min `flow_rollups`;
+// see rollups.ts): the coarsest level every cluster has folded answers the range and its resolution
+// is reported, as the SQLite store does.
 //
 // Streams are the one exception, by choice: they come from a memory ring of the last hour of what
 // this Verdict ingested, fed as each batch is acknowledged. A stream is the live tail of ingest, and
