@@ -80,6 +80,11 @@ export interface ClickHouseStoreOptions extends StoreOptions {
   spoolLimitBytes?: number;
   /** Per request; default 30 s. */
   requestTimeoutMs?: number;
+  /**
+   * A day of 15 s windows past the 15 s level's keep time is dropped once folded into every roll-up
+   * level and unwritten for this long (ClickHouse's clock); default 3600.
+   */
+  fineDropQuietSeconds?: number;
   /** Told about each failed attempt to reach ClickHouse while opening (which is retried until it works). */
   onRetry?: (error: Error, attempt: number) => void;
 }
@@ -266,6 +271,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
     cluster,
     now,
     retentionSeconds,
+    ...(options.fineDropQuietSeconds === undefined ? {} : { fineDropQuietSeconds: options.fineDropQuietSeconds }),
   });
 
   /**
