@@ -1,6 +1,9 @@
 // The ClickHouse store: flow history for many clusters and weeks, in MergeTree tables Verdict creates
 // and migrates itself. Queries are answered in SQL (filters, aggregation, sorting, paging, and the
 // graph and policy-statistics folds of `countKeys`).
+// Every read is planned over the roll-up levels (15 s `flow_windows`, 1 min and 5 min `flow_rollups`;
+// see rollups.ts): the coarsest level every cluster has folded answers the range and its resolution
+// is reported, as the SQLite store does.
 //
 // Streams are the one exception, by choice: they come from a memory ring of the last hour of what
 // this Verdict ingested, fed as each batch is acknowledged. A stream is the live tail of ingest, and
@@ -81,6 +84,11 @@ export interface ClickHouseStoreOptions extends StoreOptions {
   spoolLimitBytes?: number;
   /** Per request; default 30 s. */
   requestTimeoutMs?: number;
+  /**
+   * A day of 15 s windows past the 15 s level's keep time is dropped once folded into every roll-up
+   * level and unwritten for this long (ClickHouse's clock); default 3600.
+   */
+  fineDropQuietSeconds?: number;
   /** Told about each failed attempt to reach ClickHouse while opening (which is retried until it works). */
   onRetry?: (error: Error, attempt: number) => void;
 }
@@ -267,6 +275,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
     cluster,
     now,
     retentionSeconds,
+    ...(options.fineDropQuietSeconds === undefined ? {} : { fineDropQuietSeconds: options.fineDropQuietSeconds }),
   });
 
   /**
