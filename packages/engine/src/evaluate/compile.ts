@@ -20,8 +20,8 @@ import {
   specId,
   WHAT_IF,
 } from './policies.ts';
-import type { TierView } from './types.ts';
 import { TripleMap } from './triple-map.ts';
+import type { TierView } from './types.ts';
 import { VerdictCache } from './verdict-cache.ts';
 
 export interface TierGroup {
