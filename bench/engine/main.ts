@@ -1,7 +1,9 @@
 // Engine benchmark at the scale of DESIGN.md: 15,000 pods in 3,000 namespaces, 2,000 policies in
 // 4 tiers (10% staged), network sets holding 5,000 CIDRs. Prints compile time, heap, evaluation
-// throughput with both traces, and the cost of one policy change.
-//   npx tsx bench/engine/main.ts [--pods 15000] [--flows 1000000]
+// throughput with both traces, and the cost of one policy change. Evaluation is measured twice:
+// by reference (`evaluate`, ends named by namespace/name or IP, as every caller can) and by
+// interned id (`endpointId` once per end, then `evaluateIds`), each on its own fresh evaluator.
+//   node --expose-gc --import tsx bench/engine/main.ts [--pods 15000] [--flows 1000000]
 import { parseArgs } from 'node:util';
 import { type ClusterState, createEvaluator, type FlowQuery, type PolicySpec } from '@verdict/engine';
 import { mapGetFloor, printRows } from '../shared/floor.ts';
@@ -80,6 +82,37 @@ const coldRate = evaluateAll(flows.length);
 const warmRate = evaluateAll(FLOW_COUNT);
 const evaluated = flows.length + FLOW_COUNT;
 
+// The same flows by interned id, on a second evaluator warmed the same way.
+const byId = createEvaluator(state);
+for (const pod of state.pods)
+  byId.evaluate({
+    source: { namespace: pod.namespace, name: pod.name },
+    destination: { ip: '8.8.8.8' },
+    protocol: 'UDP',
+    destPort: 53,
+  });
+started = performance.now();
+const idFlows = flows.map((flow) => ({
+  source: byId.endpointId(flow.source),
+  destination: byId.endpointId(flow.destination),
+  protocol: flow.protocol === 'TCP' ? 6 : 17,
+  destPort: flow.destPort,
+}));
+const internRate = (flows.length * 2) / ((performance.now() - started) / 1000);
+let idAllowed = 0;
+const evaluateAllIds = (count: number) => {
+  const started = performance.now();
+  for (let done = 0; done < count; done++) {
+    const flow = idFlows[done % idFlows.length] as (typeof idFlows)[number];
+    const result = byId.evaluateIds(flow.source, flow.destination, flow.protocol, flow.destPort);
+    if (result.ok && result.value.enforced.action === 'Allow') idAllowed++;
+  }
+  return count / ((performance.now() - started) / 1000);
+};
+const idColdRate = evaluateAllIds(idFlows.length);
+const idWarmRate = evaluateAllIds(FLOW_COUNT);
+if (idAllowed !== allowed) throw new Error(`by id ${idAllowed} flows allowed, by reference ${allowed}`);
+
 const changed = { ...(state.policies[1] as PolicySpec), selector: "app == 'api'" };
 started = performance.now();
 evaluator.upsertPolicy(changed);
@@ -112,7 +145,7 @@ printRows([
     lowerIsBetter: true,
   },
   {
-    measure: `evaluate ${flows.length.toLocaleString('en-US')} distinct flows, both traces, 1 thread`,
+    measure: `by reference: evaluate ${flows.length.toLocaleString('en-US')} distinct flows, both traces, 1 thread`,
     figure: coldRate,
     unit: 'flows/s',
     floor: distinctFloor,
@@ -120,8 +153,25 @@ printRows([
     goal: 1_000_000,
   },
   {
-    measure: `evaluate ${FLOW_COUNT.toLocaleString('en-US')} repeated flows (verdict cache)`,
+    measure: `by reference: evaluate ${FLOW_COUNT.toLocaleString('en-US')} repeated flows (verdict cache)`,
     figure: warmRate,
+    unit: 'flows/s',
+    floor: repeatedFloor,
+    floorName: 'Map.get',
+    goal: 5_000_000,
+  },
+  { measure: 'intern an end (endpointId), once per end', figure: internRate, unit: 'ends/s' },
+  {
+    measure: `  by id: evaluate the ${flows.length.toLocaleString('en-US')} distinct flows (evaluateIds)`,
+    figure: idColdRate,
+    unit: 'flows/s',
+    floor: distinctFloor,
+    floorName: 'Map.get',
+    goal: 1_000_000,
+  },
+  {
+    measure: `  by id: evaluate ${FLOW_COUNT.toLocaleString('en-US')} repeated flows (evaluateIds)`,
+    figure: idWarmRate,
     unit: 'flows/s',
     floor: repeatedFloor,
     floorName: 'Map.get',

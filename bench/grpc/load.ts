@@ -11,23 +11,24 @@
 // bound, and is printed separately.
 //
 // Each figure sits beside its floor, measured in the same run: a bare grpc-js echo in its own process
-// taking the same bytes over the same streams and connections with the same window. CPU time of the
+// taking the same bytes over the same streams and connections with the same window. A second floor
+// takes grpc-js out on both sides: a bare echo on plain `node:http2` with gRPC's framing, driven by
+// plain `node:http2` sessions, so the run says what Node's HTTP/2 itself allows. CPU time of the
 // server and of this generator is read per flow, so the profile of a run says who is the bound.
 //   npx tsx bench/grpc/load.ts [--nodes 450] [--seconds 10] [--window 16] [--modes felix,window]
 //                              [--connections node|shared] [--profile DIR] [--target host:port]
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { type ClientHttp2Session, type ClientHttp2Stream, connect as connectH2 } from 'node:http2';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
-import type { PolicyHit } from '@verdict/engine';
-import type { Flow } from '@verdict/flows';
-import { flowBetween } from '../../packages/flows/src/fixtures.ts';
-import { flowToProto, GOLDMANE_SERVER_OPTIONS, loadGoldmaneGrpc } from '../../packages/server/src/goldmane/index.ts';
+import { GOLDMANE_SERVER_OPTIONS } from '../../packages/server/src/goldmane/index.ts';
 import { type BenchRow, printRows } from '../shared/floor.ts';
 import { ECHO_DEFINITION } from './echo.ts';
+import { updateOf } from './updates.ts';
 
 const { values } = parseArgs({
   options: {
@@ -54,86 +55,6 @@ const freePort = () =>
       probe.close(() => resolve(port));
     });
   });
-
-// ---------------------------------------------------------------------------------------------
-// The flows: each node reports KEYS flow keys of its own pods, each once per 15 s interval, as
-// Felix does. Time is compressed: a node's n-th flow is key n % KEYS in the interval
-// floor(n / KEYS) buckets back from now, so every flow is new to the server's dedup and lands in
-// the store's retained hour; past 200 intervals the keys change (another service port).
-
-const KEYS = 64;
-const INTERVALS = 200;
-const BUCKET = 15;
-const nowBucket = Math.floor(Date.now() / 1000 / BUCKET) * BUCKET;
-
-const hit = (kind: PolicyHit['kind'], tier: string, name: string, namespace: string, action: PolicyHit['action']) =>
-  ({ kind, tier, name, namespace, action, policyIndex: 0, ruleIndex: 0 }) as PolicyHit;
-
-/** One node's flow key `i` (variant `v`), with Felix-like traces and labels, start and end times left unset. */
-function flowOf(node: number, i: number, variant: number): Flow {
-  const srcNs = `tenant-${node % 300}`;
-  const dstNs = `tenant-${(node + i) % 300}`;
-  const enforced = [
-    hit('CalicoNetworkPolicy', 'platform', 'platform.allow-dns', 'kube-system', 'Pass'),
-    hit('NetworkPolicy', 'default', `knp.default.${dstNs}-ingress`, dstNs, 'Allow'),
-  ];
-  return flowBetween(`${srcNs}/web-${node}-${i % 7}`, `${dstNs}/api-${i % 11}`, {
-    destPort: 8000 + (i % 50),
-    destServiceName: `api-${i % 11}`,
-    destServiceNamespace: dstNs,
-    destServicePortName: 'http',
-    destServicePort: 80 + variant,
-    reporter: i % 2 === 0 ? 'Src' : 'Dst',
-    enforced,
-    pending: enforced,
-    startTime: 0,
-    endTime: 0,
-    sourceLabels: [`app=web-${node}`, 'tier=frontend', `team=t${node % 40}`],
-    destLabels: [`app=api-${i % 11}`, 'tier=backend', `team=t${i % 40}`],
-    packetsIn: 10 + i,
-    packetsOut: 12 + i,
-    bytesIn: 4_000 + i,
-    bytesOut: 9_000 + i,
-  });
-}
-
-const { FlowCollector } = loadGoldmaneGrpc();
-const encodeFlow = (FlowCollector.service.Connect.requestSerialize as (v: unknown) => Buffer).bind(null);
-const untimed = new Map<string, Buffer>();
-
-function varint(value: number, out: number[]): void {
-  let v = value;
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  out.push(v);
-}
-
-/** The FlowUpdate bytes of a node's n-th flow: the untimed Flow encoding with start and end time appended. */
-function updateOf(node: number, n: number): Buffer {
-  const i = n % KEYS;
-  const round = Math.floor(n / KEYS);
-  const variant = Math.floor(round / INTERVALS);
-  const cacheKey = `${node}/${i}/${variant}`;
-  let body = untimed.get(cacheKey);
-  if (body === undefined) {
-    // FlowUpdate{flow} encoded, then its inner Flow bytes (after tag and length) kept.
-    const update = encodeFlow({ flow: flowToProto(flowOf(node, i, variant)) });
-    let at = 1;
-    while ((update[at] as number) & 0x80) at++;
-    body = update.subarray(at + 1);
-    untimed.set(cacheKey, body);
-  }
-  const start = nowBucket - BUCKET * (1 + (round % INTERVALS));
-  const times: number[] = [0x10];
-  varint(start, times);
-  times.push(0x18);
-  varint(start + BUCKET, times);
-  const length: number[] = [0x0a];
-  varint(body.length + times.length, length);
-  return Buffer.concat([Buffer.from(length), body, Buffer.from(times)]);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Driving streams
@@ -235,6 +156,91 @@ async function drive(target: string, path: string, window: number, serverPid: nu
   return run;
 }
 
+/**
+ * The same exchange without grpc-js on either side: NODES plain `node:http2` sessions, one stream
+ * each, messages framed as gRPC frames them (5-byte prefix), up to `window` unanswered a stream.
+ */
+async function driveH2(target: string, path: string, window: number, serverPid: number): Promise<Run> {
+  const sessions = await Promise.all(
+    Array.from(
+      { length: PER_NODE_CONNECTION ? NODES : 1 },
+      () =>
+        new Promise<ClientHttp2Session>((resolve, reject) => {
+          const session = connectH2(`http://${target}`);
+          session.once('connect', () => resolve(session));
+          session.once('error', reject);
+        }),
+    ),
+  );
+  const serverCpu = cpuSecondsOf(serverPid);
+  const clientCpu = process.cpuUsage();
+  const started = performance.now();
+  const deadline = started + SECONDS * 1000;
+  const counts = await Promise.all(
+    Array.from(
+      { length: NODES },
+      (_, node) =>
+        new Promise<number>((resolve, reject) => {
+          const session = sessions[PER_NODE_CONNECTION ? node : 0] as ClientHttp2Session;
+          const stream: ClientHttp2Stream = session.request({
+            ':method': 'POST',
+            ':path': path,
+            'content-type': 'application/grpc',
+            te: 'trailers',
+          });
+          let sent = 0;
+          let acknowledged = 0;
+          let ended = false;
+          let pending: Buffer | undefined;
+          const fill = () => {
+            if (ended) return;
+            if (performance.now() >= deadline) {
+              ended = true;
+              stream.end();
+              return;
+            }
+            while (sent - acknowledged < window) {
+              const update = updateOf(node, sent++);
+              const framed = Buffer.allocUnsafe(5 + update.length);
+              framed[0] = 0;
+              framed.writeUInt32BE(update.length, 1);
+              update.copy(framed, 5);
+              stream.write(framed);
+            }
+          };
+          stream.on('data', (chunk: Buffer) => {
+            let data = pending === undefined ? chunk : Buffer.concat([pending, chunk]);
+            pending = undefined;
+            while (data.length >= 5) {
+              const end = 5 + data.readUInt32BE(1);
+              if (data.length < end) break;
+              acknowledged++;
+              data = data.subarray(end);
+            }
+            if (data.length > 0) pending = data;
+            fill();
+          });
+          stream.on('trailers', (trailers) => {
+            if (trailers['grpc-status'] !== '0') reject(new Error(`grpc-status ${trailers['grpc-status']}`));
+          });
+          stream.on('close', () => resolve(acknowledged));
+          stream.on('error', reject);
+          fill();
+        }),
+    ),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const flows = counts.reduce((a, b) => a + b, 0);
+  const client = process.cpuUsage(clientCpu);
+  for (const session of sessions) session.close();
+  return {
+    rate: flows / seconds,
+    flows,
+    serverCpuUs: ((cpuSecondsOf(serverPid) - serverCpu) * 1e6) / flows,
+    clientCpuUs: (client.user + client.system) / flows,
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // The floor and the server, each in its own process
 
@@ -242,11 +248,12 @@ function startChild(args: string[], env: NodeJS.ProcessEnv = process.env): Child
   return spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
 }
 
-async function startEcho(): Promise<{ child: ChildProcess; target: string }> {
+/** One of the floors' servers (`echo-server.ts`, `h2-echo-server.ts`), which prints its port. */
+async function startEcho(script: string): Promise<{ child: ChildProcess; target: string }> {
   const child = startChild([
     '--import',
     import.meta.resolve('tsx'),
-    join(import.meta.dirname, 'echo-server.ts'),
+    join(import.meta.dirname, script),
     JSON.stringify(GOLDMANE_SERVER_OPTIONS),
   ]);
   const port = await new Promise<string>((resolve) =>
@@ -298,7 +305,8 @@ const stop = (child: ChildProcess) =>
 // ---------------------------------------------------------------------------------------------
 
 const loadBefore = loadavg()[0] as number;
-const echo = await startEcho();
+const echo = await startEcho('echo-server.ts');
+const h2Echo = await startEcho('h2-echo-server.ts');
 const verdict = values.target ? undefined : await startVerdict();
 const target = values.target ?? (verdict?.target as string);
 const COLLECTOR_PATH = '/goldmane.FlowCollector/Connect';
@@ -312,6 +320,12 @@ for (const mode of MODES) {
       ? `FlowCollector.Connect, ${NODES} nodes, Felix stop-and-wait (1 in flight a stream)`
       : `FlowCollector.Connect, ${NODES} nodes, ${window} in flight a stream (not Felix)`;
   const floor = await drive(echo.target, ECHO_DEFINITION.Connect?.path as string, window, echo.child.pid as number);
+  const h2Floor = await driveH2(
+    h2Echo.target,
+    ECHO_DEFINITION.Connect?.path as string,
+    window,
+    h2Echo.child.pid as number,
+  );
   const run = await drive(target, COLLECTOR_PATH, window, verdict?.child.pid ?? (echo.child.pid as number));
   rows.push({
     measure: label,
@@ -321,12 +335,22 @@ for (const mode of MODES) {
     floorName: 'bare grpc-js echo, same streams, connections and bytes',
     ...(mode === 'felix' ? { goal: 100_000 } : {}),
   });
+  rows.push({
+    measure: `  second floor: bare node:http2 echo with gRPC framing, no grpc-js on either side (${mode})`,
+    figure: h2Floor.rate,
+    unit: 'msgs/s',
+    floor: floor.rate,
+    floorName: 'bare grpc-js echo',
+    ...(mode === 'felix' ? { goal: 100_000 } : {}),
+  });
   notes.push(
     `${mode}: verdict ${run.flows} flows, server ${run.serverCpuUs.toFixed(1)} µs CPU/flow, generator ${run.clientCpuUs.toFixed(1)} µs/flow` +
-      ` · echo ${floor.flows} flows, server ${floor.serverCpuUs.toFixed(1)} µs/flow, generator ${floor.clientCpuUs.toFixed(1)} µs/flow`,
+      ` · echo ${floor.flows} flows, server ${floor.serverCpuUs.toFixed(1)} µs/flow, generator ${floor.clientCpuUs.toFixed(1)} µs/flow` +
+      ` · node:http2 echo ${h2Floor.flows} flows, server ${h2Floor.serverCpuUs.toFixed(1)} µs/flow, generator ${h2Floor.clientCpuUs.toFixed(1)} µs/flow`,
   );
 }
 await stop(echo.child);
+await stop(h2Echo.child);
 if (verdict) {
   await stop(verdict.child);
   rmSync(verdict.dataDir, { recursive: true, force: true });

@@ -129,13 +129,13 @@ describe.skipIf(!chdb)(
           flowBetween('bank/ui', 'shop/api', { startTime: T0 - 15, sourceLabels: ['app=ui'] }),
         ]);
         const range = { gte: T0 - 60, lt: T0 + 30 };
-        const graph = await s.countKeys({ range, fold: 'graph' });
+        const { keys: graph } = await s.countKeys({ range, fold: 'graph' });
         expect(graph.map((k) => [k.key.sourceName, k.key.destName, k.count]).sort()).toEqual([
           ['ui', 'api', 1],
           ['web', 'api', 1],
           ['web', 'db', 1],
         ]);
-        const traces = await s.countKeys({ range, fold: 'policies' });
+        const { keys: traces } = await s.countKeys({ range, fold: 'policies' });
         expect(traces.reduce((a, k) => a + k.count, 0)).toBe(3);
         const selected = await s.list({
           range,
@@ -146,6 +146,43 @@ describe.skipIf(!chdb)(
         const cidr = await s.list({ range, filter: { sourceCidrs: ['10.0.0.0/8'] } });
         expect(cidr.totalResults).toBe(0);
         expect(await s.prune()).toBe(0);
+      } finally {
+        await s.close();
+      }
+    });
+
+    it('folds the roll-up levels, adds a late batch once, and drops each level by its own time', async () => {
+      const clock = testClock();
+      const s: ClickHouseFlowStore = createClickHouseStore({
+        url,
+        database: `current_${n++}`,
+        spoolDir,
+        now: clock.now,
+      });
+      try {
+        await s.ready;
+        const flows = [];
+        for (let t = T0 - 1800; t < T0; t += 15)
+          for (let k = 0; k < 4; k++)
+            flows.push(flowBetween(`ns-${k}/web`, 'shop/api', { startTime: t, packetsIn: 1 + (k % 3) }));
+        await s.ingest(flows);
+        const range = { gte: T0 - 1800, lt: T0 - 300 };
+        const fine = await s.list({ range, pageSize: 0, sortBy: 'SourceNamespace' });
+        expect(await s.rollUp()).toBeGreaterThan(0);
+        await s.ingest([flowBetween('ns-0/web', 'shop/api', { startTime: T0 - 1500, packetsIn: 1000 })]);
+        const coarse = await s.list({ range, pageSize: 0, sortBy: 'SourceNamespace' });
+        expect(coarse.resolution).toBe(300);
+        expect(coarse.flows.map((r) => r.flow.packetsIn)).toEqual(
+          fine.flows.map((r, i) => r.flow.packetsIn + (i === 0 ? 1000 : 0)),
+        );
+        clock.set(T0 + 2 * 86_400 + 7200);
+        await s.rollUp();
+        expect(await s.prune()).toBeGreaterThan(0);
+        const left = await s.list({ range, pageSize: 0, sortBy: 'SourceNamespace' });
+        expect([left.resolution, left.flows.map((r) => r.flow.packetsIn)]).toEqual([
+          300,
+          coarse.flows.map((r) => r.flow.packetsIn),
+        ]);
       } finally {
         await s.close();
       }

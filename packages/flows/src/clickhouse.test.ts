@@ -356,8 +356,8 @@ describe('clickhouse store: graph and policy statistics folded in SQL', () => {
         const q = { range, ...(filter ? { filter } : {}) };
         const listed = (await eu.list({ ...q, pageSize: 0 })).flows;
         const byCluster = (items: readonly { cluster?: string }[]) => [...new Set(items.map((i) => i.cluster))].sort();
-        const graph = await eu.countKeys({ ...q, fold: 'graph' });
-        const policies = await eu.countKeys({ ...q, fold: 'policies' });
+        const { keys: graph } = await eu.countKeys({ ...q, fold: 'graph' });
+        const { keys: policies } = await eu.countKeys({ ...q, fold: 'policies' });
         expect(byCluster(graph)).toEqual(byCluster(listed));
         for (const cluster of byCluster(listed)) {
           const mine = listed.filter((r) => r.cluster === cluster).map((r) => r.flow);
@@ -605,7 +605,17 @@ describe('clickhouse schema v3: enum columns and small granules', () => {
     expect(await layout(database)).toEqual({
       action: "Enum8('' = 0, 'Allow' = 1, 'Deny' = 2, 'Pass' = 3)",
       granularity: '1024',
-      tables: ['clusters', 'flow_keys', 'flow_windows', 'label_sets', 'policy_changes', 'schema_migrations'],
+      tables: [
+        'clusters',
+        'flow_keys',
+        'flow_rollups',
+        'flow_windows',
+        'label_sets',
+        'policy_changes',
+        'rollup_folds',
+        'rollup_levels',
+        'schema_migrations',
+      ],
       version: MIGRATIONS.length,
     });
     await migrate(database);

@@ -66,6 +66,7 @@ export type { TimeRangeError } from './time.ts';
 export { BUCKET_SECONDS, bucketStart, NUM_BUCKETS, normalizeRange } from './time.ts';
 export { IntTupleMap } from './tuple-map.ts';
 export type {
+  CountedKeys,
   CountKeysQuery,
   KeyCount,
   KeyFold,

@@ -24,6 +24,12 @@ export interface KeyCount {
   count: number;
 }
 
+/** A `countKeys` answer: the folded keys, and the time resolution in seconds of the level they were read at. */
+export interface CountedKeys {
+  keys: KeyCount[];
+  resolution: number;
+}
+
 /** An endpoint as flow keys name it: its type, namespace ("-" when not namespaced) and aggregated name. */
 export interface ReportingEndpoint {
   type: EndpointType;
@@ -67,7 +73,7 @@ export interface VerdictFlowStore extends FlowStore {
    * that a graph or policy statistics over weeks of flows moves one row per fold, not one per key.
    * Offered by stores whose flows live in another process (ClickHouse); callers fall back to `list`.
    */
-  countKeys?(query: CountKeysQuery): Promise<KeyCount[]>;
+  countKeys?(query: CountKeysQuery): Promise<CountedKeys>;
   /**
    * The flows of the range reported by one of the given endpoints, exactly as `list` gives them
    * without paging (the `Src` ones first, then the `Dst` ones, each in `list`'s time order),

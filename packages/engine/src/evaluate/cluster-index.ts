@@ -3,7 +3,7 @@
 import type { ClusterState, Namespace, Pod, Service, ServiceAccount } from '../model.ts';
 import { type Cidr, type Ip, parseIp } from '../net/ip.ts';
 import type { Selector, SelectorNode } from '../selector/index.ts';
-import type { CachedVerdict } from './compile.ts';
+import type { ProfileTable } from './decide.ts';
 import { type Entity, type EntityContext, hostEndpointEntity, networkSetEntity, podEntity } from './entities.ts';
 import type { EndpointInfo } from './types.ts';
 
@@ -16,17 +16,28 @@ export interface IpIdentity {
   readonly owner: Entity | undefined;
   /** Network sets whose CIDRs contain the IP. */
   readonly networkSets: readonly Entity[];
-  /** A number for flat cache keys; serials wrap, so a cache hit still compares the identity itself. */
+  /**
+   * A number for flat cache keys, unique among identities of the same `era`: serials restart when
+   * they reach 2^30 and the era moves on, so a cache keyed by serials serves only the current era.
+   */
   readonly serial: number;
+  readonly era: number;
   /** Memo: how flow logs show the address (resolve.ts). */
   info: EndpointInfo | undefined;
-  /** Memo: verdicts of flows from this address, by destination and protocol/port (evaluate.ts). */
-  verdicts: Map<number, CachedVerdict> | undefined;
+  /**
+   * Memo (decide.ts), for an endpoint's primary address: the decision table its egress and ingress
+   * read, null when its rules need the full walk. Dropped when the endpoint's policies change.
+   */
+  egressTable?: ProfileTable | null | undefined;
+  ingressTable?: ProfileTable | null | undefined;
 }
 
-/** Serials wrap; caches keyed by a serial also compare the identity. */
 const SERIAL_LIMIT = 2 ** 30;
 let serials = 0;
+let era = 0;
+
+/** The era of identities made now (see `IpIdentity.serial`). */
+export const currentEra = (): number => era;
 
 export function makeIdentity(
   ip: Ip,
@@ -34,8 +45,21 @@ export function makeIdentity(
   owner: Entity | undefined,
   networkSets: readonly Entity[],
 ): IpIdentity {
-  serials = (serials + 1) % SERIAL_LIMIT;
-  return { ip, text, owner, networkSets, serial: serials, info: undefined, verdicts: undefined };
+  if (++serials >= SERIAL_LIMIT) {
+    serials = 1;
+    era++;
+  }
+  return {
+    ip,
+    text,
+    owner,
+    networkSets,
+    serial: serials,
+    era,
+    info: undefined,
+    egressTable: undefined,
+    ingressTable: undefined,
+  };
 }
 
 /** A selector compiled once, with a per-entity memo: 0 unknown, 1 no, 2 yes. */
@@ -67,6 +91,12 @@ export class ClusterIndex {
    */
   private readonly selectedKeys = new Set<string>();
   private selectedKeyList: string[] = [];
+  /**
+   * Bumped whenever an endpoint reference could resolve differently than before (a pod added or
+   * removed, an address's owner or network sets changed, cached identities dropped), so holders of
+   * a resolved identity know when to resolve again.
+   */
+  resolution = 0;
   /** Bumped when a selector reads a new key: every identity is recomputed, and its lists dropped. */
   identityVersion = 0;
   private readonly identityIds = new Map<string, number>();
@@ -239,6 +269,7 @@ export class ClusterIndex {
   private detachPod(namespace: string, name: string): Entity | undefined {
     const old = this.pod(namespace, name);
     if (!old) return undefined;
+    this.resolution++;
     this.entities[old.id] = undefined;
     this.podsByNamespace.get(namespace)?.delete(name);
     if (this.podsByName.get(name) === old) this.podsByName.delete(name);
@@ -264,16 +295,19 @@ export class ClusterIndex {
 
   /** Drops the cached identities of these addresses (their owner changed). */
   private forgetIps(ips: readonly string[]): void {
+    this.resolution++;
     for (const ip of ips) this.identities.delete(ip);
   }
 
   private forgetIdentities(): void {
+    this.resolution++;
     this.identities.clear();
     for (const entity of this.entities) if (entity) entity.primary = undefined;
   }
 
   private addEntity(make: (id: number) => Entity): Entity {
     const entity = make(this.freeIds.pop() ?? this.entities.length);
+    this.resolution++;
     this.entities[entity.id] = entity;
     setDense(this.identityVersions, entity.id, -1);
     if (entity.kind === 'pod') {

@@ -4,7 +4,8 @@
 import { type CalicoVersion, DEFAULT_CALICO_VERSION } from '../kinds.ts';
 import type { ClusterState, Direction, Pod, PolicySpec } from '../model.ts';
 import { ClusterIndex, type IpIdentity, setDense } from './cluster-index.ts';
-import type { DecisionTable, EndpointTable, TableScan } from './decide.ts';
+import type { DecisionTable, TableScan } from './decide.ts';
+import { EndpointIds } from './endpoint-ids.ts';
 import type { Entity } from './entities.ts';
 import {
   assignScopes,
@@ -19,7 +20,8 @@ import {
   specId,
   WHAT_IF,
 } from './policies.ts';
-import type { FlowVerdict, TierView } from './types.ts';
+import type { TierView } from './types.ts';
+import { VerdictCache } from './verdict-cache.ts';
 
 export interface TierGroup {
   readonly tier: CompiledTier;
@@ -36,25 +38,8 @@ export interface IdentityPolicies {
   readonly scans: { Ingress?: TableScan; Egress?: TableScan };
 }
 
-/** One endpoint's view: its identity's policies and its own entries into decision tables. */
-export interface EndpointPolicies extends IdentityPolicies {
-  /** Per direction, built on first use (decide.ts); null when the rules need the full walk. */
-  readonly tables: { Ingress?: EndpointTable | null; Egress?: EndpointTable | null };
-}
-
-/**
- * A cached verdict, kept on its source identity (`IpIdentity.verdicts`) under its destination's
- * serial and protocol/port; valid while it names the same destination and service and both ends'
- * epochs hold.
- */
-export interface CachedVerdict {
-  readonly dst: IpIdentity;
-  /** Protocol, destination port and what-if, as `evaluate.ts` packs them. */
-  readonly service: number;
-  readonly srcEpoch: number;
-  readonly dstEpoch: number;
-  readonly result: { ok: true; value: FlowVerdict };
-}
+/** One endpoint's view: its identity's policies. */
+export type EndpointPolicies = IdentityPolicies;
 
 /** A compiled cluster. Its memos fill as flows are evaluated; `update.ts` changes it in place. */
 export interface CompiledCluster {
@@ -80,9 +65,10 @@ export interface CompiledCluster {
   /** Policy lists by selection identity, for `identityVersion` of the index. */
   readonly perIdentity: (IdentityPolicies | undefined)[];
   identityVersion: number;
-  /** Source identities holding cached verdicts, and how many verdicts they hold in all. */
-  verdictSources: IpIdentity[];
-  cachedVerdicts: number;
+  /** Verdicts of flows without a source port or ICMP fields, by both ends and protocol/port (evaluate.ts). */
+  readonly verdicts: VerdictCache;
+  /** Endpoint references interned for evaluateIds. */
+  readonly endpointIds: EndpointIds;
   /** Decision tables shared by endpoints with the same policy list (decide.ts). */
   readonly decisionTables: Map<string, DecisionTable>;
   /**
@@ -93,6 +79,7 @@ export interface CompiledCluster {
 }
 
 const GLOBAL = '';
+const VERDICT_CACHE_LIMIT = 1_000_000;
 
 export function compileCluster(state: ClusterState): CompiledCluster {
   const calicoVersion = state.calicoVersion ?? DEFAULT_CALICO_VERSION;
@@ -115,8 +102,8 @@ export function compileCluster(state: ClusterState): CompiledCluster {
     perEndpoint: [],
     perIdentity: [],
     identityVersion: index.identityVersion,
-    verdictSources: [],
-    cachedVerdicts: 0,
+    verdicts: new VerdictCache(VERDICT_CACHE_LIMIT),
+    endpointIds: new EndpointIds(),
     decisionTables: new Map(),
     epochs: new Uint32Array(index.entities.length + 64),
   };
@@ -140,13 +127,14 @@ export function clusterState(cluster: CompiledCluster): ClusterState {
 /** The epoch of an identity's endpoint (0 for addresses that are not endpoints). */
 export function epochOf(cluster: CompiledCluster, identity: IpIdentity): number {
   const owner = identity.owner;
-  return owner?.isEndpoint ? (cluster.epochs[owner.id] ?? 0) : 0;
+  return owner?.isEndpoint ? (cluster.epochs[owner.id] ?? 0) | 0 : 0;
 }
 
 /** Drops what is memoised about one endpoint: its policy lists and every verdict involving it. */
 export function touchEndpoint(cluster: CompiledCluster, id: number): void {
   setDense(cluster.perEndpoint, id, undefined);
   const entity = cluster.index.entities[id];
+  forgetTables(entity);
   if (entity?.isEndpoint) setDense(cluster.perIdentity, cluster.index.identityOf(entity), undefined);
   if (id >= cluster.epochs.length) {
     const grown = new Uint32Array(Math.max(id + 64, cluster.epochs.length * 2));
@@ -156,10 +144,17 @@ export function touchEndpoint(cluster: CompiledCluster, id: number): void {
   cluster.epochs[id] = ((cluster.epochs[id] ?? 0) + 1) >>> 0;
 }
 
+/** Only an endpoint's primary address reads decision tables (decide.ts). */
+function forgetTables(entity: Entity | undefined): void {
+  const primary = entity?.primary;
+  if (primary) {
+    primary.egressTable = undefined;
+    primary.ingressTable = undefined;
+  }
+}
+
 export function forgetVerdicts(cluster: CompiledCluster): void {
-  for (const source of cluster.verdictSources) source.verdicts = undefined;
-  cluster.verdictSources = [];
-  cluster.cachedVerdicts = 0;
+  cluster.verdicts.clear();
 }
 
 /** Puts tiers and policies in evaluation order and drops every memo. */
@@ -172,6 +167,7 @@ export function resort(cluster: CompiledCluster): void {
   cluster.sorted = [...cluster.policies.values()].sort((a, b) => compareInOrder(cluster, a, b));
   cluster.byNamespace.clear();
   cluster.perEndpoint.fill(undefined);
+  for (const entity of cluster.index.entities) forgetTables(entity);
   cluster.perIdentity.length = 0;
   cluster.decisionTables.clear();
   forgetVerdicts(cluster);
@@ -224,12 +220,11 @@ function candidates(cluster: CompiledCluster, namespace: string | undefined): Co
 }
 
 export function policiesFor(cluster: CompiledCluster, entity: Entity): EndpointPolicies {
-  let found = cluster.perEndpoint[entity.id];
+  const found = cluster.perEndpoint[entity.id];
   if (found) return found;
   const shared = identityPolicies(cluster, entity);
-  found = { Ingress: shared.Ingress, Egress: shared.Egress, uniform: shared.uniform, scans: shared.scans, tables: {} };
-  setDense(cluster.perEndpoint, entity.id, found);
-  return found;
+  setDense(cluster.perEndpoint, entity.id, shared);
+  return shared;
 }
 
 /** The policy lists of the entity's selection identity, built by the first endpoint of it that needs them. */

@@ -13,7 +13,7 @@ import { type CompiledCluster, type IdentityPolicies, policiesFor } from './comp
 import type { Entity } from './entities.ts';
 import { ENFORCED, PENDING } from './policies.ts';
 import type { FlowFacts } from './rules.ts';
-import type { SideVerdict } from './types.ts';
+import type { ScopeVerdict, SideVerdict } from './types.ts';
 import { allowingProfile, profileHit, walk } from './walk.ts';
 
 /** One side's outcome in both scopes; `pending` is `enforced` itself when they cannot differ. */
@@ -22,28 +22,41 @@ export interface SideDecision {
   readonly pending: SideVerdict;
   /** Every scope (what-if too) walks alike for this flow on this side. */
   readonly uniform: boolean;
+  /** Memo (evaluate.ts): the flow's scopes when this is the only side. */
+  alone?: ScopePair;
 }
 
-/** A table entry: the outcome as walked for one endpoint, completed per allowing profile. */
-interface SharedDecision {
-  readonly first: SideDecision;
-  /** Whether a scope's walk ended in the profiles (its last hit names the endpoint's profile). */
-  readonly toProfile: boolean;
-  /** By allowing profile name ('' for none): the outcome completed for endpoints with that profile. */
-  readonly byProfile: Map<string, SideDecision>;
+/** A flow's enforced and pending scopes, shared by every flow with the same side decisions. */
+export interface ScopePair {
+  readonly enforced: ScopeVerdict;
+  readonly pending: ScopeVerdict;
 }
 
 type PeerTest = (identity: IpIdentity) => boolean;
 
 /**
  * Outcomes by peer class, then by family, protocol and port, for one policy list and own test
- * results. Two levels keep both keys small integers (a single key would exceed 2^31 and hash as a
- * heap number).
+ * results, as walked for the first endpoint that needed each (its profile step included). Two
+ * levels keep both keys small integers (a single key would exceed 2^31 and hash as a heap number).
  */
 export interface DecisionTable {
   readonly peerTests: readonly PeerTest[];
-  readonly decisions: Map<number, Map<number, SharedDecision>>;
+  readonly decisions: Map<number, Map<number, SideDecision>>;
   /** Entries in all of `decisions`. */
+  size: number;
+  /** The same outcomes completed with each allowing profile ('' for none), by profile. */
+  readonly byProfile: Map<string, ProfileTable>;
+}
+
+/**
+ * A table's outcomes with one allowing profile's step at the end: what endpoints with that
+ * profile read (`IpIdentity.tables`), so a flow's side is the peer tests and two lookups.
+ */
+export interface ProfileTable {
+  readonly shared: DecisionTable;
+  readonly profile: string;
+  readonly peerTests: readonly PeerTest[];
+  readonly decisions: Map<number, Map<number, SideDecision>>;
   size: number;
 }
 
@@ -59,12 +72,6 @@ export interface TableScan {
   readonly ownTests: readonly PeerTest[];
   readonly ownPorts: boolean;
   readonly policyKey: string;
-}
-
-/** An endpoint's entry into a table, and the profile that completes its outcomes. */
-export interface EndpointTable {
-  readonly table: DecisionTable;
-  readonly profile: string;
 }
 
 /** A peer class is a bit per peer test. */
@@ -84,35 +91,42 @@ export function decide(
   peer: IpIdentity,
   facts: FlowFacts,
 ): SideDecision {
-  const entry = facts.srcPort === undefined && facts.icmp === undefined ? tableFor(cluster, entity, direction) : null;
-  if (!entry || own !== cluster.index.primaryIdentity(entity)) return walkBoth(cluster, entity, direction, facts);
-  const { peerTests, decisions } = entry.table;
+  if (facts.srcPort !== undefined || facts.icmp !== undefined) return walkBoth(cluster, entity, direction, facts);
+  const egress = direction === 'Egress';
+  let table = egress ? own.egressTable : own.ingressTable;
+  if (table === undefined) {
+    table = profileTableFor(cluster, entity, direction, own);
+    if (egress) own.egressTable = table;
+    else own.ingressTable = table;
+  }
+  if (table === null) return walkBoth(cluster, entity, direction, facts);
+  const peerTests = table.peerTests;
   let bits = 0;
   for (let i = 0; i < peerTests.length; i++) if ((peerTests[i] as PeerTest)(peer)) bits |= 1 << i;
   const key = (facts.family === 6 ? IPV6_BIT : 0) | (facts.protocol << 16) | facts.dstPort;
-  let byPort = decisions.get(bits);
-  const shared = byPort?.get(key);
-  if (!shared) {
-    const decision = walkBoth(cluster, entity, direction, facts);
-    const table = entry.table;
-    if (table.size >= TABLE_LIMIT) {
-      decisions.clear();
-      table.size = 0;
-      byPort = undefined;
-    }
-    if (!byPort) decisions.set(bits, (byPort = new Map()));
-    const toProfile = endsInProfile(decision.enforced) || endsInProfile(decision.pending);
-    byPort.set(key, { first: decision, toProfile, byProfile: new Map([[entry.profile, decision]]) });
-    table.size++;
-    return decision;
+  const known = table.decisions.get(bits)?.get(key);
+  if (known !== undefined) return known;
+  const shared = table.shared;
+  let first = shared.decisions.get(bits)?.get(key);
+  if (first === undefined) {
+    first = walkBoth(cluster, entity, direction, facts);
+    remember(shared, bits, key, first);
   }
-  if (!shared.toProfile) return shared.first;
-  let completed = shared.byProfile.get(entry.profile);
-  if (!completed) {
-    completed = withProfile(shared.first, entity);
-    shared.byProfile.set(entry.profile, completed);
+  // The shared entry ends in the profile of the endpoint that walked it; complete it with ours.
+  const decision = endsInProfile(first.enforced) || endsInProfile(first.pending) ? withProfile(first, entity) : first;
+  remember(table, bits, key, decision);
+  return decision;
+}
+
+function remember(table: DecisionTable | ProfileTable, bits: number, key: number, decision: SideDecision): void {
+  if (table.size >= TABLE_LIMIT) {
+    table.decisions.clear();
+    table.size = 0;
   }
-  return completed;
+  let byPort = table.decisions.get(bits);
+  if (byPort === undefined) table.decisions.set(bits, (byPort = new Map()));
+  byPort.set(key, decision);
+  table.size++;
 }
 
 /** The walk in the enforced scope, and in the pending scope only when the two can differ. */
@@ -132,49 +146,61 @@ export function walkBoth(
 
 const endsInProfile = (side: SideVerdict) => side.hits[side.hits.length - 1]?.kind === 'Profile';
 
-/** Another endpoint's outcome for the same walk: the same hits, its own profile step. */
+/** The same outcome with this endpoint's profile step (the hits before it are shared). */
 function withProfile(decision: SideDecision, entity: Entity): SideDecision {
   const profile = allowingProfile(entity);
-  const complete = (side: SideVerdict): SideVerdict => {
-    if (!endsInProfile(side)) return side;
-    const hits: PolicyHit[] = side.hits.slice(0, -1);
-    hits.push(profileHit(profile, hits.length));
-    return { action: profile ? 'Allow' : 'Deny', hits };
-  };
-  const enforced = complete(decision.enforced);
-  const pending = decision.pending === decision.enforced ? enforced : complete(decision.pending);
+  const enforced = completed(decision.enforced, profile);
+  const pending = decision.pending === decision.enforced ? enforced : completed(decision.pending, profile);
   return { enforced, pending, uniform: decision.uniform };
 }
 
-/** The endpoint's entry into its direction's table, found on first use; null when its rules need the walk. */
-function tableFor(cluster: CompiledCluster, entity: Entity, direction: Direction): EndpointTable | null {
+function completed(side: SideVerdict, profile: string | undefined): SideVerdict {
+  if (!endsInProfile(side)) return side;
+  const last = side.hits[side.hits.length - 1];
+  if (last?.name === (profile ?? '__PROFILE__')) return side;
+  const hits: PolicyHit[] = side.hits.slice(0, -1);
+  hits.push(profileHit(profile, hits.length));
+  return { action: profile ? 'Allow' : 'Deny', hits };
+}
+
+/**
+ * The table an endpoint's own address reads in one direction, found on first use; null when its
+ * rules need the full walk, or when `own` is not the endpoint's primary address.
+ */
+function profileTableFor(
+  cluster: CompiledCluster,
+  entity: Entity,
+  direction: Direction,
+  own: IpIdentity,
+): ProfileTable | null {
+  if (own !== cluster.index.primaryIdentity(entity)) return null;
   const policies = policiesFor(cluster, entity);
-  const tables = policies.tables;
-  const known = tables[direction];
-  if (known !== undefined) return known;
-  const own = cluster.index.primaryIdentity(entity);
   const scan = (policies.scans[direction] ??= scanRules(policies, direction));
-  let entry: EndpointTable | null = null;
-  if (scan.usable && own !== undefined) {
-    const profile = allowingProfile(entity) ?? '';
-    const fresh = (): DecisionTable => ({ peerTests: scan.peerTests, decisions: new Map(), size: 0 });
-    if (!scan.shareable) entry = { table: fresh(), profile };
-    else {
-      let ownBits = '';
-      for (const test of scan.ownTests) ownBits += test(own) ? '1' : '0';
-      const ports = scan.ownPorts ? namedPortsKey(entity) : '';
-      const key = `${direction}|${ownBits}|${ports}|${scan.policyKey}`;
-      let table = cluster.decisionTables.get(key);
-      if (!table) {
-        if (cluster.decisionTables.size >= SHARED_LIMIT) cluster.decisionTables.clear();
-        table = fresh();
-        cluster.decisionTables.set(key, table);
-      }
-      entry = { table, profile };
+  if (!scan.usable) return null;
+  let shared: DecisionTable | undefined;
+  if (scan.shareable) {
+    let ownBits = '';
+    for (const test of scan.ownTests) ownBits += test(own) ? '1' : '0';
+    const ports = scan.ownPorts ? namedPortsKey(entity) : '';
+    const key = `${direction}|${ownBits}|${ports}|${scan.policyKey}`;
+    shared = cluster.decisionTables.get(key);
+    if (!shared) {
+      if (cluster.decisionTables.size >= SHARED_LIMIT) cluster.decisionTables.clear();
+      shared = newTable(scan.peerTests);
+      cluster.decisionTables.set(key, shared);
     }
+  } else shared = newTable(scan.peerTests);
+  const profile = allowingProfile(entity) ?? '';
+  let table = shared.byProfile.get(profile);
+  if (!table) {
+    table = { shared, profile, peerTests: shared.peerTests, decisions: new Map(), size: 0 };
+    shared.byProfile.set(profile, table);
   }
-  tables[direction] = entry;
-  return entry;
+  return table;
+}
+
+function newTable(peerTests: readonly PeerTest[]): DecisionTable {
+  return { peerTests, decisions: new Map(), size: 0, byProfile: new Map() };
 }
 
 /** What the rules of one identity's policies in one direction test of either end. */

@@ -5,7 +5,7 @@ import { isEnforcedIn } from '../kinds.ts';
 import type { ClusterState } from '../model.ts';
 import { explainBothScopes } from './annotate.ts';
 import { clusterState, compileCluster, tierViews } from './compile.ts';
-import { evaluateFlow } from './evaluate.ts';
+import { evaluateFlow, evaluateIds } from './evaluate.ts';
 import { explainFlow } from './explain.ts';
 import { policyId } from './policies.ts';
 import { endpointInfo, resolveEndpoint } from './resolve.ts';
@@ -18,6 +18,9 @@ export function createEvaluator(initial: ClusterState): Evaluator {
   const cluster = compileCluster(initial);
   return {
     evaluate: (query, options) => evaluateFlow(cluster, query, options),
+    endpointId: (ref) => cluster.endpointIds.intern(ref),
+    evaluateIds: (source, destination, protocol, destPort, options) =>
+      evaluateIds(cluster, source, destination, protocol, destPort, options),
     explain: (query, scope) => explainFlow(cluster, query, scope),
     explainBothScopes: (query) => explainBothScopes(cluster, query),
     endpoint(ref) {

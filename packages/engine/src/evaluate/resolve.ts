@@ -46,61 +46,95 @@ export function resolveEndpoint(
   return identity.owner === entity ? identity : makeIdentity(identity.ip, identity.text, entity, identity.networkSets);
 }
 
-/** Checks the query and resolves both ends; the facts rules test are built only when needed. */
+/** The protocol number, or what is wrong with the protocol or the destination port. */
+export function checkService(protocol: string | number, destPort: number): number | EvaluateError {
+  const number = protocolNumber(protocol);
+  if (number === undefined) {
+    return {
+      code: 'invalid-protocol',
+      message: `protocol ${String(protocol)} is not a protocol name or number 0-255`,
+      path: 'protocol',
+    };
+  }
+  if (!Number.isInteger(destPort) || destPort < 0 || destPort > 65535) {
+    return { code: 'invalid-port', message: `port ${String(destPort)} is not a number 0-65535`, path: 'destPort' };
+  }
+  return number;
+}
+
+/** Both ends of a flow resolved, or the first error; see resolvePair. */
+export interface ResolvedPair {
+  src: IpIdentity;
+  dst: IpIdentity;
+  error: EvaluateError | undefined;
+}
+
+/**
+ * Resolves both ends: the source in the family of whichever end is an IP, the destination in the
+ * source's family. Returns one object reused by every call (this is the hot path of every
+ * evaluation); read it before the next call.
+ */
+export function resolvePair(cluster: CompiledCluster, source: EndpointRef, destination: EndpointRef): ResolvedPair {
+  const pair = reused;
+  const sourceIp = (source as { ip?: string }).ip;
+  const destinationIp = (destination as { ip?: string }).ip;
+  const family =
+    sourceIp !== undefined ? familyOf(sourceIp) : destinationIp !== undefined ? familyOf(destinationIp) : undefined;
+  const src = resolveEndpoint(cluster, source, 'source', family);
+  if ('code' in src) {
+    pair.error = src;
+    return pair;
+  }
+  const dst = resolveEndpoint(cluster, destination, 'destination', src.ip.family);
+  if ('code' in dst) {
+    pair.error = dst;
+    return pair;
+  }
+  if (src.ip.family !== dst.ip.family) {
+    pair.error = {
+      code: 'mixed-families',
+      message: 'source and destination are of different IP families',
+      path: 'destination',
+    };
+    return pair;
+  }
+  pair.src = src;
+  pair.dst = dst;
+  pair.error = undefined;
+  return pair;
+}
+
+const unresolved: IpIdentity = makeIdentity({ family: 4, value: 0 }, '', undefined, []);
+const reused: ResolvedPair = { src: unresolved, dst: unresolved, error: undefined };
+
+/** Checks the query and resolves both ends. */
 export function resolveEnds(
   cluster: CompiledCluster,
   query: FlowQuery,
 ): Result<{ src: IpIdentity; dst: IpIdentity; protocol: number }, EvaluateError> {
-  const protocol = protocolNumber(query.protocol);
-  if (protocol === undefined) {
-    return err({
-      code: 'invalid-protocol',
-      message: `protocol ${String(query.protocol)} is not a protocol name or number 0-255`,
-      path: 'protocol',
-    });
-  }
-  if (!Number.isInteger(query.destPort) || query.destPort < 0 || query.destPort > 65535) {
-    return err({
-      code: 'invalid-port',
-      message: `port ${String(query.destPort)} is not a number 0-65535`,
-      path: 'destPort',
-    });
-  }
-  const sourceIp = (query.source as { ip?: string }).ip;
-  const destinationIp = (query.destination as { ip?: string }).ip;
-  const family =
-    sourceIp !== undefined ? familyOf(sourceIp) : destinationIp !== undefined ? familyOf(destinationIp) : undefined;
-  const src = resolveEndpoint(cluster, query.source, 'source', family);
-  if ('code' in src) return err(src);
-  const dst = resolveEndpoint(cluster, query.destination, 'destination', src.ip.family);
-  if ('code' in dst) return err(dst);
-  if (src.ip.family !== dst.ip.family) {
-    return err({
-      code: 'mixed-families',
-      message: 'source and destination are of different IP families',
-      path: 'destination',
-    });
-  }
-  return ok({ src, dst, protocol });
+  const protocol = checkService(query.protocol, query.destPort);
+  if (typeof protocol !== 'number') return err(protocol);
+  const pair = resolvePair(cluster, query.source, query.destination);
+  if (pair.error !== undefined) return err(pair.error);
+  return ok({ src: pair.src, dst: pair.dst, protocol });
 }
 
 export function resolveFlow(cluster: CompiledCluster, query: FlowQuery): Result<FlowFacts, EvaluateError> {
   const ends = resolveEnds(cluster, query);
-  return ends.ok ? ok(factsOf(ends.value.src, ends.value.dst, ends.value.protocol, query)) : ends;
+  return ends.ok
+    ? ok(factsOf(ends.value.src, ends.value.dst, ends.value.protocol, query.destPort, query.sourcePort, query.icmp))
+    : ends;
 }
 
-export function factsOf(src: IpIdentity, dst: IpIdentity, protocol: number, query: FlowQuery): FlowFacts {
-  return {
-    family: src.ip.family,
-    protocol,
-    srcIp: src.text,
-    dstIp: dst.text,
-    src,
-    dst,
-    srcPort: query.sourcePort,
-    dstPort: query.destPort,
-    icmp: query.icmp,
-  };
+export function factsOf(
+  src: IpIdentity,
+  dst: IpIdentity,
+  protocol: number,
+  dstPort: number,
+  srcPort: number | undefined,
+  icmp: FlowQuery['icmp'],
+): FlowFacts {
+  return { family: src.ip.family, protocol, srcIp: src.text, dstIp: dst.text, src, dst, srcPort, dstPort, icmp };
 }
 
 function familyOf(ip: string): 4 | 6 | undefined {

@@ -115,6 +115,24 @@ export interface TierView {
 /** A compiled cluster: evaluate flows, explain them, and apply single changes without recompiling. */
 export interface Evaluator {
   evaluate(query: FlowQuery, options?: { whatIf?: boolean }): Result<FlowVerdict, EvaluateError>;
+  /**
+   * A small integer standing for an endpoint reference, for evaluateIds; equal references get the
+   * same id. Ids live as long as the evaluator (they are never reused), so intern endpoints you
+   * keep, not every passing address.
+   */
+  endpointId(ref: EndpointRef): number;
+  /**
+   * `evaluate` for a flow without a source port or ICMP fields whose ends are endpointId numbers:
+   * the same verdicts and errors, without looking the ends up by name. An id keeps answering for
+   * its reference across pod changes (it resolves again after each).
+   */
+  evaluateIds(
+    source: number,
+    destination: number,
+    protocol: string | number,
+    destPort: number,
+    options?: { whatIf?: boolean },
+  ): Result<FlowVerdict, EvaluateError>;
   explain(query: FlowQuery, scope: Scope): Result<FlowExplanation, EvaluateError>;
   /** Both scopes of one flow, each deciding rule with its policy's YAML and highlighted lines. */
   explainBothScopes(query: FlowQuery): Result<BothScopes, EvaluateError>;

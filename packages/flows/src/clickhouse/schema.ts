@@ -157,6 +157,61 @@ async function windowsV3(client: ClickHouseClient): Promise<void> {
 }
 
 /**
+ * `flow_rollups`: the coarse levels, one row per (cluster, width, bucket, key, label sets, fold);
+ * partitions per (width, day) so each level's retention is a partition drop. `rollup_folds`: the
+ * ledger of which (bucket, batch) pairs each fold added to a level. `rollup_levels`: per cluster and
+ * level, the buckets it holds completely from `done_until` down (latest `version` wins).
+ */
+const rollupTables: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS flow_rollups (
+     cluster String,
+     width UInt32,
+     bucket UInt32,
+     key_id UInt64,
+     fold UInt64,
+     source_namespace String,
+     dest_namespace String,
+     action ${enumType(VERDICT_CODES)},
+     source_name String,
+     dest_name String,
+     dest_port UInt16,
+     proto String,
+     reporter ${enumType(REPORTER_CODES)},
+     pending_verdict ${enumType(VERDICT_CODES)},
+     source_labels UInt64,
+     dest_labels UInt64,
+     source_ips Array(String),
+     source_ips_beyond UInt32,
+     dest_ips Array(String),
+     dest_ips_beyond UInt32,
+     packets_in UInt64,
+     packets_out UInt64,
+     bytes_in UInt64,
+     bytes_out UInt64,
+     connections_started UInt64,
+     connections_completed UInt64,
+     connections_live UInt64
+   ) ENGINE = ReplacingMergeTree
+   PARTITION BY (width, toYYYYMMDD(toDateTime(bucket)))
+   ORDER BY (cluster, width, source_namespace, action, bucket, dest_namespace, key_id, source_labels, dest_labels, fold)
+   SETTINGS index_granularity = ${WINDOW_GRANULARITY}`,
+  `CREATE TABLE IF NOT EXISTS rollup_folds (
+     cluster String,
+     width UInt32,
+     bucket UInt32,
+     fold UInt64,
+     batches Array(UInt64),
+     state UInt8
+   ) ENGINE = ReplacingMergeTree(state) ORDER BY (cluster, width, bucket, fold)`,
+  `CREATE TABLE IF NOT EXISTS rollup_levels (
+     cluster String,
+     width UInt32,
+     done_until UInt32,
+     version UInt64
+   ) ENGINE = ReplacingMergeTree(version) ORDER BY (cluster, width)`,
+];
+
+/**
  * `flow_windows`: one row per (flow key, 15 s bucket, ingest batch); queries sum the rows of a key.
  * The sort key starts with what List filters on most (cluster, source namespace, action, then time);
  * day partitions prune by time and make retention a partition drop. `flow_keys`: one row per key with its trace, the policy
@@ -237,6 +292,8 @@ export const MIGRATIONS: readonly Migration[] = [
      ) ENGINE = MergeTree ORDER BY (cluster, id)`,
   ],
   windowsV3,
+  // v4: the 1 min and 5 min roll-up levels, their fold ledger and progress (see rollups.ts).
+  rollupTables,
 ];
 
 export const CLICKHOUSE_SCHEMA_VERSION = MIGRATIONS.length;

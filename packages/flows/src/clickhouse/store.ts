@@ -31,12 +31,14 @@ import {
 import { createMemoryStore } from '../memory.ts';
 import type { Flow, FlowKey, FlowResult, IpSet } from '../model.ts';
 import { checkHintType, checkRange, flowStoreError, listOf, paginate } from '../query.ts';
+import type { RangePlan } from '../rollup.ts';
 import type { StatisticsQuery, StatisticsResult } from '../stats.ts';
 import { hitString } from '../stats.ts';
 import type { FlowFilter, HintsQuery, HintsResult, ListQuery, ListResult, SortBy, TimeRange } from '../store.ts';
 import { startTicker, wallClock } from '../stream.ts';
 import { BUCKET_SECONDS, bucketStart } from '../time.ts';
 import {
+  type CountedKeys,
   type CountKeysQuery,
   DEFAULT_CLUSTER,
   type KeyCount,
@@ -44,6 +46,7 @@ import {
   type StoreOptions,
   type VerdictFlowStore,
 } from '../types.ts';
+import { createRollups, levelSource } from './rollups.ts';
 import { RowBinaryWriter } from './rowbinary.ts';
 import {
   encodeKeyRows,
@@ -83,7 +86,7 @@ export interface ClickHouseStoreOptions extends StoreOptions {
 
 export interface ClickHouseFlowStore extends VerdictFlowStore {
   readonly kind: 'clickhouse';
-  countKeys(query: CountKeysQuery): Promise<KeyCount[]>;
+  countKeys(query: CountKeysQuery): Promise<CountedKeys>;
   reportedBy(query: ReportedByQuery): AsyncIterable<FlowResult>;
   /** Resolves once the schema is migrated and the store's state is loaded; rejects if that failed. */
   readonly ready: Promise<void>;
@@ -92,8 +95,10 @@ export interface ClickHouseFlowStore extends VerdictFlowStore {
   readonly spooled: { batches: number; bytes: number };
   /** Sends every spooled batch now; rejects when ClickHouse is still unreachable. */
   flush(): Promise<void>;
-  /** Drops day partitions older than the retention; returns how many. */
+  /** Drops day partitions older than the retention, and each roll-up level's past its keep time; returns how many. */
   prune(): Promise<number>;
+  /** Folds the settled 15 s windows into the 1 min and 5 min levels; returns how many folds ran. */
+  rollUp(): Promise<number>;
 }
 
 /** Thrown by `ingest` when the spool is full: nothing of the batch was kept; the sender must retry. */
@@ -142,7 +147,7 @@ const outgoing = (b: Spooled): Outgoing => {
 interface AggregateRow {
   id: number | string;
   first: number | string;
-  last: number | string;
+  end_at: number | string;
   packets_in: number | string;
   packets_out: number | string;
   bytes_in: number | string;
@@ -248,6 +253,21 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
     return r.json<T>();
   };
 
+  const rollups = createRollups({
+    client: {
+      rows,
+      command: async (query) => {
+        await client.command({ query });
+      },
+      insert: async (table, values) => {
+        await client.insert({ table, values: values as Record<string, unknown>[], format: 'JSONEachRow' });
+      },
+    },
+    cluster,
+    now,
+    retentionSeconds,
+  });
+
   /**
    * The cluster's number, the high bits of its key ids. It comes from a hash of the name (probing on
    * past another name's number), not from a count, so Verdicts of different clusters starting at the
@@ -285,6 +305,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
     );
     for (const r of known) keyIds.set(hashString(r.key), Number(r.id));
     for (const b of spool.all()) {
+      rollups.unsettled.add(b.body.id);
       for (const k of b.body.keys) {
         keyIds.set(hashString(k.key), k.id);
         maxSeq = Math.max(maxSeq, k.id - clusterBase);
@@ -295,6 +316,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
       'SELECT hash, any(labels) AS labels FROM label_sets GROUP BY hash',
     );
     for (const s of sets) labelSets.set(Number(s.hash), s.labels);
+    await rollups.start();
     if (spool.count > 0) kickDrain();
   }
 
@@ -660,6 +682,8 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
       try {
         await send(outgoing(b.body), true);
         spool.remove(b);
+        // Every row of the batch is in ClickHouse now: fold it like any settled batch.
+        await rollups.settle(b.body.id, b.body.minBucket, b.body.maxBucket);
         failures = 0;
         lastError = undefined;
       } catch (e) {
@@ -684,9 +708,12 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
       for (const h of newKeys) keyIds.delete(h);
       for (const h of newLabels) labelSets.delete(h);
     };
+    rollups.unsettled.add(batch.id);
     if (spool.count === 0) {
       try {
         await send(batch, false);
+        // Should folding fail, the batch goes to the spool like an unknown outcome and is settled from there.
+        await rollups.settle(batch.id, batch.minBucket, batch.maxBucket);
         batch.release();
         writable = true;
         await ring.ingest(batch.flows);
@@ -708,6 +735,8 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
     release();
     if (!appended) {
       forget();
+      // Whatever part of it reached ClickHouse counts at 15 s, so the levels may fold it too.
+      rollups.unsettled.delete(batch.id);
       throw new SpoolFull(
         `ClickHouse is unreachable (${lastError?.message ?? 'catching up'}) and the local buffer is full (${spool.bytes} of ${spool.limitBytes} bytes): batch of ${flows.length} flows refused`,
       );
@@ -723,33 +752,30 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
     return c.value;
   }
 
-  /** WHERE for the windows of a range and filter. */
-  function where(
-    range: TimeRange,
-    filter: FlowFilter | undefined,
-  ): { sql: string; needsLabels: boolean; labels: LabelSql[] } {
+  /** Conditions of a filter on the rows of every level (the range is the plan's). */
+  function where(filter: FlowFilter | undefined): { conditions: string[]; needsLabels: boolean; labels: LabelSql[] } {
     const f = filterSql(filter);
-    const parts = [`bucket >= ${int(Math.max(0, Math.floor(range.gte)))}`, `bucket < ${int(Math.ceil(range.lt))}`];
-    // Buckets are whole: a window qualifies when its start is in [gte, lt).
-    if (!Number.isInteger(range.gte)) parts[0] = `bucket >= ${int(Math.ceil(range.gte))}`;
-    parts.push(...f.windows);
-    if (f.keys.length > 0) parts.push(`key_id IN (SELECT id FROM flow_keys WHERE ${f.keys.join(' AND ')})`);
-    return { sql: parts.join(' AND '), needsLabels: f.needsLabels, labels: f.labels };
+    const conditions = [...f.windows];
+    if (f.keys.length > 0) conditions.push(`key_id IN (SELECT id FROM flow_keys WHERE ${f.keys.join(' AND ')})`);
+    return { conditions, needsLabels: f.needsLabels, labels: f.labels };
   }
 
   /**
-   * WHERE with the label selectors too, evaluated in ClickHouse on each key's label set: a key whose
-   * windows in the range carry one non-empty set (or none) has exactly that set as its merged labels,
-   * so the selector runs on it in SQL. Should a key in the range carry two different sets (its
-   * labels changed), their intersection is what counts, and the query falls back to Verdict
-   * evaluating the selectors on the merged labels (`needsLabels`).
+   * The rows of a range and filter, read from the roll-up levels the range's plan picks, with the
+   * label selectors too, evaluated in ClickHouse on each key's label set: a key whose rows in the
+   * range carry one non-empty set (or none) has exactly that set as its merged labels, so the
+   * selector runs on it in SQL. Should a key in the range carry two different sets (its labels
+   * changed), their intersection is what counts, and the query falls back to Verdict evaluating the
+   * selectors on the merged labels (`needsLabels`).
    */
   async function narrowed(
     range: TimeRange,
     filter: FlowFilter | undefined,
-  ): Promise<{ sql: string; needsLabels: boolean }> {
-    const w = where(range, filter);
-    if (w.labels.length === 0) return { sql: w.sql, needsLabels: w.needsLabels };
+  ): Promise<{ source: string; plan: RangePlan; needsLabels: boolean }> {
+    const plan = await rollups.plan(range);
+    const w = where(filter);
+    const source = levelSource(plan, w.conditions);
+    if (w.labels.length === 0) return { source, plan, needsLabels: w.needsLabels };
     const set = (column: string) => `anyIf(${column}, ${column} != 0)`;
     const several = w.labels.map((l) => `uniqExactIf(${l.column}, ${l.column} != 0) > 1`).join(' OR ');
     const matching = w.labels
@@ -759,19 +785,22 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
       )
       .join(' AND ');
     const changed = await rows<{ n: number | string }>(
-      `SELECT count() AS n FROM (SELECT key_id FROM flow_windows WHERE ${w.sql} GROUP BY key_id HAVING ${several})`,
+      `SELECT count() AS n FROM (SELECT key_id FROM ${source} GROUP BY key_id HAVING ${several})`,
     );
-    if (Number(changed[0]?.n ?? 0) > 0) return { sql: w.sql, needsLabels: true };
+    if (Number(changed[0]?.n ?? 0) > 0) return { source, plan, needsLabels: true };
     return {
-      sql: `${w.sql} AND key_id IN (SELECT key_id FROM flow_windows WHERE ${w.sql} GROUP BY key_id HAVING ${matching})`,
+      source: levelSource(plan, [
+        ...w.conditions,
+        `key_id IN (SELECT key_id FROM ${source} GROUP BY key_id HAVING ${matching})`,
+      ]),
+      plan,
       needsLabels: false,
     };
   }
 
   const aggregates = (lt: number) => {
-    const counted = (col: string) =>
-      `sum(if(bucket + ${BUCKET_SECONDS} <= ${int(Math.floor(lt))}, ${col}, 0)) AS ${col}`;
-    return `key_id AS id, min(bucket) AS first, max(bucket) AS last,
+    const counted = (col: string) => `sum(if(bucket + width <= ${int(Math.floor(lt))}, ${col}, 0)) AS ${col}`;
+    return `key_id AS id, min(bucket) AS first, max(bucket + width) AS end_at,
       ${['packets_in', 'packets_out', 'bytes_in', 'bytes_out', 'connections_started', 'connections_completed', 'connections_live'].map(counted).join(', ')},
       groupUniqArray(source_labels) AS src_sets, groupUniqArray(dest_labels) AS dst_sets,
       arraySort(groupUniqArrayArray(source_ips)) AS sips, sum(source_ips_beyond) AS sbeyond,
@@ -823,7 +852,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
       const flow: Flow = {
         key,
         startTime: Number(r.first),
-        endTime: Number(r.last) + BUCKET_SECONDS,
+        endTime: Number(r.end_at),
         sourceLabels: mergedLabels(r.src_sets),
         destLabels: mergedLabels(r.dst_sets),
         packetsIn: Number(r.packets_in),
@@ -839,12 +868,9 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
   }
 
   /** Every matching key aggregated (one row per key), with the label selectors applied here. */
-  async function allMatching(range: TimeRange, filter: FlowFilter | undefined): Promise<FlowResult[]> {
+  async function allMatching(range: TimeRange, filter: FlowFilter | undefined, source: string): Promise<FlowResult[]> {
     const c = compile(filter);
-    const w = where(range, filter);
-    const list = await rows<AggregateRow>(
-      `SELECT ${aggregates(range.lt)} FROM flow_windows WHERE ${w.sql} GROUP BY key_id`,
-    );
+    const list = await rows<AggregateRow>(`SELECT ${aggregates(range.lt)} FROM ${source} GROUP BY key_id`);
     const results = await toResults(list);
     return c.labels ? results.filter((r) => c.labels!(r.flow.sourceLabels, r.flow.destLabels)) : results;
   }
@@ -858,7 +884,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
     }
     await ready;
     const w = await narrowed(q.range, q.filter);
-    if (w.needsLabels) return listOf(await allMatching(q.range, q.filter), q);
+    if (w.needsLabels) return listOf(await allMatching(q.range, q.filter, w.source), q, w.plan.resolution);
     // One pass: the page, and in its totals row the number of keys (`uniqExact` over all the rows).
     const order =
       q.sortBy === undefined || q.sortBy === 'Time' ? 'first DESC, id ASC' : `${SORT_COLUMNS[q.sortBy]} ASC, id ASC`;
@@ -867,16 +893,18 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
     const limit = pageSize > 0 ? ` LIMIT ${int(Math.max(0, page) * pageSize)}, ${int(pageSize)}` : '';
     const found = await (
       await client.query({
-        query: `SELECT ${aggregates(q.range.lt)}, uniqExact(key_id) AS keys_total FROM flow_windows WHERE ${w.sql}
+        query: `SELECT ${aggregates(q.range.lt)}, uniqExact(key_id) AS keys_total FROM ${w.source}
           GROUP BY key_id WITH TOTALS ORDER BY ${order}${limit}`,
         format: 'JSON',
       })
     ).json<AggregateRow & { keys_total: number | string }>();
     const total = Number(found.totals?.keys_total ?? 0);
-    if (total === 0) return { totalPages: 0, totalResults: 0, flows: [] };
+    const resolution = w.plan.resolution;
+    if (total === 0) return { totalPages: 0, totalResults: 0, flows: [], resolution };
     const totalPages = pageSize > 0 ? Math.ceil(total / pageSize) : 1;
-    if (pageSize > 0 && (page < 0 || page >= totalPages)) return { totalPages: 0, totalResults: 0, flows: [] };
-    return { totalPages, totalResults: total, flows: await toResults(found.data) };
+    if (pageSize > 0 && (page < 0 || page >= totalPages))
+      return { totalPages: 0, totalResults: 0, flows: [], resolution };
+    return { totalPages, totalResults: total, flows: await toResults(found.data), resolution };
   }
 
   const HINT_COLUMNS: Record<string, string> = {
@@ -896,7 +924,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
    * reporter and trace pair, reaches Verdict. The key text is a JSON array (see `flowKeyString`):
    * the endpoint types are its 3rd and 6th strings, the traces follow the reporter and action.
    */
-  async function countKeys(q: CountKeysQuery): Promise<KeyCount[]> {
+  async function countKeys(q: CountKeysQuery): Promise<CountedKeys> {
     ensureOpen();
     checkRange(q.range);
     compile(q.filter);
@@ -904,7 +932,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
     const w = await narrowed(q.range, q.filter);
     if (w.needsLabels) {
       const folded = new Map<string, KeyCount>();
-      for (const r of await allMatching(q.range, q.filter)) {
+      for (const r of await allMatching(q.range, q.filter, w.source)) {
         const k = r.flow.key;
         const fold =
           q.fold === 'graph'
@@ -924,7 +952,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
         if (found) found.count++;
         else folded.set(id, { key: k, cluster: r.cluster ?? cluster, count: 1 });
       }
-      return [...folded.values()];
+      return { keys: [...folded.values()], resolution: w.plan.resolution };
     }
     const parts = 'splitByString(\'","\', key)';
     const by =
@@ -939,14 +967,17 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
          SELECT key_id, any(cluster) AS from_cluster, any(source_namespace) AS f_source_namespace,
            any(source_name) AS f_source_name, any(dest_namespace) AS f_dest_namespace, any(dest_name) AS f_dest_name,
            any(action) AS f_action, any(pending_verdict) AS f_pending_verdict, any(reporter) AS f_reporter
-         FROM flow_windows WHERE ${w.sql} GROUP BY key_id
+         FROM ${w.source} GROUP BY key_id
        ) AS matched ANY INNER JOIN (
          SELECT id AS key_id, any(key) AS key FROM flow_keys
-         WHERE id IN (SELECT key_id FROM flow_windows WHERE ${w.sql}) GROUP BY id
+         WHERE id IN (SELECT key_id FROM ${w.source}) GROUP BY id
        ) AS texts USING key_id
        GROUP BY from_cluster, ${by}`,
     );
-    return found.map((r) => ({ key: parseFlowKey(r.key_text), cluster: r.from_cluster, count: Number(r.n) }));
+    return {
+      keys: found.map((r) => ({ key: parseFlowKey(r.key_text), cluster: r.from_cluster, count: Number(r.n) })),
+      resolution: w.plan.resolution,
+    };
   }
 
   /**
@@ -986,7 +1017,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
     });
     try {
       await client.insert({ table: 'reporting_endpoints', values: endpoints, format: 'JSONEachRow', ...session });
-      const range = where(q.range, undefined).sql;
+      const plan = await rollups.plan(q.range);
       for (const [reporter, list, side] of sides) {
         if (list.length === 0) continue;
         const of = (columns: string) =>
@@ -1016,10 +1047,11 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
             .join(', ')}) AND key_id IN (SELECT id ${keys})`;
         }
         const result = await client.query({
-          query: `SELECT ${aggregates(q.range.lt)} FROM flow_windows
-            PREWHERE ${range} AND reporter = ${literal(reporter)} AND ${select}
-            WHERE (${side}_namespace, ${side}_name) IN ${of('namespace, name')}
-            GROUP BY key_id ORDER BY first DESC, id ASC`,
+          query: `SELECT ${aggregates(q.range.lt)} FROM ${levelSource(
+            plan,
+            [`(${side}_namespace, ${side}_name) IN ${of('namespace, name')}`],
+            [`reporter = ${literal(reporter)}`, select],
+          )} GROUP BY key_id ORDER BY first DESC, id ASC`,
           format: 'JSONEachRow',
           ...session,
         });
@@ -1060,7 +1092,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
     const policy = column.startsWith('hint_');
     let values: string[];
     if (w.needsLabels) {
-      const matched = await allMatching(q.range, q.filter);
+      const matched = await allMatching(q.range, q.filter, w.source);
       if (!policy) {
         const field = {
           SourceName: 'sourceName',
@@ -1084,8 +1116,8 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
       return { totalPages: p.totalPages, totalResults: p.totalResults, values: p.items };
     }
     const source = policy
-      ? `(SELECT arrayJoin(${column}) AS v FROM flow_keys WHERE id IN (SELECT key_id FROM flow_windows WHERE ${w.sql}))`
-      : `(SELECT ${column} AS v FROM flow_windows WHERE ${w.sql})`;
+      ? `(SELECT arrayJoin(${column}) AS v FROM flow_keys WHERE id IN (SELECT key_id FROM ${w.source}))`
+      : `(SELECT ${column} AS v FROM ${w.source})`;
     const count = Number((await rows<{ n: number | string }>(`SELECT uniqExact(v) AS n FROM ${source}`))[0]?.n ?? 0);
     const page = q.page ?? 0;
     const pageSize = q.pageSize ?? 0;
@@ -1111,8 +1143,9 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
       q.groupBy === 'Policy' ? ['stat_policy', 'stat_policy_slot'] : ['stat_rule', 'stat_rule_slot'];
     const byBucket = q.timeSeries === true;
     const sql = `SELECT g, slot, ${byBucket ? 'bucket,' : '0 AS bucket,'} sum(vin) AS vin, sum(vout) AS vout FROM (
-        SELECT key_id, ${byBucket ? 'bucket,' : ''} sum(${vin}) AS vin, sum(${vout}) AS vout FROM flow_windows
-        WHERE bucket >= ${int(Math.ceil(q.range.gte))} AND bucket + ${BUCKET_SECONDS} <= ${int(Math.floor(q.range.lt))}
+        SELECT key_id, ${byBucket ? 'bucket,' : ''} sum(${vin}) AS vin, sum(${vout}) AS vout
+        FROM ${levelSource(await rollups.plan(q.range), [])}
+        WHERE bucket + width <= ${int(Math.floor(q.range.lt))}
         GROUP BY key_id${byBucket ? ', bucket' : ''}
       ) AS counted ALL INNER JOIN (
         SELECT key_id, g, slot FROM (
@@ -1210,7 +1243,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
       await client.command({
         query: `ALTER TABLE policy_changes DELETE WHERE cluster = ${literal(cluster)} AND time < ${int(changesCutoff)}`,
       });
-    return n;
+    return n + (await rollups.prune());
   }
 
   const ensureOpen = () => {
@@ -1220,6 +1253,8 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
   const ticker =
     (options.autoRollover ?? options.now === undefined) ? startTicker(now, (t) => store.tick(t)) : undefined;
   let lastPrune = 0;
+  let lastRollUp = 0;
+  let rolling = false;
 
   const store: ClickHouseFlowStore = {
     kind: 'clickhouse',
@@ -1246,8 +1281,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
       await ready;
       const range = store.acceptedStarts();
       const found = await rows<AggregateRow>(
-        `SELECT ${aggregates(range.lt)} FROM flow_windows WHERE key_id = ${int(id)} AND bucket >= ${int(range.gte)}
-           AND bucket < ${int(range.lt)} GROUP BY key_id`,
+        `SELECT ${aggregates(range.lt)} FROM ${levelSource(await rollups.plan(range), [`key_id = ${int(id)}`])} GROUP BY key_id`,
       );
       return (await toResults(found))[0];
     },
@@ -1263,9 +1297,21 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
     tick(t = now()) {
       if (closed) return;
       ring.tick(t);
-      if (t - lastPrune > 3600 && options.now === undefined) {
+      if (options.now !== undefined) return;
+      if (t - lastPrune > 3600) {
         lastPrune = t;
         prune().catch(() => {});
+      }
+      // Folds run one at a time; a failed one is finished at the next turn (see rollups.ts).
+      if (!rolling && t - lastRollUp >= 30) {
+        lastRollUp = t;
+        rolling = true;
+        ready
+          .then(() => rollups.rollUp())
+          .catch(() => {})
+          .finally(() => {
+            rolling = false;
+          });
       }
     },
     async flush() {
@@ -1277,6 +1323,11 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
       if (spool.count > 0) throw lastError ?? new Error('ClickHouse did not take the buffered batches');
     },
     prune,
+    async rollUp() {
+      ensureOpen();
+      await ready;
+      return rollups.rollUp();
+    },
     async recordChanges(changes) {
       ensureOpen();
       return recordChanges(changes);

@@ -133,4 +133,70 @@ describe('decodeFlowUpdate', () => {
     // A number past 2^53 is not a safe integer for the codec either.
     expect(decodeFlowUpdate(encode({ flow: { ...pb, packetsIn: '9007199254740993' } }))).toBeUndefined();
   });
+
+  it('hands out the same strings, label lists and traces for the same bytes, and the right ones for others', () => {
+    const f = flowBetween(
+      'shop/web-*',
+      'shop/db-*',
+      { policies: { enforced: [profileAllow], pending: [stagedLockdownDeny] } },
+      { sourceLabels: ['app=web', 'tier=front'], destLabels: ['app=db'] },
+    );
+    const first = decodeFlowUpdate(encode({ flow: flowToProto(f) }))?.flow as Flow;
+    const again = decodeFlowUpdate(encode({ flow: flowToProto({ ...f, packetsIn: 99 }) }))?.flow as Flow;
+    expect(again.packetsIn).toBe(99);
+    expect(again.sourceLabels).toEqual(['app=web', 'tier=front']);
+    expect(again.sourceLabels).toBe(first.sourceLabels);
+    expect(again.destLabels).toBe(first.destLabels);
+    expect(again.key.policies.enforced).toBe(first.key.policies.enforced);
+    expect(again.key.policies.pending).toBe(first.key.policies.pending);
+    // A different list, label or trace gives its own value, never the remembered one.
+    const other = { ...f, sourceLabels: ['app=web'], destLabels: ['app=dc'] };
+    const otherBytes = encode({
+      flow: flowToProto({ ...other, key: { ...f.key, policies: { enforced: [profileAllow], pending: [] } } }),
+    });
+    expect(JSON.stringify(decodeFlowUpdate(otherBytes)?.flow)).toBe(JSON.stringify(general(otherBytes)));
+  });
+
+  it('decodes more distinct flows than the tables hold, twice over, as the general path does', () => {
+    const updates = Array.from({ length: 6000 }, (_, i) =>
+      encode({
+        flow: flowToProto(
+          flowBetween(
+            `ns-${i % 97}/pod-${i}`,
+            `ns-${i % 89}/svc-${i % 13}`,
+            { policies: { enforced: [{ ...profileAllow, name: `p-${i % 5000}` }], pending: [] } },
+            { sourceLabels: [`app=a${i}`, `team=t${i % 7}`], destLabels: [`app=b${i % 4500}`] },
+          ),
+        ),
+      }),
+    );
+    for (let round = 0; round < 2; round++)
+      for (const bytes of updates)
+        expect(JSON.stringify(decodeFlowUpdate(bytes)?.flow)).toBe(JSON.stringify(general(bytes)));
+  });
+
+  it('reads a repeated label field written apart from its run, and non-ASCII labels', () => {
+    const pb = { ...flowToProto(flowBetween('shop/a-*', 'shop/b-*')), sourceLabels: ['app=a'], destLabels: ['zone=é'] };
+    const label = (tag: number, text: string) => {
+      const bytes = Buffer.from(text);
+      return Buffer.from([tag, bytes.length, ...bytes]);
+    };
+    // The Flow's bytes (after its tag and length varint) with one more source label after everything else.
+    const encoded = encode({ flow: pb });
+    let at = 1;
+    while ((encoded[at] as number) & 0x80) at++;
+    const body = Buffer.concat([encoded.subarray(at + 1), label(0x22, 'team=✓')]);
+    const length: number[] = [];
+    for (let n = body.length; ; n >>= 7) {
+      if (n < 0x80) {
+        length.push(n);
+        break;
+      }
+      length.push((n & 0x7f) | 0x80);
+    }
+    const update = Buffer.concat([Buffer.from([0x0a, ...length]), body]);
+    expect(general(update)?.sourceLabels).toEqual(['app=a', 'team=✓']);
+    expect(JSON.stringify(decodeFlowUpdate(update)?.flow)).toBe(JSON.stringify(general(update)));
+    expect(decodeFlowUpdate(update)?.flow.destLabels).toEqual(['zone=é']);
+  });
 });

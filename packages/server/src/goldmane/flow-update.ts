@@ -3,6 +3,12 @@
 // accept and builds the same objects (same fields, same order); anything else (a bad enum, a
 // missing key, a label with a comma, an unknown field, a damaged length) gives `undefined`, and the
 // caller decodes those bytes the general way to name the problem.
+//
+// Felix sends the same names, label lists and policy traces over and over, so the decoder keeps the
+// last ones it made, by their bytes (small direct-mapped tables, checked byte for byte), and hands out
+// the same string and array objects again: no new garbage for them, and the store's interning finds
+// them by identity (a string's hash is computed once). Decoded flows are therefore shared and must
+// not be mutated, as the interners already require.
 import { HIT_KINDS, type HitKind, type PolicyHit, type PolicyHitRef } from '@verdict/engine';
 import type { EndpointType, Flow, FlowAction, FlowKey, Reporter } from '@verdict/flows';
 import { goldmaneEnumNames } from './proto.ts';
@@ -38,6 +44,67 @@ function enumTables() {
 
 /** Thrown inside the decoder for anything it leaves to the general path; never escapes. */
 const GIVE_UP = new Error('not on the fast path');
+
+/** A direct-mapped table of recent values by a hash of their bytes; a slot holds one value. */
+const STRING_SLOTS = 16_384;
+const LONGEST_CACHED_STRING = 96;
+const recentStrings: (string | undefined)[] = new Array(STRING_SLOTS);
+const LIST_SLOTS = 4_096;
+/** Recent label lists and traces: the bytes they were decoded from, and what they decoded to. */
+const recentListBytes: (Buffer | undefined)[] = new Array(LIST_SLOTS);
+const recentLists: (readonly string[] | Trace | undefined)[] = new Array(LIST_SLOTS);
+
+interface Trace {
+  enforced: PolicyHit[];
+  pending: PolicyHit[];
+}
+
+/** FNV-1a of bytes `from` to `end`, mixed with a kind so label runs and traces do not share slots. */
+function hashOf(buf: Buffer, from: number, end: number, kind: number): number {
+  let h = 0x811c9dc5 ^ kind;
+  for (let i = from; i < end; i++) h = Math.imul(h ^ (buf[i] as number), 0x01000193);
+  return (h ^ (h >>> 15)) >>> 0;
+}
+
+/** The bytes' UTF-8 string, the same object as last time for the same short ASCII bytes. */
+function stringOf(buf: Buffer, from: number, end: number): string {
+  const length = end - from;
+  if (length === 0) return '';
+  if (length > LONGEST_CACHED_STRING) return buf.toString('utf8', from, end);
+  let h = 0x811c9dc5;
+  for (let i = from; i < end; i++) {
+    const byte = buf[i] as number;
+    if (byte >= 0x80) return buf.toString('utf8', from, end);
+    h = Math.imul(h ^ byte, 0x01000193);
+  }
+  const slot = (h ^ (h >>> 15)) & (STRING_SLOTS - 1);
+  const known = recentStrings[slot];
+  if (known !== undefined && known.length === length) {
+    let i = 0;
+    while (i < length && known.charCodeAt(i) === buf[from + i]) i++;
+    if (i === length) return known;
+  }
+  const value = buf.toString('latin1', from, end);
+  recentStrings[slot] = value;
+  return value;
+}
+
+/** The value last decoded from exactly these bytes under `kind`, if still in its slot. */
+function recentList<T>(buf: Buffer, from: number, end: number, kind: number): { slot: number; value: T | undefined } {
+  const slot = hashOf(buf, from, end, kind) & (LIST_SLOTS - 1);
+  const bytes = recentListBytes[slot];
+  const hit = bytes !== undefined && bytes.length === end - from && bytes.compare(buf, from, end) === 0;
+  return { slot, value: hit ? (recentLists[slot] as T) : undefined };
+}
+
+function remember(slot: number, buf: Buffer, from: number, end: number, value: readonly string[] | Trace): void {
+  recentListBytes[slot] = Buffer.from(buf.subarray(from, end));
+  recentLists[slot] = value;
+}
+
+const TRACE = 1;
+const SOURCE_LABELS = 2;
+const DEST_LABELS = 3;
 
 const MAX_PORT = 65535;
 const TWO_32 = 4294967296;
@@ -102,7 +169,7 @@ class Cursor {
 
   string(): string {
     const end = this.limit();
-    const value = this.buf.toString('utf8', this.pos, end);
+    const value = stringOf(this.buf, this.pos, end);
     this.pos = end;
     return value;
   }
@@ -248,26 +315,33 @@ function flowKey(c: Cursor, end: number, t: NonNullable<typeof tables>): FlowKey
   let proto = '';
   let reporter = 0;
   let action = 0;
-  let policies = false;
-  const enforced: PolicyHit[] = [];
-  const pending: PolicyHit[] = [];
+  let policies: Trace | undefined;
   while (c.pos < end) {
     const tag = c.uint32();
     const field = tag >>> 3;
     if (field === 15) {
       wire(tag, 2);
-      if (policies) throw GIVE_UP;
-      policies = true;
+      if (policies !== undefined) throw GIVE_UP;
       const traceEnd = c.limit();
+      const recent = recentList<Trace>(c.buf, c.pos, traceEnd, TRACE);
+      if (recent.value !== undefined) {
+        policies = recent.value;
+        c.pos = traceEnd;
+        continue;
+      }
+      const traceStart = c.pos;
+      const trace: Trace = { enforced: [], pending: [] };
       while (c.pos < traceEnd) {
         const traceTag = c.uint32();
         wire(traceTag, 2);
         const hitEnd = c.limit();
         const which = traceTag >>> 3;
-        if (which === 1) enforced.push(policyHit(c, hitEnd, t));
-        else if (which === 2) pending.push(policyHit(c, hitEnd, t));
+        if (which === 1) trace.enforced.push(policyHit(c, hitEnd, t));
+        else if (which === 2) trace.pending.push(policyHit(c, hitEnd, t));
         else throw GIVE_UP;
       }
+      remember(recent.slot, c.buf, traceStart, traceEnd, trace);
+      policies = trace;
       continue;
     }
     const isString =
@@ -335,7 +409,7 @@ function flowKey(c: Cursor, end: number, t: NonNullable<typeof tables>): FlowKey
     proto,
     reporter: known(t.reporters, reporter),
     action: known(t.actions, action),
-    policies: { enforced, pending },
+    policies: { enforced: policies?.enforced ?? [], pending: policies?.pending ?? [] },
   };
 }
 
@@ -344,6 +418,40 @@ function label(c: Cursor): string {
   // Stores keep label sets comma-separated; the codec names such a label, so leave it to the general path.
   if (value.includes(',')) throw GIVE_UP;
   return value;
+}
+
+/**
+ * The labels of the run of fields tagged `tag` (4 source, 5 destination) starting at the cursor, one
+ * tag after another as encoders write a repeated field, appended to `before` (a field repeated apart
+ * from its run makes more than one run); the cursor ends after the run.
+ */
+function labelRun(
+  c: Cursor,
+  end: number,
+  tag: number,
+  kind: number,
+  before: readonly string[] | undefined,
+): readonly string[] {
+  const buf = c.buf;
+  const from = c.pos;
+  let runEnd = from;
+  while (runEnd < end && buf[runEnd] === tag) {
+    c.pos = runEnd + 1;
+    runEnd = c.limit();
+  }
+  c.pos = from;
+  const recent = before === undefined ? recentList<readonly string[]>(buf, from, runEnd, kind) : undefined;
+  if (recent?.value !== undefined) {
+    c.pos = runEnd;
+    return recent.value;
+  }
+  const labels = before === undefined ? [] : [...before];
+  while (c.pos < runEnd) {
+    c.pos++;
+    labels.push(label(c));
+  }
+  if (recent !== undefined) remember(recent.slot, buf, from, runEnd, labels);
+  return labels;
 }
 
 /**
@@ -362,8 +470,8 @@ export function decodeFlowUpdate(bytes: Buffer): DecodedUpdate | undefined {
     let keyBytes: Buffer | undefined;
     let startTime = 0;
     let endTime = 0;
-    const sourceLabels: string[] = [];
-    const destLabels: string[] = [];
+    let sourceLabels: readonly string[] | undefined;
+    let destLabels: readonly string[] | undefined;
     let packetsIn = 0;
     let packetsOut = 0;
     let bytesIn = 0;
@@ -372,6 +480,7 @@ export function decodeFlowUpdate(bytes: Buffer): DecodedUpdate | undefined {
     let numConnectionsCompleted = 0;
     let numConnectionsLive = 0;
     while (c.pos < flowEnd) {
+      const fieldAt = c.pos;
       const fieldTag = c.uint32();
       const field = fieldTag >>> 3;
       wire(fieldTag, field === 1 || field === 4 || field === 5 ? 2 : 0);
@@ -390,10 +499,12 @@ export function decodeFlowUpdate(bytes: Buffer): DecodedUpdate | undefined {
           endTime = c.int64();
           break;
         case 4:
-          sourceLabels.push(label(c));
+          c.pos = fieldAt;
+          sourceLabels = labelRun(c, flowEnd, fieldTag, SOURCE_LABELS, sourceLabels);
           break;
         case 5:
-          destLabels.push(label(c));
+          c.pos = fieldAt;
+          destLabels = labelRun(c, flowEnd, fieldTag, DEST_LABELS, destLabels);
           break;
         case 6:
           packetsIn = c.int64();
@@ -425,8 +536,8 @@ export function decodeFlowUpdate(bytes: Buffer): DecodedUpdate | undefined {
       key,
       startTime: atLeast(startTime, 0),
       endTime: atLeast(endTime, 0),
-      sourceLabels,
-      destLabels,
+      sourceLabels: (sourceLabels ?? []) as string[],
+      destLabels: (destLabels ?? []) as string[],
       packetsIn: atLeast(packetsIn, 0),
       packetsOut: atLeast(packetsOut, 0),
       bytesIn: atLeast(bytesIn, 0),
