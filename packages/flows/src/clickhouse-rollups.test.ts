@@ -372,40 +372,59 @@ describe('clickhouse roll-ups', () => {
     60_000,
   );
 
-  it('keeps 1 min buckets for a day and 5 min buckets for the retention, dropping whole days', async () => {
+  it('keeps 15 s windows for their hour, 1 min buckets for a day and 5 min ones for the retention, in whole days', async () => {
     const clock = testClock();
     const database = `rollup_${n++}`;
-    const s = createClickHouseStore({ url: server.url, database, spoolDir, now: clock.now, retentionDays: 7 });
-    const widths = async () =>
+    const s = createClickHouseStore({
+      url: server.url,
+      database,
+      spoolDir,
+      now: clock.now,
+      retentionDays: 7,
+      fineDropQuietSeconds: 0,
+    });
+    const levels = async () =>
       (
         await (
           await fetch(`${server.url}/?database=${database}`, {
             method: 'POST',
-            body: `SELECT width, count() FROM flow_rollups GROUP BY width ORDER BY width FORMAT TabSeparated`,
+            body: `SELECT 15, count() FROM flow_windows UNION ALL SELECT width, count() FROM flow_rollups GROUP BY width
+              FORMAT TabSeparated`,
           })
         ).text()
-      ).trim();
+      )
+        .trim()
+        .split('\n')
+        .map((line) => line.split('\t').map(Number))
+        .filter(([, count]) => count! > 0)
+        .map(([width]) => width)
+        .sort((a, b) => a! - b!);
     try {
       await s.ready;
       const flows = history();
       await s.ingest(flows);
       await s.rollUp();
-      const rows60 = (await widths()).split('\n')[0];
-      expect(rows60).toMatch(/^60\t\d+$/);
-      clock.set(T0 + 86_400);
+      expect(await levels()).toEqual([15, 60, 300]);
+      // A day later the 15 s day is past its hour but the day is only dropped whole, an hour after it ends.
+      clock.set(T0 + 3600);
+      await s.rollUp();
       await s.prune();
-      expect((await widths()).split('\n')[0]).toBe(rows60);
+      expect(await levels()).toEqual([15, 60, 300]);
       clock.set(T0 + 2 * 86_400 + 7200);
       await s.rollUp();
       expect(await s.prune()).toBeGreaterThan(0);
-      expect(await widths()).toMatch(/^300\t\d+$/);
-      // Without its 1 min buckets the range off the 5 min boundaries is read at 5 min and 15 s, still exact.
-      const got = await packets(s, T0 - 2940, T0 - 360);
+      expect(await levels()).toEqual([300]);
+      const got = await packets(s, RANGE.gte, RANGE.lt);
       expect(got.resolution).toBe(300);
-      expect(got.packets).toEqual(expected(flows, T0 - 2940, T0 - 360));
+      expect(got.packets).toEqual(expected(flows, RANGE.gte, RANGE.lt));
+      // A late batch for the dropped days is still folded into the 5 min level, once.
+      await s.ingest(late(0));
+      const after = await packets(s, RANGE.gte, RANGE.lt);
+      expect(after.packets).toEqual(expected([...flows, ...late(0)], RANGE.gte, RANGE.lt));
+      // Past the retention nothing is left.
       clock.set(T0 + 9 * 86_400);
       await s.prune();
-      expect(await widths()).toBe('');
+      expect(await levels()).toEqual([]);
     } finally {
       await s.close();
     }

@@ -74,7 +74,15 @@ export interface RollupOptions {
   cluster: string;
   now(): number;
   retentionSeconds: number;
+  /**
+   * A day of 15 s windows is dropped only once ClickHouse has written none of its parts for this
+   * long (its server clock), so a late batch written into it is folded before the day goes; default 1 h.
+   */
+  fineDropQuietSeconds?: number;
 }
+
+/** `rollup_levels` rows of this name hold, per level, what all clusters share: for 15 s, the end of the last day dropped. */
+const ALL_CLUSTERS = '';
 
 /** The coarse levels (index into ROLLUP_LEVELS, 1 and up). */
 const COARSE = ROLLUP_LEVELS.map((_, l) => l).slice(1);
@@ -85,15 +93,18 @@ const FOLD_PAIRS = 20_000;
 const DROP_MARGIN_SECONDS = 3600;
 
 const dayStart = (t: number) => Math.floor(t / 86_400) * 86_400;
+/** Unix seconds of the start of a `toYYYYMMDD` day. */
+const dayOf = (day: number) => Date.UTC(Math.floor(day / 10_000), (Math.floor(day / 100) % 100) - 1, day % 100) / 1000;
 const yyyymmdd = (t: number) => Number(new Date(t * 1000).toISOString().slice(0, 10).replace(/-/g, ''));
 
 /**
  * The buckets each level holds completely for every cluster in `done` (the least `done_until` of a
- * level over the clusters); a level that drops old days holds from the day its keep time falls in.
+ * level over the clusters); the 15 s level from `fineFrom` (the end of the last day dropped), a
+ * coarse level that drops old days from the day its keep time falls in.
  */
-export function levelCoverage(done: readonly number[], now: number): LevelCoverage[] {
+export function levelCoverage(done: readonly number[], now: number, fineFrom = 0): LevelCoverage[] {
   return ROLLUP_LEVELS.map((level, l) => {
-    if (l === 0) return { from: 0, until: Number.POSITIVE_INFINITY };
+    if (l === 0) return { from: fineFrom, until: Number.POSITIVE_INFINITY };
     const from = level.keepSeconds === undefined ? 0 : dayStart(now - level.keepSeconds);
     return { from, until: Math.max(from, done[l] ?? 0) };
   });
@@ -127,7 +138,7 @@ export interface Rollups {
   rollUp(): Promise<number>;
   /** How `range` is read: the coarsest level holding it completely for every cluster. */
   plan(range: TimeRange): Promise<RangePlan>;
-  /** Drops the day partitions of each coarse level past its keep time; returns how many. */
+  /** Drops the day partitions of each level past its keep time (the 15 s ones once folded); returns how many. */
   prune(): Promise<number>;
   /** Per coarse level of this cluster, the bucket starts it has folded completely below. */
   readonly done: readonly number[];
@@ -286,6 +297,60 @@ export function createRollups(options: RollupOptions): Rollups {
     return true;
   }
 
+  /**
+   * Per level, the least `done_until` over the clusters (0 unless every cluster that ever wrote has
+   * folded some of it), and the end of the last day of 15 s windows dropped.
+   */
+  async function shared(): Promise<{ least: number[]; fineFrom: number }> {
+    const found = await client.rows<{ width: number | string; until: number | string; n: number | string }>(
+      `SELECT width, min(until) AS until, count() AS n FROM (
+         SELECT cluster, width, argMax(done_until, version) AS until FROM rollup_levels
+         WHERE cluster != ${literal(ALL_CLUSTERS)} GROUP BY cluster, width
+       ) GROUP BY width`,
+    );
+    const clusters = Number(
+      (await client.rows<{ n: number | string }>('SELECT uniqExact(name) AS n FROM clusters'))[0]?.n ?? 0,
+    );
+    const least = ROLLUP_LEVELS.map((level) => {
+      const r = found.find((x) => Number(x.width) === level.seconds);
+      return r && Number(r.n) >= clusters ? Number(r.until) : 0;
+    });
+    const fine = await client.rows<{ from: number | string }>(
+      `SELECT max(done_until) AS from FROM rollup_levels WHERE cluster = ${literal(ALL_CLUSTERS)} AND width = ${int(BUCKET_SECONDS)}`,
+    );
+    return { least, fineFrom: Number(fine[0]?.from ?? 0) };
+  }
+
+  /**
+   * Drops the days of 15 s windows past the 15 s level's keep time that every cluster has folded
+   * into every coarse level, and that ClickHouse has not written to for `fineDropQuietSeconds`.
+   * The new start of the 15 s level is recorded before any day goes, so no read counts on a dropped day.
+   */
+  async function pruneFine(): Promise<number> {
+    const { least } = await shared();
+    const folded = Math.min(...COARSE.map((l) => least[l]!));
+    const kept = options.now() - (ROLLUP_LEVELS[0]!.keepSeconds ?? options.retentionSeconds) - DROP_MARGIN_SECONDS;
+    const quiet = options.fineDropQuietSeconds ?? 3600;
+    const days = await client.rows<{ partition: string; quiet: number | string }>(
+      `SELECT partition, max(modification_time) < now() - ${int(quiet)} AS quiet FROM system.parts
+       WHERE database = currentDatabase() AND table = 'flow_windows' AND active GROUP BY partition`,
+    );
+    const droppable = days
+      .map((d) => ({ day: Number(d.partition.replace(/'/g, '')), quiet: Number(d.quiet) === 1 }))
+      .filter((d) => {
+        if (!Number.isInteger(d.day) || !d.quiet) return false;
+        const end = dayOf(d.day) + 86_400;
+        return end <= folded && end <= kept;
+      });
+    if (droppable.length === 0) return 0;
+    const end = Math.max(...droppable.map((d) => dayOf(d.day) + 86_400));
+    await client.insert('rollup_levels', [
+      { cluster: ALL_CLUSTERS, width: BUCKET_SECONDS, done_until: end, version: Date.now() },
+    ]);
+    for (const d of droppable) await client.command(`ALTER TABLE flow_windows DROP PARTITION ${int(d.day)}`);
+    return droppable.length;
+  }
+
   let started: Promise<void> | undefined;
   const rollups: Rollups = {
     unsettled,
@@ -327,27 +392,15 @@ export function createRollups(options: RollupOptions): Rollups {
     },
     async plan(range) {
       await rollups.start();
-      const found = await client.rows<{ width: number | string; until: number | string; n: number | string }>(
-        `SELECT width, min(until) AS until, count() AS n FROM (
-           SELECT cluster, width, argMax(done_until, version) AS until FROM rollup_levels GROUP BY cluster, width
-         ) GROUP BY width`,
-      );
-      // A level answers a bucket once every cluster that ever wrote has folded it.
-      const clusters = Number(
-        (await client.rows<{ n: number | string }>('SELECT uniqExact(name) AS n FROM clusters'))[0]?.n ?? 0,
-      );
-      const least = ROLLUP_LEVELS.map((level) => {
-        const r = found.find((x) => Number(x.width) === level.seconds);
-        return r && Number(r.n) >= clusters ? Number(r.until) : 0;
-      });
-      return planRange(range, levelCoverage(least, options.now()));
+      const { least, fineFrom } = await shared();
+      return planRange(range, levelCoverage(least, options.now(), fineFrom));
     },
     async prune() {
       await rollups.start();
       const parts = await client.rows<{ partition: string }>(
         `SELECT DISTINCT partition FROM system.parts WHERE database = currentDatabase() AND table = 'flow_rollups' AND active`,
       );
-      let n = 0;
+      let n = await pruneFine();
       for (const p of parts) {
         const m = /^\((\d+),\s*(\d+)\)$/.exec(p.partition);
         if (!m) continue;

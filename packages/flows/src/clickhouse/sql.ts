@@ -27,6 +27,10 @@
 // - `ADD COLUMN IF NOT EXISTS` and `CREATE ... ON CLUSTER` with replicated engines: migrations only
 //   create tables `IF NOT EXISTS`, so running them twice or from several replicas at once is harmless.
 // - Nullable columns (slow in 18.16): empty strings and empty arrays stand for "none".
+// - `SimpleAggregateFunction` (19.8+), and materialized views into a Summing/AggregatingMergeTree,
+//   which merge rows across batches so a retried one could no longer be checked: the 1 min and 5 min
+//   roll-ups are folds Verdict runs (`INSERT … SELECT` per coarse bucket, recorded in a ledger first;
+//   see rollups.ts), and each level's retention drops (width, day) partitions, as TTL would per level.
 // - JSON functions (`JSONExtract*`, 19.x): folds read the key text (a JSON array) with `splitByString`
 //   and `extract` (re2), which both releases have.
 // - `alias.column` names across `JOIN … USING` and aliases equal to a column name (18.16 resolves

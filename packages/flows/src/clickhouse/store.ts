@@ -1,6 +1,9 @@
 // The ClickHouse store: flow history for many clusters and weeks, in MergeTree tables Verdict creates
 // and migrates itself. Queries are answered in SQL (filters, aggregation, sorting, paging, and the
 // graph and policy-statistics folds of `countKeys`).
+// Every read is planned over the roll-up levels (15 s `flow_windows`, 1 min and 5 min `flow_rollups`;
+// see rollups.ts): the coarsest level every cluster has folded answers the range and its resolution
+// is reported, as the SQLite store does.
 //
 // Streams are the one exception, by choice: they come from a memory ring of the last hour of what
 // this Verdict ingested, fed as each batch is acknowledged. A stream is the live tail of ingest, and
@@ -55,6 +58,7 @@ import {
   type KeyRow,
   keyPrefix,
   keyRow,
+  keyRowsBytes,
   type StatGroup,
   WINDOW_BINARY_COLUMNS,
   WINDOW_COLUMNS,
@@ -80,6 +84,11 @@ export interface ClickHouseStoreOptions extends StoreOptions {
   spoolLimitBytes?: number;
   /** Per request; default 30 s. */
   requestTimeoutMs?: number;
+  /**
+   * A day of 15 s windows past the 15 s level's keep time is dropped once folded into every roll-up
+   * level and unwritten for this long (ClickHouse's clock); default 3600.
+   */
+  fineDropQuietSeconds?: number;
   /** Told about each failed attempt to reach ClickHouse while opening (which is retried until it works). */
   onRetry?: (error: Error, attempt: number) => void;
 }
@@ -179,7 +188,7 @@ const SORT_COLUMNS: Partial<Record<SortBy, string>> = {
  */
 interface KeyIdentity {
   hash: number;
-  text: string;
+  text: string | undefined;
   generation: number;
   id: number;
   prefix: Uint8Array;
@@ -266,6 +275,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
     cluster,
     now,
     retentionSeconds,
+    ...(options.fineDropQuietSeconds === undefined ? {} : { fineDropQuietSeconds: options.fineDropQuietSeconds }),
   });
 
   /**
@@ -488,13 +498,15 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
             id = clusterBase + nextSeq++;
             keyIds.set(entry.hash, id);
             newKeys.push(entry.hash);
-            keys.push(keyRow(cluster, id, entry.text, f.key));
+            keys.push(keyRow(cluster, id, entry.text ?? flowKeyString(f.key), f.key));
           }
           if (entry.id !== id) {
             entry.id = id;
             entry.prefix = keyPrefix(cluster, id, f.key);
           }
           entry.generation = generation;
+          // The text is needed again only if a refused batch makes the key new once more.
+          entry.text = undefined;
           entry.sourceLabels = entry.destLabels = undefined;
         }
         const id = entry.id;
@@ -614,14 +626,22 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
 
   /** Sends a batch; with `verify`, first asks which of its rows already arrived and sends only the others. */
   async function send(batch: Outgoing, verify: boolean): Promise<void> {
+    // Label sets and keys before the windows that name them; the two side by side.
+    const lookups: Promise<void>[] = [];
     if (batch.labels.length > 0) {
-      await client.insert({ table: 'label_sets', values: batch.labels, format: 'JSONEachRow' });
+      const w = new RowBinaryWriter(batch.labels.length * 256);
+      for (const l of batch.labels) {
+        w.u64(l.hash);
+        w.strings(l.labels);
+      }
+      lookups.push(insertRowBinary('label_sets', ['hash', 'labels'], w.view()));
     }
     if (batch.keys.length > 0) {
-      const w = new RowBinaryWriter(batch.keys.length * 512);
+      const w = new RowBinaryWriter(keyRowsBytes(batch.keys));
       encodeKeyRows(w, batch.keys);
-      await insertRowBinary('flow_keys', KEY_COLUMNS, w.view());
+      lookups.push(insertRowBinary('flow_keys', KEY_COLUMNS, w.view()));
     }
+    await Promise.all(lookups);
     if (batch.rows === 0) return;
     let have: Set<number> | undefined;
     if (verify) {

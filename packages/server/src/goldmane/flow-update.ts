@@ -49,15 +49,43 @@ const GIVE_UP = new Error('not on the fast path');
 const STRING_SLOTS = 16_384;
 const LONGEST_CACHED_STRING = 96;
 const recentStrings: (string | undefined)[] = new Array(STRING_SLOTS);
-const LIST_SLOTS = 4_096;
-/** Recent label lists and traces: the bytes they were decoded from, and what they decoded to. */
-const recentListBytes: (Buffer | undefined)[] = new Array(LIST_SLOTS);
-const recentLists: (readonly string[] | Trace | undefined)[] = new Array(LIST_SLOTS);
+
+/** Recent values by the bytes they were decoded from: a direct-mapped table, checked byte for byte. */
+class RecentTable<T> {
+  private readonly bytes: (Buffer | undefined)[];
+  private readonly values: (T | undefined)[];
+  /** The slot of the last `find`, where `remember` puts what was decoded on a miss. */
+  private slot = 0;
+
+  constructor(private readonly slots: number) {
+    this.bytes = new Array(slots);
+    this.values = new Array(slots);
+  }
+
+  /** The value last decoded from exactly bytes `from` to `end` under `kind`, if still in its slot. */
+  find(buf: Buffer, from: number, end: number, kind: number): T | undefined {
+    const slot = hashOf(buf, from, end, kind) & (this.slots - 1);
+    this.slot = slot;
+    const bytes = this.bytes[slot];
+    return bytes !== undefined && bytes.length === end - from && bytes.compare(buf, from, end) === 0
+      ? this.values[slot]
+      : undefined;
+  }
+
+  /** Keeps `value` for the bytes of the last `find`. */
+  remember(buf: Buffer, from: number, end: number, value: T): void {
+    this.bytes[this.slot] = Buffer.from(buf.subarray(from, end));
+    this.values[this.slot] = value;
+  }
+}
 
 interface Trace {
   enforced: PolicyHit[];
   pending: PolicyHit[];
 }
+
+/** Label lists and traces: few distinct ones, each sent many times. */
+const recentLists = new RecentTable<readonly string[] | Trace>(4_096);
 
 /** FNV-1a of bytes `from` to `end`, mixed with a kind so label runs and traces do not share slots. */
 function hashOf(buf: Buffer, from: number, end: number, kind: number): number {
@@ -87,19 +115,6 @@ function stringOf(buf: Buffer, from: number, end: number): string {
   const value = buf.toString('latin1', from, end);
   recentStrings[slot] = value;
   return value;
-}
-
-/** The value last decoded from exactly these bytes under `kind`, if still in its slot. */
-function recentList<T>(buf: Buffer, from: number, end: number, kind: number): { slot: number; value: T | undefined } {
-  const slot = hashOf(buf, from, end, kind) & (LIST_SLOTS - 1);
-  const bytes = recentListBytes[slot];
-  const hit = bytes !== undefined && bytes.length === end - from && bytes.compare(buf, from, end) === 0;
-  return { slot, value: hit ? (recentLists[slot] as T) : undefined };
-}
-
-function remember(slot: number, buf: Buffer, from: number, end: number, value: readonly string[] | Trace): void {
-  recentListBytes[slot] = Buffer.from(buf.subarray(from, end));
-  recentLists[slot] = value;
 }
 
 const TRACE = 1;
@@ -323,9 +338,9 @@ function flowKey(c: Cursor, end: number, t: NonNullable<typeof tables>): FlowKey
       wire(tag, 2);
       if (policies !== undefined) throw GIVE_UP;
       const traceEnd = c.limit();
-      const recent = recentList<Trace>(c.buf, c.pos, traceEnd, TRACE);
-      if (recent.value !== undefined) {
-        policies = recent.value;
+      const recent = recentLists.find(c.buf, c.pos, traceEnd, TRACE) as Trace | undefined;
+      if (recent !== undefined) {
+        policies = recent;
         c.pos = traceEnd;
         continue;
       }
@@ -340,7 +355,9 @@ function flowKey(c: Cursor, end: number, t: NonNullable<typeof tables>): FlowKey
         else if (which === 2) trace.pending.push(policyHit(c, hitEnd, t));
         else throw GIVE_UP;
       }
-      remember(recent.slot, c.buf, traceStart, traceEnd, trace);
+      // Damaged lengths can carry a decoder past the field's end, as protobufjs's does; only a trace
+      // that ends exactly at its field's end is kept, so a hit continues where a decode would.
+      if (c.pos === traceEnd) recentLists.remember(c.buf, traceStart, traceEnd, trace);
       policies = trace;
       continue;
     }
@@ -440,17 +457,18 @@ function labelRun(
     runEnd = c.limit();
   }
   c.pos = from;
-  const recent = before === undefined ? recentList<readonly string[]>(buf, from, runEnd, kind) : undefined;
-  if (recent?.value !== undefined) {
+  const recent =
+    before === undefined ? (recentLists.find(buf, from, runEnd, kind) as readonly string[] | undefined) : undefined;
+  if (recent !== undefined) {
     c.pos = runEnd;
-    return recent.value;
+    return recent;
   }
   const labels = before === undefined ? [] : [...before];
   while (c.pos < runEnd) {
     c.pos++;
     labels.push(label(c));
   }
-  if (recent !== undefined) remember(recent.slot, buf, from, runEnd, labels);
+  if (before === undefined) recentLists.remember(buf, from, runEnd, labels);
   return labels;
 }
 
