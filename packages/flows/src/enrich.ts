@@ -1,16 +1,10 @@
 // Enrichment: a raw observation (5-tuple and endpoint identities, no traces) becomes the flow
 // records Calico would report: one per reporting side, with the enforced and pending traces of
 // that side from the engine.
-import {
-  type EndpointInfo,
-  type Evaluator,
-  type FlowVerdict,
-  goldmaneProtocol,
-  type SideVerdict,
-} from '@verdict/engine';
+import { type Evaluator, type FlowVerdict, goldmaneProtocol, type SideVerdict } from '@verdict/engine';
 import { ipSetOf } from './ips.ts';
 import { withIps } from './key.ts';
-import type { Flow, FlowAction, IpSet, RawFlow, Reporter } from './model.ts';
+import type { Flow, FlowAction, RawFlow, Reporter } from './model.ts';
 
 export interface EnrichError {
   message: string;
@@ -76,17 +70,5 @@ function record(
     numConnectionsCompleted: raw.connectionsCompleted ?? 0,
     numConnectionsLive: raw.connectionsLive ?? 0,
   };
-  return withIps(flow, endpointIps(source), endpointIps(destination));
-}
-
-/**
- * The address set of an endpoint, made once per endpoint object: the engine hands out one
- * `EndpointInfo` per address identity, so records of the same endpoint share one set (and stores
- * intern it by identity). The sets are shared: never mutate one.
- */
-const ipsOfEndpoint = new WeakMap<EndpointInfo, IpSet | null>();
-function endpointIps(endpoint: EndpointInfo): IpSet | undefined {
-  let set = ipsOfEndpoint.get(endpoint);
-  if (set === undefined) ipsOfEndpoint.set(endpoint, (set = ipSetOf(endpoint.ip) ?? null));
-  return set ?? undefined;
+  return withIps(flow, ipSetOf(source.ip), ipSetOf(destination.ip));
 }

@@ -1,6 +1,6 @@
 import type { PolicyHit } from '@verdict/engine';
 import { describe, expect, it } from 'vitest';
-import { IpSetInterner, LabelSetInterner, SideInterner, StringInterner, TraceInterner } from './intern.ts';
+import { IpSetInterner, LabelSetInterner, StringInterner, TraceInterner } from './intern.ts';
 import { sortHits } from './key.ts';
 
 const hit = (name: string, policyIndex: number, extra: Partial<PolicyHit> = {}): PolicyHit => ({
@@ -100,17 +100,6 @@ describe('TraceInterner', () => {
     for (const [i, v] of variants.entries()) expect(t.hit(ids[i]!)).toEqual(v);
   });
 
-  it('gives a fresh hit object equal to a known one its id, also with a trigger or an odd index', () => {
-    const t = new TraceInterner();
-    const trigger = { kind: 'NetworkPolicy', namespace: 'shop', name: 'a', tier: 'default' } as const;
-    const made = () => [hit('a', 0), hit('a', 0, { kind: 'EndOfTier', trigger: { ...trigger } }), hit('a', 0.5)];
-    const ids = made().map((h) => t.hitId(h));
-    expect(new Set(ids).size).toBe(3);
-    expect(made().map((h) => t.hitId(h))).toEqual(ids);
-    expect(t.hitId(hit('a', 0, { kind: 'EndOfTier', trigger: { ...trigger, tier: 'security' } }))).not.toBe(ids[1]);
-    expect(t.hitId(hit('a', Number.NaN))).toBe(t.hitId(hit('a', Number.NaN)));
-  });
-
   it('does not confuse a comma in a name with a field boundary', () => {
     const t = new TraceInterner();
     expect(t.hitId(hit('a,1', 0))).not.toBe(t.hitId(hit('a', 0, { namespace: 'shop,a' })));
@@ -136,52 +125,5 @@ describe('IpSetInterner', () => {
     expect(i.id({ ips: ['10.0.0.1'], beyond: 0 })).not.toBe(a);
     expect(i.value(a)).toEqual({ ips: ['10.0.0.1', '10.0.0.2'], beyond: 0 });
     expect(() => i.value(99)).toThrow(RangeError);
-  });
-});
-
-describe('SideInterner', () => {
-  const sides = () => {
-    const strings = new StringInterner();
-    const labels = new LabelSetInterner(strings);
-    const ips = new IpSetInterner(strings);
-    return { side: new SideInterner(strings, labels, ips), strings, labels, ips };
-  };
-
-  it('gives the ids each interner gives, remembered by the label list', () => {
-    const { side, strings, labels, ips } = sides();
-    const list = ['app=web'];
-    const set = { ips: ['10.0.0.1'], beyond: 0 };
-    const a = side.ids('web-*', 'shop', 'WorkloadEndpoint', list, set);
-    expect(a).toMatchObject({
-      name: strings.id('web-*'),
-      namespace: strings.id('shop'),
-      type: strings.id('WorkloadEndpoint'),
-      labels: labels.id(['app=web']),
-      ips: ips.id({ ips: ['10.0.0.1'], beyond: 0 }),
-    });
-    expect(side.ids('web-*', 'shop', 'WorkloadEndpoint', list, set)).toEqual(a);
-  });
-
-  it('does not take a shared label list for the same endpoint: name, namespace, type and addresses are compared', () => {
-    const { side, strings, ips } = sides();
-    const list: readonly string[] = [];
-    const set = { ips: ['10.0.0.1'], beyond: 0 };
-    side.ids('web-*', 'shop', 'WorkloadEndpoint', list, set);
-    expect(side.ids('api-*', 'shop', 'WorkloadEndpoint', list, set).name).toBe(strings.id('api-*'));
-    expect(side.ids('api-*', 'bank', 'WorkloadEndpoint', list, set).namespace).toBe(strings.id('bank'));
-    expect(side.ids('api-*', 'bank', 'HostEndpoint', list, set).type).toBe(strings.id('HostEndpoint'));
-    const other = { ips: ['10.0.0.2'], beyond: 0 };
-    expect(side.ids('api-*', 'bank', 'HostEndpoint', list, other).ips).toBe(ips.id(other));
-    expect(side.ids('api-*', 'bank', 'HostEndpoint', list, undefined).ips).toBe(0);
-  });
-
-  it('leaves the ids it handed out as they were when the same list comes back with other addresses', () => {
-    const { side, ips } = sides();
-    const list: readonly string[] = [];
-    const a = { ips: ['10.0.0.1'], beyond: 0 };
-    const b = { ips: ['10.0.0.2'], beyond: 0 };
-    const source = side.ids('pub', '-', 'Network', list, a);
-    const dest = side.ids('pub', '-', 'Network', list, b);
-    expect([source.ips, dest.ips]).toEqual([ips.id(a), ips.id(b)]);
   });
 });

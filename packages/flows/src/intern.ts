@@ -22,18 +22,18 @@ import { IntListMap } from './tuple-map.ts';
  * newer one fills, the older is dropped. Objects seen once (decoded from the wire) are let go, the
  * table does not grow, and objects in steady use (the engine's) stay.
  */
-class IdentityCache<K extends object, V = number> {
-  private recent = new Map<K, V>();
-  private older = new Map<K, V>();
+class IdentityCache<K extends object> {
+  private recent = new Map<K, number>();
+  private older = new Map<K, number>();
   constructor(private readonly limit = 32_768) {}
-  get(key: K): V | undefined {
+  get(key: K): number | undefined {
     const id = this.recent.get(key);
     if (id !== undefined) return id;
     const old = this.older.get(key);
     if (old !== undefined) this.set(key, old);
     return old;
   }
-  set(key: K, id: V): void {
+  set(key: K, id: number): void {
     if (this.recent.size >= this.limit) {
       this.older = this.recent;
       this.recent = new Map();
@@ -181,13 +181,12 @@ export class IpSetInterner {
  */
 export class TraceInterner {
   readonly strings: StringInterner;
+  private readonly hitByObject = new IdentityCache<PolicyHit>();
   private readonly hitLists = new IntListMap();
   private readonly hits: PolicyHit[] = [];
   /** Per hit id, the text that orders hits of equal policyIndex (as `sortHits` does). */
   private readonly hitKeys: string[] = [];
-  /** Hit ids by policy name, for `sameHit`. */
-  private readonly hitsByName = new Map<string, number[]>();
-  private readonly traceByArray = new WeakMap<readonly PolicyHit[], number>();
+  private readonly traceByArray = new IdentityCache<readonly PolicyHit[]>();
   private readonly traceLists = new IntListMap();
   private readonly traces: (readonly PolicyHit[])[] = [];
   private readonly fields = new Int32Array(13);
@@ -200,7 +199,7 @@ export class TraceInterner {
 
   /** The id of one hit; equal fields (trigger included) give equal ids. */
   hitId(hit: PolicyHit): number {
-    const known = this.sameHit(hit);
+    const known = this.hitByObject.get(hit);
     if (known !== undefined) return known;
     const s = this.strings;
     const f = this.fields;
@@ -222,35 +221,9 @@ export class TraceInterner {
     if (id === this.hits.length) {
       this.hits.push(copyHit(hit));
       this.hitKeys.push(hitOrderText(hit));
-      const named = this.hitsByName.get(hit.name);
-      if (named) named.push(id);
-      else this.hitsByName.set(hit.name, [id]);
     }
+    this.hitByObject.set(hit, id);
     return id;
-  }
-
-  /**
-   * The id of an interned hit with the same fields, found by its policy name and compared field by
-   * field: a fresh object equal to a known hit (the engine makes hits per evaluation) costs one
-   * lookup instead of one per field, with no table of objects to keep.
-   */
-  private sameHit(hit: PolicyHit): number | undefined {
-    const named = this.hitsByName.get(hit.name);
-    if (named === undefined) return undefined;
-    for (const id of named) {
-      const h = this.hits[id]!;
-      if (
-        h.policyIndex === hit.policyIndex &&
-        h.ruleIndex === hit.ruleIndex &&
-        h.action === hit.action &&
-        h.namespace === hit.namespace &&
-        h.tier === hit.tier &&
-        h.kind === hit.kind &&
-        sameTrigger(h.trigger, hit.trigger)
-      )
-        return id;
-    }
-    return undefined;
   }
 
   hit(id: number): PolicyHit {
@@ -299,11 +272,6 @@ export class TraceInterner {
 
 const NO_HITS: readonly PolicyHit[] = [];
 
-function sameTrigger(a: PolicyHit['trigger'], b: PolicyHit['trigger']): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  return a.name === b.name && a.namespace === b.namespace && a.tier === b.tier && a.kind === b.kind;
-}
-
 function copyHit(hit: PolicyHit): PolicyHit {
   const copy: PolicyHit = {
     kind: hit.kind,
@@ -317,68 +285,4 @@ function copyHit(hit: PolicyHit): PolicyHit {
   const t = hit.trigger;
   if (t) copy.trigger = { kind: t.kind, namespace: t.namespace, name: t.name, tier: t.tier };
   return copy;
-}
-
-/** The interned ids of one side of a flow: its name, namespace and type, its labels and addresses. */
-export interface SideIds {
-  readonly name: number;
-  readonly namespace: number;
-  readonly type: number;
-  readonly labels: number;
-  /** `IpSetInterner` id of the side's addresses (0: none). */
-  readonly ips: number;
-}
-
-interface SideEntry extends SideIds {
-  readonly nameText: string;
-  readonly namespaceText: string;
-  readonly typeText: string;
-  readonly ipsSet: IpSet | undefined;
-}
-
-/**
- * The ids of a flow side (name, namespace, type, labels, addresses) remembered by the identity of
- * its label list: the engine hands out one list per endpoint, so the records of one endpoint cost
- * one lookup and three string comparisons instead of five interning lookups. The name, namespace,
- * type and address set are compared on every hit, so a list shared by other endpoints only costs a
- * miss; as everywhere here, a list must not be mutated after it was interned.
- */
-export class SideInterner {
-  private readonly byLabels = new WeakMap<readonly string[], SideEntry>();
-
-  constructor(
-    private readonly strings: StringInterner,
-    private readonly labelSets: LabelSetInterner,
-    private readonly ipSets: IpSetInterner,
-  ) {}
-
-  /** `ips` must already be normalised as stored (undefined for an empty set). */
-  ids(name: string, namespace: string, type: string, labels: readonly string[], ips: IpSet | undefined): SideIds {
-    const known = this.byLabels.get(labels);
-    if (
-      known !== undefined &&
-      known.nameText === name &&
-      known.namespaceText === namespace &&
-      known.typeText === type &&
-      known.ipsSet === ips
-    )
-      return known;
-    // A new entry, never an update: an entry handed out earlier (the other side of the same flow) stays as it was.
-    const entry: SideEntry =
-      known !== undefined && known.nameText === name && known.namespaceText === namespace && known.typeText === type
-        ? { ...known, ipsSet: ips, ips: this.ipSets.id(ips) }
-        : {
-            nameText: name,
-            namespaceText: namespace,
-            typeText: type,
-            name: this.strings.id(name),
-            namespace: this.strings.id(namespace),
-            type: this.strings.id(type),
-            labels: this.labelSets.id(labels),
-            ipsSet: ips,
-            ips: this.ipSets.id(ips),
-          };
-    this.byLabels.set(labels, entry);
-    return entry;
-  }
 }

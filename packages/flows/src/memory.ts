@@ -1,14 +1,7 @@
 // The in-memory store: Goldmane parity (242 buckets of 15 s, calico-observability §3.2–3.7).
 import { type ChangeQuery, changeLimit, changeMatches, type PolicyChange } from './changes.ts';
 import { compileFilterParts } from './filter.ts';
-import {
-  IpSetInterner,
-  LabelSetInterner,
-  type SideIds,
-  SideInterner,
-  StringInterner,
-  TraceInterner,
-} from './intern.ts';
+import { IpSetInterner, LabelSetInterner, StringInterner, TraceInterner } from './intern.ts';
 import { mergeIpSets } from './ips.ts';
 import {
   addCounterRowTo,
@@ -20,7 +13,7 @@ import {
   putCounterRow,
   withIps,
 } from './key.ts';
-import type { Flow, FlowKey, FlowResult, IpSet } from './model.ts';
+import type { Flow, FlowKey, FlowResult } from './model.ts';
 import {
   checkHintType,
   checkRange,
@@ -107,17 +100,11 @@ class WindowRows {
 /** The interners of one store; replaced together when the store compacts them. */
 function newInterners() {
   const strings = new StringInterner();
-  const labels = new LabelSetInterner(strings);
-  const ips = new IpSetInterner(strings);
   return {
     strings,
-    labels,
+    labels: new LabelSetInterner(strings),
     traces: new TraceInterner(strings),
-    ips,
-    sides: new SideInterner(strings, labels, ips),
-    /** Per key field, the last string interned there and its id: most fields repeat from flow to flow. */
-    lastText: new Array<string | undefined>(KEY_WIDTH).fill(undefined),
-    lastId: new Int32Array(KEY_WIDTH),
+    ips: new IpSetInterner(strings),
   };
 }
 type Interners = ReturnType<typeof newInterners>;
@@ -137,9 +124,6 @@ const ZERO_COUNTERS = {
   numConnectionsCompleted: 0,
   numConnectionsLive: 0,
 } as const;
-
-/** An address set as stored: undefined when it holds nothing (as `mergeIpSets(undefined, set)`). */
-const nonEmpty = (set: IpSet | undefined) => (set && set.ips.length + set.beyond > 0 ? set : undefined);
 
 const WHOLE_HISTORY: TimeRange = { gte: Number.MIN_SAFE_INTEGER, lt: Number.MAX_SAFE_INTEGER };
 
@@ -275,35 +259,6 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryFlowS
     tuple[15] = interned.traces.id(k.policies.pending);
   }
 
-  /** The id of a string key field, remembering the last one per field. */
-  function fieldId(field: number, value: string): number {
-    const { lastText, lastId } = interned;
-    if (lastText[field] === value) return lastId[field]!;
-    lastText[field] = value;
-    return (lastId[field] = interned.strings.id(value));
-  }
-
-  /** Fills `tuple` with a flow's key ids, given the ids of its two sides. */
-  function flowTuple(k: FlowKey, source: SideIds, dest: SideIds): void {
-    tuple[0] = source.name;
-    tuple[1] = source.namespace;
-    tuple[2] = source.type;
-    tuple[3] = dest.name;
-    tuple[4] = dest.namespace;
-    tuple[5] = dest.type;
-    tuple[6] = numberField(k.destPort);
-    tuple[7] = fieldId(7, k.destServiceName);
-    tuple[8] = fieldId(8, k.destServiceNamespace);
-    tuple[9] = fieldId(9, k.destServicePortName);
-    tuple[10] = numberField(k.destServicePort);
-    tuple[11] = fieldId(11, k.proto);
-    tuple[12] = fieldId(12, k.reporter);
-    tuple[13] = fieldId(13, k.action);
-    const { enforced, pending } = k.policies;
-    tuple[14] = interned.traces.id(enforced);
-    tuple[15] = pending === enforced ? tuple[14] : interned.traces.id(pending);
-  }
-
   /** The stored key: the interned strings and canonical traces, shared by every key that has them. */
   function storedKey(k: FlowKey): FlowKey {
     const s = interned.strings;
@@ -340,8 +295,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryFlowS
     entryTail = tail;
   }
 
-  /** The entry of the key in `tuple`, added for `flow`'s key when absent. */
   function entryOf(flow: Flow): number {
+    keyTuple(flow.key);
     let e = keyMap.find(tuple);
     if (e >= 0) return e;
     e = keyMap.add(tuple);
@@ -490,48 +445,26 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryFlowS
       dropped++;
       return;
     }
-    const k = flow.key;
-    const { labels, sides } = interned;
-    const source = sides.ids(
-      k.sourceName,
-      k.sourceNamespace,
-      k.sourceType,
-      flow.sourceLabels,
-      nonEmpty(flow.sourceIps),
-    );
-    const dest = sides.ids(
-      k.destName,
-      k.destNamespace,
-      k.destType,
-      flow.destLabels,
-      mergeIpSets(undefined, flow.destIps),
-    );
-    flowTuple(k, source, dest);
     const e = entryOf(flow);
     const { row: r, added } = rowOf(e, start / BUCKET_SECONDS);
+    const { labels, ips } = interned;
     if (added) {
-      rows.sourceLabels[r] = source.labels;
-      rows.destLabels[r] = dest.labels;
-      rows.sourceIps[r] = source.ips;
-      rows.destIps[r] = dest.ips;
+      rows.sourceLabels[r] = labels.id(flow.sourceLabels);
+      rows.destLabels[r] = labels.id(flow.destLabels);
+      rows.sourceIps[r] = ips.id(mergeIpSets(undefined, flow.sourceIps));
+      rows.destIps[r] = ips.id(mergeIpSets(undefined, flow.destIps));
       putCounterRow(rows.counters, r, flow);
       return;
     }
     const sl = rows.sourceLabels[r]!;
-    if (source.labels !== sl) rows.sourceLabels[r] = labels.id(intersectLabels(labels.value(sl), flow.sourceLabels));
+    if (labels.id(flow.sourceLabels) !== sl)
+      rows.sourceLabels[r] = labels.id(intersectLabels(labels.value(sl), flow.sourceLabels));
     const dl = rows.destLabels[r]!;
-    if (dest.labels !== dl) rows.destLabels[r] = labels.id(intersectLabels(labels.value(dl), flow.destLabels));
-    rows.sourceIps[r] = mergedIps(rows.sourceIps[r]!, source.ips, flow.sourceIps);
-    rows.destIps[r] = mergedIps(rows.destIps[r]!, dest.ips, flow.destIps);
+    if (labels.id(flow.destLabels) !== dl)
+      rows.destLabels[r] = labels.id(intersectLabels(labels.value(dl), flow.destLabels));
+    if (flow.sourceIps) rows.sourceIps[r] = ips.id(mergeIpSets(ips.value(rows.sourceIps[r]!), flow.sourceIps));
+    if (flow.destIps) rows.destIps[r] = ips.id(mergeIpSets(ips.value(rows.destIps[r]!), flow.destIps));
     addToCounterRow(rows.counters, r, flow);
-  }
-
-  /** A window's address set id after adding a flow's set (`id` its interned id). */
-  function mergedIps(stored: number, id: number, set: IpSet | undefined): number {
-    const { ips } = interned;
-    // The same set without overflow merges into itself.
-    if (id === 0 || (id === stored && ips.value(id)!.beyond === 0)) return stored;
-    return ips.id(mergeIpSets(ips.value(stored), set));
   }
 
   async function matching(
