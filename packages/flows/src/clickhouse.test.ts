@@ -6,7 +6,15 @@ import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { cidrContains, parseCidr, parseIp, parseSelector } from '@verdict/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RowBinaryWriter } from './clickhouse/rowbinary.ts';
-import { encodeWindows, keyPrefix, keyRow, WINDOW_BINARY_COLUMNS, WindowColumns } from './clickhouse/rows.ts';
+import {
+  encodeKeyRows,
+  encodeWindows,
+  keyPrefix,
+  keyRow,
+  keyRowsBytes,
+  WINDOW_BINARY_COLUMNS,
+  WindowColumns,
+} from './clickhouse/rows.ts';
 import { MIGRATIONS, migrateClickHouse, windowsTable } from './clickhouse/schema.ts';
 import { type LocalClickHouse, startLocalClickHouse } from './clickhouse/server.ts';
 import { openSpool } from './clickhouse/spool.ts';
@@ -256,6 +264,27 @@ describe('clickhouse RowBinary rows', () => {
     expect(rows[1]).toMatchObject({ dest_port: 65535, source_ips: ['10.0.0.1', 'fd00::1'], dest_ips: [] });
     expect(rows[2]).toMatchObject({ proto: 'udp', pending_verdict: 'Deny' });
     expect(rows[3]).toMatchObject({ dest_ips: ['10.0.0.2'], dest_ips_beyond: 7, connections_live: '3' });
+  });
+
+  it('key rows of shared traces encode as the same rows read back from the spool, per direction', () => {
+    const enforced = [
+      hit('NetworkPolicy', 'default/shop/api-in', 'Allow', { ruleIndex: 1 }),
+      endOfTier(hit('NetworkPolicy', 'default/shop/other', 'Pass'), 'Deny', 1),
+    ];
+    const pending = [hit('GlobalNetworkPolicy', 'security/lockdown', 'Deny')];
+    const keys = (['Dst', 'Src', 'Dst'] as const).map((reporter, i) => {
+      const f = flowBetween('shop/web', `shop/api-${i}`, { reporter, enforced, pending });
+      return keyRow('prod', i + 1, flowKeyString(f.key), f.key);
+    });
+    // The first and third rows share the cached trace columns; the second has the other direction.
+    expect(keys[0]!.stat_rule).toBe(keys[2]!.stat_rule);
+    expect(keys[1]!.stat_rule).not.toEqual(keys[0]!.stat_rule);
+    const cached = new RowBinaryWriter(16);
+    encodeKeyRows(cached, keys);
+    const fresh = new RowBinaryWriter(16);
+    encodeKeyRows(fresh, JSON.parse(JSON.stringify(keys)));
+    expect(Buffer.compare(cached.view(), fresh.view())).toBe(0);
+    expect(keyRowsBytes(keys)).toBeGreaterThanOrEqual(cached.length);
   });
 
   it('row ends cut a batch into rows that can be sent on their own', async () => {

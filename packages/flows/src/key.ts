@@ -89,8 +89,12 @@ export function flowKeyString(k: FlowKey): string {
   return `${head.slice(0, -1)},${traceJson(k.policies.enforced)},${traceJson(k.policies.pending)}]`;
 }
 
+/** A trace's JSON, once per trace array: engines hand many keys the same (never changed) arrays. */
+const traceTexts = new WeakMap<readonly PolicyHit[], string>();
 function traceJson(hits: readonly PolicyHit[]): string {
-  return JSON.stringify(sortHits(hits).map(hitTuple));
+  let text = traceTexts.get(hits);
+  if (text === undefined) traceTexts.set(hits, (text = JSON.stringify(sortHits(hits).map(hitTuple))));
+  return text;
 }
 
 /** Reads back a `flowKeyString`; the traces come out sorted. */

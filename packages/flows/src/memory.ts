@@ -138,6 +138,9 @@ const ZERO_COUNTERS = {
   numConnectionsLive: 0,
 } as const;
 
+/** An address set as stored: undefined when it holds nothing (as `mergeIpSets(undefined, set)`). */
+const nonEmpty = (set: IpSet | undefined) => (set && set.ips.length + set.beyond > 0 ? set : undefined);
+
 const WHOLE_HISTORY: TimeRange = { gte: Number.MIN_SAFE_INTEGER, lt: Number.MAX_SAFE_INTEGER };
 
 export interface MemoryStoreOptions extends StoreOptions {
@@ -296,8 +299,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryFlowS
     tuple[11] = fieldId(11, k.proto);
     tuple[12] = fieldId(12, k.reporter);
     tuple[13] = fieldId(13, k.action);
-    tuple[14] = interned.traces.id(k.policies.enforced);
-    tuple[15] = interned.traces.id(k.policies.pending);
+    const { enforced, pending } = k.policies;
+    tuple[14] = interned.traces.id(enforced);
+    tuple[15] = pending === enforced ? tuple[14] : interned.traces.id(pending);
   }
 
   /** The stored key: the interned strings and canonical traces, shared by every key that has them. */
@@ -493,7 +497,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryFlowS
       k.sourceNamespace,
       k.sourceType,
       flow.sourceLabels,
-      mergeIpSets(undefined, flow.sourceIps),
+      nonEmpty(flow.sourceIps),
     );
     const dest = sides.ids(
       k.destName,

@@ -3,13 +3,17 @@
 import type { ClusterState, Namespace, Pod, Service, ServiceAccount } from '../model.ts';
 import { type Cidr, type Ip, parseIp } from '../net/ip.ts';
 import type { Selector, SelectorNode } from '../selector/index.ts';
-import type { ProfileTable } from './decide.ts';
+import type { PeerTest, ProfileTable } from './decide.ts';
 import { type Entity, type EntityContext, hostEndpointEntity, networkSetEntity, podEntity } from './entities.ts';
 import type { EndpointInfo } from './types.ts';
 
 /** What an IP is, as far as rule selectors are concerned (reference §6.2 "belongs to"). */
 export interface IpIdentity {
   readonly ip: Ip;
+  /** `ip.family`, read here on the hot path without touching `ip`. */
+  readonly family: 4 | 6;
+  /** The owner's entity id when the owner is a policy endpoint, else -1 (its epoch, compile.ts). */
+  readonly endpointId: number;
   /** The address as written. */
   readonly text: string;
   /** The pod or host endpoint that owns the IP. */
@@ -28,8 +32,13 @@ export interface IpIdentity {
    * Memo (decide.ts), for an endpoint's primary address: the decision table its egress and ingress
    * read, null when its rules need the full walk. Dropped when the endpoint's policies change.
    */
-  egressTable?: ProfileTable | null | undefined;
-  ingressTable?: ProfileTable | null | undefined;
+  egressTable: ProfileTable | null | undefined;
+  ingressTable: ProfileTable | null | undefined;
+  /** The tables' ids (0: not looked up yet, -1: none) and peer tests, read on every flow. */
+  egressTableId: number;
+  ingressTableId: number;
+  egressTests: readonly PeerTest[] | undefined;
+  ingressTests: readonly PeerTest[] | undefined;
 }
 
 const SERIAL_LIMIT = 2 ** 30;
@@ -51,6 +60,8 @@ export function makeIdentity(
   }
   return {
     ip,
+    family: ip.family,
+    endpointId: owner?.isEndpoint ? owner.id : -1,
     text,
     owner,
     networkSets,
@@ -59,6 +70,10 @@ export function makeIdentity(
     info: undefined,
     egressTable: undefined,
     ingressTable: undefined,
+    egressTableId: 0,
+    ingressTableId: 0,
+    egressTests: undefined,
+    ingressTests: undefined,
   };
 }
 

@@ -4,7 +4,7 @@
 import { type CalicoVersion, DEFAULT_CALICO_VERSION } from '../kinds.ts';
 import type { ClusterState, Direction, Pod, PolicySpec } from '../model.ts';
 import { ClusterIndex, type IpIdentity, setDense } from './cluster-index.ts';
-import type { DecisionTable, TableScan } from './decide.ts';
+import type { DecisionTable, SideDecision, TableScan } from './decide.ts';
 import { EndpointIds } from './endpoint-ids.ts';
 import type { Entity } from './entities.ts';
 import {
@@ -20,6 +20,7 @@ import {
   specId,
   WHAT_IF,
 } from './policies.ts';
+import { TripleMap } from './triple-map.ts';
 import type { TierView } from './types.ts';
 import { VerdictCache } from './verdict-cache.ts';
 
@@ -69,6 +70,10 @@ export interface CompiledCluster {
   readonly verdicts: VerdictCache;
   /** Endpoint references interned for evaluateIds. */
   readonly endpointIds: EndpointIds;
+  /** Entries of every profile table (decide.ts), by table id, peer class and family/protocol/port. */
+  readonly sideDecisions: TripleMap<SideDecision>;
+  /** Profile tables numbered so far (their ids). */
+  profileTables: number;
   /** Decision tables shared by endpoints with the same policy list (decide.ts). */
   readonly decisionTables: Map<string, DecisionTable>;
   /**
@@ -80,6 +85,8 @@ export interface CompiledCluster {
 
 const GLOBAL = '';
 const VERDICT_CACHE_LIMIT = 1_000_000;
+/** Decision-table entries kept before all are dropped (they refill from the shared tables). */
+const SIDE_DECISION_LIMIT = 1_000_000;
 
 export function compileCluster(state: ClusterState): CompiledCluster {
   const calicoVersion = state.calicoVersion ?? DEFAULT_CALICO_VERSION;
@@ -105,6 +112,8 @@ export function compileCluster(state: ClusterState): CompiledCluster {
     verdicts: new VerdictCache(VERDICT_CACHE_LIMIT),
     endpointIds: new EndpointIds(),
     decisionTables: new Map(),
+    sideDecisions: new TripleMap(SIDE_DECISION_LIMIT),
+    profileTables: 0,
     epochs: new Uint32Array(index.entities.length + 64),
   };
   assignScopes(cluster.policies.values(), calicoVersion);
@@ -126,8 +135,8 @@ export function clusterState(cluster: CompiledCluster): ClusterState {
 
 /** The epoch of an identity's endpoint (0 for addresses that are not endpoints). */
 export function epochOf(cluster: CompiledCluster, identity: IpIdentity): number {
-  const owner = identity.owner;
-  return owner?.isEndpoint ? (cluster.epochs[owner.id] ?? 0) | 0 : 0;
+  const id = identity.endpointId;
+  return id < 0 ? 0 : (cluster.epochs[id] ?? 0) | 0;
 }
 
 /** Drops what is memoised about one endpoint: its policy lists and every verdict involving it. */
@@ -150,7 +159,19 @@ function forgetTables(entity: Entity | undefined): void {
   if (primary) {
     primary.egressTable = undefined;
     primary.ingressTable = undefined;
+    primary.egressTableId = 0;
+    primary.ingressTableId = 0;
+    primary.egressTests = undefined;
+    primary.ingressTests = undefined;
   }
+}
+
+/** Drops every decision table and entry; endpoints find new tables on their next flow. */
+export function forgetDecisionTables(cluster: CompiledCluster): void {
+  for (const entity of cluster.index.entities) forgetTables(entity);
+  cluster.decisionTables.clear();
+  cluster.sideDecisions.clear();
+  cluster.profileTables = 0;
 }
 
 export function forgetVerdicts(cluster: CompiledCluster): void {
@@ -167,9 +188,8 @@ export function resort(cluster: CompiledCluster): void {
   cluster.sorted = [...cluster.policies.values()].sort((a, b) => compareInOrder(cluster, a, b));
   cluster.byNamespace.clear();
   cluster.perEndpoint.fill(undefined);
-  for (const entity of cluster.index.entities) forgetTables(entity);
   cluster.perIdentity.length = 0;
-  cluster.decisionTables.clear();
+  forgetDecisionTables(cluster);
   forgetVerdicts(cluster);
 }
 

@@ -9,7 +9,7 @@
 // namespace) is completed per endpoint. Evaluating such a flow is a few tests and one lookup.
 import type { Direction, PolicyHit } from '../model.ts';
 import type { IpIdentity } from './cluster-index.ts';
-import { type CompiledCluster, type IdentityPolicies, policiesFor } from './compile.ts';
+import { type CompiledCluster, forgetDecisionTables, type IdentityPolicies, policiesFor } from './compile.ts';
 import type { Entity } from './entities.ts';
 import { ENFORCED, PENDING } from './policies.ts';
 import type { FlowFacts } from './rules.ts';
@@ -22,6 +22,9 @@ export interface SideDecision {
   readonly pending: SideVerdict;
   /** Every scope (what-if too) walks alike for this flow on this side. */
   readonly uniform: boolean;
+  /** `enforced.action` and `pending.action` are Deny: read here without touching the verdicts. */
+  readonly enforcedDenies: boolean;
+  readonly pendingDenies: boolean;
   /** Memo (evaluate.ts): the flow's scopes when this is the only side. */
   alone?: ScopePair;
 }
@@ -32,7 +35,7 @@ export interface ScopePair {
   readonly pending: ScopeVerdict;
 }
 
-type PeerTest = (identity: IpIdentity) => boolean;
+export type PeerTest = (identity: IpIdentity) => boolean;
 
 /**
  * Outcomes by peer class, then by family, protocol and port, for one policy list and own test
@@ -53,11 +56,11 @@ export interface DecisionTable {
  * profile read (`IpIdentity.tables`), so a flow's side is the peer tests and two lookups.
  */
 export interface ProfileTable {
+  /** Its entries are `CompiledCluster.sideDecisions` under (id, peer class, family/protocol/port). */
+  readonly id: number;
   readonly shared: DecisionTable;
   readonly profile: string;
   readonly peerTests: readonly PeerTest[];
-  readonly decisions: Map<number, Map<number, SideDecision>>;
-  size: number;
 }
 
 /**
@@ -81,6 +84,8 @@ const IPV6_BIT = 2 ** 24;
 const TABLE_LIMIT = 8192;
 /** Shared tables kept before all are dropped (tables of replaced policies are never used again). */
 const SHARED_LIMIT = 20_000;
+/** Profile table ids are numbered from 1; at this many every table is dropped and numbering restarts. */
+const TABLE_ID_LIMIT = 2 ** 30;
 
 /** The walk's outcome for one side of a flow, from the endpoint's table when the flow allows it. */
 export function decide(
@@ -93,40 +98,46 @@ export function decide(
 ): SideDecision {
   if (facts.srcPort !== undefined || facts.icmp !== undefined) return walkBoth(cluster, entity, direction, facts);
   const egress = direction === 'Egress';
-  let table = egress ? own.egressTable : own.ingressTable;
-  if (table === undefined) {
-    table = profileTableFor(cluster, entity, direction, own);
-    if (egress) own.egressTable = table;
-    else own.ingressTable = table;
+  // The table's id and peer tests are copied onto the address, which resolving the flow just read.
+  let tableId = egress ? own.egressTableId : own.ingressTableId;
+  if (tableId === 0) {
+    const found = profileTableFor(cluster, entity, direction, own);
+    tableId = found ? found.id : -1;
+    if (egress) {
+      own.egressTable = found;
+      own.egressTableId = tableId;
+      own.egressTests = found?.peerTests;
+    } else {
+      own.ingressTable = found;
+      own.ingressTableId = tableId;
+      own.ingressTests = found?.peerTests;
+    }
   }
-  if (table === null) return walkBoth(cluster, entity, direction, facts);
-  const peerTests = table.peerTests;
+  if (tableId < 0) return walkBoth(cluster, entity, direction, facts);
+  const peerTests = (egress ? own.egressTests : own.ingressTests) as readonly PeerTest[];
   let bits = 0;
   for (let i = 0; i < peerTests.length; i++) if ((peerTests[i] as PeerTest)(peer)) bits |= 1 << i;
   const key = (facts.family === 6 ? IPV6_BIT : 0) | (facts.protocol << 16) | facts.dstPort;
-  const known = table.decisions.get(bits)?.get(key);
+  const known = cluster.sideDecisions.get(tableId, bits, key);
   if (known !== undefined) return known;
+  const table = (egress ? own.egressTable : own.ingressTable) as ProfileTable;
   const shared = table.shared;
   let first = shared.decisions.get(bits)?.get(key);
   if (first === undefined) {
     first = walkBoth(cluster, entity, direction, facts);
-    remember(shared, bits, key, first);
+    if (shared.size >= TABLE_LIMIT) {
+      shared.decisions.clear();
+      shared.size = 0;
+    }
+    let byPort = shared.decisions.get(bits);
+    if (byPort === undefined) shared.decisions.set(bits, (byPort = new Map()));
+    byPort.set(key, first);
+    shared.size++;
   }
   // The shared entry ends in the profile of the endpoint that walked it; complete it with ours.
   const decision = endsInProfile(first.enforced) || endsInProfile(first.pending) ? withProfile(first, entity) : first;
-  remember(table, bits, key, decision);
+  cluster.sideDecisions.set(table.id, bits, key, decision);
   return decision;
-}
-
-function remember(table: DecisionTable | ProfileTable, bits: number, key: number, decision: SideDecision): void {
-  if (table.size >= TABLE_LIMIT) {
-    table.decisions.clear();
-    table.size = 0;
-  }
-  let byPort = table.decisions.get(bits);
-  if (byPort === undefined) table.decisions.set(bits, (byPort = new Map()));
-  byPort.set(key, decision);
-  table.size++;
 }
 
 /** The walk in the enforced scope, and in the pending scope only when the two can differ. */
@@ -139,9 +150,19 @@ export function walkBoth(
   const enforcedWalk = walk(cluster, entity, direction, facts, ENFORCED);
   const enforced: SideVerdict = { action: enforcedWalk.action, hits: enforcedWalk.hits };
   const uniform = policiesFor(cluster, entity).uniform[direction] && !enforcedWalk.triggersDiffer;
-  if (uniform) return { enforced, pending: enforced, uniform };
+  if (uniform) return sideDecision(enforced, enforced, uniform);
   const pendingWalk = walk(cluster, entity, direction, facts, PENDING);
-  return { enforced, pending: { action: pendingWalk.action, hits: pendingWalk.hits }, uniform };
+  return sideDecision(enforced, { action: pendingWalk.action, hits: pendingWalk.hits }, uniform);
+}
+
+function sideDecision(enforced: SideVerdict, pending: SideVerdict, uniform: boolean): SideDecision {
+  return {
+    enforced,
+    pending,
+    uniform,
+    enforcedDenies: enforced.action === 'Deny',
+    pendingDenies: pending.action === 'Deny',
+  };
 }
 
 const endsInProfile = (side: SideVerdict) => side.hits[side.hits.length - 1]?.kind === 'Profile';
@@ -151,7 +172,7 @@ function withProfile(decision: SideDecision, entity: Entity): SideDecision {
   const profile = allowingProfile(entity);
   const enforced = completed(decision.enforced, profile);
   const pending = decision.pending === decision.enforced ? enforced : completed(decision.pending, profile);
-  return { enforced, pending, uniform: decision.uniform };
+  return sideDecision(enforced, pending, decision.uniform);
 }
 
 function completed(side: SideVerdict, profile: string | undefined): SideVerdict {
@@ -174,6 +195,7 @@ function profileTableFor(
   own: IpIdentity,
 ): ProfileTable | null {
   if (own !== cluster.index.primaryIdentity(entity)) return null;
+  if (cluster.profileTables >= TABLE_ID_LIMIT) forgetDecisionTables(cluster);
   const policies = policiesFor(cluster, entity);
   const scan = (policies.scans[direction] ??= scanRules(policies, direction));
   if (!scan.usable) return null;
@@ -193,7 +215,7 @@ function profileTableFor(
   const profile = allowingProfile(entity) ?? '';
   let table = shared.byProfile.get(profile);
   if (!table) {
-    table = { shared, profile, peerTests: shared.peerTests, decisions: new Map(), size: 0 };
+    table = { id: ++cluster.profileTables, shared, profile, peerTests: shared.peerTests };
     shared.byProfile.set(profile, table);
   }
   return table;

@@ -10,9 +10,11 @@ import type { EndpointRef } from './types.ts';
 export class EndpointIds {
   private readonly byKey = new Map<string, number>();
   private readonly refs: EndpointRef[] = [];
-  /** Per id: its identity as resolved at `resolvedAt`, undefined when it did not resolve. */
-  private readonly identities: (IpIdentity | undefined)[] = [];
-  private readonly resolvedAt: number[] = [];
+  /**
+   * Per id, side by side so one read finds both: at `2 * id` its identity (undefined when it did
+   * not resolve), at `2 * id + 1` the resolution generation it was resolved at.
+   */
+  private readonly resolved: (IpIdentity | number | undefined)[] = [];
 
   /** The id of a reference: equal references get the same id; ids are never reused. */
   intern(ref: EndpointRef): number {
@@ -22,8 +24,7 @@ export class EndpointIds {
       id = this.refs.length;
       this.byKey.set(key, id);
       this.refs.push(copyOf(ref));
-      this.identities.push(undefined);
-      this.resolvedAt.push(-1);
+      this.resolved.push(undefined, -1);
     }
     return id;
   }
@@ -39,13 +40,14 @@ export class EndpointIds {
    */
   identity(cluster: CompiledCluster, id: number): IpIdentity | undefined {
     const generation = cluster.index.resolution;
-    if (this.resolvedAt[id] === generation) return this.identities[id];
+    const at = id * 2;
+    if (this.resolved[at + 1] === generation) return this.resolved[at] as IpIdentity | undefined;
     const ref = this.refs[id];
     if (ref === undefined) return undefined;
     const resolved = resolveEndpoint(cluster, ref, 'source', undefined);
     const identity = 'code' in resolved ? undefined : resolved;
-    this.identities[id] = identity;
-    this.resolvedAt[id] = generation;
+    this.resolved[at] = identity;
+    this.resolved[at + 1] = generation;
     return identity;
   }
 }

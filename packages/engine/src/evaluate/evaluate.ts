@@ -54,7 +54,7 @@ export function evaluateIds(
   const ids = cluster.endpointIds;
   const src = ids.identity(cluster, source);
   const dst = src && ids.identity(cluster, destination);
-  if (dst !== undefined && src !== undefined && src.ip.family === dst.ip.family)
+  if (dst !== undefined && src !== undefined && src.family === dst.family)
     return evaluateResolved(cluster, src, dst, number, destPort, undefined, undefined, options?.whatIf === true);
   const sourceRef = ids.ref(source);
   if (sourceRef === undefined) return err(unknownId(source, 'source'));
@@ -128,10 +128,27 @@ function scopesOf(egress: SideDecision | undefined, ingress: SideDecision | unde
 const NO_SIDES: ScopePair = pairOf(undefined, undefined);
 
 function pairOf(egress: SideDecision | undefined, ingress: SideDecision | undefined): ScopePair {
-  const enforced = combine(egress?.enforced, ingress?.enforced);
+  const enforced = combined(
+    egress?.enforcedDenies === true || ingress?.enforcedDenies === true,
+    egress?.enforced,
+    ingress?.enforced,
+  );
   const samePending =
     (!egress || egress.pending === egress.enforced) && (!ingress || ingress.pending === ingress.enforced);
-  return { enforced, pending: samePending ? enforced : combine(egress?.pending, ingress?.pending) };
+  if (samePending) return { enforced, pending: enforced };
+  const pending = combined(
+    egress?.pendingDenies === true || ingress?.pendingDenies === true,
+    egress?.pending,
+    ingress?.pending,
+  );
+  return { enforced, pending };
+}
+
+function combined(denies: boolean, egress: SideVerdict | undefined, ingress: SideVerdict | undefined): ScopeVerdict {
+  const verdict: ScopeVerdict = { action: denies ? 'Deny' : 'Allow' };
+  if (egress) verdict.egress = egress;
+  if (ingress) verdict.ingress = ingress;
+  return verdict;
 }
 
 /** One side in the what-if scope: its enforced outcome when every scope walks alike, else its own walk. */

@@ -35,7 +35,7 @@ export function resolveEndpoint(
   }
   const primary = index.primaryIdentity(entity);
   if (!primary) return { code: 'unknown-endpoint', message: `${describeEntity(entity)} has no IP address`, path };
-  if (family === undefined || primary.ip.family === family) return primary;
+  if (family === undefined || primary.family === family) return primary;
   // A dual-stack endpoint: use its address of the other end's family.
   const text = (entity.pod?.ips ?? entity.hostEndpoint?.expectedIPs ?? []).find(
     (candidate) => familyOf(candidate) === family,
@@ -85,12 +85,12 @@ export function resolvePair(cluster: CompiledCluster, source: EndpointRef, desti
     pair.error = src;
     return pair;
   }
-  const dst = resolveEndpoint(cluster, destination, 'destination', src.ip.family);
+  const dst = resolveEndpoint(cluster, destination, 'destination', src.family);
   if ('code' in dst) {
     pair.error = dst;
     return pair;
   }
-  if (src.ip.family !== dst.ip.family) {
+  if (src.family !== dst.family) {
     pair.error = {
       code: 'mixed-families',
       message: 'source and destination are of different IP families',
@@ -134,7 +134,7 @@ export function factsOf(
   srcPort: number | undefined,
   icmp: FlowQuery['icmp'],
 ): FlowFacts {
-  return { family: src.ip.family, protocol, srcIp: src.text, dstIp: dst.text, src, dst, srcPort, dstPort, icmp };
+  return { family: src.family, protocol, srcIp: src.text, dstIp: dst.text, src, dst, srcPort, dstPort, icmp };
 }
 
 function familyOf(ip: string): 4 | 6 | undefined {

@@ -3,6 +3,7 @@
 // are small integers (identity serials and a packed protocol/port), so a repeated flow costs a
 // hash of three integers and a probe or two, with no string building and no per-entry object.
 import { currentEra, type IpIdentity } from './cluster-index.ts';
+import { hash } from './triple-map.ts';
 import type { EvaluateError, FlowVerdict } from './types.ts';
 
 export type VerdictResult = { ok: true; value: FlowVerdict } | { ok: false; error: EvaluateError };
@@ -109,18 +110,11 @@ export class VerdictCache {
       if (oldKeys[from] === 0) continue;
       let slot = hash(oldKeys[from] as number, oldKeys[from + 1] as number, oldKeys[from + 2] as number) & mask;
       while (keys[slot * STRIDE] !== 0) slot = (slot + 1) & mask;
-      keys.set(oldKeys.subarray(from, from + STRIDE), slot * STRIDE);
+      for (let word = 0; word < STRIDE; word++) keys[slot * STRIDE + word] = oldKeys[from + word] as number;
       values[slot] = oldValues[old];
     }
     this.keys = keys;
     this.values = values;
     this.mask = mask;
   }
-}
-
-function hash(a: number, b: number, c: number): number {
-  let h = Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca77) ^ Math.imul(c, 0xc2b2ae3d);
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x2c1b3c6d);
-  return h ^ (h >>> 13);
 }

@@ -8,10 +8,8 @@ import { identity } from '../stats.ts';
 import { RowBinaryWriter } from './rowbinary.ts';
 import { REPORTER_CODES, VERDICT_CODES } from './sql.ts';
 
-export interface KeyRow {
-  cluster: string;
-  id: number;
-  key: string;
+/** The columns of a `flow_keys` row that follow from the key's two traces and its direction alone. */
+export interface TraceColumns {
   pending_actions: string[];
   hit_kind: string[];
   hit_tier: string[];
@@ -28,6 +26,12 @@ export interface KeyRow {
   stat_rule_slot: number[];
 }
 
+export interface KeyRow extends TraceColumns {
+  cluster: string;
+  id: number;
+  key: string;
+}
+
 /** A statistics group as stored: [kind, namespace, name, tier, action, ruleIndex, direction]. */
 export type StatGroup = [PolicyHit['kind'], string, string, string, PolicyHit['action'], number, string];
 
@@ -37,13 +41,10 @@ const SLOT = { Allow: 0, Deny: 2, Pass: 4 } as const;
  * The groups a window of this key counts in (calico-observability §3.9), as `computeStatistics` forms
  * them: one per distinct policy (the first hit's action decides the slot) and one per distinct rule.
  */
-export function keyRow(cluster: string, id: number, keyString: string, k: FlowKey): KeyRow {
-  const hits = [...k.policies.enforced, ...k.policies.pending];
-  const row: KeyRow = {
-    cluster,
-    id,
-    key: keyString,
-    pending_actions: k.policies.pending.map((h) => h.action),
+function traceColumns(enforced: readonly PolicyHit[], pending: readonly PolicyHit[], direction: string): TraceColumns {
+  const hits = [...enforced, ...pending];
+  const row: TraceColumns = {
+    pending_actions: pending.map((h) => h.action),
     hit_kind: hits.map((h) => h.kind),
     hit_tier: hits.map((h) => h.tier),
     hit_namespace: hits.map((h) => h.namespace),
@@ -58,7 +59,6 @@ export function keyRow(cluster: string, id: number, keyString: string, k: FlowKe
     stat_rule: [],
     stat_rule_slot: [],
   };
-  const direction = k.reporter === 'Dst' ? 'Ingress' : 'Egress';
   const seenPolicy = new Set<string>();
   const seenRule = new Set<string>();
   for (const h of hits) {
@@ -94,6 +94,44 @@ export function keyRow(cluster: string, id: number, keyString: string, k: FlowKe
   return row;
 }
 
+/**
+ * Trace columns and their RowBinary bytes per (enforced trace, pending trace, direction), by object:
+ * the engine hands many keys the same trace arrays (50,000 keys of the bench share 4,322), and
+ * traces are never changed once made.
+ */
+interface TracePart {
+  columns: TraceColumns;
+  bytes: Uint8Array;
+}
+const traceParts = new WeakMap<readonly PolicyHit[], WeakMap<readonly PolicyHit[], (TracePart | undefined)[]>>();
+/** The bytes of a cached part, found by its first array (rows from the spool are encoded afresh). */
+const traceBytes = new WeakMap<readonly string[], Uint8Array>();
+const traceWriter = new RowBinaryWriter(4096);
+
+function tracePart(k: FlowKey): TracePart {
+  const { enforced, pending } = k.policies;
+  let byPending = traceParts.get(enforced);
+  if (!byPending) traceParts.set(enforced, (byPending = new WeakMap()));
+  let parts = byPending.get(pending);
+  if (!parts) byPending.set(pending, (parts = [undefined, undefined]));
+  const ingress = k.reporter === 'Dst' ? 1 : 0;
+  let part = parts[ingress];
+  if (!part) {
+    const columns = traceColumns(enforced, pending, ingress ? 'Ingress' : 'Egress');
+    traceWriter.reset();
+    encodeTraceColumns(traceWriter, columns);
+    part = { columns, bytes: Uint8Array.prototype.slice.call(traceWriter.view()) };
+    traceBytes.set(columns.pending_actions, part.bytes);
+    parts[ingress] = part;
+  }
+  return part;
+}
+
+/** A key's `flow_keys` row; its trace columns are shared with other keys of the same traces (never change them). */
+export function keyRow(cluster: string, id: number, keyString: string, k: FlowKey): KeyRow {
+  return { cluster, id, key: keyString, ...tracePart(k).columns };
+}
+
 /** The `flow_keys` columns, in the order `encodeKeyRows` writes them. */
 export const KEY_COLUMNS = [
   'cluster',
@@ -120,26 +158,40 @@ const slots = (w: RowBinaryWriter, values: readonly number[]) => {
   for (const v of values) w.u8(v);
 };
 
+function encodeTraceColumns(w: RowBinaryWriter, r: TraceColumns): void {
+  w.strings(r.pending_actions);
+  w.strings(r.hit_kind);
+  w.strings(r.hit_tier);
+  w.strings(r.hit_namespace);
+  w.strings(r.hit_name);
+  w.strings(r.hit_action);
+  w.strings(r.hint_kind);
+  w.strings(r.hint_tier);
+  w.strings(r.hint_namespace);
+  w.strings(r.hint_name);
+  w.strings(r.stat_policy);
+  slots(w, r.stat_policy_slot);
+  w.strings(r.stat_rule);
+  slots(w, r.stat_rule_slot);
+}
+
+/** About the bytes `encodeKeyRows` writes for these rows (at least, when their traces were seen before). */
+export function keyRowsBytes(rows: readonly KeyRow[]): number {
+  let n = 0;
+  for (const r of rows)
+    n += 24 + 3 * (r.cluster.length + r.key.length) + (traceBytes.get(r.pending_actions)?.length ?? 512);
+  return n;
+}
+
 /** Key rows as RowBinary rows of KEY_COLUMNS. */
 export function encodeKeyRows(w: RowBinaryWriter, rows: readonly KeyRow[]): void {
   for (const r of rows) {
     w.string(r.cluster);
     w.u64(r.id);
     w.string(r.key);
-    w.strings(r.pending_actions);
-    w.strings(r.hit_kind);
-    w.strings(r.hit_tier);
-    w.strings(r.hit_namespace);
-    w.strings(r.hit_name);
-    w.strings(r.hit_action);
-    w.strings(r.hint_kind);
-    w.strings(r.hint_tier);
-    w.strings(r.hint_namespace);
-    w.strings(r.hint_name);
-    w.strings(r.stat_policy);
-    slots(w, r.stat_policy_slot);
-    w.strings(r.stat_rule);
-    slots(w, r.stat_rule_slot);
+    const bytes = traceBytes.get(r.pending_actions);
+    if (bytes) w.bytes(bytes);
+    else encodeTraceColumns(w, r);
   }
 }
 

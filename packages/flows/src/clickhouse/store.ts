@@ -58,6 +58,7 @@ import {
   type KeyRow,
   keyPrefix,
   keyRow,
+  keyRowsBytes,
   type StatGroup,
   WINDOW_BINARY_COLUMNS,
   WINDOW_COLUMNS,
@@ -187,7 +188,7 @@ const SORT_COLUMNS: Partial<Record<SortBy, string>> = {
  */
 interface KeyIdentity {
   hash: number;
-  text: string;
+  text: string | undefined;
   generation: number;
   id: number;
   prefix: Uint8Array;
@@ -497,13 +498,15 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
             id = clusterBase + nextSeq++;
             keyIds.set(entry.hash, id);
             newKeys.push(entry.hash);
-            keys.push(keyRow(cluster, id, entry.text, f.key));
+            keys.push(keyRow(cluster, id, entry.text ?? flowKeyString(f.key), f.key));
           }
           if (entry.id !== id) {
             entry.id = id;
             entry.prefix = keyPrefix(cluster, id, f.key);
           }
           entry.generation = generation;
+          // The text is needed again only if a refused batch makes the key new once more.
+          entry.text = undefined;
           entry.sourceLabels = entry.destLabels = undefined;
         }
         const id = entry.id;
@@ -623,14 +626,22 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): ClickHou
 
   /** Sends a batch; with `verify`, first asks which of its rows already arrived and sends only the others. */
   async function send(batch: Outgoing, verify: boolean): Promise<void> {
+    // Label sets and keys before the windows that name them; the two side by side.
+    const lookups: Promise<void>[] = [];
     if (batch.labels.length > 0) {
-      await client.insert({ table: 'label_sets', values: batch.labels, format: 'JSONEachRow' });
+      const w = new RowBinaryWriter(batch.labels.length * 256);
+      for (const l of batch.labels) {
+        w.u64(l.hash);
+        w.strings(l.labels);
+      }
+      lookups.push(insertRowBinary('label_sets', ['hash', 'labels'], w.view()));
     }
     if (batch.keys.length > 0) {
-      const w = new RowBinaryWriter(batch.keys.length * 512);
+      const w = new RowBinaryWriter(keyRowsBytes(batch.keys));
       encodeKeyRows(w, batch.keys);
-      await insertRowBinary('flow_keys', KEY_COLUMNS, w.view());
+      lookups.push(insertRowBinary('flow_keys', KEY_COLUMNS, w.view()));
     }
+    await Promise.all(lookups);
     if (batch.rows === 0) return;
     let have: Set<number> | undefined;
     if (verify) {
