@@ -174,4 +174,14 @@ describe('SideInterner', () => {
     expect(side.ids('api-*', 'bank', 'HostEndpoint', list, other).ips).toBe(ips.id(other));
     expect(side.ids('api-*', 'bank', 'HostEndpoint', list, undefined).ips).toBe(0);
   });
+
+  it('leaves the ids it handed out as they were when the same list comes back with other addresses', () => {
+    const { side, ips } = sides();
+    const list: readonly string[] = [];
+    const a = { ips: ['10.0.0.1'], beyond: 0 };
+    const b = { ips: ['10.0.0.2'], beyond: 0 };
+    const source = side.ids('pub', '-', 'Network', list, a);
+    const dest = side.ids('pub', '-', 'Network', list, b);
+    expect([source.ips, dest.ips]).toEqual([ips.id(a), ips.id(b)]);
+  });
 });

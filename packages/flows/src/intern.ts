@@ -333,8 +333,7 @@ interface SideEntry extends SideIds {
   readonly nameText: string;
   readonly namespaceText: string;
   readonly typeText: string;
-  ipsSet: IpSet | undefined;
-  ips: number;
+  readonly ipsSet: IpSet | undefined;
 }
 
 /**
@@ -355,29 +354,31 @@ export class SideInterner {
 
   /** `ips` must already be normalised as stored (undefined for an empty set). */
   ids(name: string, namespace: string, type: string, labels: readonly string[], ips: IpSet | undefined): SideIds {
-    let entry = this.byLabels.get(labels);
+    const known = this.byLabels.get(labels);
     if (
-      entry === undefined ||
-      entry.nameText !== name ||
-      entry.namespaceText !== namespace ||
-      entry.typeText !== type
-    ) {
-      entry = {
-        nameText: name,
-        namespaceText: namespace,
-        typeText: type,
-        name: this.strings.id(name),
-        namespace: this.strings.id(namespace),
-        type: this.strings.id(type),
-        labels: this.labelSets.id(labels),
-        ipsSet: ips,
-        ips: this.ipSets.id(ips),
-      };
-      this.byLabels.set(labels, entry);
-    } else if (entry.ipsSet !== ips) {
-      entry.ipsSet = ips;
-      entry.ips = this.ipSets.id(ips);
-    }
+      known !== undefined &&
+      known.nameText === name &&
+      known.namespaceText === namespace &&
+      known.typeText === type &&
+      known.ipsSet === ips
+    )
+      return known;
+    // A new entry, never an update: an entry handed out earlier (the other side of the same flow) stays as it was.
+    const entry: SideEntry =
+      known !== undefined && known.nameText === name && known.namespaceText === namespace && known.typeText === type
+        ? { ...known, ipsSet: ips, ips: this.ipSets.id(ips) }
+        : {
+            nameText: name,
+            namespaceText: namespace,
+            typeText: type,
+            name: this.strings.id(name),
+            namespace: this.strings.id(namespace),
+            type: this.strings.id(type),
+            labels: this.labelSets.id(labels),
+            ipsSet: ips,
+            ips: this.ipSets.id(ips),
+          };
+    this.byLabels.set(labels, entry);
     return entry;
   }
 }

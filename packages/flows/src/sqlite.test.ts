@@ -353,6 +353,11 @@ describe('sqlite per-key summaries by hour and day', () => {
       const r = await s.list({ range: { gte, lt }, pageSize: 0 });
       out.push(r.resolution, r.flows);
       for (const f of r.flows) out.push((await s.get(f.id))?.flow);
+      for (const timeSeries of [false, true]) {
+        for (const groupBy of ['Policy', 'PolicyRule'] as const) {
+          out.push(await s.statistics({ range: { gte, lt }, type: 'PacketCount', groupBy, timeSeries }));
+        }
+      }
     }
     return out;
   };
@@ -407,6 +412,13 @@ describe('sqlite per-key summaries by hour and day', () => {
     const range = { gte: day, lt: day + DAY };
     const before = await s.list({ range, pageSize: 0, sortBy: 'SourceName' });
     expect(before.resolution).toBe(300);
+    const allowedIn = async (timeSeries: boolean) =>
+      (await s.statistics({ range, type: 'PacketCount', groupBy: 'Policy', timeSeries })).reduce(
+        (a, g) => a + g.allowedIn.reduce((x, y) => x + y, 0),
+        0,
+      );
+    const total = before.flows.reduce((a, f) => a + f.flow.packetsIn, 0);
+    expect([await allowedIn(false), await allowedIn(true)]).toEqual([total, total]);
     const db = new Database(path);
     expect(
       db.prepare('UPDATE summary_86400 SET packets_in = packets_in + 1000 WHERE bucket = ?').run(day).changes,
@@ -414,6 +426,8 @@ describe('sqlite per-key summaries by hour and day', () => {
     db.close();
     const after = await s.list({ range, pageSize: 0, sortBy: 'SourceName' });
     expect(after.flows.map((f) => f.flow.packetsIn)).toEqual(before.flows.map((f) => f.flow.packetsIn + 1000));
+    // Totals read the summary too; a time series reads the 5 min windows.
+    expect([await allowedIn(false), await allowedIn(true)]).toEqual([total + 4000, total]);
     await s.close();
   });
 

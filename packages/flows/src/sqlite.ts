@@ -705,6 +705,14 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
          source_ips = ${summaryIpsWith('source_ips')}, dest_ips = ${summaryIpsWith('dest_ips')}`,
     ),
   );
+  /** A summary level's rows as windows from the first start to the last end, for totals (no labels or addresses). */
+  const readSummary = SUMMARY_SECONDS.map((_, i) =>
+    db.prepare(
+      `SELECT w.key_id AS id, k.key AS key, w.first_bucket AS bucket, w.end_time AS end, 0 AS src, 0 AS dst,
+         ${COUNTERS.map((c) => `w.${c}`).join(', ')}, NULL AS source_ips, NULL AS dest_ips
+       FROM ${summaryOf(i)} w JOIN keys k ON k.id = w.key_id WHERE w.bucket >= ? AND w.bucket < ? ORDER BY w.bucket, w.key_id`,
+    ),
+  );
   const deleteSummaries = SUMMARY_SECONDS.map((_, i) => db.prepare(`DELETE FROM ${summaryOf(i)} WHERE bucket < ?`));
   /** Table name and bucket width of a part of a List plan: a level's windows or a summary level's rows. */
   const partTable = (level: number, summary: number | undefined): { name: string; seconds: number } =>
@@ -1337,9 +1345,18 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteFlowStore 
       ensureOpen();
       checkRange(q.range);
       const windows: Flow[] = [];
+      // Totals need no bucket starts: whole hours and days come from the summaries, as in List.
+      const summaries = summaryCoverage();
       for (const seg of planRange(q.range, coverage()).segments) {
-        for (const r of readLevel[seg.level]!.iterate(seg.gte, seg.lt) as IterableIterator<WindowRow>) {
-          windows.push(toFlow(keyOf(r.id, r.key), r));
+        const parts =
+          !q.timeSeries && seg.level === COARSEST
+            ? splitBySummaries(seg, summaries)
+            : [{ summary: undefined, gte: seg.gte, lt: seg.lt }];
+        for (const part of parts) {
+          const read = part.summary === undefined ? readLevel[seg.level]! : readSummary[part.summary]!;
+          for (const r of read.iterate(part.gte, part.lt) as IterableIterator<WindowRow>) {
+            windows.push(toFlow(keyOf(r.id, r.key), r));
+          }
         }
       }
       return computeStatistics(windows, q);

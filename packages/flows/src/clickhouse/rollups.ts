@@ -332,7 +332,7 @@ export function createRollups(options: RollupOptions): Rollups {
     const kept = options.now() - (ROLLUP_LEVELS[0]!.keepSeconds ?? options.retentionSeconds) - DROP_MARGIN_SECONDS;
     const quiet = options.fineDropQuietSeconds ?? 3600;
     const days = await client.rows<{ partition: string; quiet: number | string }>(
-      `SELECT partition, max(modification_time) < now() - ${int(quiet)} AS quiet FROM system.parts
+      `SELECT partition, max(modification_time) <= now() - ${int(quiet)} AS quiet FROM system.parts
        WHERE database = currentDatabase() AND table = 'flow_windows' AND active GROUP BY partition`,
     );
     const droppable = days
