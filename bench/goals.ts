@@ -16,6 +16,7 @@ const BENCHES: Record<string, string[]> = {
   week: ['--import', 'tsx', 'bench/history/main.ts', '--retention-days', '7'],
   'clickhouse-ingest': ['--import', 'tsx', 'bench/clickhouse/main.ts', '--flows', '1000000', '--rows', '1e6'],
   'clickhouse-100m': ['--import', 'tsx', 'bench/clickhouse/query.ts', '--rows', '1e8', '--queries', '20'],
+  'clickhouse-rollups': ['--import', 'tsx', 'bench/clickhouse/rollups.ts', '--keys', '300', '--days', '7'],
   insights: ['--import', 'tsx', 'bench/insights/main.ts'],
 };
 
