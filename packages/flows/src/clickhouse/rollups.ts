@@ -30,36 +30,11 @@ import {
 } from '../rollup.ts';
 import type { TimeRange } from '../store.ts';
 import { BUCKET_SECONDS } from '../time.ts';
+import { WINDOW_COLUMNS } from './rows.ts';
 import { int, literal } from './sql.ts';
 
 /** Columns shared by `flow_windows` and `flow_rollups` that reads use (every level answers the same SQL). */
-export const LEVEL_COLUMNS = [
-  'cluster',
-  'bucket',
-  'key_id',
-  'source_namespace',
-  'dest_namespace',
-  'action',
-  'source_name',
-  'dest_name',
-  'dest_port',
-  'proto',
-  'reporter',
-  'pending_verdict',
-  'source_labels',
-  'dest_labels',
-  'source_ips',
-  'source_ips_beyond',
-  'dest_ips',
-  'dest_ips_beyond',
-  'packets_in',
-  'packets_out',
-  'bytes_in',
-  'bytes_out',
-  'connections_started',
-  'connections_completed',
-  'connections_live',
-] as const;
+export const LEVEL_COLUMNS = WINDOW_COLUMNS.filter((column) => column !== 'batch' && column !== 'seq');
 
 const COUNTER_COLUMNS = LEVEL_COLUMNS.slice(18);
 
