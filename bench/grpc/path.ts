@@ -1,7 +1,7 @@
 // FlowCollector.Connect's own work per flow, without the network: the same FlowUpdate bytes as
 // bench/grpc/load.ts (450 nodes × 64 keys, every update new), in batches of 450 as one round of
 // stop-and-wait nodes arrives, through each step the collector takes: the decode, the dedup identity
-// and cache, and the memory store's ingest (the `ingest` lane's). CPU time of this thread per flow,
+// and cache, and the memory store's ingest (packages/flows). CPU time of this thread per flow,
 // which the shared machine disturbs less than the rates of load.ts. The floor for the decode is
 // proto-loader's decoder on the same bytes (protobufjs, before any validation).
 //   npx tsx bench/grpc/path.ts [--rounds 200]
@@ -90,7 +90,7 @@ printRows([
     unit: 'µs',
     lowerIsBetter: true,
   },
-  { measure: 'memory store ingest (the ingest lane)', figure: storeUs, unit: 'µs', lowerIsBetter: true },
+  { measure: 'memory store ingest', figure: storeUs, unit: 'µs', lowerIsBetter: true },
 ]);
 console.log(
   `  CPU time per flow; ${flows.toLocaleString('en')} updates (${NODES} nodes × ${ROUNDS} rounds, ${KEYS} keys a node) in batches of ${NODES}; load average ${loadBefore.toFixed(2)} before, ${(loadavg()[0] as number).toFixed(2)} after`,
